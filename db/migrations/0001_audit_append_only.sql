@@ -1,0 +1,6 @@
+-- Custom migration: the audit log is append-only, whatever code or tool writes to the database.
+CREATE TRIGGER `audit_log_no_update` BEFORE UPDATE ON `audit_log`
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+--> statement-breakpoint
+CREATE TRIGGER `audit_log_no_delete` BEFORE DELETE ON `audit_log`
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

@@ -1,0 +1,393 @@
+// The one schema both runtimes share (libSQL on Node, D1 or remote libSQL on
+// Workers). Migrations in db/migrations are generated from this file by
+// drizzle-kit; never edit a generated migration by hand.
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const createdAt = () => text('created_at').notNull();
+const updatedAt = () => text('updated_at').notNull();
+const bool = (name: string) => integer(name, { mode: 'boolean' });
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+
+/** Administrative divisions (GB/T 2260-style codes); reference data. */
+export const areas = sqliteTable(
+  'areas',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    parent: text('parent'),
+    level: text('level', {
+      enum: ['province', 'prefecture', 'county', 'township', 'village'],
+    }).notNull(),
+    lat: real('lat'),
+    lon: real('lon'),
+  },
+  (t) => [index('areas_parent_idx').on(t.parent, t.code)],
+);
+
+export const households = sqliteTable(
+  'households',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    areaCode: text('area_code')
+      .notNull()
+      .references(() => areas.code),
+    povertyAlleviated: bool('poverty_alleviated').notNull().default(false),
+    monitored: bool('monitored').notNull().default(false),
+    /** The provincial system's household number (户编号), for re-imports. */
+    sourceId: text('source_id'),
+    /** Staff recorded household income at or above the local minimum wage. */
+    incomeAtMinimum: bool('income_at_minimum').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('households_source_id_uq').on(t.sourceId),
+    index('households_area_idx').on(t.areaCode),
+  ],
+);
+
+export type CareFor = 'elders' | 'children' | 'disabled' | 'other';
+export type Availability = 'full_day' | 'part_day' | 'flexible';
+
+export const workers = sqliteTable(
+  'workers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    /** Home area, copied from the household so area scoping needs no join. */
+    areaCode: text('area_code')
+      .notNull()
+      .references(() => areas.code),
+    name: text('name'),
+    phone: text('phone'),
+    homeLat: real('home_lat'),
+    homeLon: real('home_lon'),
+    maxDistanceKm: real('max_distance_km').notNull().default(5),
+    cannotLeaveHome: bool('cannot_leave_home').notNull().default(false),
+    careFor: json<CareFor[]>('care_for').notNull().default([]),
+    skills: json<string[]>('skills').notNull().default([]),
+    availability: text('availability', {
+      enum: ['full_day', 'part_day', 'flexible'],
+    })
+      .notNull()
+      .default('full_day'),
+    languages: json<string[]>('languages').notNull().default([]),
+    ableToWork: bool('able_to_work').notNull().default(true),
+    telegramChatId: text('telegram_chat_id'),
+    language: text('language', { enum: ['zh', 'en'] })
+      .notNull()
+      .default('zh'),
+    alertsEnabled: bool('alerts_enabled').notNull().default(true),
+    unreachable: bool('unreachable').notNull().default(false),
+    consentAt: text('consent_at'),
+    sensitiveConsentAt: text('sensitive_consent_at'),
+    sourceId: text('source_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /** Set when the person's data was erased; the row stays for the counts. */
+    erasedAt: text('erased_at'),
+  },
+  (t) => [
+    index('workers_household_idx').on(t.householdId),
+    index('workers_area_idx').on(t.areaCode),
+    index('workers_home_idx').on(t.homeLat, t.homeLon),
+    uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
+    uniqueIndex('workers_source_id_uq').on(t.sourceId),
+    check('workers_max_distance_ck', sql`${t.maxDistanceKm} > 0`),
+  ],
+);
+
+export const employerKinds = ['workshop', 'cooperative', 'enterprise', 'public_body'] as const;
+
+export const employers = sqliteTable(
+  'employers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: employerKinds }).notNull(),
+    areaCode: text('area_code')
+      .notNull()
+      .references(() => areas.code),
+    lat: real('lat'),
+    lon: real('lon'),
+    contact: json<{ name?: string; phone?: string; email?: string }>('contact')
+      .notNull()
+      .default({}),
+    verified: bool('verified').notNull().default(false),
+    certified: bool('certified').notNull().default(false),
+    certifiedAt: text('certified_at'),
+    telegramChatId: text('telegram_chat_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('employers_area_idx').on(t.areaCode),
+    uniqueIndex('employers_telegram_uq').on(t.telegramChatId),
+  ],
+);
+
+export const openingKinds = ['public_welfare', 'workshop', 'enterprise'] as const;
+export const servesValues = ['none', 'elders', 'children', 'disabled'] as const;
+export const hoursValues = ['full_day', 'part_day', 'flexible'] as const;
+export const wagePeriods = ['month', 'day', 'piece'] as const;
+export const openingStatuses = ['draft', 'open', 'filled', 'closed', 'expired'] as const;
+
+export const openings = sqliteTable(
+  'openings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    employerId: integer('employer_id')
+      .notNull()
+      .references(() => employers.id),
+    title: text('title').notNull(),
+    kind: text('kind', { enum: openingKinds }).notNull(),
+    serves: text('serves', { enum: servesValues }).notNull().default('none'),
+    areaCode: text('area_code')
+      .notNull()
+      .references(() => areas.code),
+    lat: real('lat'),
+    lon: real('lon'),
+    slots: integer('slots').notNull(),
+    slotsFilled: integer('slots_filled').notNull().default(0),
+    wageAmount: real('wage_amount').notNull(),
+    wagePeriod: text('wage_period', { enum: wagePeriods }).notNull(),
+    hours: text('hours', { enum: hoursValues }).notNull(),
+    skills: json<string[]>('skills').notNull().default([]),
+    povertyOnly: bool('poverty_only').notNull().default(false),
+    startDate: text('start_date'),
+    closingDate: text('closing_date'),
+    status: text('status', { enum: openingStatuses }).notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('openings_status_point_idx').on(t.status, t.lat, t.lon),
+    index('openings_area_idx').on(t.areaCode),
+    index('openings_employer_idx').on(t.employerId),
+    // Two hires racing for the last slot: the second breaks this and rolls back.
+    check('openings_slots_ck', sql`${t.slots} >= 1 AND ${t.slotsFilled} >= 0 AND ${t.slotsFilled} <= ${t.slots}`),
+  ],
+);
+
+export const applicationStates = [
+  'suggested',
+  'applied',
+  'offered',
+  'hired',
+  'declined',
+  'withdrawn',
+  'expired',
+] as const;
+export const endingReasons = [
+  'not_reachable',
+  'not_mobile',
+  'hours_do_not_fit',
+  'wage',
+  'chose_other',
+  'not_eligible',
+  'expired',
+  'other',
+] as const;
+
+export const applications = sqliteTable(
+  'applications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    workerId: integer('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    openingId: integer('opening_id')
+      .notNull()
+      .references(() => openings.id),
+    state: text('state', { enum: applicationStates }).notNull(),
+    reason: text('reason', { enum: endingReasons }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('applications_worker_opening_uq').on(t.workerId, t.openingId),
+    index('applications_opening_idx').on(t.openingId, t.state),
+    index('applications_state_updated_idx').on(t.state, t.updatedAt),
+  ],
+);
+
+export const placementTypes = [
+  'public_welfare',
+  'workshop',
+  'enterprise',
+  'self_employed',
+  'migrant',
+] as const;
+export const transferScopes = ['township', 'county', 'province', 'out_of_province'] as const;
+
+export const placements = sqliteTable(
+  'placements',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    workerId: integer('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    openingId: integer('opening_id').references(() => openings.id),
+    applicationId: integer('application_id').references(() => applications.id),
+    type: text('type', { enum: placementTypes }).notNull(),
+    /** Where the work is: an area code (any level, another province's 2 digits is enough). */
+    areaCode: text('area_code'),
+    lat: real('lat'),
+    lon: real('lon'),
+    scope: text('scope', { enum: transferScopes }).notNull(),
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date'),
+    endReason: text('end_reason'),
+    /** Contract length in months, when known (a year or more clears a household). */
+    contractMonths: integer('contract_months'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('placements_worker_idx').on(t.workerId, t.endDate),
+    index('placements_household_idx').on(t.householdId, t.endDate),
+    index('placements_dates_idx').on(t.startDate, t.endDate),
+    uniqueIndex('placements_application_uq').on(t.applicationId),
+    // One public-welfare post per person and per household at a time.
+    uniqueIndex('placements_one_pw_per_worker_uq')
+      .on(t.workerId)
+      .where(sql`type = 'public_welfare' AND end_date IS NULL`),
+    uniqueIndex('placements_one_pw_per_household_uq')
+      .on(t.householdId)
+      .where(sql`type = 'public_welfare' AND end_date IS NULL`),
+  ],
+);
+
+export const roles = ['admin', 'staff', 'employer'] as const;
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of the token, hex; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    role: text('role', { enum: roles }).notNull(),
+    areaPrefix: text('area_prefix'),
+    employerId: integer('employer_id').references(() => employers.id),
+    label: text('label'),
+    createdAt: createdAt(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_uq').on(t.tokenHash),
+    check(
+      'api_tokens_scope_ck',
+      sql`(${t.role} = 'admin') OR (${t.role} = 'staff' AND ${t.areaPrefix} IS NOT NULL) OR (${t.role} = 'employer' AND ${t.employerId} IS NOT NULL)`,
+    ),
+  ],
+);
+
+/** Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    actorTokenId: integer('actor_token_id'),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type'),
+    objectId: text('object_id'),
+    outcome: text('outcome').notNull(),
+    /** Field names and codes only, never personal values (erasure must not need to touch it). */
+    detail: json<Record<string, unknown>>('detail'),
+  },
+  (t) => [index('audit_object_idx').on(t.objectType, t.objectId), index('audit_at_idx').on(t.at)],
+);
+
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    chatId: text('chat_id'),
+    workerId: integer('worker_id').references(() => workers.id),
+    employerId: integer('employer_id').references(() => employers.id),
+    staffTokenId: integer('staff_token_id').references(() => apiTokens.id),
+    kind: text('kind').notNull(),
+    /** At most one message per key (e.g. one alert per worker per opening). */
+    dedupeKey: text('dedupe_key'),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'dead', 'cancelled'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    notBefore: text('not_before').notNull(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: text('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_uq').on(t.dedupeKey),
+    index('outbox_due_idx').on(t.status, t.notBefore),
+  ],
+);
+
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    actor: text('actor').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    bodyHash: text('body_hash').notNull(),
+    status: integer('status'),
+    response: text('response'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+);
+
+export const telegramUpdates = sqliteTable(
+  'telegram_updates',
+  {
+    updateId: integer('update_id').primaryKey(),
+    chatId: text('chat_id'),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['received', 'handled', 'failed'] })
+      .notNull()
+      .default('received'),
+    receivedAt: text('received_at').notNull(),
+    handledAt: text('handled_at'),
+  },
+  (t) => [index('telegram_updates_chat_idx').on(t.chatId, t.status, t.updateId)],
+);
+
+export const botSessions = sqliteTable('bot_sessions', {
+  chatId: text('chat_id').primaryKey(),
+  state: json<Record<string, unknown>>('state').notNull(),
+  language: text('language', { enum: ['zh', 'en'] }),
+  updatedAt: updatedAt(),
+});
+
+/** One-time codes staff read out so a person links a chat to an existing record. */
+export const linkCodes = sqliteTable(
+  'link_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    workerId: integer('worker_id').references(() => workers.id),
+    employerId: integer('employer_id').references(() => employers.id),
+    expiresAt: text('expires_at').notNull(),
+    usedAt: text('used_at'),
+    createdAt: createdAt(),
+  },
+);

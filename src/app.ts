@@ -1,0 +1,88 @@
+// The one Hono app, built from its dependencies. Both entry points (Node and
+// Workers) and every test call createApp.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv, Deps } from './context.js';
+import { AppError, errorBody } from './errors.js';
+import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { areaRoutes } from './routes/areas.js';
+import { employerRoutes } from './routes/employers.js';
+import { healthRoutes } from './routes/health.js';
+import { openingRoutes } from './routes/openings.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const unavailablePattern = /SQLITE_CANTOPEN|unable to open database|ECONNREFUSED|fetch failed|CLIENT_CLOSED|SERVER_ERROR|HRANA/i;
+const constraintPattern = /(UNIQUE|CHECK|FOREIGN KEY|NOT NULL) constraint failed/i;
+
+function messages(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.message === 'string') parts.push(e.message);
+    if (typeof (e as { code?: unknown }).code === 'string') parts.push(String((e as { code: string }).code));
+  }
+  return parts.join(' | ');
+}
+
+/** Maps anything thrown to the project's error shape; a stack trace never leaves the server. */
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new AppError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (err.status === 400) return new AppError('invalid_json', 'The body is not valid JSON', [{ path: '(body)', message: err.message }]);
+    return null;
+  }
+  const text = messages(err);
+  if (constraintPattern.test(text)) {
+    return new AppError('conflict', 'The change conflicts with the current records; reload and try again');
+  }
+  if (unavailablePattern.test(text)) return new AppError('unavailable', 'The database is not reachable; try again soon');
+  return null;
+}
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes);
+
+  const v1 = new Hono<AppEnv>();
+  v1.use('*', authenticate, auditRefusals, idempotency);
+  v1.route('/areas', areaRoutes);
+  v1.route('/employers', employerRoutes);
+  v1.route('/openings', openingRoutes);
+  app.route('/v1', v1);
+
+  app.notFound((c) =>
+    c.json(errorBody(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)), 404),
+  );
+
+  app.onError((err, c) => {
+    const appErr = toAppError(err);
+    if (appErr) {
+      c.set('errorCode', appErr.code);
+      return c.json(errorBody(appErr), appErr.status);
+    }
+    console.error('unhandled error', c.req.method, c.req.path, err);
+    c.set('errorCode', 'internal');
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side', issues: [] } }, 500);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,50 @@
+// What a request, a scheduled run or a bot update works with: the database,
+// the clock and who is acting. Built once per app by createApp(deps).
+import type { Context } from 'hono';
+import type { Db } from '../db/client.js';
+import type { Config } from './config.js';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export type Actor =
+  | { role: 'anonymous' }
+  | { role: 'admin'; tokenId: number }
+  | { role: 'staff'; tokenId: number; areaPrefix: string }
+  | { role: 'employer'; tokenId: number; employerId: number }
+  /** The scheduler and the bot act as the system. */
+  | { role: 'system'; name: string };
+
+export type Role = Actor['role'];
+
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  config: Config;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    actor: Actor;
+    /** The error code of a refused request, for the audit row. */
+    errorCode: string;
+  };
+};
+
+/** The argument every service verb takes. */
+export interface ServiceCtx {
+  db: Db;
+  clock: Clock;
+  actor: Actor;
+}
+
+export const nowIso = (clock: Clock) => clock.now().toISOString();
+
+export const serviceCtx = (c: Context<AppEnv>): ServiceCtx => ({
+  db: c.var.deps.db,
+  clock: c.var.deps.clock,
+  actor: c.var.actor,
+});

@@ -1,0 +1,35 @@
+// Great-circle distance and the bounding box that narrows candidates before it.
+export interface Point {
+  lat: number;
+  lon: number;
+}
+
+const EARTH_RADIUS_KM = 6371.0088;
+const rad = (deg: number) => (deg * Math.PI) / 180;
+
+/** Haversine distance in km: the exact rule that decides "within reach". */
+export function distanceKm(a: Point, b: Point): number {
+  const dLat = rad(b.lat - a.lat);
+  const dLon = rad(b.lon - a.lon);
+  const s =
+    Math.sin(dLat / 2) * Math.sin(dLat / 2) +
+    Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
+}
+
+export interface Box {
+  minLat: number;
+  maxLat: number;
+  minLon: number;
+  maxLon: number;
+}
+
+/** A box that contains every point within radiusKm of p (slightly generous). */
+export function boundingBox(p: Point, radiusKm: number): Box {
+  const dLat = (radiusKm / EARTH_RADIUS_KM) * (180 / Math.PI) * 1.001;
+  const cosLat = Math.max(0.01, Math.cos(rad(Math.min(89.9, Math.abs(p.lat) + dLat))));
+  const dLon = Math.min(180, dLat / cosLat);
+  return { minLat: p.lat - dLat, maxLat: p.lat + dLat, minLon: p.lon - dLon, maxLon: p.lon + dLon };
+}
+
+export const roundKm = (km: number) => Math.round(km * 100) / 100;

@@ -1,0 +1,72 @@
+// Node entry: one libSQL client (an embedded file by default), migrations at
+// start, the API on PORT, and the scheduler loop. Stops cleanly on SIGTERM.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createClient } from '@libsql/client';
+import { libsqlDb } from '../db/client.js';
+import { createApp } from './app.js';
+import { prepareDatabase } from './bootstrap.js';
+import { loadNodeConfig } from './config.js';
+import { systemClock, type Deps } from './context.js';
+import { runScheduledJobs } from './scheduler.js';
+
+const SCHEDULER_INTERVAL_MS = 60_000;
+
+export function ensureFileDir(url: string) {
+  if (!url.startsWith('file:')) return;
+  const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+}
+
+async function main() {
+  const config = loadNodeConfig();
+  ensureFileDir(config.DATABASE_URL);
+  const client = createClient({ url: config.DATABASE_URL });
+  const db = libsqlDb(client);
+  const clock = systemClock;
+  const prepared = await prepareDatabase(db, clock, {
+    adminToken: config.JIUJIN_ADMIN_TOKEN,
+    generateAdminToken: true,
+  });
+  if (prepared.migrationsApplied.length) console.log(`migrations applied: ${prepared.migrationsApplied.join(', ')}`);
+  if (prepared.areasLoaded) console.log(`reference areas loaded: ${prepared.areasLoaded}`);
+  if (prepared.generatedAdminToken) {
+    console.log('\nNo admin token existed, so one was made. It is shown this once; keep it safe:');
+    console.log(`  ${prepared.generatedAdminToken}\n`);
+  }
+  const deps: Deps = { db, clock, config };
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
+    console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+  });
+
+  let stopping = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopping) return;
+    running = runScheduledJobs(deps).catch((err) => console.error('scheduled job failed', err));
+  };
+  tick();
+  const timer = setInterval(tick, SCHEDULER_INTERVAL_MS);
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    clearInterval(timer);
+    await running;
+    server.close(() => {
+      client.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

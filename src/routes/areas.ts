@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../context.js';
+import { getArea, listAreas, toAreaJson } from '../services/areas.js';
+import { areaCodeSchema, decodeCursor, encodeCursor, limitSchema, validate } from '../validation.js';
+
+const listQuery = z.strictObject({
+  parent: areaCodeSchema.optional(),
+  cursor: z.string().optional(),
+  limit: limitSchema.optional().default(100),
+});
+
+export const areaRoutes = new Hono<AppEnv>()
+  .get('/', validate('query', listQuery), async (c) => {
+    const q = c.req.valid('query');
+    const after = q.cursor ? decodeCursor(q.cursor, z.string()) : undefined;
+    const page = await listAreas(c.var.deps.db, { parent: q.parent, after, limit: q.limit });
+    return c.json({ items: page.items.map(toAreaJson), nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+  })
+  .get('/:code', validate('param', z.strictObject({ code: areaCodeSchema })), async (c) => {
+    const area = await getArea(c.var.deps.db, c.req.valid('param').code);
+    return c.json(toAreaJson(area));
+  });

@@ -1,0 +1,11 @@
+// Small query pieces shared by services on both drivers.
+import { and, gte, lt, type SQL, type AnyColumn } from 'drizzle-orm';
+
+/**
+ * "Code starts with prefix" as a range, so the index on the column is used
+ * (area codes are digits; ':' sorts just after '9').
+ */
+export function areaPrefix(column: AnyColumn, prefix: string): SQL | undefined {
+  if (!prefix) return undefined;
+  return and(gte(column, prefix), lt(column, `${prefix}:`));
+}

@@ -1,0 +1,99 @@
+// Shared input shapes and the validator every route uses, so bad input always
+// answers 400 with the field and the reason in the project's error shape.
+import { zValidator } from '@hono/zod-validator';
+import type { ValidationTargets } from 'hono';
+import { z } from 'zod';
+import { occupationCodes } from './domain/occupations.js';
+import { AppError, type Issue } from './errors.js';
+
+export const pointSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
+export const areaCodeSchema = z
+  .string()
+  .regex(/^\d{2,12}$/, 'must be an area code of 2 to 12 digits');
+
+export const isoDateSchema = z.iso.date('must be a date as YYYY-MM-DD');
+
+export const skillsSchema = z
+  .array(z.enum(occupationCodes, { error: 'is not a code from the occupation list' }))
+  .max(20);
+
+export const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const idParamSchema = z.strictObject({ id: idSchema });
+
+export const limitSchema = z.coerce.number().int().min(1).max(100).default(20);
+
+const yes = ['1', 'true', 'yes'];
+const no = ['0', 'false', 'no'];
+export const queryBoolSchema = z
+  .string()
+  .refine((v) => yes.includes(v) || no.includes(v), { message: 'must be true or false' })
+  .transform((v) => yes.includes(v));
+
+export function zodIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
+    return { path: i.path.map(String).join('.') || '(root)', message };
+  });
+}
+
+const jsonType = /^application\/([\w.-]+\+)?json$/i;
+
+/** zValidator with the project's error shape; JSON bodies must say they are JSON. */
+export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(
+  target: Target,
+  schema: T,
+  options: { emptyBody?: unknown } = {},
+) {
+  const inner = zValidator(target, schema, (result) => {
+    if (!result.success) {
+      throw new AppError('validation_failed', `The ${target === 'json' ? 'body' : target} is not valid`, zodIssues(result.error as unknown as z.ZodError));
+    }
+  });
+  if (target !== 'json') return inner;
+  return (async (c, next) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+    if (options.emptyBody !== undefined && !type && !(await c.req.text())) {
+      // A body-less POST where the body is optional: validate the default instead.
+      const parsed = schema.safeParse(options.emptyBody);
+      if (!parsed.success) throw new AppError('validation_failed', 'The body is not valid', zodIssues(parsed.error));
+      (c.req as unknown as { addValidatedData: (t: string, d: unknown) => void }).addValidatedData(target, parsed.data);
+      return next();
+    }
+    if (!jsonType.test(type)) {
+      throw new AppError('validation_failed', 'The body must be JSON', [
+        { path: '(body)', message: 'send Content-Type: application/json' },
+      ]);
+    }
+    return inner(c, next);
+  }) as typeof inner;
+}
+
+// Opaque cursors: base64url of a small JSON value.
+export function encodeCursor(value: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function decodeCursor<T>(cursor: string, shape: z.ZodType<T>): T {
+  try {
+    const bin = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    const text = new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+    return shape.parse(JSON.parse(text));
+  } catch {
+    throw new AppError('invalid_cursor', 'The cursor is not valid', [
+      { path: 'cursor', message: 'use the nextCursor of a previous page' },
+    ]);
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

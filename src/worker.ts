@@ -1,0 +1,66 @@
+// Cloudflare Workers entry: the database comes from the D1 binding `DB`, or a
+// remote libSQL server when LIBSQL_URL is set. Dependencies are built per
+// request (isolates keep nothing reliable); only "already prepared" is cached.
+import { createClient } from '@libsql/client/web';
+import { d1Db, type Db, libsqlDb } from '../db/client.js';
+import { createApp } from './app.js';
+import { prepareDatabase } from './bootstrap.js';
+import { parseConfig } from './config.js';
+import { systemClock, type Deps } from './context.js';
+import { runScheduledJobs } from './scheduler.js';
+
+export interface WorkerEnv {
+  DB?: unknown;
+  [key: string]: unknown;
+}
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException?(): void;
+}
+
+let prepared: Promise<unknown> | null = null;
+
+function databaseFor(env: WorkerEnv, config: ReturnType<typeof parseConfig>): Db {
+  if (config.LIBSQL_URL) {
+    return libsqlDb(createClient({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }));
+  }
+  if (!env.DB) throw new Error('No database: bind D1 as DB or set LIBSQL_URL');
+  return d1Db(env.DB);
+}
+
+async function depsFor(env: WorkerEnv): Promise<Deps> {
+  const config = parseConfig(env);
+  const db = databaseFor(env, config);
+  prepared ??= prepareDatabase(db, systemClock, {
+    adminToken: config.JIUJIN_ADMIN_TOKEN,
+    // No console to show a generated token on: set JIUJIN_ADMIN_TOKEN as a secret.
+    generateAdminToken: false,
+  }).catch((err) => {
+    prepared = null;
+    throw err;
+  });
+  await prepared;
+  return { db, clock: systemClock, config };
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let deps: Deps;
+    try {
+      deps = await depsFor(env);
+    } catch (err) {
+      console.error('database not ready', err);
+      return Response.json(
+        { error: { code: 'unavailable', message: 'The database is not reachable; try again soon', issues: [] } },
+        { status: 503 },
+      );
+    }
+    return createApp(deps).fetch(request, env, ctx as never);
+  },
+
+  async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const deps = await depsFor(env);
+    ctx.waitUntil(runScheduledJobs(deps));
+  },
+};
