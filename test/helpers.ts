@@ -1,0 +1,101 @@
+// Test harness: the real app over a real in-memory libSQL database, with the
+// migrations and reference areas applied, a settable clock and factories that
+// give every row unique values.
+import { createClient } from '@libsql/client';
+import { libsqlDb, type Db } from '../db/client.js';
+import { createApp } from '../src/app.js';
+import { prepareDatabase } from '../src/bootstrap.js';
+import { parseConfig } from '../src/config.js';
+import type { Clock, Deps } from '../src/context.js';
+import { createToken } from '../src/services/tokens.js';
+
+export class TestClock implements Clock {
+  constructor(public current = new Date('2026-11-20T02:00:00Z')) {}
+  now() {
+    return new Date(this.current);
+  }
+  set(iso: string) {
+    this.current = new Date(iso);
+  }
+  advanceDays(days: number) {
+    this.current = new Date(this.current.getTime() + days * 86_400_000);
+  }
+}
+
+let seq = 0;
+export const unique = (prefix = 'x') => `${prefix}-${process.pid}-${++seq}`;
+
+export interface TestEnv {
+  db: Db;
+  clock: TestClock;
+  deps: Deps;
+  app: ReturnType<typeof createApp>;
+  adminToken: string;
+  request: (method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
+  token: (spec: Parameters<typeof createToken>[2]) => Promise<string>;
+  close: () => void;
+}
+
+export async function makeTestEnv(url = ':memory:'): Promise<TestEnv> {
+  const client = createClient({ url });
+  const db = libsqlDb(client);
+  const clock = new TestClock();
+  const adminToken = `test-admin-token-${unique()}`;
+  await prepareDatabase(db, clock, { adminToken, generateAdminToken: false });
+  const deps: Deps = { db, clock, config: parseConfig({}) };
+  const app = createApp(deps);
+  const request: TestEnv['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    db,
+    clock,
+    deps,
+    app,
+    adminToken,
+    request,
+    token: async (spec) => (await createToken(db, clock, spec)).token,
+    close: () => client.close(),
+  };
+}
+
+/** Creates an employer through the API and returns it with a token for it. */
+export async function makeEmployer(
+  env: TestEnv,
+  over: Record<string, unknown> = {},
+): Promise<{ id: number; token: string; body: any }> {
+  const res = await env.request('POST', '/v1/employers', {
+    token: env.adminToken,
+    body: { name: unique('employer'), kind: 'workshop', areaCode: '532503', point: { lat: 23.4, lon: 103.38 }, ...over },
+  });
+  if (res.status !== 201) throw new Error(`employer not created: ${res.status} ${JSON.stringify(res.body)}`);
+  const token = await env.token({ role: 'employer', employerId: res.body.id });
+  return { id: res.body.id, token, body: res.body };
+}
+
+export const openingBody = (over: Record<string, unknown> = {}) => ({
+  title: unique('opening'),
+  kind: 'workshop',
+  areaCode: '532503',
+  point: { lat: 23.4, lon: 103.38 },
+  slots: 2,
+  wage: { amount: 2200, period: 'month' },
+  hours: 'full_day',
+  skills: ['sewing'],
+  ...over,
+});
