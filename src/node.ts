@@ -1,7 +1,5 @@
 // Node entry: one libSQL client (an embedded file by default), migrations at
 // start, the API on PORT, and the scheduler loop. Stops cleanly on SIGTERM.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createClient } from '@libsql/client';
 import { libsqlDb } from '../db/client.js';
@@ -9,15 +7,10 @@ import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
+import { ensureFileDir } from './node-db.js';
 import { runScheduledJobs } from './scheduler.js';
 
 const SCHEDULER_INTERVAL_MS = 60_000;
-
-export function ensureFileDir(url: string) {
-  if (!url.startsWith('file:')) return;
-  const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
-  if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-}
 
 async function main() {
   const config = loadNodeConfig();

@@ -80,7 +80,8 @@ export async function listAreas(
 export async function requireAreaInScope(ctx: ServiceCtx, areaCode: string, path = 'areaCode'): Promise<Area> {
   const area = await findArea(ctx.db, areaCode);
   if (!area) throw ruleBroken(path, `Unknown area code ${areaCode}`);
-  if (!areaInScope(ctx.actor, areaCode)) {
+  // An employer's own scope is itself, not an area: it may name any known area.
+  if (ctx.actor.role !== 'employer' && !areaInScope(ctx.actor, areaCode)) {
     throw new AppError('forbidden', `Area ${areaCode} is outside your area`, [
       { path, message: 'outside your area' },
     ]);

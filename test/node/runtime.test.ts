@@ -1,0 +1,87 @@
+// Start-up and runtime behaviour on Node: migrations, reference data, the
+// admin token, health when the database is gone, the scheduled job.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createClient } from '@libsql/client';
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { libsqlDb } from '../../db/client.js';
+import { migrations } from '../../db/migrations-bundle.js';
+import { apiTokens, openings } from '../../db/schema.js';
+import { prepareDatabase } from '../../src/bootstrap.js';
+import { runScheduledJobs } from '../../src/scheduler.js';
+import { sha256Hex } from '../../src/services/tokens.js';
+import { makeEmployer, makeTestEnv, openingBody, TestClock } from '../helpers.js';
+
+describe('start-up', () => {
+  it('the migration bundle the Workers build uses matches db/migrations exactly', () => {
+    const dir = new URL('../../db/migrations/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+    expect(migrations.map((m) => m.name)).toEqual(files);
+    for (const m of migrations) expect(m.sql).toBe(readFileSync(new URL(m.name, dir), 'utf8'));
+  });
+
+  it('a fresh database gets every migration, the reference areas and one generated admin token; a second start changes nothing', async () => {
+    const client = createClient({ url: ':memory:' });
+    const db = libsqlDb(client);
+    const clock = new TestClock();
+    const first = await prepareDatabase(db, clock, { generateAdminToken: true });
+    expect(first.migrationsApplied).toEqual(migrations.map((m) => m.name));
+    expect(first.areasLoaded).toBeGreaterThan(1500);
+    expect(first.generatedAdminToken).toMatch(/^jj_[A-Za-z0-9_-]{40,}$/);
+    const stored = await db.select().from(apiTokens);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).toBe(await sha256Hex(first.generatedAdminToken!));
+    expect(JSON.stringify(stored)).not.toContain(first.generatedAdminToken!);
+    const second = await prepareDatabase(db, clock, { generateAdminToken: true });
+    expect(second).toEqual({ migrationsApplied: [], areasLoaded: 0, generatedAdminToken: null });
+    client.close();
+  });
+
+  it('JIUJIN_ADMIN_TOKEN becomes an admin token and no other is generated', async () => {
+    const client = createClient({ url: ':memory:' });
+    const db = libsqlDb(client);
+    const prepared = await prepareDatabase(db, new TestClock(), { adminToken: 'configured-admin-token-123', generateAdminToken: true });
+    expect(prepared.generatedAdminToken).toBeNull();
+    const rows = await db.select().from(apiTokens);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ role: 'admin', tokenHash: await sha256Hex('configured-admin-token-123') });
+    client.close();
+  });
+});
+
+describe('database unavailable', () => {
+  it('health answers 503 and a request answers 503, not 500, when the database is gone', async () => {
+    const env = await makeTestEnv();
+    const emp = await makeEmployer(env);
+    env.close();
+    const health = await env.request('GET', '/health');
+    expect(health.status).toBe(503);
+    const list = await env.request('GET', '/v1/openings');
+    expect(list.status).toBe(503);
+    expect(list.body.error.code).toBe('unavailable');
+    const write = await env.request('POST', '/v1/openings', { token: emp.token, body: openingBody() });
+    expect(write.status).toBe(503);
+  });
+});
+
+describe('scheduled job', () => {
+  it('openings past their closing date expire; others stay open', async () => {
+    const env = await makeTestEnv();
+    const emp = await makeEmployer(env);
+    const soon = await env.request('POST', '/v1/openings', { token: emp.token, body: openingBody({ closingDate: '2026-11-25' }) });
+    const later = await env.request('POST', '/v1/openings', { token: emp.token, body: openingBody({ closingDate: '2026-12-31' }) });
+    const none = await env.request('POST', '/v1/openings', { token: emp.token, body: openingBody() });
+    expect(await runScheduledJobs(env.deps)).toMatchObject({ openingsExpired: 0 });
+    env.clock.set('2026-11-26T01:00:00Z');
+    expect(await runScheduledJobs(env.deps)).toMatchObject({ openingsExpired: 1 });
+    const status = async (id: number) =>
+      (await env.db.select({ s: openings.status }).from(openings).where(eq(openings.id, id)))[0]!.s;
+    expect(await status(soon.body.id)).toBe('expired');
+    expect(await status(later.body.id)).toBe('open');
+    expect(await status(none.body.id)).toBe('open');
+    const pub = await env.request('GET', `/v1/openings/${soon.body.id}`);
+    expect(pub.status).toBe(404);
+    await env.db.run(sql`SELECT 1`);
+    env.close();
+  });
+});
