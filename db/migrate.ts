@@ -23,7 +23,9 @@ export async function applyMigrations(db: Db): Promise<string[]> {
     try {
       await batch(db, [
         ...statements.map((s) => db.run(sql.raw(s))),
-        db.run(sql`INSERT INTO d1_migrations(name) VALUES (${m.name})`),
+        // Inlined, not bound: drizzle's D1 batch cannot bind the parameters of a
+        // raw db.run(sql`...`). The name comes from our own migration files.
+        db.run(sql.raw(`INSERT INTO d1_migrations(name) VALUES ('${m.name.replaceAll("'", "''")}')`)),
       ]);
     } catch (err) {
       // Another process may have applied it at the same moment.

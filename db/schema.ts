@@ -45,8 +45,8 @@ export const households = sqliteTable(
     monitored: bool('monitored').notNull().default(false),
     /** The provincial system's household number (户编号), for re-imports. */
     sourceId: text('source_id'),
-    /** Staff recorded household income at or above the local minimum wage. */
-    incomeAtMinimum: bool('income_at_minimum').notNull().default(false),
+    /** Since when staff recorded household income at or above the local minimum wage (an exit rule). */
+    incomeAtMinimumSince: text('income_at_minimum_since'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -242,6 +242,8 @@ export const placements = sqliteTable(
     householdId: integer('household_id')
       .notNull()
       .references(() => households.id),
+    /** The worker's home area when the placement was made: counts are by home area. */
+    homeAreaCode: text('home_area_code').notNull(),
     openingId: integer('opening_id').references(() => openings.id),
     applicationId: integer('application_id').references(() => applications.id),
     type: text('type', { enum: placementTypes }).notNull(),
@@ -261,7 +263,7 @@ export const placements = sqliteTable(
   (t) => [
     index('placements_worker_idx').on(t.workerId, t.endDate),
     index('placements_household_idx').on(t.householdId, t.endDate),
-    index('placements_dates_idx').on(t.startDate, t.endDate),
+    index('placements_home_area_idx').on(t.homeAreaCode, t.startDate, t.endDate, t.type, t.scope),
     uniqueIndex('placements_application_uq').on(t.applicationId),
     // One public-welfare post per person and per household at a time.
     uniqueIndex('placements_one_pw_per_worker_uq')
@@ -270,6 +272,29 @@ export const placements = sqliteTable(
     uniqueIndex('placements_one_pw_per_household_uq')
       .on(t.householdId)
       .where(sql`type = 'public_welfare' AND end_date IS NULL`),
+  ],
+);
+
+/**
+ * When each household was on the zero-employment list (零就业家庭): derived
+ * from its members and placements by domain/household-status.ts, rewritten in
+ * the same batch as every change to them, so counts as of any date are one
+ * indexed range query. `endDate` is exclusive; null while still on the list.
+ */
+export const zeroEmploymentPeriods = sqliteTable(
+  'zero_employment_periods',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    areaCode: text('area_code').notNull(),
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date'),
+  },
+  (t) => [
+    index('zero_periods_household_idx').on(t.householdId),
+    index('zero_periods_area_idx').on(t.areaCode, t.startDate, t.endDate),
   ],
 );
 

@@ -83,7 +83,7 @@ CREATE TABLE `households` (
 	`poverty_alleviated` integer DEFAULT false NOT NULL,
 	`monitored` integer DEFAULT false NOT NULL,
 	`source_id` text,
-	`income_at_minimum` integer DEFAULT false NOT NULL,
+	`income_at_minimum_since` text,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,
 	FOREIGN KEY (`area_code`) REFERENCES `areas`(`code`) ON UPDATE no action ON DELETE no action
@@ -169,6 +169,7 @@ CREATE TABLE `placements` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`worker_id` integer NOT NULL,
 	`household_id` integer NOT NULL,
+	`home_area_code` text NOT NULL,
 	`opening_id` integer,
 	`application_id` integer,
 	`type` text NOT NULL,
@@ -190,7 +191,7 @@ CREATE TABLE `placements` (
 --> statement-breakpoint
 CREATE INDEX `placements_worker_idx` ON `placements` (`worker_id`,`end_date`);--> statement-breakpoint
 CREATE INDEX `placements_household_idx` ON `placements` (`household_id`,`end_date`);--> statement-breakpoint
-CREATE INDEX `placements_dates_idx` ON `placements` (`start_date`,`end_date`);--> statement-breakpoint
+CREATE INDEX `placements_home_area_idx` ON `placements` (`home_area_code`,`start_date`,`end_date`,`type`,`scope`);--> statement-breakpoint
 CREATE UNIQUE INDEX `placements_application_uq` ON `placements` (`application_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `placements_one_pw_per_worker_uq` ON `placements` (`worker_id`) WHERE type = 'public_welfare' AND end_date IS NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX `placements_one_pw_per_household_uq` ON `placements` (`household_id`) WHERE type = 'public_welfare' AND end_date IS NULL;--> statement-breakpoint
@@ -238,4 +239,15 @@ CREATE INDEX `workers_household_idx` ON `workers` (`household_id`);--> statement
 CREATE INDEX `workers_area_idx` ON `workers` (`area_code`);--> statement-breakpoint
 CREATE INDEX `workers_home_idx` ON `workers` (`home_lat`,`home_lon`);--> statement-breakpoint
 CREATE UNIQUE INDEX `workers_telegram_uq` ON `workers` (`telegram_chat_id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `workers_source_id_uq` ON `workers` (`source_id`);
+CREATE UNIQUE INDEX `workers_source_id_uq` ON `workers` (`source_id`);--> statement-breakpoint
+CREATE TABLE `zero_employment_periods` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`household_id` integer NOT NULL,
+	`area_code` text NOT NULL,
+	`start_date` text NOT NULL,
+	`end_date` text,
+	FOREIGN KEY (`household_id`) REFERENCES `households`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `zero_periods_household_idx` ON `zero_employment_periods` (`household_id`);--> statement-breakpoint
+CREATE INDEX `zero_periods_area_idx` ON `zero_employment_periods` (`area_code`,`start_date`,`end_date`);

@@ -1,0 +1,28 @@
+// Calendar days as integers (days since 1970-01-01, UTC), for date arithmetic
+// on ISO dates without time-zone surprises.
+export const DAY_MS = 86_400_000;
+
+export function dayNumber(isoDate: string): number {
+  return Math.floor(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+}
+
+export function isoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+export const addDays = (isoDate: string, days: number) => isoDay(dayNumber(isoDate) + days);
+
+export const daysBetween = (from: string, to: string) => dayNumber(to) - dayNumber(from);
+
+/** The calendar date in China (UTC+8) of an instant: what "today" means to a bureau. */
+export function chinaDate(instant: Date): string {
+  return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** First and last day of the month of a date. */
+export function monthBounds(isoDate: string): { first: string; last: string } {
+  const [y, m] = isoDate.split('-').map(Number) as [number, number];
+  const first = `${isoDate.slice(0, 7)}-01`;
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return { first, last };
+}

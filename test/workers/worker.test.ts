@@ -1,0 +1,191 @@
+// The deployable worker bundle, run in workerd through Miniflare against a
+// local D1 database: the same migrations, routes and cron job as on Cloudflare.
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  type Bundle,
+  buildWorker,
+  isoDay,
+  makeEmployer,
+  openingBody,
+  root,
+  startWorker,
+  unique,
+  type WorkerRuntime,
+} from './worker-runtime.js';
+
+let bundle: Bundle;
+let rt: WorkerRuntime;
+
+beforeAll(async () => {
+  bundle = await buildWorker();
+  rt = await startWorker(bundle);
+});
+
+afterAll(async () => {
+  await rt?.dispose();
+  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
+});
+
+describe('worker runtime', () => {
+  it('the worker bundle answers /health with a D1 database bound', async () => {
+    const res = await rt.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('the worker applies every file in db/migrations to D1 and records it in d1_migrations', async () => {
+    // Any request prepares the database; the migrations ran inside workerd, not here.
+    expect((await rt.request('GET', '/health')).status).toBe(200);
+    const files = readdirSync(join(root, 'db/migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(files.length).toBeGreaterThan(0);
+    const { results } = await rt.d1.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual(files);
+    const openings = await rt.d1
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'openings'")
+      .first<{ name: string }>();
+    expect(openings?.name).toBe('openings');
+  });
+
+  it('the reference areas are loaded into D1: prefecture 5325 lists its 13 counties', async () => {
+    const res = await rt.request('GET', '/v1/areas?parent=5325');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(13);
+    for (const area of res.body.items) {
+      expect(area).toMatchObject({ parent: '5325', level: 'county' });
+      expect(area.code).toMatch(/^5325\d{2}$/);
+    }
+  });
+
+  it('an opening created on Workers can be read back from D1, without a token and by distance', async () => {
+    const employerId = await makeEmployer(rt);
+    const body = openingBody({ employerId });
+    const created = await rt.request('POST', '/v1/openings', { token: ADMIN_TOKEN, body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ id: expect.any(Number), status: 'open', title: body.title, employerId });
+    const id = created.body.id as number;
+
+    const row = await rt.d1
+      .prepare('SELECT title, status, employer_id AS employerId FROM openings WHERE id = ?')
+      .bind(id)
+      .first();
+    expect(row).toEqual({ title: body.title, status: 'open', employerId });
+
+    const read = await rt.request('GET', `/v1/openings/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      id,
+      title: body.title,
+      status: 'open',
+      kind: 'workshop',
+      areaCode: '532503',
+      slots: 2,
+      wage: { amount: 2200, period: 'month' },
+      hours: 'full_day',
+      skills: ['sewing'],
+    });
+
+    // Other tests add openings at the same point: page until this one shows up.
+    let found: { id: number; distanceKm: number } | undefined;
+    let cursor: string | null = null;
+    do {
+      const q: string = `/v1/openings?near=23.4,103.38&radiusKm=5&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await rt.request('GET', q);
+      expect(page.status).toBe(200);
+      for (const item of page.body.items) expect(item.distanceKm).toBeLessThanOrEqual(5);
+      found = page.body.items.find((i: { id: number }) => i.id === id);
+      cursor = page.body.nextCursor;
+    } while (!found && cursor);
+    expect(found).toBeDefined();
+    expect(found!.distanceKm).toBeTypeOf('number');
+    expect(found!.distanceKm).toBeLessThan(0.1);
+  });
+
+  it('a body with an unknown field is refused with 400 and the error shape', async () => {
+    const employerId = await makeEmployer(rt);
+    const res = await rt.request('POST', '/v1/openings', {
+      token: ADMIN_TOKEN,
+      body: openingBody({ employerId, colour: 'red' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: { code: expect.any(String), message: expect.any(String), issues: expect.any(Array) },
+    });
+    expect(res.body.error.issues.length).toBeGreaterThan(0);
+    for (const issue of res.body.error.issues) {
+      expect(issue).toEqual({ path: expect.any(String), message: expect.any(String) });
+    }
+  });
+
+  it('a body that is not JSON is refused with 400 and the error shape', async () => {
+    const res = await rt.request('POST', '/v1/employers', { token: ADMIN_TOKEN, body: '{"name": "broken' });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: { code: expect.any(String), message: expect.any(String), issues: expect.any(Array) },
+    });
+  });
+
+  it('a POST without a token is refused with 401', async () => {
+    const name = unique('employer');
+    const res = await rt.request('POST', '/v1/employers', {
+      body: { name, kind: 'workshop', areaCode: '532503', point: { lat: 23.4, lon: 103.38 } },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthorized');
+    const row = await rt.d1.prepare('SELECT id FROM employers WHERE name = ?').bind(name).first();
+    expect(row).toBeNull();
+  });
+
+  it('a POST repeated with the same Idempotency-Key replays its answer; a different body is 409', async () => {
+    const employerId = await makeEmployer(rt);
+    const key = unique('idem');
+    const body = openingBody({ employerId });
+    const headers = { 'idempotency-key': key };
+    const first = await rt.request('POST', '/v1/openings', { token: ADMIN_TOKEN, body, headers });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const again = await rt.request('POST', '/v1/openings', { token: ADMIN_TOKEN, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const { results } = await rt.d1.prepare('SELECT id FROM openings WHERE title = ?').bind(body.title).all();
+    expect(results).toHaveLength(1);
+
+    const other = await rt.request('POST', '/v1/openings', {
+      token: ADMIN_TOKEN,
+      body: openingBody({ employerId }),
+      headers,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it('the cron trigger expires openings whose closing date has passed and leaves the others open', async () => {
+    const employerId = await makeEmployer(rt);
+    const post = async (closingDate: string) => {
+      const res = await rt.request('POST', '/v1/openings', {
+        token: ADMIN_TOKEN,
+        body: openingBody({ employerId, closingDate }),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as number;
+    };
+    const stale = await post(isoDay(30));
+    const current = await post(isoDay(30));
+    // The API refuses a closing date in the past, so age one opening in D1 itself.
+    await rt.d1.prepare('UPDATE openings SET closing_date = ? WHERE id = ?').bind(isoDay(-1), stale).run();
+
+    const result = await rt.scheduled('*/5 * * * *');
+    expect(result.outcome).toBe('ok');
+
+    const status = async (id: number) =>
+      (await rt.d1.prepare('SELECT status FROM openings WHERE id = ?').bind(id).first<{ status: string }>())?.status;
+    expect(await status(stale)).toBe('expired');
+    expect(await status(current)).toBe('open');
+    // An expired opening is no longer public.
+    expect((await rt.request('GET', `/v1/openings/${stale}`)).status).toBe(404);
+    expect((await rt.request('GET', `/v1/openings/${current}`)).status).toBe(200);
+  });
+});
