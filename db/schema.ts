@@ -18,6 +18,18 @@ const updatedAt = () => text('updated_at').notNull();
 const bool = (name: string) => integer(name, { mode: 'boolean' });
 const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 
+/**
+ * Grid cell of a point, computed by the database from the row's own lat/lon
+ * so no writer can forget it: row * 100000 + column, cells of 1/50 degree
+ * (about 2.2 km). Must stay the formula of gridCell() in src/domain/grid.ts.
+ * Null when the point is missing.
+ */
+const gridCell = (name: string, lat: string, lon: string) =>
+  integer(name).generatedAlwaysAs(
+    sql.raw(`CAST((${lat} + 90) * 50 AS INTEGER) * 100000 + CAST((${lon} + 180) * 50 AS INTEGER)`),
+    { mode: 'virtual' },
+  );
+
 /** Administrative divisions (GB/T 2260-style codes); reference data. */
 export const areas = sqliteTable(
   'areas',
@@ -75,6 +87,15 @@ export const workers = sqliteTable(
     homeLat: real('home_lat'),
     homeLon: real('home_lon'),
     maxDistanceKm: real('max_distance_km').notNull().default(5),
+    /** Grid cell of the home point (generated; see gridCell). */
+    cell: gridCell('cell', 'home_lat', 'home_lon'),
+    /** Band of maxDistanceKm (generated; must stay reachBand() in src/domain/grid.ts). */
+    reachBand: integer('reach_band').generatedAlwaysAs(
+      sql.raw(
+        'CASE WHEN max_distance_km <= 5 THEN 0 WHEN max_distance_km <= 10 THEN 1 WHEN max_distance_km <= 25 THEN 2 WHEN max_distance_km <= 50 THEN 3 WHEN max_distance_km <= 100 THEN 4 ELSE 5 END',
+      ),
+      { mode: 'virtual' },
+    ),
     cannotLeaveHome: bool('cannot_leave_home').notNull().default(false),
     careFor: json<CareFor[]>('care_for').notNull().default([]),
     skills: json<string[]>('skills').notNull().default([]),
@@ -103,6 +124,16 @@ export const workers = sqliteTable(
     index('workers_household_idx').on(t.householdId),
     index('workers_area_idx').on(t.areaCode),
     index('workers_home_idx').on(t.homeLat, t.homeLon),
+    // Matching: candidates near a point, one reach band at a time (a 5 km
+    // worker is only looked for within 5 km), covering what the ranking
+    // query reads so the scan needs no table lookups.
+    index('workers_grid_idx')
+      .on(t.reachBand, t.cell, t.areaCode, t.homeLat, t.homeLon, t.maxDistanceKm, t.householdId, t.cannotLeaveHome, t.availability)
+      .where(sql`erased_at IS NULL AND able_to_work = 1`),
+    // Matching by area when a point is missing (administrative nearness).
+    index('workers_reach_area_idx')
+      .on(t.reachBand, t.areaCode)
+      .where(sql`erased_at IS NULL AND able_to_work = 1`),
     uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
     uniqueIndex('workers_source_id_uq').on(t.sourceId),
     check('workers_max_distance_ck', sql`${t.maxDistanceKm} > 0`),
@@ -159,6 +190,8 @@ export const openings = sqliteTable(
       .references(() => areas.code),
     lat: real('lat'),
     lon: real('lon'),
+    /** Grid cell of the place (generated; see gridCell). */
+    cell: gridCell('cell', 'lat', 'lon'),
     slots: integer('slots').notNull(),
     slotsFilled: integer('slots_filled').notNull().default(0),
     wageAmount: real('wage_amount').notNull(),
@@ -174,6 +207,9 @@ export const openings = sqliteTable(
   },
   (t) => [
     index('openings_status_point_idx').on(t.status, t.lat, t.lon),
+    // Matching: open openings near a point by grid cell, or by area when the point is missing.
+    index('openings_grid_idx').on(t.status, t.cell, t.areaCode, t.lat, t.lon),
+    index('openings_status_area_idx').on(t.status, t.areaCode),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
     // Two hires racing for the last slot: the second breaks this and rolls back.

@@ -6,10 +6,14 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Deps } from './context.js';
 import { AppError, errorBody } from './errors.js';
 import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { applicationRoutes } from './routes/applications.js';
 import { areaRoutes } from './routes/areas.js';
 import { employerRoutes } from './routes/employers.js';
 import { healthRoutes } from './routes/health.js';
+import { householdRoutes } from './routes/households.js';
 import { openingRoutes } from './routes/openings.js';
+import { placementRoutes } from './routes/placements.js';
+import { workerRoutes } from './routes/workers.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -65,6 +69,10 @@ export function createApp(deps: Deps) {
   v1.route('/areas', areaRoutes);
   v1.route('/employers', employerRoutes);
   v1.route('/openings', openingRoutes);
+  v1.route('/households', householdRoutes);
+  v1.route('/workers', workerRoutes);
+  v1.route('/applications', applicationRoutes);
+  v1.route('/placements', placementRoutes);
   app.route('/v1', v1);
 
   app.notFound((c) =>

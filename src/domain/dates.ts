@@ -26,3 +26,12 @@ export function monthBounds(isoDate: string): { first: string; last: string } {
   const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
   return { first, last };
 }
+
+/**
+ * The first instant after the China (UTC+8) day `isoDate`, as an ISO string
+ * comparable with stored `created_at`-style timestamps: "recorded by the end
+ * of that day" is `timestamp < chinaDayEnd(day)`.
+ */
+export function chinaDayEnd(isoDate: string): string {
+  return new Date((dayNumber(isoDate) + 1) * DAY_MS - 8 * 3_600_000).toISOString();
+}

@@ -15,11 +15,13 @@ export const WINDOW_DAYS = 365;
 export const OVERDUE_DAYS = 15;
 
 export interface MemberFacts {
+  id?: number;
   ableToWork: boolean;
   /** Date the member was registered. */
   since: string;
 }
 export interface PlacementFacts {
+  id?: number;
   startDate: string;
   endDate: string | null;
 }

@@ -1,0 +1,267 @@
+// Applications: a worker for an opening, moved along the state machine in
+// domain/application-flow.ts. A hire takes a slot and records the placement in
+// one batch; two hires racing for the last slot cannot both win.
+import { and, asc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { batch } from '../../db/client.js';
+import { applications, households, openings, placements, workers } from '../../db/schema.js';
+import { nowIso, type ServiceCtx } from '../context.js';
+import {
+  APPLICATION_IDLE_DAYS,
+  type ApplicationState,
+  allowedFrom,
+  canMove,
+  type EndingReason,
+  moverMay,
+  needsReason,
+  openStates,
+} from '../domain/application-flow.js';
+import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/eligibility.js';
+import { areaInScope, requireRole } from '../domain/scope.js';
+import { AppError, notFound, ruleBroken } from '../errors.js';
+import { auditInsert } from './audit.js';
+import { areaPrefix } from './sql.js';
+import { today } from './households.js';
+import { onZeroListOn } from './household-status.js';
+import { placementWrites, publicWelfareClash, type Placement } from './placements.js';
+import type { Worker } from './workers.js';
+
+export type Application = typeof applications.$inferSelect;
+type Opening = typeof openings.$inferSelect;
+
+/** The facts eligibility needs about one worker, as of today. */
+export async function loadWorkerFacts(ctx: ServiceCtx, w: Worker): Promise<WorkerFacts> {
+  const day = today(ctx);
+  const [h] = await ctx.db
+    .select({
+      povertyAlleviated: households.povertyAlleviated,
+      monitored: households.monitored,
+      zero: sql<number>`${onZeroListOn(households.id, day)}`,
+    })
+    .from(households)
+    .where(eq(households.id, w.householdId));
+  const posts = await ctx.db
+    .select({ workerId: placements.workerId })
+    .from(placements)
+    .where(and(eq(placements.householdId, w.householdId), eq(placements.type, 'public_welfare'), isNull(placements.endDate)));
+  return {
+    ableToWork: w.ableToWork,
+    erased: w.erasedAt !== null,
+    availability: w.availability,
+    cannotLeaveHome: w.cannotLeaveHome,
+    skills: w.skills,
+    povertyAlleviated: h!.povertyAlleviated,
+    monitored: h!.monitored,
+    zeroEmployment: Boolean(h!.zero),
+    holdsPublicWelfare: posts.some((p) => p.workerId === w.id),
+    householdHoldsPublicWelfare: posts.length > 0,
+  };
+}
+
+export function notEligibleError(problems: ReturnType<typeof ineligibilities>) {
+  return new AppError(
+    'not_eligible',
+    `Not eligible: ${problems.map((p) => ineligibilityText[p]).join('; ')}`,
+    problems.map((p) => ({ path: 'workerId', message: `${p}: ${ineligibilityText[p]}` })),
+  );
+}
+
+/** What an employer may see of an applicant: enough to contact them, nothing else. */
+export function toApplicationJson(a: Application, worker?: Pick<Worker, 'name' | 'phone'>) {
+  return {
+    id: a.id,
+    workerId: a.workerId,
+    openingId: a.openingId,
+    state: a.state,
+    reason: a.reason,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+    ...(worker ? { applicant: { name: worker.name, phone: worker.phone } } : {}),
+  };
+}
+
+async function loadPair(ctx: ServiceCtx, workerId: number, openingId: number) {
+  const [w] = await ctx.db.select().from(workers).where(eq(workers.id, workerId));
+  const [o] = await ctx.db.select().from(openings).where(eq(openings.id, openingId));
+  return { w, o };
+}
+
+export async function createApplication(
+  ctx: ServiceCtx,
+  input: { workerId: number; openingId: number; state?: 'suggested' | 'applied' },
+): Promise<Application> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const { w, o } = await loadPair(ctx, input.workerId, input.openingId);
+  if (!w || !areaInScope(ctx.actor, w.areaCode)) throw ruleBroken('workerId', `Unknown worker ${input.workerId}`);
+  if (!o) throw ruleBroken('openingId', `Unknown opening ${input.openingId}`);
+  if (o.status !== 'open') throw new AppError('conflict', `The opening is ${o.status}`, [{ path: 'openingId', message: `is ${o.status}` }]);
+  const problems = ineligibilities(await loadWorkerFacts(ctx, w), o);
+  if (problems.length) throw notEligibleError(problems);
+  const [existing] = await ctx.db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.workerId, w.id), eq(applications.openingId, o.id)));
+  if (existing) {
+    throw new AppError('conflict', `This person already has an application for this opening (${existing.state})`, [
+      { path: 'openingId', message: `application ${existing.id} exists` },
+    ]);
+  }
+  const now = nowIso(ctx.clock);
+  const [rows] = (await batch(ctx.db, [
+    ctx.db
+      .insert(applications)
+      .values({ workerId: w.id, openingId: o.id, state: input.state ?? 'applied', createdAt: now, updatedAt: now })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'application.create',
+      objectType: 'application',
+      objectId: 'inserted',
+      detail: { workerId: w.id, openingId: o.id },
+    }),
+  ])) as [Application[]];
+  return rows[0]!;
+}
+
+/** An application the caller may act on: the opening's employer, staff of the worker's or the opening's area. */
+export async function getScopedApplication(ctx: ServiceCtx, id: number) {
+  requireRole(ctx.actor, 'staff', 'admin', 'employer', 'system');
+  const [row] = await ctx.db
+    .select({ a: applications, o: openings, w: workers })
+    .from(applications)
+    .innerJoin(openings, eq(openings.id, applications.openingId))
+    .innerJoin(workers, eq(workers.id, applications.workerId))
+    .where(eq(applications.id, id));
+  if (!row) throw notFound(`Application ${id}`);
+  const actor = ctx.actor;
+  const visible =
+    actor.role === 'employer'
+      ? actor.employerId === row.o.employerId && row.a.state !== 'suggested'
+      : areaInScope(actor, row.w.areaCode) || areaInScope(actor, row.o.areaCode);
+  if (!visible) throw notFound(`Application ${id}`);
+  return row;
+}
+
+export async function transitionApplication(
+  ctx: ServiceCtx,
+  id: number,
+  input: { to: ApplicationState; reason?: EndingReason },
+): Promise<{ application: Application; placement: Placement | null }> {
+  const { a, o, w } = await getScopedApplication(ctx, id);
+  if (!canMove(a.state, input.to)) {
+    throw new AppError('invalid_transition', `An application that is ${a.state} cannot become ${input.to}`, [
+      { path: 'to', message: allowedFrom(a.state).length ? `allowed: ${allowedFrom(a.state).join(', ')}` : `${a.state} is final` },
+    ]);
+  }
+  if (ctx.actor.role === 'employer' && !moverMay('employer', a.state, input.to)) {
+    throw new AppError('forbidden', `An employer cannot move an application from ${a.state} to ${input.to}`);
+  }
+  if (needsReason(input.to) && !input.reason) {
+    throw new AppError('validation_failed', 'Every ending carries a coded reason', [{ path: 'reason', message: `required when the application becomes ${input.to}` }]);
+  }
+  if (input.to === 'hired' && input.reason) {
+    throw new AppError('validation_failed', 'A hire takes no reason', [{ path: 'reason', message: 'only for declined, withdrawn or expired' }]);
+  }
+  const now = nowIso(ctx.clock);
+  const moved = ctx.db
+    .update(applications)
+    .set({ state: input.to, reason: input.reason ?? null, updatedAt: now })
+    .where(and(eq(applications.id, id), eq(applications.state, a.state)))
+    .returning();
+  const audit = auditInsert(ctx.db, ctx.clock, ctx.actor, {
+    action: `application.${input.to}`,
+    objectType: 'application',
+    objectId: id,
+    detail: { from: a.state, reason: input.reason ?? null },
+  });
+  if (input.to !== 'hired') {
+    const [rows] = (await batch(ctx.db, [moved, audit])) as [Application[]];
+    if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
+    return { application: rows[0], placement: null };
+  }
+  return hire(ctx, a, o, w, moved, audit);
+}
+
+async function hire(
+  ctx: ServiceCtx,
+  a: Application,
+  o: Opening,
+  w: Worker,
+  moved: BatchItem<'sqlite'>,
+  audit: BatchItem<'sqlite'>,
+) {
+  if (o.status !== 'open') {
+    throw new AppError('no_slots', o.status === 'filled' ? 'Every slot of this opening is filled' : `The opening is ${o.status}`);
+  }
+  const problems = ineligibilities(await loadWorkerFacts(ctx, w), o);
+  if (problems.length) throw notEligibleError(problems);
+  const startDate = o.startDate && o.startDate > today(ctx) ? o.startDate : today(ctx);
+  const writes = await placementWrites(ctx, w, {
+    type: o.kind,
+    areaCode: o.areaCode,
+    point: o.lat != null && o.lon != null ? { lat: o.lat, lon: o.lon } : null,
+    startDate,
+    openingId: o.id,
+    applicationId: a.id,
+  });
+  // The CHECK slots_filled <= slots refuses the loser of a race; the unique
+  // placement per application refuses a double hire of the same application.
+  const takeSlot = ctx.db
+    .update(openings)
+    .set({
+      slotsFilled: sql`${openings.slotsFilled} + 1`,
+      status: sql`CASE WHEN ${openings.slotsFilled} + 1 >= ${openings.slots} THEN 'filled' ELSE ${openings.status} END`,
+      updatedAt: nowIso(ctx.clock),
+    })
+    .where(and(eq(openings.id, o.id), eq(openings.status, 'open')));
+  try {
+    const [rows, , placementRows] = (await batch(ctx.db, [moved, takeSlot, ...writes, audit])) as [Application[], unknown, Placement[]];
+    if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
+    return { application: rows[0], placement: placementRows[0] ?? null };
+  } catch (err) {
+    const text = `${(err as Error)?.message} ${((err as Error)?.cause as Error)?.message}`;
+    if (/CHECK constraint failed/.test(text)) throw new AppError('no_slots', 'Every slot of this opening is filled');
+    if (/UNIQUE constraint failed: placements\.application_id/.test(text)) {
+      throw new AppError('conflict', 'This application was already hired');
+    }
+    throw publicWelfareClash(err) ?? err;
+  }
+}
+
+export async function listApplications(
+  ctx: ServiceCtx,
+  q: { openingId?: number; workerId?: number; state?: ApplicationState; afterId?: number; limit: number },
+) {
+  requireRole(ctx.actor, 'staff', 'admin', 'employer');
+  const conds: (SQL | undefined)[] = [];
+  if (q.openingId) conds.push(eq(applications.openingId, q.openingId));
+  if (q.workerId) conds.push(eq(applications.workerId, q.workerId));
+  if (q.state) conds.push(eq(applications.state, q.state));
+  if (q.afterId) conds.push(gt(applications.id, q.afterId));
+  const actor = ctx.actor;
+  if (actor.role === 'employer') {
+    conds.push(eq(openings.employerId, actor.employerId), ne(applications.state, 'suggested'));
+  } else if (actor.role === 'staff') {
+    conds.push(areaPrefix(workers.areaCode, actor.areaPrefix));
+  }
+  const rows = await ctx.db
+    .select({ a: applications, name: workers.name, phone: workers.phone })
+    .from(applications)
+    .innerJoin(openings, eq(openings.id, applications.openingId))
+    .innerJoin(workers, eq(workers.id, applications.workerId))
+    .where(and(...conds))
+    .orderBy(asc(applications.id))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit);
+  return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.a.id : null };
+}
+
+/** Scheduled: applications idle 60 days expire with reason `expired`. Returns how many. */
+export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
+  const cutoff = new Date(ctx.clock.now().getTime() - APPLICATION_IDLE_DAYS * 86_400_000).toISOString();
+  const rows = await ctx.db
+    .update(applications)
+    .set({ state: 'expired', reason: 'expired', updatedAt: nowIso(ctx.clock) })
+    .where(and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff)))
+    .returning({ id: applications.id });
+  return rows.length;
+}

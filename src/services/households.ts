@@ -1,0 +1,156 @@
+// Households (户): registered by village and township staff, with the facts
+// the clearance action needs. Their zero-employment status is derived.
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { batch } from '../../db/client.js';
+import { households, placements, workers } from '../../db/schema.js';
+import { nowIso, type ServiceCtx } from '../context.js';
+import { chinaDate, daysBetween } from '../domain/dates.js';
+import { OVERDUE_DAYS, periodOn } from '../domain/household-status.js';
+import { areaInScope, requireRole } from '../domain/scope.js';
+import { AppError, notFound, ruleBroken } from '../errors.js';
+import { requireAreaInScope } from './areas.js';
+import { auditInsert } from './audit.js';
+import { type Household, loadHouseholdFacts, periodWrites, storedPeriods } from './household-status.js';
+
+export type { Household };
+
+export interface HouseholdInput {
+  areaCode: string;
+  povertyAlleviated: boolean;
+  monitored: boolean;
+  sourceId?: string;
+}
+
+export interface HouseholdPatch {
+  areaCode?: string;
+  povertyAlleviated?: boolean;
+  monitored?: boolean;
+  /** Staff record household income at or above the local minimum wage (true from today), or clear it. */
+  incomeAtMinimum?: boolean;
+}
+
+export const today = (ctx: Pick<ServiceCtx, 'clock'>) => chinaDate(ctx.clock.now());
+
+async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
+  const area = await requireAreaInScope(ctx, areaCode);
+  if (area.level !== 'village' && area.level !== 'township') {
+    throw ruleBroken('areaCode', 'A household lives in a village or township: give its 9- or 12-digit code');
+  }
+  return area;
+}
+
+export async function createHousehold(ctx: ServiceCtx, input: HouseholdInput): Promise<Household> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  await requireVillageOrTownship(ctx, input.areaCode);
+  if (input.sourceId) {
+    const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, input.sourceId));
+    if (dup) throw new AppError('conflict', `Household ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as household ${dup.id}` }]);
+  }
+  const now = nowIso(ctx.clock);
+  const [rows] = (await batch(ctx.db, [
+    ctx.db
+      .insert(households)
+      .values({
+        areaCode: input.areaCode,
+        povertyAlleviated: input.povertyAlleviated,
+        monitored: input.monitored,
+        sourceId: input.sourceId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'household.create',
+      objectType: 'household',
+      objectId: 'inserted',
+      detail: { areaCode: input.areaCode },
+    }),
+  ])) as [Household[]];
+  return rows[0]!;
+}
+
+/** A household in the caller's scope (staff and admins only), else 404. */
+export async function getScopedHousehold(ctx: ServiceCtx, id: number): Promise<Household> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const [h] = await ctx.db.select().from(households).where(eq(households.id, id));
+  if (!h || !areaInScope(ctx.actor, h.areaCode)) throw notFound(`Household ${id}`);
+  return h;
+}
+
+export async function zeroEmploymentStatus(ctx: ServiceCtx, householdId: number, asOf = today(ctx)) {
+  const periods = await storedPeriods(ctx.db, householdId);
+  const current = periodOn(periods, asOf);
+  const daysWaiting = current ? daysBetween(current.startDate, asOf) : null;
+  return {
+    onList: current !== undefined,
+    since: current?.startDate ?? null,
+    daysWaiting,
+    overdue: daysWaiting !== null && daysWaiting > OVERDUE_DAYS,
+  };
+}
+
+export async function householdView(ctx: ServiceCtx, h: Household) {
+  const day = today(ctx);
+  const members = await ctx.db
+    .select({
+      id: workers.id,
+      name: workers.name,
+      ableToWork: workers.ableToWork,
+      cannotLeaveHome: workers.cannotLeaveHome,
+      erasedAt: workers.erasedAt,
+    })
+    .from(workers)
+    .where(eq(workers.householdId, h.id))
+    .orderBy(asc(workers.id));
+  const working = await ctx.db
+    .select({ workerId: placements.workerId, type: placements.type })
+    .from(placements)
+    .where(and(eq(placements.householdId, h.id), isNull(placements.endDate)));
+  const inWork = new Map(working.filter((p) => p.workerId !== null).map((p) => [p.workerId, p.type]));
+  return {
+    id: h.id,
+    areaCode: h.areaCode,
+    povertyAlleviated: h.povertyAlleviated,
+    monitored: h.monitored,
+    sourceId: h.sourceId,
+    incomeAtMinimumSince: h.incomeAtMinimumSince,
+    createdAt: h.createdAt,
+    updatedAt: h.updatedAt,
+    members: members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      ableToWork: m.ableToWork,
+      cannotLeaveHome: m.cannotLeaveHome,
+      erased: m.erasedAt !== null,
+      inWork: inWork.get(m.id) ?? null,
+    })),
+    zeroEmployment: await zeroEmploymentStatus(ctx, h.id, day),
+  };
+}
+
+export async function updateHousehold(ctx: ServiceCtx, id: number, patch: HouseholdPatch): Promise<Household> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const h = await getScopedHousehold(ctx, id);
+  if (patch.areaCode !== undefined) await requireVillageOrTownship(ctx, patch.areaCode);
+  const set: Partial<typeof households.$inferInsert> = { updatedAt: nowIso(ctx.clock) };
+  if (patch.areaCode !== undefined) set.areaCode = patch.areaCode;
+  if (patch.povertyAlleviated !== undefined) set.povertyAlleviated = patch.povertyAlleviated;
+  if (patch.monitored !== undefined) set.monitored = patch.monitored;
+  if (patch.incomeAtMinimum !== undefined) {
+    set.incomeAtMinimumSince = patch.incomeAtMinimum ? (h.incomeAtMinimumSince ?? today(ctx)) : null;
+  }
+  const next = { ...h, ...set } as Household;
+  const facts = await loadHouseholdFacts(ctx.db, next);
+  const [rows] = (await batch(ctx.db, [
+    ctx.db.update(households).set(set).where(eq(households.id, id)).returning(),
+    ...(patch.areaCode !== undefined ? [ctx.db.update(workers).set({ areaCode: patch.areaCode }).where(eq(workers.householdId, id))] : []),
+    ...periodWrites(ctx.db, next, facts),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'household.update',
+      objectType: 'household',
+      objectId: id,
+      detail: { fields: Object.keys(patch) },
+    }),
+  ])) as [Household[]];
+  return rows[0]!;
+}

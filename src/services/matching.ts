@@ -1,0 +1,462 @@
+// Matching queries: indexes narrow the rows (grid cells by reach band, area
+// code ranges when a point is missing, eligibility pushed into SQL), then the
+// pure rules in domain/matching.ts decide reach, eligibility, score, reasons
+// and order. SQL only pre-sorts so the list can stop early; the exact
+// haversine and the rules have the last word.
+import { and, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import {
+  applications,
+  employers,
+  households,
+  openings,
+  placements,
+  workers,
+} from '../../db/schema.js';
+import type { ServiceCtx } from '../context.js';
+import { hoursFit, tierNames } from '../domain/eligibility.js';
+import { type Box, boundingBox, type Point } from '../domain/geo.js';
+import { cellRanges, REACH_BAND_KM } from '../domain/grid.js';
+import {
+  compareCandidates,
+  compareMatches,
+  COUNTY_REACH_KM,
+  evaluate,
+  householdRule,
+  type Match,
+  type MatchOpening,
+  type MatchWorker,
+  NOMINAL_KM,
+  type TierName,
+} from '../domain/matching.js';
+import { areaInScope, requireRole } from '../domain/scope.js';
+import { notFound } from '../errors.js';
+import { today } from './households.js';
+import { onZeroListOn } from './household-status.js';
+import { type Opening, toOpeningJson } from './openings.js';
+import { areaPrefix } from './sql.js';
+import { getScopedWorker, type Worker } from './workers.js';
+
+const KM_PER_DEGREE = (6371.0088 * Math.PI) / 180;
+const availabilities = ['flexible', 'part_day', 'full_day'] as const;
+/** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
+const SLACK = 20;
+
+/** A number we computed, inlined (grid ranges can be many; D1 binds at most 100 parameters). */
+function num(n: number): SQL {
+  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  return sql.raw(`(${n})`);
+}
+
+/**
+ * Squared km from `center`, flat-earth: fine to pre-filter and pre-sort a
+ * few tens of km. `conservative` shrinks longitude degrees to the box's
+ * widest latitude so the value never exceeds the true distance (a safe filter).
+ */
+function approxKm2(lat: SQL, lon: SQL, center: Point, box: Box, conservative: boolean): SQL {
+  const refLat = conservative ? Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat))) : center.lat;
+  const kLon = KM_PER_DEGREE * Math.cos((refLat * Math.PI) / 180);
+  const dy = sql`((${lat} - ${num(center.lat)}) * ${num(KM_PER_DEGREE)})`;
+  const dx = sql`((${lon} - ${num(center.lon)}) * ${num(kLon)})`;
+  return sql`(${dy} * ${dy} + ${dx} * ${dx})`;
+}
+
+/** One condition per grid row of the box, each a range on `cell` an index can seek. */
+function cellTerms(prefix: SQL, cell: SQL, box: Box): SQL[] {
+  const ranges = cellRanges(box);
+  if (ranges === null) return [sql`${prefix} AND ${cell} IS NOT NULL`];
+  return ranges.map(([a, b]) => sql`${prefix} AND ${cell} BETWEEN ${num(a)} AND ${num(b)}`);
+}
+
+const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
+
+/** Placements that make a post "held": current or upcoming, by end date. */
+const heldOn = (day: string) => sql`(${placements.endDate} IS NULL OR ${placements.endDate} > ${day})`;
+
+// ---------------------------------------------------------------------------
+// Worker → openings
+
+export interface OpeningMatch {
+  opening: ReturnType<typeof toOpeningJson>;
+  distanceKm: number | null;
+  score: number;
+  reasons: Match['reasons'];
+}
+
+/** Eligibility facts of one worker, in one round trip. */
+async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<MatchWorker> {
+  const [row] = await ctx.db
+    .select({
+      povertyAlleviated: households.povertyAlleviated,
+      monitored: households.monitored,
+      zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
+      holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+      householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+    })
+    .from(workers)
+    .innerJoin(households, eq(households.id, workers.householdId))
+    .where(eq(workers.id, w.id));
+  return toMatchWorker(w, {
+    povertyAlleviated: row!.povertyAlleviated,
+    monitored: row!.monitored,
+    zero: row!.zero,
+    holdsPw: row!.holdsPw,
+    householdPw: row!.householdPw,
+    inWork: 0,
+  });
+}
+
+type WorkerCols = Pick<
+  Worker,
+  | 'id'
+  | 'householdId'
+  | 'areaCode'
+  | 'homeLat'
+  | 'homeLon'
+  | 'maxDistanceKm'
+  | 'cannotLeaveHome'
+  | 'careFor'
+  | 'skills'
+  | 'availability'
+  | 'ableToWork'
+  | 'erasedAt'
+>;
+type HouseholdCols = {
+  povertyAlleviated: boolean;
+  monitored: boolean;
+  zero: number;
+  holdsPw: number;
+  householdPw: number;
+  inWork: number;
+};
+
+function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
+  return {
+    id: w.id,
+    householdId: w.householdId,
+    areaCode: w.areaCode,
+    home: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+    maxDistanceKm: w.maxDistanceKm,
+    cannotLeaveHome: w.cannotLeaveHome,
+    careFor: w.careFor,
+    skills: w.skills,
+    availability: w.availability,
+    ableToWork: w.ableToWork,
+    erased: w.erasedAt !== null,
+    povertyAlleviated: h.povertyAlleviated,
+    monitored: h.monitored,
+    zeroEmployment: Boolean(h.zero),
+    holdsPublicWelfare: Boolean(h.holdsPw),
+    householdHoldsPublicWelfare: Boolean(h.householdPw),
+    householdInWork: Boolean(h.inWork),
+  };
+}
+
+const openingCols = {
+  id: openings.id,
+  lat: openings.lat,
+  lon: openings.lon,
+  areaCode: openings.areaCode,
+  kind: openings.kind,
+  serves: openings.serves,
+  hours: openings.hours,
+  skills: openings.skills,
+  povertyOnly: openings.povertyOnly,
+};
+
+/**
+ * Open openings within the worker's reach that the worker may take, best
+ * first. Staff of the worker's area and admins; the bot calls it as `system`.
+ */
+export async function matchOpeningsForWorker(
+  ctx: ServiceCtx,
+  workerId: number,
+  opts: { limit: number },
+): Promise<OpeningMatch[]> {
+  const w = await getScopedWorker(ctx, workerId);
+  if (w.erasedAt || !w.ableToWork) return [];
+  const day = today(ctx);
+  const worker = await loadMatchWorker(ctx, w, day);
+
+  const conds: (SQL | undefined)[] = [
+    sql`(${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${day})`,
+    inArray(
+      openings.hours,
+      availabilities.filter((h) => hoursFit(worker.availability, h)),
+    ),
+    // Openings the worker already applied to (or turned down) are not suggested again.
+    sql`${openings.id} NOT IN (SELECT ${applications.openingId} FROM ${applications} WHERE ${applications.workerId} = ${w.id} AND ${applications.state} <> 'suggested')`,
+  ];
+  if (!worker.povertyAlleviated && !worker.monitored) {
+    conds.push(eq(openings.povertyOnly, false), ne(openings.kind, 'public_welfare'));
+  }
+  if (worker.holdsPublicWelfare || worker.householdHoldsPublicWelfare) conds.push(ne(openings.kind, 'public_welfare'));
+
+  // Where to look: by grid cell around home, and by area for openings without a point.
+  const open = sql`${openings.status} = 'open'`;
+  const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
+  const sources: SQL[] = [];
+  if (worker.home) {
+    const box = boundingBox(worker.home, worker.maxDistanceKm);
+    const near = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, worker.home, box, true);
+    const within = sql`${near} <= ${num(worker.maxDistanceKm * worker.maxDistanceKm * 1.0201)}`;
+    for (const term of cellTerms(open, sql`${openings.cell}`, box)) sources.push(sql`${term} AND ${within}`);
+    sources.push(sql`${open} AND ${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`);
+  } else {
+    sources.push(sql`${open} AND ${textRange(sql`${openings.areaCode}`, areaReach)}`);
+  }
+  const rows = await ctx.db
+    .select(openingCols)
+    .from(openings)
+    .where(and(or(...sources), ...conds));
+
+  const ranked = rows
+    .map((r) => {
+      const o: MatchOpening = {
+        id: r.id,
+        areaCode: r.areaCode,
+        point: r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : null,
+        kind: r.kind,
+        serves: r.serves,
+        hours: r.hours,
+        skills: r.skills,
+        povertyOnly: r.povertyOnly,
+      };
+      const e = evaluate(worker, o);
+      return e.ok ? { id: o.id, match: e.match } : null;
+    })
+    .filter((x) => x !== null)
+    .sort(compareMatches)
+    .slice(0, opts.limit);
+  if (ranked.length === 0) return [];
+
+  const full = await ctx.db
+    .select({ o: openings, employerName: employers.name })
+    .from(openings)
+    .innerJoin(employers, eq(employers.id, openings.employerId))
+    .where(inArray(openings.id, ranked.map((r) => r.id)));
+  const byId = new Map(full.map((f) => [f.o.id, f]));
+  return ranked.map((r) => {
+    const f = byId.get(r.id)!;
+    return {
+      opening: toOpeningJson(f.o, { employerName: f.employerName }),
+      distanceKm: r.match.distanceKm,
+      score: r.match.score,
+      reasons: r.match.reasons,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Opening → workers
+
+export interface Candidate {
+  worker: {
+    id: number;
+    householdId: number;
+    name: string | null;
+    phone: string | null;
+    areaCode: string;
+    cannotLeaveHome: boolean;
+    careFor: Worker['careFor'];
+    skills: string[];
+    availability: Worker['availability'];
+    maxDistanceKm: number;
+  };
+  tier: TierName;
+  distanceKm: number | null;
+  score: number;
+  reasons: Match['reasons'];
+}
+
+type KeyRow = { id: number; tier: number; clh: number; sov: number; rank: number };
+
+const compareKeys = (a: KeyRow, b: KeyRow) =>
+  a.tier - b.tier || b.clh - a.clh || b.sov - a.sov || a.rank - b.rank || a.id - b.id;
+
+/**
+ * The index-friendly conditions that together find every worker who might
+ * reach the opening: by grid cell per reach band (a 5 km worker is looked for
+ * within 5 km only), and by area code for whoever has no point, or all when
+ * the opening has none.
+ */
+function workerSources(o: Opening): SQL[] {
+  const sources: SQL[] = [];
+  const township = o.areaCode.length >= 9 ? o.areaCode.slice(0, 9) : null;
+  const county = o.areaCode.length >= 6 ? o.areaCode.slice(0, 6) : null;
+  const allBands = REACH_BAND_KM.map((_, i) => i);
+  // Bands that may hold someone with maxDistanceKm >= 25.
+  const countyBands = allBands.filter((i) => REACH_BAND_KM[i]! >= COUNTY_REACH_KM);
+  const area = sql`${workers.areaCode}`;
+  const band = (list: number[]) => sql`${workers.reachBand} IN (${sql.raw(list.join(', '))})`;
+  const noPoint = o.lat != null && o.lon != null ? sql` AND ${workers.cell} IS NULL` : sql``;
+  if (township) sources.push(sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`);
+  if (county) {
+    sources.push(
+      sql`${band(countyBands)}${noPoint} AND ${textRange(area, county)} AND ${workers.maxDistanceKm} >= ${num(COUNTY_REACH_KM)}`,
+    );
+  }
+  if (o.lat != null && o.lon != null) {
+    const p = { lat: o.lat, lon: o.lon };
+    REACH_BAND_KM.forEach((radius, i) => {
+      const box = boundingBox(p, Number.isFinite(radius) ? radius : 40_000);
+      const within = sql`${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
+      const terms = cellTerms(sql`${workers.reachBand} = ${num(i)}`, sql`${workers.cell}`, box);
+      sources.push(sql`(${or(...terms)}) AND ${within}`);
+    });
+  }
+  return sources;
+}
+
+/** Ordering keys SQL can compute, mirroring compareCandidates, to stop at the top rows. */
+function keyColumns(o: Opening, day: string) {
+  const area = sql`${workers.areaCode}`;
+  const village = o.areaCode.length === 12 ? o.areaCode : null;
+  const township = o.areaCode.length >= 9 ? o.areaCode.slice(0, 9) : null;
+  const sq = (km: number) => num(km * km);
+  const areaRank = sql`CASE WHEN ${village ? sql`${area} = ${village}` : sql`0`} THEN ${sq(NOMINAL_KM.village)} WHEN ${township ? sql`substr(${area}, 1, 9) = ${township}` : sql`0`} THEN ${sq(NOMINAL_KM.township)} ELSE ${sq(NOMINAL_KM.county)} END`;
+  let rank = areaRank;
+  if (o.lat != null && o.lon != null) {
+    const p = { lat: o.lat, lon: o.lon };
+    const near = approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, boundingBox(p, 1), false);
+    rank = sql`CASE WHEN ${workers.cell} IS NULL THEN ${areaRank} ELSE ${near} END`;
+  }
+  const sov = o.serves !== 'none' && village ? sql`(${workers.cannotLeaveHome} = 1 AND ${area} = ${village})` : sql`0`;
+  return {
+    id: workers.id,
+    tier: sql<number>`CASE WHEN ${onZeroListOn(workers.householdId, day)} THEN 0 WHEN ${households.monitored} = 1 THEN 1 WHEN ${households.povertyAlleviated} = 1 THEN 2 ELSE 3 END`.as('tier'),
+    clh: sql<number>`${workers.cannotLeaveHome}`.as('clh'),
+    sov: sql<number>`${sov}`.as('sov'),
+    rank: sql<number>`${rank}`.as('rank'),
+  };
+}
+
+async function candidateKeys(
+  ctx: ServiceCtx,
+  o: Opening,
+  day: string,
+  n: number,
+  opts: { excludeHouseholdsInWork: boolean },
+): Promise<KeyRow[]> {
+  const conds: (SQL | undefined)[] = [
+    isNull(workers.erasedAt),
+    eq(workers.ableToWork, true),
+    inArray(
+      workers.availability,
+      availabilities.filter((a) => hoursFit(a, o.hours)),
+    ),
+    sql`${workers.id} NOT IN (SELECT ${applications.workerId} FROM ${applications} WHERE ${applications.openingId} = ${o.id} AND ${applications.state} <> 'suggested')`,
+  ];
+  if (ctx.actor.role === 'staff') conds.push(areaPrefix(workers.areaCode, ctx.actor.areaPrefix));
+  if (o.povertyOnly || o.kind === 'public_welfare') {
+    conds.push(or(eq(households.povertyAlleviated, true), eq(households.monitored, true)));
+  }
+  if (o.kind === 'public_welfare') {
+    // The household check covers the person: a placement carries its worker's household.
+    conds.push(
+      sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+    );
+  }
+  if (opts.excludeHouseholdsInWork) {
+    conds.push(
+      sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${heldOn(day)})`,
+    );
+  }
+  const keys = keyColumns(o, day);
+  const seen = new Map<number, KeyRow>();
+  for (const source of workerSources(o)) {
+    const rows = await ctx.db
+      .select(keys)
+      .from(workers)
+      .innerJoin(households, eq(households.id, workers.householdId))
+      .where(and(source, ...conds))
+      .orderBy(sql`tier`, sql`clh DESC`, sql`sov DESC`, sql`rank`, workers.id)
+      .limit(n);
+    for (const r of rows) seen.set(r.id, { id: r.id, tier: Number(r.tier), clh: Number(r.clh), sov: Number(r.sov), rank: Number(r.rank) });
+  }
+  return [...seen.values()].sort(compareKeys).slice(0, n);
+}
+
+async function loadCandidateWorkers(ctx: ServiceCtx, ids: number[], day: string) {
+  if (ids.length === 0) return [];
+  return ctx.db
+    .select({
+      w: workers,
+      povertyAlleviated: households.povertyAlleviated,
+      monitored: households.monitored,
+      zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
+      holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+      householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+      inWork: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${heldOn(day)})`,
+    })
+    .from(workers)
+    .innerJoin(households, eq(households.id, workers.householdId))
+    // One JSON parameter for any number of ids (D1 binds at most 100).
+    .where(sql`${workers.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+}
+
+/**
+ * Eligible workers within reach of the opening, in priority order: staff of
+ * the opening's area (and only workers of their area) and admins.
+ */
+export async function candidatesForOpening(
+  ctx: ServiceCtx,
+  openingId: number,
+  opts: { limit: number },
+): Promise<Candidate[]> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const [o] = await ctx.db.select().from(openings).where(eq(openings.id, openingId));
+  if (!o || !areaInScope(ctx.actor, o.areaCode)) throw notFound(`Opening ${openingId}`);
+  const day = today(ctx);
+  const opening: MatchOpening = {
+    id: o.id,
+    areaCode: o.areaCode,
+    point: o.lat != null && o.lon != null ? { lat: o.lat, lon: o.lon } : null,
+    kind: o.kind,
+    serves: o.serves,
+    hours: o.hours,
+    skills: o.skills,
+    povertyOnly: o.povertyOnly,
+  };
+  const n = opts.limit + SLACK;
+
+  const rank = async (excludeHouseholdsInWork: boolean) => {
+    const keys = await candidateKeys(ctx, o, day, n, { excludeHouseholdsInWork });
+    const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
+    return rows
+      .map((r) => {
+        const worker = toMatchWorker(r.w, r);
+        const e = evaluate(worker, opening);
+        return e.ok ? { worker, row: r.w, match: e.match } : null;
+      })
+      .filter((x) => x !== null);
+  };
+
+  let evaluated = await rank(false);
+  let { kept } = householdRule(opening, evaluated);
+  if (kept.length < evaluated.length) {
+    // Some were held back: fetch again without them so the list is full.
+    evaluated = await rank(true);
+    kept = householdRule(opening, evaluated).kept;
+  }
+  return kept
+    .sort(compareCandidates)
+    .slice(0, opts.limit)
+    .map(({ row, match }) => ({
+      worker: {
+        id: row.id,
+        householdId: row.householdId,
+        name: row.name,
+        phone: row.phone,
+        areaCode: row.areaCode,
+        cannotLeaveHome: row.cannotLeaveHome,
+        careFor: row.careFor,
+        skills: row.skills,
+        availability: row.availability,
+        maxDistanceKm: row.maxDistanceKm,
+      },
+      tier: tierNames[match.tier],
+      distanceKm: match.distanceKm,
+      score: match.score,
+      reasons: match.reasons,
+    }));
+}

@@ -1,0 +1,198 @@
+// Placements (employment records): a worker in work from a date to a date.
+// Their place decides the transfer scope; their dates drive the household's
+// zero-employment status, rewritten in the same batch.
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { batch, type Db } from '../../db/client.js';
+import { areas, households, placementTypes, placements } from '../../db/schema.js';
+import { nowIso, type ServiceCtx } from '../context.js';
+import { distanceKm, type Point } from '../domain/geo.js';
+import { transferScope } from '../domain/transfer.js';
+import { areaInScope, requireRole } from '../domain/scope.js';
+import { AppError, notFound, ruleBroken } from '../errors.js';
+import { findArea } from './areas.js';
+import { auditInsert } from './audit.js';
+import { loadHouseholdFacts, periodWrites } from './household-status.js';
+import { getScopedWorker, type Worker } from './workers.js';
+
+export type Placement = typeof placements.$inferSelect;
+export type PlacementType = (typeof placementTypes)[number];
+
+export const placementEndReasons = ['contract_ended', 'quit', 'dismissed', 'health', 'care_duties', 'moved_away', 'other'] as const;
+export type PlacementEndReason = (typeof placementEndReasons)[number];
+
+export interface PlacementInput {
+  workerId: number;
+  type: PlacementType;
+  point?: Point;
+  areaCode?: string;
+  startDate: string;
+  contractMonths?: number;
+}
+
+export function toPlacementJson(p: Placement) {
+  return {
+    id: p.id,
+    workerId: p.workerId,
+    type: p.type,
+    openingId: p.openingId,
+    applicationId: p.applicationId,
+    areaCode: p.areaCode,
+    point: p.lat != null && p.lon != null ? { lat: p.lat, lon: p.lon } : null,
+    scope: p.scope,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    endReason: p.endReason,
+    contractMonths: p.contractMonths,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+/**
+ * The area of a place given only as a point: the nearest area that has a
+ * centre point (county seats, prefecture seats, provincial capitals). Coarse
+ * on purpose — township points are not known — so a same-township job given
+ * only as a point counts as `county`. Staff should give an areaCode when known.
+ */
+export async function nearestAreaCode(db: Db, p: Point): Promise<string> {
+  const withPoints = await db
+    .select({ code: areas.code, lat: areas.lat, lon: areas.lon })
+    .from(areas)
+    .where(and(isNotNull(areas.lat), isNotNull(areas.lon)));
+  let best = withPoints[0]!;
+  let bestKm = Infinity;
+  for (const a of withPoints) {
+    const km = distanceKm(p, { lat: a.lat!, lon: a.lon! });
+    // Prefer the finer area when two seats coincide (a county seat that is also the prefecture seat).
+    if (km < bestKm - 1e-9 || (Math.abs(km - bestKm) <= 1e-9 && a.code.length > best.code.length)) {
+      best = a;
+      bestKm = km;
+    }
+  }
+  return best.code;
+}
+
+/** Maps a database refusal of a second public-welfare post to the rule's error. */
+export function publicWelfareClash(err: unknown): AppError | null {
+  const text = `${(err as Error)?.message} ${((err as Error)?.cause as Error)?.message}`;
+  if (/UNIQUE constraint failed: placements\.worker_id/.test(text)) {
+    return new AppError('not_eligible', 'The person already holds a public-welfare post', [{ path: 'workerId', message: 'holds a public-welfare post' }]);
+  }
+  if (/UNIQUE constraint failed: placements\.household_id/.test(text)) {
+    return new AppError('not_eligible', 'Someone in the household already holds a public-welfare post', [{ path: 'workerId', message: 'household holds a public-welfare post' }]);
+  }
+  return null;
+}
+
+/** The statements that record a placement and refresh the household's status. */
+export async function placementWrites(
+  ctx: ServiceCtx,
+  worker: Worker,
+  p: {
+    type: PlacementType;
+    areaCode: string;
+    point?: Point | null;
+    startDate: string;
+    contractMonths?: number | null;
+    openingId?: number | null;
+    applicationId?: number | null;
+  },
+) {
+  const [household] = await ctx.db.select().from(households).where(eq(households.id, worker.householdId));
+  const facts = await loadHouseholdFacts(ctx.db, household!);
+  facts.placements.push({ startDate: p.startDate, endDate: null });
+  const now = nowIso(ctx.clock);
+  return [
+    ctx.db
+      .insert(placements)
+      .values({
+        workerId: worker.id,
+        householdId: worker.householdId,
+        homeAreaCode: worker.areaCode,
+        openingId: p.openingId ?? null,
+        applicationId: p.applicationId ?? null,
+        type: p.type,
+        areaCode: p.areaCode,
+        lat: p.point?.lat ?? null,
+        lon: p.point?.lon ?? null,
+        scope: transferScope(worker.areaCode, p.areaCode),
+        startDate: p.startDate,
+        contractMonths: p.contractMonths ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'placement.create',
+      objectType: 'placement',
+      objectId: 'inserted',
+      detail: { type: p.type, workerId: worker.id, openingId: p.openingId ?? null },
+    }),
+    ...periodWrites(ctx.db, household!, facts),
+  ] as const;
+}
+
+/** Staff record work a person found (elsewhere, or a public-welfare post allocated outside the app). */
+export async function createPlacement(ctx: ServiceCtx, input: PlacementInput): Promise<Placement> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const worker = await getScopedWorker(ctx, input.workerId).catch((err) => {
+    if (err instanceof AppError && err.code === 'not_found') throw ruleBroken('workerId', `Unknown worker ${input.workerId}`);
+    throw err;
+  });
+  if (worker.erasedAt) throw ruleBroken('workerId', 'This person\'s data was erased');
+  if (!input.areaCode && !input.point) {
+    throw new AppError('validation_failed', 'Say where the work is', [{ path: 'areaCode', message: 'give areaCode or point' }]);
+  }
+  if (input.areaCode && !(await findArea(ctx.db, input.areaCode))) {
+    throw ruleBroken('areaCode', `Unknown area code ${input.areaCode}`);
+  }
+  if (input.type === 'public_welfare') {
+    const [h] = await ctx.db.select().from(households).where(eq(households.id, worker.householdId));
+    if (!h!.povertyAlleviated && !h!.monitored) {
+      throw new AppError('not_eligible', 'Public-welfare posts are for poverty-alleviated or monitored households', [{ path: 'type', message: 'household not eligible' }]);
+    }
+  }
+  const areaCode = input.areaCode ?? (await nearestAreaCode(ctx.db, input.point!));
+  const writes = await placementWrites(ctx, worker, { ...input, areaCode });
+  try {
+    const [rows] = (await batch(ctx.db, [...writes])) as [Placement[]];
+    return rows[0]!;
+  } catch (err) {
+    throw publicWelfareClash(err) ?? err;
+  }
+}
+
+export async function getScopedPlacement(ctx: ServiceCtx, id: number): Promise<Placement> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const [p] = await ctx.db.select().from(placements).where(eq(placements.id, id));
+  if (!p || !areaInScope(ctx.actor, p.homeAreaCode)) throw notFound(`Placement ${id}`);
+  return p;
+}
+
+export async function endPlacement(
+  ctx: ServiceCtx,
+  id: number,
+  input: { endDate: string; reason: PlacementEndReason },
+): Promise<Placement> {
+  const p = await getScopedPlacement(ctx, id);
+  if (p.endDate) throw new AppError('invalid_transition', `The placement already ended on ${p.endDate}`);
+  if (input.endDate < p.startDate) throw ruleBroken('endDate', `The placement started on ${p.startDate}`);
+  const [household] = await ctx.db.select().from(households).where(eq(households.id, p.householdId));
+  const facts = await loadHouseholdFacts(ctx.db, household!);
+  facts.placements = facts.placements.map((x) => (x.id === id ? { ...x, endDate: input.endDate } : x));
+  const [rows] = (await batch(ctx.db, [
+    ctx.db
+      .update(placements)
+      .set({ endDate: input.endDate, endReason: input.reason, updatedAt: nowIso(ctx.clock) })
+      .where(eq(placements.id, id))
+      .returning(),
+    ...periodWrites(ctx.db, household!, facts),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'placement.end',
+      objectType: 'placement',
+      objectId: id,
+      detail: { reason: input.reason },
+    }),
+  ])) as [Placement[]];
+  return rows[0]!;
+}

@@ -1,0 +1,257 @@
+// Workers (jobseekers): registered by staff on a person's behalf or by the
+// person through the bot. Employers never read this; erasure keeps counts.
+import { and, asc, eq, gt, inArray, isNull, not, type SQL } from 'drizzle-orm';
+import { batch } from '../../db/client.js';
+import {
+  applications,
+  botSessions,
+  type CareFor,
+  households,
+  linkCodes,
+  outbox,
+  telegramUpdates,
+  workers,
+  type Availability,
+} from '../../db/schema.js';
+import { nowIso, type ServiceCtx } from '../context.js';
+import type { Point } from '../domain/geo.js';
+import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
+import { AppError, notFound, ruleBroken } from '../errors.js';
+import { auditInsert } from './audit.js';
+import { getScopedHousehold, today, zeroEmploymentStatus } from './households.js';
+import { loadHouseholdFacts, onZeroListOn, periodWrites } from './household-status.js';
+import { areaPrefix } from './sql.js';
+
+export type Worker = typeof workers.$inferSelect;
+
+export interface WorkerInput {
+  householdId: number;
+  name: string;
+  phone?: string;
+  home?: Point;
+  maxDistanceKm?: number;
+  cannotLeaveHome?: boolean;
+  careFor?: CareFor[];
+  skills?: string[];
+  availability?: Availability;
+  ableToWork?: boolean;
+  languages?: string[];
+  sourceId?: string;
+}
+
+export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone'>> & {
+  home?: Point | null;
+  phone?: string | null;
+};
+
+function checkCare(cannotLeaveHome: boolean, careFor: CareFor[]) {
+  if (cannotLeaveHome && careFor.length === 0) {
+    throw ruleBroken('careFor', 'Say whom the person cares for when they cannot leave home');
+  }
+}
+
+export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise<Worker> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const household = await getScopedHousehold(ctx, input.householdId).catch((err) => {
+    if (err instanceof AppError && err.code === 'not_found') throw ruleBroken('householdId', `Unknown household ${input.householdId}`);
+    throw err;
+  });
+  const cannotLeaveHome = input.cannotLeaveHome ?? false;
+  const careFor = input.careFor ?? [];
+  checkCare(cannotLeaveHome, careFor);
+  if (input.sourceId) {
+    const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
+    if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
+  }
+  const now = nowIso(ctx.clock);
+  const facts = await loadHouseholdFacts(ctx.db, household);
+  facts.members.push({ ableToWork: input.ableToWork ?? true, since: now.slice(0, 10) });
+  const [rows] = (await batch(ctx.db, [
+    ctx.db
+      .insert(workers)
+      .values({
+        householdId: household.id,
+        areaCode: household.areaCode,
+        name: input.name,
+        phone: input.phone ?? null,
+        homeLat: input.home?.lat ?? null,
+        homeLon: input.home?.lon ?? null,
+        maxDistanceKm: input.maxDistanceKm ?? 5,
+        cannotLeaveHome,
+        careFor,
+        skills: input.skills ?? [],
+        availability: input.availability ?? 'full_day',
+        ableToWork: input.ableToWork ?? true,
+        languages: input.languages ?? [],
+        sourceId: input.sourceId ?? null,
+        consentAt: null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'worker.create',
+      objectType: 'worker',
+      objectId: 'inserted',
+      detail: { householdId: household.id },
+    }),
+    ...periodWrites(ctx.db, household, facts),
+  ])) as [Worker[]];
+  return rows[0]!;
+}
+
+/** A worker the caller may see: staff of the worker's area and admins. */
+export async function getScopedWorker(ctx: ServiceCtx, id: number): Promise<Worker> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const [w] = await ctx.db.select().from(workers).where(eq(workers.id, id));
+  if (!w || !areaInScope(ctx.actor, w.areaCode)) throw notFound(`Worker ${id}`);
+  return w;
+}
+
+export async function workerView(ctx: ServiceCtx, w: Worker) {
+  const [h] = await ctx.db.select().from(households).where(eq(households.id, w.householdId));
+  return {
+    id: w.id,
+    householdId: w.householdId,
+    areaCode: w.areaCode,
+    name: w.name,
+    phone: w.phone,
+    home: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+    maxDistanceKm: w.maxDistanceKm,
+    cannotLeaveHome: w.cannotLeaveHome,
+    careFor: w.careFor,
+    skills: w.skills,
+    availability: w.availability,
+    ableToWork: w.ableToWork,
+    languages: w.languages,
+    sourceId: w.sourceId,
+    alertsEnabled: w.alertsEnabled,
+    linkedToChat: w.telegramChatId !== null,
+    household: h
+      ? {
+          povertyAlleviated: h.povertyAlleviated,
+          monitored: h.monitored,
+          zeroEmployment: (await zeroEmploymentStatus(ctx, h.id)).onList,
+        }
+      : null,
+    erased: w.erasedAt !== null,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+}
+
+export async function updateWorker(ctx: ServiceCtx, id: number, patch: WorkerPatch): Promise<Worker> {
+  const w = await getScopedWorker(ctx, id);
+  if (w.erasedAt) throw new AppError('conflict', 'This person\'s data was erased; register them again');
+  checkCare(patch.cannotLeaveHome ?? w.cannotLeaveHome, patch.careFor ?? w.careFor);
+  const set: Partial<typeof workers.$inferInsert> = { updatedAt: nowIso(ctx.clock) };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.phone !== undefined) set.phone = patch.phone;
+  if (patch.home !== undefined) {
+    set.homeLat = patch.home?.lat ?? null;
+    set.homeLon = patch.home?.lon ?? null;
+  }
+  if (patch.maxDistanceKm !== undefined) set.maxDistanceKm = patch.maxDistanceKm;
+  if (patch.cannotLeaveHome !== undefined) set.cannotLeaveHome = patch.cannotLeaveHome;
+  if (patch.careFor !== undefined) set.careFor = patch.careFor;
+  if (patch.skills !== undefined) set.skills = patch.skills;
+  if (patch.availability !== undefined) set.availability = patch.availability;
+  if (patch.ableToWork !== undefined) set.ableToWork = patch.ableToWork;
+  if (patch.languages !== undefined) set.languages = patch.languages;
+  if (patch.sourceId !== undefined) set.sourceId = patch.sourceId;
+  const statusWrites = [];
+  if (patch.ableToWork !== undefined && patch.ableToWork !== w.ableToWork) {
+    const [h] = await ctx.db.select().from(households).where(eq(households.id, w.householdId));
+    const facts = await loadHouseholdFacts(ctx.db, h!);
+    const able = patch.ableToWork;
+    facts.members = facts.members.map((m) => (m.id === id ? { ...m, ableToWork: able } : m));
+    statusWrites.push(...periodWrites(ctx.db, h!, facts));
+  }
+  const [rows] = (await batch(ctx.db, [
+    ctx.db.update(workers).set(set).where(eq(workers.id, id)).returning(),
+    ...statusWrites,
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'worker.update',
+      objectType: 'worker',
+      objectId: id,
+      detail: { fields: Object.keys(patch) },
+    }),
+  ])) as [Worker[]];
+  return rows[0]!;
+}
+
+export interface WorkerListQuery {
+  area?: string;
+  zeroEmployment?: boolean;
+  cannotLeaveHome?: boolean;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listWorkers(ctx: ServiceCtx, q: WorkerListQuery): Promise<{ items: Worker[]; lastId: number | null }> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const conds: (SQL | undefined)[] = [isNull(workers.erasedAt), areaPrefix(workers.areaCode, prefix)];
+  if (q.cannotLeaveHome !== undefined) conds.push(eq(workers.cannotLeaveHome, q.cannotLeaveHome));
+  if (q.zeroEmployment !== undefined) {
+    const on = onZeroListOn(workers.householdId, today(ctx));
+    conds.push(q.zeroEmployment ? on : not(on));
+  }
+  if (q.afterId) conds.push(gt(workers.id, q.afterId));
+  const rows = await ctx.db
+    .select()
+    .from(workers)
+    .where(and(...conds))
+    .orderBy(asc(workers.id))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit);
+  return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
+}
+
+/**
+ * Erases the person's data everywhere: name, phone, home point, chat ids,
+ * care situation, their chat history and unsent messages. The row stays,
+ * anonymous, so counts of registrations and placements stay true.
+ */
+export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
+  const w = await getScopedWorker(ctx, id);
+  const now = nowIso(ctx.clock);
+  const chat = w.telegramChatId;
+  await batch(ctx.db, [
+    ctx.db
+      .update(workers)
+      .set({
+        name: null,
+        phone: null,
+        homeLat: null,
+        homeLon: null,
+        telegramChatId: null,
+        careFor: [],
+        cannotLeaveHome: false,
+        languages: [],
+        skills: [],
+        sourceId: null,
+        consentAt: null,
+        sensitiveConsentAt: null,
+        alertsEnabled: false,
+        erasedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(workers.id, id)),
+    ctx.db.delete(linkCodes).where(eq(linkCodes.workerId, id)),
+    ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.workerId, id)),
+    ...(chat
+      ? [
+          ctx.db.delete(botSessions).where(eq(botSessions.chatId, chat)),
+          ctx.db.delete(telegramUpdates).where(eq(telegramUpdates.chatId, chat)),
+          ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.chatId, chat)),
+        ]
+      : []),
+    // Applications still open are withdrawn: nobody can be contacted any more.
+    ctx.db
+      .update(applications)
+      .set({ state: 'withdrawn', reason: 'not_reachable', updatedAt: now })
+      .where(and(eq(applications.workerId, id), inArray(applications.state, ['suggested', 'applied', 'offered']))),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, { action: 'worker.erase', objectType: 'worker', objectId: id }),
+  ]);
+}

@@ -1,0 +1,145 @@
+// Worklists for staff: what is left to do, longest waiting first. The
+// zero-employment worklist is the clearance action (零就业家庭清零): every
+// household of the area on the list on a date, how long it has waited, who
+// is in it, and how many openings its members could take now.
+import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import { households, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import type { ServiceCtx } from '../context.js';
+import { addDays, daysBetween } from '../domain/dates.js';
+import { OVERDUE_DAYS } from '../domain/household-status.js';
+import { today } from './households.js';
+import { matchOpeningsForWorker } from './matching.js';
+import { areaPrefix } from './sql.js';
+import { periodContains, resolveStatsArea } from './stats.js';
+
+/**
+ * Matches fetched per member to count the openings within reach. A member
+ * with more is shown as "at least this many" (`capped`); the matcher loads
+ * its results with one bound parameter each, and D1 binds at most 100.
+ */
+export const REACH_COUNT_CAP = 50;
+
+export interface ZeroEmploymentWorklistQuery {
+  area?: string;
+  /** YYYY-MM-DD; defaults to today in China. */
+  asOf?: string;
+  /** Position after the last item of the previous page. */
+  after?: { since: string; householdId: number };
+  limit: number;
+}
+
+export interface ZeroEmploymentItem {
+  householdId: number;
+  areaCode: string;
+  povertyAlleviated: boolean;
+  monitored: boolean;
+  /** First day of the current spell on the list. */
+  since: string;
+  /** asOf - since, in days. */
+  daysWaiting: number;
+  /** Waiting more than OVERDUE_DAYS days with nobody placed. */
+  overdue: boolean;
+  members: Array<{ id: number; name: string | null; ableToWork: boolean; cannotLeaveHome: boolean; erased: boolean }>;
+  /**
+   * Distinct open openings at least one member able to work may take and
+   * reaches, by the matcher (matchOpeningsForWorker), against the openings
+   * open today whatever asOf is: openings keep no history.
+   */
+  eligibleOpenings: { count: number; capped: boolean };
+}
+
+export interface ZeroEmploymentWorklist {
+  area: string | null;
+  asOf: string;
+  items: ZeroEmploymentItem[];
+  /** Where the next page starts; null on the last page. */
+  next: { since: string; householdId: number } | null;
+}
+
+export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentWorklistQuery): Promise<ZeroEmploymentWorklist> {
+  const prefix = await resolveStatsArea(ctx, q.area);
+  const asOf = q.asOf ?? today(ctx);
+  const after = q.after;
+  // A household is in at most one period on a date, so (since, household) orders the list totally.
+  const rows = await ctx.db
+    .select({
+      householdId: zeroEmploymentPeriods.householdId,
+      areaCode: zeroEmploymentPeriods.areaCode,
+      since: zeroEmploymentPeriods.startDate,
+    })
+    .from(zeroEmploymentPeriods)
+    .where(
+      and(
+        areaPrefix(zeroEmploymentPeriods.areaCode, prefix),
+        periodContains(asOf),
+        after
+          ? or(
+              gt(zeroEmploymentPeriods.startDate, after.since),
+              and(eq(zeroEmploymentPeriods.startDate, after.since), gt(zeroEmploymentPeriods.householdId, after.householdId)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(zeroEmploymentPeriods.startDate), asc(zeroEmploymentPeriods.householdId))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const next = rows.length > q.limit && last ? { since: last.since, householdId: last.householdId } : null;
+  if (page.length === 0) return { area: prefix || null, asOf, items: [], next };
+
+  // One JSON parameter for the page's ids (D1 binds at most 100).
+  const ids = JSON.stringify(page.map((r) => r.householdId));
+  const [flags, members] = await Promise.all([
+    ctx.db
+      .select({ id: households.id, povertyAlleviated: households.povertyAlleviated, monitored: households.monitored })
+      .from(households)
+      .where(sql`${households.id} IN (SELECT value FROM json_each(${ids}))`),
+    ctx.db
+      .select({
+        id: workers.id,
+        householdId: workers.householdId,
+        name: workers.name,
+        ableToWork: workers.ableToWork,
+        cannotLeaveHome: workers.cannotLeaveHome,
+        erasedAt: workers.erasedAt,
+      })
+      .from(workers)
+      .where(sql`${workers.householdId} IN (SELECT value FROM json_each(${ids}))`)
+      .orderBy(asc(workers.id)),
+  ]);
+  const flagsOf = new Map(flags.map((f) => [f.id, f]));
+  const membersOf = new Map<number, typeof members>();
+  for (const m of members) membersOf.set(m.householdId, [...(membersOf.get(m.householdId) ?? []), m]);
+
+  const reach = await Promise.all(
+    page.map(async (r) => {
+      const able = (membersOf.get(r.householdId) ?? []).filter((m) => m.ableToWork && m.erasedAt === null);
+      const lists = await Promise.all(able.map((m) => matchOpeningsForWorker(ctx, m.id, { limit: REACH_COUNT_CAP })));
+      const distinct = new Set(lists.flatMap((list) => list.map((match) => match.opening.id)));
+      return { count: distinct.size, capped: lists.some((list) => list.length >= REACH_COUNT_CAP) };
+    }),
+  );
+
+  const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
+  const items = page.map((r, i): ZeroEmploymentItem => {
+    const f = flagsOf.get(r.householdId);
+    return {
+      householdId: r.householdId,
+      areaCode: r.areaCode,
+      povertyAlleviated: f?.povertyAlleviated ?? false,
+      monitored: f?.monitored ?? false,
+      since: r.since,
+      daysWaiting: daysBetween(r.since, asOf),
+      overdue: r.since < overdueBefore,
+      members: (membersOf.get(r.householdId) ?? []).map((m) => ({
+        id: m.id,
+        name: m.name,
+        ableToWork: m.ableToWork,
+        cannotLeaveHome: m.cannotLeaveHome,
+        erased: m.erasedAt !== null,
+      })),
+      eligibleOpenings: reach[i]!,
+    };
+  });
+  return { area: prefix || null, asOf, items, next };
+}
