@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { householdRoutes } from './routes/households.js';
 import { openingRoutes } from './routes/openings.js';
 import { placementRoutes } from './routes/placements.js';
+import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { workerRoutes } from './routes/workers.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -73,6 +74,8 @@ export function createApp(deps: Deps) {
   v1.route('/workers', workerRoutes);
   v1.route('/applications', applicationRoutes);
   v1.route('/placements', placementRoutes);
+  v1.route('/stats', statsRoutes);
+  v1.route('/worklists', worklistRoutes);
   app.route('/v1', v1);
 
   app.notFound((c) =>

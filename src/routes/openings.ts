@@ -12,6 +12,7 @@ import {
   toOpeningJson,
   updateOpening,
 } from '../services/openings.js';
+import { candidatesForOpening } from '../services/matching.js';
 import {
   areaCodeSchema,
   decodeCursor,
@@ -125,6 +126,10 @@ export const openingRoutes = new Hono<AppEnv>()
   .get('/:id', validate('param', idParamSchema), async (c) => {
     const o = await getOpening(serviceCtx(c), c.req.valid('param').id);
     return c.json(toOpeningJson(o, { employerName: o.employerName }));
+  })
+  .get('/:id/candidates', validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
+    const items = await candidatesForOpening(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
+    return c.json({ items });
   })
   .patch('/:id', validate('param', idParamSchema), validate('json', patchBody), async (c) => {
     const o = await updateOpening(serviceCtx(c), c.req.valid('param').id, c.req.valid('json'));

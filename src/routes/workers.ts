@@ -9,6 +9,7 @@ import {
   updateWorker,
   workerView,
 } from '../services/workers.js';
+import { matchOpeningsForWorker } from '../services/matching.js';
 import {
   areaCodeSchema,
   decodeCursor,
@@ -79,6 +80,10 @@ export const workerRoutes = new Hono<AppEnv>()
     const ctx = serviceCtx(c);
     const w = await updateWorker(ctx, c.req.valid('param').id, c.req.valid('json'));
     return c.json(await workerView(ctx, w));
+  })
+  .get('/:id/matches', validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
+    const items = await matchOpeningsForWorker(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
+    return c.json({ items });
   })
   .delete('/:id', validate('param', idParamSchema), async (c) => {
     await eraseWorker(serviceCtx(c), c.req.valid('param').id);
