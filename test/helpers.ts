@@ -99,3 +99,36 @@ export const openingBody = (over: Record<string, unknown> = {}) => ({
   skills: ['sewing'],
   ...over,
 });
+
+/** Creates a household through the API (admin by default) and returns its body. */
+export async function makeHousehold(env: TestEnv, over: Record<string, unknown> = {}, token = env.adminToken): Promise<any> {
+  const res = await env.request('POST', '/v1/households', {
+    token,
+    body: { areaCode: '532503001001', povertyAlleviated: true, monitored: false, ...over },
+  });
+  if (res.status !== 201) throw new Error(`household not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Creates a worker through the API (admin by default) and returns its body. */
+export async function makeWorker(env: TestEnv, householdId: number, over: Record<string, unknown> = {}, token = env.adminToken): Promise<any> {
+  const res = await env.request('POST', '/v1/workers', {
+    token,
+    body: { householdId, name: unique('worker'), home: { lat: 23.4, lon: 103.38 }, availability: 'full_day', ...over },
+  });
+  if (res.status !== 201) throw new Error(`worker not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Creates an open opening through the API as admin for that employer and returns its body. */
+export async function makeOpening(env: TestEnv, employerId: number, over: Record<string, unknown> = {}): Promise<any> {
+  const res = await env.request('POST', '/v1/openings', {
+    token: env.adminToken,
+    body: openingBody({ employerId, status: 'open', skills: [], ...over }),
+  });
+  if (res.status !== 201) throw new Error(`opening not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** The point `km` kilometres north of `p` (along a meridian). */
+export const northOf = (p: { lat: number; lon: number }, km: number) => ({ lat: p.lat + km / 111.195, lon: p.lon });

@@ -1,0 +1,289 @@
+// Matching through HTTP on a real libSQL database: a worker's ranked
+// openings and an opening's ranked candidates, with the eligibility, reach,
+// priority and household rules. Each test builds its own small world in a
+// fresh database, so counts and orders are exact.
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gridCell } from '../../src/domain/grid.js';
+import {
+  makeEmployer,
+  makeHousehold,
+  makeOpening,
+  makeTestEnv,
+  makeWorker,
+  northOf,
+  type TestEnv,
+} from '../helpers.js';
+
+const HOME = { lat: 23.4, lon: 103.38 };
+const VILLAGE = '532503001001';
+const OTHER_VILLAGE = '532503001002';
+const OTHER_TOWNSHIP_VILLAGE = '532503002001';
+
+let env: TestEnv;
+afterEach(() => env?.close());
+
+async function world() {
+  env = await makeTestEnv();
+  const employer = await makeEmployer(env);
+  return { employer };
+}
+
+const matchesOf = async (workerId: number, token = env.adminToken, query = '') => {
+  const res = await env.request('GET', `/v1/workers/${workerId}/matches${query}`, { token });
+  expect(res.status).toBe(200);
+  return res.body.items as any[];
+};
+const candidatesOf = async (openingId: number, token = env.adminToken, query = '') => {
+  const res = await env.request('GET', `/v1/openings/${openingId}/candidates${query}`, { token });
+  expect(res.status).toBe(200);
+  return res.body.items as any[];
+};
+const ids = (items: any[], key: 'opening' | 'worker') => items.map((i) => i[key].id);
+
+async function hire(workerId: number, openingId: number) {
+  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId, openingId } });
+  expect(a.status).toBe(201);
+  for (const to of ['offered', 'hired']) {
+    const r = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to } });
+    expect(r.status).toBe(200);
+  }
+}
+
+describe('worker → matches', () => {
+  it('lists open openings within reach, nearest first, with distance, score and reasons', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { povertyAlleviated: false });
+    const w = await makeWorker(env, h.id, { home: HOME, skills: ['sewing'] });
+    const near = await makeOpening(env, employer.id, { point: northOf(HOME, 1) });
+    const far = await makeOpening(env, employer.id, { point: northOf(HOME, 4) });
+    await makeOpening(env, employer.id, { point: northOf(HOME, 6) }); // beyond 5 km
+    const draft = await makeOpening(env, employer.id, { point: northOf(HOME, 1), status: 'draft' });
+
+    const items = await matchesOf(w.id);
+    expect(ids(items, 'opening')).toEqual([near.id, far.id]);
+    expect(ids(items, 'opening')).not.toContain(draft.id);
+    expect(items[0].distanceKm).toBeCloseTo(1, 1);
+    expect(items[0].score).toBeGreaterThan(items[1].score);
+    expect(items[0].reasons).toContainEqual({ code: 'distance', km: items[0].distanceKm });
+    expect(items[0].reasons).toContainEqual({ code: 'priority_tier', tier: 'zero_employment' });
+    expect(items[0].reasons).toContainEqual({ code: 'hours_fit', hours: 'full_day' });
+    expect(items[0].opening.employerName).toBe(employer.body.name);
+  });
+
+  it('a longer reach brings farther openings in', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env);
+    const w = await makeWorker(env, h.id, { home: HOME, maxDistanceKm: 10 });
+    const o = await makeOpening(env, employer.id, { point: northOf(HOME, 8) });
+    expect(ids(await matchesOf(w.id), 'opening')).toEqual([o.id]);
+    await env.request('PATCH', `/v1/workers/${w.id}`, { token: env.adminToken, body: { maxDistanceKm: 5 } });
+    expect(await matchesOf(w.id)).toEqual([]);
+  });
+
+  it('poverty-only openings and public-welfare posts are shown only to poverty-alleviated or monitored households', async () => {
+    const { employer } = await world();
+    const plain = await makeWorker(env, (await makeHousehold(env, { povertyAlleviated: false, monitored: false })).id);
+    const monitored = await makeWorker(env, (await makeHousehold(env, { povertyAlleviated: false, monitored: true })).id);
+    const shop = await makeOpening(env, employer.id, { point: northOf(HOME, 1) });
+    const povertyOnly = await makeOpening(env, employer.id, { point: northOf(HOME, 1.5), povertyOnly: true });
+    const post = await makeOpening(env, employer.id, { point: northOf(HOME, 2), kind: 'public_welfare' });
+
+    expect(ids(await matchesOf(plain.id), 'opening')).toEqual([shop.id]);
+    expect(new Set(ids(await matchesOf(monitored.id), 'opening'))).toEqual(new Set([shop.id, povertyOnly.id, post.id]));
+  });
+
+  it('no second public-welfare post for the person or anyone of the household', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env);
+    const a = await makeWorker(env, h.id);
+    const b = await makeWorker(env, h.id);
+    const post1 = await makeOpening(env, employer.id, { point: northOf(HOME, 1), kind: 'public_welfare' });
+    const post2 = await makeOpening(env, employer.id, { point: northOf(HOME, 2), kind: 'public_welfare' });
+    const shop = await makeOpening(env, employer.id, { point: northOf(HOME, 3) });
+    expect(ids(await matchesOf(b.id), 'opening')).toEqual([post1.id, post2.id, shop.id]);
+
+    await hire(a.id, post1.id);
+    expect(ids(await matchesOf(a.id), 'opening')).toEqual([shop.id]);
+    expect(ids(await matchesOf(b.id), 'opening')).toEqual([shop.id]);
+  });
+
+  it('hours must fit: a worker free only for flexible hours is not shown full-day jobs', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env);
+    const w = await makeWorker(env, h.id, { availability: 'flexible', cannotLeaveHome: true, careFor: ['children'] });
+    await makeOpening(env, employer.id, { point: northOf(HOME, 1), hours: 'full_day' });
+    const part = await makeOpening(env, employer.id, { point: northOf(HOME, 1), hours: 'part_day' });
+    const flex = await makeOpening(env, employer.id, { point: northOf(HOME, 1), hours: 'flexible' });
+    expect(ids(await matchesOf(w.id), 'opening')).toEqual([flex.id]);
+    await env.request('PATCH', `/v1/workers/${w.id}`, { token: env.adminToken, body: { availability: 'part_day' } });
+    // Hours that are exactly the worker's availability rank first.
+    expect(ids(await matchesOf(w.id), 'opening')).toEqual([part.id, flex.id]);
+  });
+
+  it('without a home point, reach is judged by village and township and distanceKm is null', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { areaCode: VILLAGE });
+    const w = await makeWorker(env, h.id, { home: undefined });
+    const sameVillage = await makeOpening(env, employer.id, { areaCode: VILLAGE, point: northOf(HOME, 30) });
+    const sameTownship = await makeOpening(env, employer.id, { areaCode: OTHER_VILLAGE, point: undefined });
+    await makeOpening(env, employer.id, { areaCode: OTHER_TOWNSHIP_VILLAGE, point: undefined });
+    const items = await matchesOf(w.id);
+    expect(ids(items, 'opening')).toEqual([sameVillage.id, sameTownship.id]);
+    expect(items.map((i) => i.distanceKm)).toEqual([null, null]);
+    expect(items[0].reasons).toContainEqual({ code: 'same_village' });
+    expect(items[1].reasons).toContainEqual({ code: 'same_township' });
+  });
+
+  it('a carer who cannot leave home sees a post serving their own village’s elders ranked up', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { areaCode: VILLAGE });
+    const w = await makeWorker(env, h.id, { cannotLeaveHome: true, careFor: ['elders'] });
+    const nearer = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: OTHER_VILLAGE, point: northOf(HOME, 0.5) });
+    const own = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: VILLAGE, point: northOf(HOME, 2) });
+    const items = await matchesOf(w.id);
+    expect(ids(items, 'opening')).toEqual([own.id, nearer.id]);
+    expect(items[0].reasons).toContainEqual({ code: 'serves_own_village', serves: 'elders' });
+    expect(items[1].reasons).not.toContainEqual(expect.objectContaining({ code: 'serves_own_village' }));
+  });
+
+  it('honours the limit and leaves out openings the worker already applied to', async () => {
+    const { employer } = await world();
+    const w = await makeWorker(env, (await makeHousehold(env)).id);
+    const opened = [];
+    for (let i = 1; i <= 4; i++) opened.push(await makeOpening(env, employer.id, { point: northOf(HOME, i) }));
+    expect(ids(await matchesOf(w.id, env.adminToken, '?limit=2'), 'opening')).toEqual([opened[0].id, opened[1].id]);
+    await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId: w.id, openingId: opened[0].id } });
+    expect(ids(await matchesOf(w.id, env.adminToken, '?limit=2'), 'opening')).toEqual([opened[1].id, opened[2].id]);
+    const bad = await env.request('GET', `/v1/workers/${w.id}/matches?limit=500`, { token: env.adminToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe('limit');
+  });
+
+  it('staff see matches for workers of their area only; employers never', async () => {
+    const { employer } = await world();
+    const w = await makeWorker(env, (await makeHousehold(env)).id);
+    await makeOpening(env, employer.id, { point: northOf(HOME, 1) });
+    const mine = await env.token({ role: 'staff', areaPrefix: '532503' });
+    const other = await env.token({ role: 'staff', areaPrefix: '532501' });
+    expect(await matchesOf(w.id, mine)).toHaveLength(1);
+    expect((await env.request('GET', `/v1/workers/${w.id}/matches`, { token: other })).status).toBe(404);
+    expect((await env.request('GET', `/v1/workers/${w.id}/matches`, { token: employer.token })).status).toBe(403);
+  });
+
+  it('the database computes the same grid cell as the matcher for every stored point', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env);
+    const points = [HOME, { lat: 22.51, lon: 103.96 }, { lat: 24.532, lon: 103.766 }, { lat: 23.0199999, lon: 102.0000001 }];
+    for (const p of points) {
+      await makeWorker(env, h.id, { home: p });
+      await makeOpening(env, employer.id, { point: p });
+    }
+    const rows = await env.db.all<{ lat: number; lon: number; cell: number }>(
+      sql`SELECT home_lat AS lat, home_lon AS lon, cell FROM workers UNION ALL SELECT lat, lon, cell FROM openings`,
+    );
+    expect(rows).toHaveLength(points.length * 2);
+    for (const r of rows) expect(r.cell).toBe(gridCell({ lat: r.lat, lon: r.lon }));
+  });
+});
+
+describe('opening → candidates', () => {
+  it('ranks by tier: zero-employment, monitored, poverty-alleviated, everyone; cannot-leave-home first within a tier; nearer first', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME });
+    // Households with someone in work are not zero-employment: give the tier-1..3 households a working member.
+    const working = async (flags: Record<string, boolean>, km: number, over: Record<string, unknown> = {}) => {
+      const h = await makeHousehold(env, flags);
+      const busy = await makeWorker(env, h.id, { home: northOf(HOME, 40) });
+      const p = await env.request('POST', '/v1/placements', {
+        token: env.adminToken,
+        body: { workerId: busy.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
+      });
+      expect(p.status).toBe(201);
+      return makeWorker(env, h.id, { home: northOf(HOME, km), ...over });
+    };
+    const general = await working({ povertyAlleviated: false, monitored: false }, 0.5);
+    const poor = await working({ povertyAlleviated: true, monitored: false }, 0.5);
+    const monitoredFar = await working({ povertyAlleviated: false, monitored: true }, 3);
+    const monitoredNear = await working({ povertyAlleviated: false, monitored: true }, 1);
+    const zeroFar = await makeWorker(env, (await makeHousehold(env)).id, { home: northOf(HOME, 4) });
+    const zeroNear = await makeWorker(env, (await makeHousehold(env)).id, { home: northOf(HOME, 2) });
+    const zeroHomebound = await makeWorker(env, (await makeHousehold(env)).id, {
+      home: northOf(HOME, 4.5),
+      cannotLeaveHome: true,
+      careFor: ['disabled'],
+    });
+    await makeWorker(env, (await makeHousehold(env)).id, { home: northOf(HOME, 6) }); // out of reach
+
+    const items = await candidatesOf(post.id);
+    expect(ids(items, 'worker')).toEqual([zeroHomebound.id, zeroNear.id, zeroFar.id, monitoredNear.id, monitoredFar.id, poor.id, general.id]);
+    expect(items.map((i) => i.tier)).toEqual([
+      'zero_employment',
+      'zero_employment',
+      'zero_employment',
+      'monitored',
+      'monitored',
+      'poverty_alleviated',
+      'general',
+    ]);
+    expect(items[0].reasons).toContainEqual({ code: 'cannot_leave_home' });
+    expect(items[1].distanceKm).toBeCloseTo(2, 1);
+  });
+
+  it('a public-welfare post is not offered to a household already in work while a zero-employment household within reach has none', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME, kind: 'public_welfare' });
+    const shop = await makeOpening(env, employer.id, { point: northOf(HOME, 20) });
+    const busyHousehold = await makeHousehold(env, { monitored: true });
+    const busy = await makeWorker(env, busyHousehold.id, { home: northOf(HOME, 20) });
+    await hire(busy.id, shop.id);
+    const sibling = await makeWorker(env, busyHousehold.id, { home: northOf(HOME, 0.5) });
+    const zero = await makeWorker(env, (await makeHousehold(env)).id, { home: northOf(HOME, 3) });
+
+    expect(ids(await candidatesOf(post.id), 'worker')).toEqual([zero.id]);
+    // For a workshop job nobody is held back.
+    const job = await makeOpening(env, employer.id, { point: HOME });
+    expect(ids(await candidatesOf(job.id), 'worker')).toEqual([zero.id, sibling.id]);
+    // Once the zero-employment household is in work, the other household is
+    // listed again, first as monitored; the hired worker may still take a post.
+    await hire(zero.id, job.id);
+    const after = await candidatesOf(post.id);
+    expect(ids(after, 'worker')).toEqual([sibling.id, zero.id]);
+    expect(after.map((i) => i.tier)).toEqual(['monitored', 'poverty_alleviated']);
+  });
+
+  it('leaves out workers not eligible: wrong hours, not poverty-alleviated for a poverty-only job, unable to work, erased', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME, povertyOnly: true });
+    const ok = await makeWorker(env, (await makeHousehold(env)).id);
+    await makeWorker(env, (await makeHousehold(env)).id, { availability: 'part_day' });
+    await makeWorker(env, (await makeHousehold(env, { povertyAlleviated: false })).id);
+    await makeWorker(env, (await makeHousehold(env)).id, { ableToWork: false });
+    const erased = await makeWorker(env, (await makeHousehold(env)).id);
+    expect((await env.request('DELETE', `/v1/workers/${erased.id}`, { token: env.adminToken })).status).toBe(204);
+    expect(ids(await candidatesOf(post.id), 'worker')).toEqual([ok.id]);
+  });
+
+  it('workers without a home point are candidates by village and township', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME, areaCode: VILLAGE });
+    const villager = await makeWorker(env, (await makeHousehold(env, { areaCode: VILLAGE })).id, { home: undefined });
+    const townsman = await makeWorker(env, (await makeHousehold(env, { areaCode: OTHER_VILLAGE })).id, { home: undefined });
+    await makeWorker(env, (await makeHousehold(env, { areaCode: OTHER_TOWNSHIP_VILLAGE })).id, { home: undefined });
+    const items = await candidatesOf(post.id);
+    expect(ids(items, 'worker')).toEqual([villager.id, townsman.id]);
+    expect(items[0].distanceKm).toBeNull();
+  });
+
+  it('staff see candidates of their area only; employers are refused', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME });
+    await makeWorker(env, (await makeHousehold(env)).id);
+    const mine = await env.token({ role: 'staff', areaPrefix: '532503' });
+    const other = await env.token({ role: 'staff', areaPrefix: '532501' });
+    expect(await candidatesOf(post.id, mine)).toHaveLength(1);
+    expect((await env.request('GET', `/v1/openings/${post.id}/candidates`, { token: other })).status).toBe(404);
+    expect((await env.request('GET', `/v1/openings/${post.id}/candidates`, { token: employer.token })).status).toBe(403);
+    expect((await env.request('GET', '/v1/openings/999999/candidates', { token: env.adminToken })).status).toBe(404);
+  });
+});

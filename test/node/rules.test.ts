@@ -1,0 +1,324 @@
+// The pure rules, with plain objects: zero-employment periods, eligibility,
+// priority, transfer scope, the application state machine, the grid, and
+// matching (reach, score, reasons, order, the household rule).
+import { describe, expect, it } from 'vitest';
+import { canMove, moverMay, needsReason } from '../../src/domain/application-flow.js';
+import { hoursFit, ineligibilities, type OpeningFacts, priorityTier, type WorkerFacts } from '../../src/domain/eligibility.js';
+import { boundingBox, distanceKm } from '../../src/domain/geo.js';
+import { cellRanges, gridCell, reachBand } from '../../src/domain/grid.js';
+import { periodOn, zeroEmploymentPeriods } from '../../src/domain/household-status.js';
+import {
+  areaNearness,
+  compareCandidates,
+  compareMatches,
+  evaluate,
+  householdRule,
+  type Match,
+  type MatchOpening,
+  type MatchWorker,
+  nearness,
+} from '../../src/domain/matching.js';
+import { transferScope } from '../../src/domain/transfer.js';
+
+const VILLAGE = '532503001001';
+const OTHER_VILLAGE_SAME_TOWNSHIP = '532503001002';
+const OTHER_TOWNSHIP = '532503002001';
+const OTHER_COUNTY = '532501001001';
+const HOME = { lat: 23.4, lon: 103.38 };
+
+const worker = (over: Partial<MatchWorker> = {}): MatchWorker => ({
+  id: 1,
+  householdId: 1,
+  areaCode: VILLAGE,
+  home: HOME,
+  maxDistanceKm: 5,
+  careFor: [],
+  ableToWork: true,
+  erased: false,
+  availability: 'full_day',
+  cannotLeaveHome: false,
+  skills: [],
+  povertyAlleviated: false,
+  monitored: false,
+  zeroEmployment: false,
+  holdsPublicWelfare: false,
+  householdHoldsPublicWelfare: false,
+  ...over,
+});
+
+const opening = (over: Partial<MatchOpening> = {}): MatchOpening => ({
+  id: 1,
+  areaCode: VILLAGE,
+  point: { lat: 23.41, lon: 103.38 },
+  kind: 'workshop',
+  serves: 'none',
+  hours: 'full_day',
+  skills: [],
+  povertyOnly: false,
+  ...over,
+});
+
+/** A point `km` north of HOME. */
+const north = (km: number) => ({ lat: HOME.lat + km / 111.195, lon: HOME.lon });
+
+describe('zero-employment household rule', () => {
+  const base = { registeredOn: '2026-01-01', incomeAtMinimumSince: null, placements: [] };
+
+  it('a household with a member able to work and nobody in work is on the list from registration', () => {
+    const periods = zeroEmploymentPeriods({ ...base, members: [{ ableToWork: true, since: '2026-01-01' }] });
+    expect(periods).toEqual([{ startDate: '2026-01-01', endDate: null }]);
+  });
+
+  it('a household with nobody able to work is never on the list', () => {
+    expect(zeroEmploymentPeriods({ ...base, members: [{ ableToWork: false, since: '2026-01-01' }] })).toEqual([]);
+  });
+
+  it('leaves the list while a member is in work and comes back when a short job ends', () => {
+    const periods = zeroEmploymentPeriods({
+      ...base,
+      members: [{ ableToWork: true, since: '2026-01-01' }],
+      placements: [{ startDate: '2026-02-01', endDate: '2026-03-01' }],
+    });
+    expect(periods).toEqual([
+      { startDate: '2026-01-01', endDate: '2026-02-01' },
+      { startDate: '2026-03-01', endDate: null },
+    ]);
+    expect(periodOn(periods, '2026-02-15')).toBeUndefined();
+    expect(periodOn(periods, '2026-03-01')?.startDate).toBe('2026-03-01');
+  });
+
+  it('180 days of work in the last 12 months keep the household off the list until they fall out of the window', () => {
+    const periods = zeroEmploymentPeriods({
+      ...base,
+      members: [{ ableToWork: true, since: '2026-01-01' }],
+      placements: [{ startDate: '2026-01-01', endDate: '2026-07-01' }], // 181 days
+    });
+    // Back on the list once fewer than 180 of the last 365 days were worked:
+    // on day d the window (d-365, d] holds 181 - (d - 2026-12-31) worked days.
+    expect(periods).toEqual([{ startDate: '2027-01-02', endDate: null }]);
+  });
+
+  it('179 days of work do not keep the household off the list after the job ends', () => {
+    const periods = zeroEmploymentPeriods({
+      ...base,
+      members: [{ ableToWork: true, since: '2026-01-01' }],
+      placements: [{ startDate: '2026-01-01', endDate: '2026-06-29' }], // 179 days
+    });
+    expect(periods).toEqual([{ startDate: '2026-06-29', endDate: null }]);
+  });
+
+  it('income at or above the local minimum recorded by staff takes the household off the list', () => {
+    const periods = zeroEmploymentPeriods({
+      ...base,
+      incomeAtMinimumSince: '2026-05-10',
+      members: [{ ableToWork: true, since: '2026-01-01' }],
+    });
+    expect(periods).toEqual([{ startDate: '2026-01-01', endDate: '2026-05-10' }]);
+  });
+});
+
+describe('eligibility and priority', () => {
+  const facts = (over: Partial<WorkerFacts> = {}): WorkerFacts => ({ ...worker(), ...over });
+  const post = (over: Partial<OpeningFacts> = {}): OpeningFacts => ({ kind: 'workshop', povertyOnly: false, hours: 'full_day', skills: [], ...over });
+
+  it('poverty-only openings and every public-welfare post take only poverty-alleviated or monitored households', () => {
+    expect(ineligibilities(facts(), post({ povertyOnly: true }))).toEqual(['poverty_only']);
+    expect(ineligibilities(facts(), post({ kind: 'public_welfare' }))).toEqual(['poverty_only']);
+    expect(ineligibilities(facts({ povertyAlleviated: true }), post({ kind: 'public_welfare' }))).toEqual([]);
+    expect(ineligibilities(facts({ monitored: true }), post({ povertyOnly: true }))).toEqual([]);
+    expect(ineligibilities(facts(), post())).toEqual([]);
+  });
+
+  it('no second public-welfare post for the person or for the household', () => {
+    const pw = post({ kind: 'public_welfare' });
+    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), pw)).toEqual(['holds_public_welfare_post']);
+    expect(ineligibilities(facts({ povertyAlleviated: true, householdHoldsPublicWelfare: true }), pw)).toEqual([
+      'household_holds_public_welfare_post',
+    ]);
+    // A workshop job is still open to them.
+    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), post())).toEqual([]);
+  });
+
+  it('hours fit when the worker is available at least as long as the opening needs', () => {
+    expect(hoursFit('full_day', 'part_day')).toBe(true);
+    expect(hoursFit('part_day', 'flexible')).toBe(true);
+    expect(hoursFit('flexible', 'full_day')).toBe(false);
+    expect(hoursFit('part_day', 'full_day')).toBe(false);
+    expect(ineligibilities(facts({ availability: 'flexible' }), post())).toEqual(['hours_do_not_fit']);
+  });
+
+  it('people unable to work or erased are not eligible', () => {
+    expect(ineligibilities(facts({ ableToWork: false }), post())).toContain('not_able_to_work');
+    expect(ineligibilities(facts({ erased: true }), post())).toContain('erased');
+  });
+
+  it('priority: zero-employment household, then monitored, then poverty-alleviated, then everyone', () => {
+    expect(priorityTier({ zeroEmployment: true, monitored: true, povertyAlleviated: true })).toBe(0);
+    expect(priorityTier({ zeroEmployment: false, monitored: true, povertyAlleviated: true })).toBe(1);
+    expect(priorityTier({ zeroEmployment: false, monitored: false, povertyAlleviated: true })).toBe(2);
+    expect(priorityTier({ zeroEmployment: false, monitored: false, povertyAlleviated: false })).toBe(3);
+  });
+});
+
+describe('transfer scope', () => {
+  it('derives township, county, province and out-of-province from area codes', () => {
+    expect(transferScope(VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP)).toBe('township');
+    expect(transferScope(VILLAGE, OTHER_TOWNSHIP)).toBe('county');
+    expect(transferScope(VILLAGE, OTHER_COUNTY)).toBe('province');
+    expect(transferScope(VILLAGE, '530102')).toBe('province');
+    expect(transferScope(VILLAGE, '44')).toBe('out_of_province');
+    expect(transferScope(VILLAGE, '440305')).toBe('out_of_province');
+  });
+
+  it('a place known only to the home county counts as county', () => {
+    expect(transferScope(VILLAGE, '532503')).toBe('county');
+  });
+});
+
+describe('application state machine', () => {
+  it('moves suggested → applied → offered → hired and ends from any open state', () => {
+    expect(canMove('suggested', 'applied')).toBe(true);
+    expect(canMove('applied', 'offered')).toBe(true);
+    expect(canMove('offered', 'hired')).toBe(true);
+    for (const from of ['suggested', 'applied', 'offered'] as const) {
+      for (const to of ['declined', 'withdrawn', 'expired'] as const) expect(canMove(from, to)).toBe(true);
+    }
+  });
+
+  it('refuses skipping steps and leaving an ending', () => {
+    expect(canMove('suggested', 'hired')).toBe(false);
+    expect(canMove('applied', 'hired')).toBe(false);
+    expect(canMove('hired', 'declined')).toBe(false);
+    expect(canMove('declined', 'applied')).toBe(false);
+  });
+
+  it('every ending but a hire needs a coded reason', () => {
+    expect(needsReason('declined')).toBe(true);
+    expect(needsReason('withdrawn')).toBe(true);
+    expect(needsReason('expired')).toBe(true);
+    expect(needsReason('hired')).toBe(false);
+  });
+
+  it('an employer offers, hires and declines but does not withdraw for the worker', () => {
+    expect(moverMay('employer', 'applied', 'offered')).toBe(true);
+    expect(moverMay('employer', 'offered', 'hired')).toBe(true);
+    expect(moverMay('employer', 'offered', 'withdrawn')).toBe(false);
+    expect(moverMay('employer', 'suggested', 'applied')).toBe(false);
+  });
+});
+
+describe('grid', () => {
+  it('the cells of a bounding box contain the cell of every point within the radius', () => {
+    const box = boundingBox(HOME, 10);
+    const ranges = cellRanges(box)!;
+    const inRanges = (cell: number) => ranges.some(([a, b]) => cell >= a && cell <= b);
+    for (let i = 0; i < 200; i++) {
+      const angle = (i / 200) * 2 * Math.PI;
+      const p = { lat: HOME.lat + (9.99 / 111.195) * Math.sin(angle), lon: HOME.lon + (9.99 / (111.195 * Math.cos((HOME.lat * Math.PI) / 180))) * Math.cos(angle) };
+      expect(distanceKm(HOME, p)).toBeLessThanOrEqual(10);
+      expect(inRanges(gridCell(p))).toBe(true);
+    }
+  });
+
+  it('reach bands: 5 km, 10 km, 25 km and beyond', () => {
+    expect(reachBand(3)).toBe(0);
+    expect(reachBand(5)).toBe(0);
+    expect(reachBand(5.5)).toBe(1);
+    expect(reachBand(25)).toBe(2);
+    expect(reachBand(1000)).toBe(5);
+  });
+});
+
+describe('matching', () => {
+  it('within reach by haversine distance from home, the exact formula deciding', () => {
+    expect(nearness(worker(), opening({ point: north(4.9) }))).toMatchObject({ by: 'distance' });
+    expect(nearness(worker(), opening({ point: north(5.1) }))).toBeNull();
+    expect(nearness(worker({ maxDistanceKm: 10 }), opening({ point: north(5.1) }))).toMatchObject({ by: 'distance' });
+  });
+
+  it('falls back to administrative nearness when a point is missing', () => {
+    expect(nearness(worker({ home: null }), opening({ areaCode: VILLAGE }))).toEqual({ by: 'area', level: 'village' });
+    expect(nearness(worker(), opening({ point: null, areaCode: OTHER_VILLAGE_SAME_TOWNSHIP }))).toEqual({ by: 'area', level: 'township' });
+    expect(nearness(worker({ home: null }), opening({ areaCode: OTHER_TOWNSHIP }))).toBeNull();
+    expect(nearness(worker({ home: null, maxDistanceKm: 25 }), opening({ areaCode: OTHER_TOWNSHIP }))).toEqual({ by: 'area', level: 'county' });
+    expect(areaNearness(VILLAGE, OTHER_COUNTY, 100)).toBeNull();
+  });
+
+  it('an ineligible or unreachable opening is refused with the reasons', () => {
+    const e = evaluate(worker(), opening({ kind: 'public_welfare', point: north(20) }));
+    expect(e).toEqual({ ok: false, refusals: ['poverty_only', 'out_of_reach'] });
+  });
+
+  it('a match carries distance, skills, tier, hours and the carer reasons', () => {
+    const e = evaluate(
+      worker({ skills: ['sewing'], cannotLeaveHome: true, careFor: ['elders'], povertyAlleviated: true, zeroEmployment: true }),
+      opening({ kind: 'public_welfare', serves: 'elders', skills: ['sewing', 'cooking'], point: north(1) }),
+    );
+    expect(e.ok).toBe(true);
+    if (!e.ok) return;
+    expect(e.match.distanceKm).toBeCloseTo(1, 1);
+    expect(e.match.reasons).toEqual([
+      { code: 'distance', km: e.match.distanceKm },
+      { code: 'skills_met', skills: ['sewing'] },
+      { code: 'skills_missing', skills: ['cooking'] },
+      { code: 'priority_tier', tier: 'zero_employment' },
+      { code: 'hours_fit', hours: 'full_day' },
+      { code: 'cannot_leave_home' },
+      { code: 'serves_own_village', serves: 'elders' },
+    ]);
+  });
+
+  it('a post serving the carer’s own village ranks above an otherwise equal one elsewhere', () => {
+    const carer = worker({ cannotLeaveHome: true, careFor: ['children'], povertyAlleviated: true });
+    const own = evaluate(carer, opening({ id: 1, serves: 'children', point: north(2) }));
+    const elsewhere = evaluate(carer, opening({ id: 2, serves: 'children', areaCode: OTHER_VILLAGE_SAME_TOWNSHIP, point: north(2) }));
+    if (!own.ok || !elsewhere.ok) throw new Error('both should match');
+    expect(own.match.servesOwnVillage).toBe(true);
+    expect(elsewhere.match.servesOwnVillage).toBe(false);
+    expect(own.match.score).toBeGreaterThan(elsewhere.match.score);
+    // A worker who can leave home gets no such rank-up.
+    const mobile = evaluate(worker(), opening({ serves: 'children', point: north(2) }));
+    expect(mobile.ok && mobile.match.servesOwnVillage).toBe(false);
+  });
+
+  it('nearer openings with the same fit rank first; skills met raise the score', () => {
+    const w = worker({ skills: ['sewing'] });
+    const list = [
+      { id: 1, e: evaluate(w, opening({ id: 1, point: north(4) })) },
+      { id: 2, e: evaluate(w, opening({ id: 2, point: north(1) })) },
+      { id: 3, e: evaluate(w, opening({ id: 3, point: north(1), skills: ['sewing'] })) },
+    ].map(({ id, e }) => ({ id, match: (e as { ok: true; match: Match }).match }));
+    expect(list.sort(compareMatches).map((m) => m.id)).toEqual([3, 2, 1]);
+  });
+
+  it('candidates: tier first, cannot-leave-home first within a tier, then nearer', () => {
+    const cand = (id: number, over: Partial<MatchWorker>, km: number) => {
+      const w = worker({ id, povertyAlleviated: true, ...over });
+      const e = evaluate(w, opening({ kind: 'public_welfare', point: north(km) }));
+      if (!e.ok) throw new Error(`worker ${id} should match`);
+      return { worker: w, match: e.match };
+    };
+    const ranked = [
+      cand(1, {}, 0.5), // poverty-alleviated, near
+      cand(2, { monitored: true }, 4), // monitored, far
+      cand(3, { zeroEmployment: true }, 4.5), // zero-employment, farthest
+      cand(4, { zeroEmployment: true, cannotLeaveHome: true, careFor: ['elders'] }, 4.8),
+      cand(5, { zeroEmployment: true }, 1),
+    ].sort(compareCandidates);
+    expect(ranked.map((c) => c.worker.id)).toEqual([4, 5, 3, 2, 1]);
+  });
+
+  it('household rule: a household already in work is held back from a public-welfare post while a zero-employment one waits', () => {
+    const c = (id: number, tier: 0 | 2, householdInWork: boolean) => ({
+      worker: { id, cannotLeaveHome: false, householdInWork },
+      match: { tier } as Match,
+    });
+    const all = [c(1, 0, false), c(2, 2, true), c(3, 2, false)];
+    const pw = householdRule({ kind: 'public_welfare' }, all);
+    expect(pw.kept.map((x) => x.worker.id)).toEqual([1, 3]);
+    expect(pw.heldBack.map((x) => x.worker.id)).toEqual([2]);
+    // Without a zero-employment household waiting, or for a workshop job, nobody is held back.
+    expect(householdRule({ kind: 'public_welfare' }, [c(2, 2, true), c(3, 2, false)]).heldBack).toEqual([]);
+    expect(householdRule({ kind: 'workshop' }, all).heldBack).toEqual([]);
+  });
+});
