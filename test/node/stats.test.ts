@@ -1,0 +1,179 @@
+// Counts and worklists on a small hand-built prefecture whose every figure is
+// known: GET /v1/stats as of two dates and for two areas, and the
+// zero-employment worklist. Built once through the API, as staff would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+
+const HOME = { lat: 23.4, lon: 103.38 };
+const V1 = '532503001001'; // a village of 文澜街道, 蒙自市
+const V_OTHER_TOWNSHIP = '532503002001'; // 雨过铺街道, 蒙自市
+const GEJIU_VILLAGE = '532501001001'; // 个旧市
+
+let env: TestEnv;
+const w: Record<string, any> = {};
+const h: Record<string, any> = {};
+
+async function hire(workerId: number, openingId: number) {
+  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId, openingId } });
+  expect(a.status).toBe(201);
+  for (const to of ['offered', 'hired']) {
+    const r = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to } });
+    expect(r.status).toBe(200);
+  }
+}
+
+async function place(workerId: number, body: Record<string, unknown>) {
+  const r = await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId, ...body } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+const stats = async (query: string, token = env.adminToken) => {
+  const res = await env.request('GET', `/v1/stats?${query}`, { token });
+  expect(res.status).toBe(200);
+  return res.body;
+};
+
+beforeAll(async () => {
+  env = await makeTestEnv();
+  // 1 October: the workshop is certified, two posts and a workshop job open,
+  // six households registered.
+  env.clock.set('2026-10-01T02:00:00Z');
+  const workshop = await makeEmployer(env, { kind: 'workshop', areaCode: '532503' });
+  expect((await env.request('PATCH', `/v1/employers/${workshop.id}`, { token: env.adminToken, body: { certified: true } })).status).toBe(200);
+  const bureau = await makeEmployer(env, { kind: 'public_body', areaCode: '532503' });
+  const gejiuBody = await makeEmployer(env, { kind: 'public_body', areaCode: '532501', point: { lat: 23.36, lon: 103.155 } });
+  h.pw1 = await makeOpening(env, bureau.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 3 });
+  h.pw2 = await makeOpening(env, bureau.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 1 });
+  h.pw3 = await makeOpening(env, gejiuBody.id, { kind: 'public_welfare', areaCode: GEJIU_VILLAGE, point: { lat: 23.36, lon: 103.155 }, slots: 2 });
+  h.ws1 = await makeOpening(env, workshop.id, { kind: 'workshop', areaCode: '532503', point: HOME, slots: 5 });
+
+  h.H1 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+  h.H2 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: false, monitored: true });
+  h.H3 = await makeHousehold(env, { areaCode: V_OTHER_TOWNSHIP, povertyAlleviated: false });
+  h.H4 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+  h.H5 = await makeHousehold(env, { areaCode: GEJIU_VILLAGE, povertyAlleviated: true });
+  h.H6 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+  w.A = await makeWorker(env, h.H1.id, { home: HOME });
+  w.B = await makeWorker(env, h.H2.id, { home: HOME });
+  w.C = await makeWorker(env, h.H3.id, { home: HOME });
+  w.D = await makeWorker(env, h.H4.id, { home: HOME });
+  w.E = await makeWorker(env, h.H5.id, { home: { lat: 23.36, lon: 103.155 } });
+  w.F = await makeWorker(env, h.H6.id, { home: HOME });
+  // F worked from 1 September to 10 November (end date exclusive) in another township.
+  const f = await place(w.F.id, { type: 'enterprise', areaCode: '532503002', startDate: '2026-09-01' });
+  // E works in Kunming from 15 October.
+  await place(w.E.id, { type: 'enterprise', areaCode: '5301', startDate: '2026-10-15' });
+
+  // 20 November: hires, a migrant found work in Guangdong, one post closed, a new household.
+  env.clock.set('2026-11-20T02:00:00Z');
+  expect((await env.request('POST', `/v1/placements/${f.id}/end`, { token: env.adminToken, body: { endDate: '2026-11-10', reason: 'contract_ended' } })).status).toBe(200);
+  await hire(w.A.id, h.pw1.id);
+  await hire(w.B.id, h.ws1.id);
+  await place(w.C.id, { type: 'migrant', areaCode: '44', startDate: '2026-11-05' });
+  expect((await env.request('POST', `/v1/openings/${h.pw2.id}/close`, { token: env.adminToken, body: {} })).status).toBe(200);
+  h.H7 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+  w.G = await makeWorker(env, h.H7.id, { home: HOME });
+});
+afterAll(() => env.close());
+
+describe('stats', () => {
+  it('counts the county as of the end of November', async () => {
+    const s = await stats('area=532503&asOf=2026-11-30');
+    expect(s).toEqual({
+      area: '532503',
+      asOf: '2026-11-30',
+      workersRegistered: 6,
+      inWork: {
+        total: 3,
+        byType: { public_welfare: 1, workshop: 1, enterprise: 0, self_employed: 0, migrant: 1 },
+        byScope: { township: 1, county: 1, province: 0, out_of_province: 1 },
+        inProvince: 2,
+        outOfProvince: 1,
+      },
+      publicWelfarePosts: { open: 2, filled: 1 },
+      workshops: { certified: 1, povertyAlleviatedEmployed: 1 },
+      zeroEmployment: { remaining: 3, overdue: 2 },
+      placementsThisMonth: { from: '2026-11-01', to: '2026-11-30', started: 3, ended: 1 },
+    });
+  });
+
+  it('the prefecture adds the other county’s worker, placement and post', async () => {
+    const s = await stats('area=5325&asOf=2026-11-30');
+    expect(s.workersRegistered).toBe(7);
+    expect(s.inWork.total).toBe(4);
+    expect(s.inWork.byScope).toEqual({ township: 1, county: 1, province: 1, out_of_province: 1 });
+    expect(s.inWork.inProvince).toBe(3);
+    expect(s.publicWelfarePosts).toEqual({ open: 4, filled: 1 });
+    expect(s.zeroEmployment).toEqual({ remaining: 3, overdue: 2 });
+  });
+
+  it('is reproducible as of an earlier date: later records are not counted', async () => {
+    const s = await stats('area=532503&asOf=2026-10-31');
+    expect(s).toEqual({
+      area: '532503',
+      asOf: '2026-10-31',
+      workersRegistered: 5,
+      inWork: {
+        total: 1,
+        byType: { public_welfare: 0, workshop: 0, enterprise: 1, self_employed: 0, migrant: 0 },
+        byScope: { township: 0, county: 1, province: 0, out_of_province: 0 },
+        inProvince: 1,
+        outOfProvince: 0,
+      },
+      // pw2 was still open then; nobody held a post yet.
+      publicWelfarePosts: { open: 4, filled: 0 },
+      workshops: { certified: 1, povertyAlleviatedEmployed: 0 },
+      // H1, H2, H3, H4 waiting since 1 October (30 days, overdue); H6 was in work.
+      zeroEmployment: { remaining: 4, overdue: 4 },
+      placementsThisMonth: { from: '2026-10-01', to: '2026-10-31', started: 0, ended: 0 },
+    });
+  });
+
+  it('staff count their own area; employers cannot read counts; bad input is a clear 400', async () => {
+    const gejiu = await env.token({ role: 'staff', areaPrefix: '532501' });
+    const own = await stats('asOf=2026-11-30', gejiu);
+    expect(own.area).toBe('532501');
+    expect(own.workersRegistered).toBe(1);
+    expect((await env.request('GET', '/v1/stats?area=532503', { token: gejiu })).status).toBe(403);
+    const employer = await makeEmployer(env);
+    expect((await env.request('GET', '/v1/stats', { token: employer.token })).status).toBe(403);
+    const bad = await env.request('GET', '/v1/stats?asOf=2026-13-45', { token: env.adminToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe('asOf');
+    expect((await env.request('GET', '/v1/stats?area=999999', { token: env.adminToken })).status).toBe(422);
+  });
+});
+
+describe('zero-employment worklist', () => {
+  it('lists households still with nobody in work, longest waiting first, with days waiting, overdue and openings within reach', async () => {
+    const res = await env.request('GET', '/v1/worklists/zero-employment?area=532503&asOf=2026-11-30', { token: env.adminToken });
+    expect(res.status).toBe(200);
+    const items = res.body.items;
+    expect(items.map((i: any) => i.householdId)).toEqual([h.H4.id, h.H6.id, h.H7.id]);
+    expect(items.map((i: any) => [i.since, i.daysWaiting, i.overdue])).toEqual([
+      ['2026-10-01', 60, true],
+      ['2026-11-10', 20, true],
+      ['2026-11-20', 10, false],
+    ]);
+    // pw1 (two slots left) and the workshop job are open within reach of each; pw2 is closed, pw3 far away.
+    expect(items.map((i: any) => i.eligibleOpenings.count)).toEqual([2, 2, 2]);
+    expect(items[0].members).toEqual([expect.objectContaining({ id: w.D.id, ableToWork: true, erased: false })]);
+  });
+
+  it('pages with a cursor and keeps to the staff member’s area', async () => {
+    const first = await env.request('GET', '/v1/worklists/zero-employment?area=532503&asOf=2026-11-30&limit=2', { token: env.adminToken });
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await env.request('GET', `/v1/worklists/zero-employment?area=532503&asOf=2026-11-30&limit=2&cursor=${first.body.nextCursor}`, {
+      token: env.adminToken,
+    });
+    expect(second.body.items.map((i: any) => i.householdId)).toEqual([h.H7.id]);
+    expect(second.body.nextCursor).toBeNull();
+
+    const gejiu = await env.token({ role: 'staff', areaPrefix: '532501' });
+    const theirs = await env.request('GET', '/v1/worklists/zero-employment?asOf=2026-11-30', { token: gejiu });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.items).toEqual([]);
+  });
+});
