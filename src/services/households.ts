@@ -1,6 +1,6 @@
 // Households (户): registered by village and township staff, with the facts
 // the clearance action needs. Their zero-employment status is derived.
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import { households, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
@@ -10,7 +10,7 @@ import { areaInScope, requireRole } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { requireAreaInScope } from './areas.js';
 import { auditInsert } from './audit.js';
-import { type Household, loadHouseholdFacts, periodWrites, storedPeriods } from './household-status.js';
+import { activeOn, type Household, loadHouseholdFacts, periodWrites, storedPeriods } from './household-status.js';
 
 export type { Household };
 
@@ -105,7 +105,7 @@ export async function householdView(ctx: ServiceCtx, h: Household) {
   const working = await ctx.db
     .select({ workerId: placements.workerId, type: placements.type })
     .from(placements)
-    .where(and(eq(placements.householdId, h.id), isNull(placements.endDate)));
+    .where(and(eq(placements.householdId, h.id), activeOn(day)));
   const inWork = new Map(working.filter((p) => p.workerId !== null).map((p) => [p.workerId, p.type]));
   return {
     id: h.id,
