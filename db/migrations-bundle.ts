@@ -11,5 +11,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0002_matching_grid.sql",
     "sql": "ALTER TABLE `openings` ADD `cell` integer GENERATED ALWAYS AS (CAST((lat + 90) * 50 AS INTEGER) * 100000 + CAST((lon + 180) * 50 AS INTEGER)) VIRTUAL;--> statement-breakpoint\nCREATE INDEX `openings_grid_idx` ON `openings` (`status`,`cell`,`area_code`,`lat`,`lon`);--> statement-breakpoint\nCREATE INDEX `openings_status_area_idx` ON `openings` (`status`,`area_code`);--> statement-breakpoint\nALTER TABLE `workers` ADD `cell` integer GENERATED ALWAYS AS (CAST((home_lat + 90) * 50 AS INTEGER) * 100000 + CAST((home_lon + 180) * 50 AS INTEGER)) VIRTUAL;--> statement-breakpoint\nALTER TABLE `workers` ADD `reach_band` integer GENERATED ALWAYS AS (CASE WHEN max_distance_km <= 5 THEN 0 WHEN max_distance_km <= 10 THEN 1 WHEN max_distance_km <= 25 THEN 2 WHEN max_distance_km <= 50 THEN 3 WHEN max_distance_km <= 100 THEN 4 ELSE 5 END) VIRTUAL;--> statement-breakpoint\nCREATE INDEX `workers_grid_idx` ON `workers` (`reach_band`,`cell`,`area_code`,`home_lat`,`home_lon`,`max_distance_km`,`household_id`,`cannot_leave_home`,`availability`) WHERE erased_at IS NULL AND able_to_work = 1;--> statement-breakpoint\nCREATE INDEX `workers_reach_area_idx` ON `workers` (`reach_band`,`area_code`) WHERE erased_at IS NULL AND able_to_work = 1;"
+  },
+  {
+    "name": "0003_bot_session_lock.sql",
+    "sql": "ALTER TABLE `bot_sessions` ADD `locked_until` text;"
   }
 ];

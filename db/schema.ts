@@ -437,6 +437,8 @@ export const botSessions = sqliteTable('bot_sessions', {
   chatId: text('chat_id').primaryKey(),
   state: json<Record<string, unknown>>('state').notNull(),
   language: text('language', { enum: ['zh', 'en'] }),
+  /** While set in the future, one request is handling this chat's updates (they are handled in order). */
+  lockedUntil: text('locked_until'),
   updatedAt: updatedAt(),
 });
 
