@@ -158,8 +158,8 @@ export async function transitionApplication(
   if (needsReason(input.to) && !input.reason) {
     throw new AppError('validation_failed', 'Every ending carries a coded reason', [{ path: 'reason', message: `required when the application becomes ${input.to}` }]);
   }
-  if (input.to === 'hired' && input.reason) {
-    throw new AppError('validation_failed', 'A hire takes no reason', [{ path: 'reason', message: 'only for declined, withdrawn or expired' }]);
+  if (!needsReason(input.to) && input.reason) {
+    throw new AppError('validation_failed', 'Only an ending takes a reason', [{ path: 'reason', message: 'only for declined, withdrawn or expired' }]);
   }
   const now = nowIso(ctx.clock);
   const moved = ctx.db
@@ -205,21 +205,29 @@ async function hire(
   });
   // The CHECK slots_filled <= slots refuses the loser of a race; the unique
   // placement per application refuses a double hire of the same application.
+  // A slot is taken only while the opening is still open and `moved` (first in
+  // the batch) did hire the application; otherwise the slot is counted past
+  // `slots` on purpose so the CHECK rolls the whole batch back (a WHERE that
+  // matched no row would let the placement through).
   const takeSlot = ctx.db
     .update(openings)
     .set({
-      slotsFilled: sql`${openings.slotsFilled} + 1`,
+      slotsFilled: sql`CASE WHEN ${openings.status} = 'open' AND EXISTS (SELECT 1 FROM ${applications} WHERE ${applications.id} = ${a.id} AND ${applications.state} = 'hired') THEN ${openings.slotsFilled} + 1 ELSE ${openings.slots} + 1 END`,
       status: sql`CASE WHEN ${openings.slotsFilled} + 1 >= ${openings.slots} THEN 'filled' ELSE ${openings.status} END`,
       updatedAt: nowIso(ctx.clock),
     })
-    .where(and(eq(openings.id, o.id), eq(openings.status, 'open')));
+    .where(eq(openings.id, o.id));
   try {
     const [rows, , placementRows] = (await batch(ctx.db, [moved, takeSlot, ...writes, audit])) as [Application[], unknown, Placement[]];
     if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
     return { application: rows[0], placement: placementRows[0] ?? null };
   } catch (err) {
     const text = `${(err as Error)?.message} ${((err as Error)?.cause as Error)?.message}`;
-    if (/CHECK constraint failed/.test(text)) throw new AppError('no_slots', 'Every slot of this opening is filled');
+    if (/CHECK constraint failed/.test(text)) {
+      const [current] = await ctx.db.select({ state: applications.state }).from(applications).where(eq(applications.id, a.id));
+      if (current?.state !== a.state) throw new AppError('conflict', `The application became ${current?.state} meanwhile; reload it`);
+      throw new AppError('no_slots', 'Every slot of this opening is filled');
+    }
     if (/UNIQUE constraint failed: placements\.application_id/.test(text)) {
       throw new AppError('conflict', 'This application was already hired');
     }

@@ -1,26 +1,29 @@
 // Workers (jobseekers): registered by staff on a person's behalf or by the
 // person through the bot. Employers never read this; erasure keeps counts.
-import { and, asc, eq, gt, inArray, isNull, not, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import {
   applications,
   botSessions,
   type CareFor,
   households,
+  idempotencyKeys,
   linkCodes,
   outbox,
   telegramUpdates,
   workers,
   type Availability,
+  zeroEmploymentPeriods,
 } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import type { Point } from '../domain/geo.js';
+import { zeroEmploymentPeriods as derivePeriods } from '../domain/household-status.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
-import { getScopedHousehold, today, zeroEmploymentStatus } from './households.js';
-import { loadHouseholdFacts, onZeroListOn, periodWrites } from './household-status.js';
-import { areaPrefix } from './sql.js';
+import { getScopedHousehold, type HouseholdInput, requireVillageOrTownship, today, zeroEmploymentStatus } from './households.js';
+import { type Household, loadHouseholdFacts, onZeroListOn, periodWrites } from './household-status.js';
+import { areaPrefix, containsText } from './sql.js';
 
 export type Worker = typeof workers.$inferSelect;
 
@@ -252,6 +255,123 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
       .update(applications)
       .set({ state: 'withdrawn', reason: 'not_reachable', updatedAt: now })
       .where(and(eq(applications.workerId, id), inArray(applications.state, ['suggested', 'applied', 'offered']))),
+    // A registration sent with an Idempotency-Key keeps its answer, the
+    // person's record in full, for replays: keep only what names no one.
+    ctx.db
+      .update(idempotencyKeys)
+      .set({ response: sql`json_object('id', ${id}, 'householdId', ${w.householdId}, 'areaCode', ${w.areaCode}, 'erased', json('true'))` })
+      .where(
+        and(
+          eq(idempotencyKeys.method, 'POST'),
+          eq(idempotencyKeys.path, '/v1/workers'),
+          sql`json_valid(${idempotencyKeys.response}) AND json_extract(${idempotencyKeys.response}, '$.id') = ${id}`,
+        ),
+      ),
     auditInsert(ctx.db, ctx.clock, ctx.actor, { action: 'worker.erase', objectType: 'worker', objectId: id }),
   ]);
+}
+
+/**
+ * Workers of the caller's area whose name or phone contains `q` (staff and
+ * admins; erased people are not found). Newest registrations first.
+ */
+export async function searchWorkers(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; limit: number },
+): Promise<Worker[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const text = q.q.trim();
+  const digits = text.replace(/[\s-]/g, '');
+  const match = text
+    ? or(containsText(workers.name, text), /^\+?\d{3,}$/.test(digits) ? containsText(workers.phone, digits) : undefined)
+    : undefined;
+  return ctx.db
+    .select()
+    .from(workers)
+    .where(and(isNull(workers.erasedAt), areaPrefix(workers.areaCode, prefix), match))
+    .orderBy(desc(workers.id))
+    .limit(q.limit);
+}
+
+/**
+ * Registers a person and their new household together, as staff do on a
+ * person's behalf: both rows, the household's zero-employment period and
+ * both audit rows in one batch, so a refusal leaves nothing behind.
+ */
+export async function registerWorkerWithHousehold(
+  ctx: ServiceCtx,
+  household: HouseholdInput,
+  input: Omit<WorkerInput, 'householdId'>,
+): Promise<{ household: Household; worker: Worker }> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  await requireVillageOrTownship(ctx, household.areaCode);
+  const cannotLeaveHome = input.cannotLeaveHome ?? false;
+  const careFor = input.careFor ?? [];
+  checkCare(cannotLeaveHome, careFor);
+  if (household.sourceId) {
+    const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, household.sourceId));
+    if (dup) throw new AppError('conflict', `Household ${household.sourceId} is already registered`, [{ path: 'household.sourceId', message: `already registered as household ${dup.id}` }]);
+  }
+  if (input.sourceId) {
+    const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
+    if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
+  }
+  const now = nowIso(ctx.clock);
+  const day = now.slice(0, 10);
+  const ableToWork = input.ableToWork ?? true;
+  // Inside the batch's transaction the newest household is the one just inserted.
+  const newHouseholdId = sql`(SELECT max(${households.id}) FROM ${households})`;
+  const periods = derivePeriods({ registeredOn: day, incomeAtMinimumSince: null, members: [{ ableToWork, since: day }], placements: [] });
+  const [hRows, , wRows] = (await batch(ctx.db, [
+    ctx.db
+      .insert(households)
+      .values({
+        areaCode: household.areaCode,
+        povertyAlleviated: household.povertyAlleviated,
+        monitored: household.monitored,
+        sourceId: household.sourceId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'household.create',
+      objectType: 'household',
+      objectId: 'inserted',
+      detail: { areaCode: household.areaCode },
+    }),
+    ctx.db
+      .insert(workers)
+      .values({
+        householdId: newHouseholdId,
+        areaCode: household.areaCode,
+        name: input.name,
+        phone: input.phone ?? null,
+        homeLat: input.home?.lat ?? null,
+        homeLon: input.home?.lon ?? null,
+        maxDistanceKm: input.maxDistanceKm ?? 5,
+        cannotLeaveHome,
+        careFor,
+        skills: input.skills ?? [],
+        availability: input.availability ?? 'full_day',
+        ableToWork,
+        languages: input.languages ?? [],
+        sourceId: input.sourceId ?? null,
+        consentAt: null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'worker.create',
+      objectType: 'worker',
+      objectId: 'inserted',
+      detail: { newHousehold: true },
+    }),
+    ...periods.map((p) =>
+      ctx.db.insert(zeroEmploymentPeriods).values({ householdId: newHouseholdId, areaCode: household.areaCode, ...p }),
+    ),
+  ])) as [Household[], unknown, Worker[]];
+  return { household: hRows[0]!, worker: wRows[0]! };
 }
