@@ -454,3 +454,67 @@ export const linkCodes = sqliteTable(
     createdAt: createdAt(),
   },
 );
+
+/**
+ * Signed-in sessions of the staff console: the cookie holds a random id, only
+ * its SHA-256 is stored (Workers keep nothing between requests). Who acts is
+ * the token the person signed in with, read again on every request so a
+ * revoked token ends its sessions at once.
+ */
+export const consoleSessions = sqliteTable(
+  'console_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    tokenId: integer('token_id')
+      .notNull()
+      .references(() => apiTokens.id),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    endedAt: text('ended_at'),
+  },
+  (t) => [index('console_sessions_token_idx').on(t.tokenId)],
+);
+
+export const publicNoticeStatuses = ['open', 'finalised', 'withdrawn'] as const;
+
+/**
+ * A public notice (公示) of the people proposed for a public-welfare post:
+ * their applications wait in `offered` until the notice has run its days,
+ * then staff finalise the hires. The id is random: it is the public page's address.
+ */
+export const publicNotices = sqliteTable(
+  'public_notices',
+  {
+    id: text('id').primaryKey(),
+    openingId: integer('opening_id')
+      .notNull()
+      .references(() => openings.id),
+    /** The post's area, for scoping. */
+    areaCode: text('area_code').notNull(),
+    /** First day shown, and the first day the hires may be finalised. */
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date').notNull(),
+    status: text('status', { enum: publicNoticeStatuses }).notNull().default('open'),
+    createdByTokenId: integer('created_by_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+    finalisedAt: text('finalised_at'),
+  },
+  (t) => [index('public_notices_opening_idx').on(t.openingId, t.status), index('public_notices_area_idx').on(t.areaCode, t.status)],
+);
+
+/** The people on a notice; their application is (worker, the notice's opening). */
+export const publicNoticeEntries = sqliteTable(
+  'public_notice_entries',
+  {
+    noticeId: text('notice_id')
+      .notNull()
+      .references(() => publicNotices.id),
+    workerId: integer('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+  },
+  (t) => [primaryKey({ columns: [t.noticeId, t.workerId] }), index('public_notice_entries_household_idx').on(t.householdId)],
+);

@@ -2,8 +2,10 @@
 // Workers) and every test call createApp.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Deps } from './context.js';
+import { createConsole } from './console/index.js';
 import { AppError, errorBody } from './errors.js';
 import { auditRefusals, authenticate, idempotency } from './middleware.js';
 import { applicationRoutes } from './routes/applications.js';
@@ -11,9 +13,11 @@ import { areaRoutes } from './routes/areas.js';
 import { employerRoutes } from './routes/employers.js';
 import { healthRoutes } from './routes/health.js';
 import { householdRoutes } from './routes/households.js';
+import { IMPORT_MAX_BYTES, importRoutes } from './routes/imports.js';
 import { openingRoutes } from './routes/openings.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
+import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { workerRoutes } from './routes/workers.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,20 +57,27 @@ export function createApp(deps: Deps) {
     c.set('deps', deps);
     await next();
   });
-  app.use(
-    '*',
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new AppError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+        throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  // Spreadsheet uploads get their own limit; every other body keeps the small one.
+  app.use('*', except('/v1/imports', limit(MAX_BODY_BYTES)));
+  app.use('/v1/imports', limit(IMPORT_MAX_BYTES));
 
   app.route('/', healthRoutes);
+  app.route('/telegram', telegramRoutes);
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate, auditRefusals, idempotency);
+  // A write may have made messages owed (an offer, a new applicant): send them.
+  v1.use('*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 400) deliverSoon(deps);
+  });
   v1.route('/areas', areaRoutes);
   v1.route('/employers', employerRoutes);
   v1.route('/openings', openingRoutes);
@@ -76,7 +87,10 @@ export function createApp(deps: Deps) {
   v1.route('/placements', placementRoutes);
   v1.route('/stats', statsRoutes);
   v1.route('/worklists', worklistRoutes);
+  v1.route('/imports', importRoutes);
   app.route('/v1', v1);
+  // The labour bureau's web pages (server-rendered; sessions, not bearer tokens).
+  app.route('/console', createConsole());
 
   app.notFound((c) =>
     c.json(errorBody(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)), 404),

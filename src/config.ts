@@ -18,6 +18,10 @@ export const configSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
+  /** The bot's username, shown in links; the bot never asks Telegram for it. */
+  TELEGRAM_BOT_USERNAME: optionalString,
+  /** The prefecture whose counties the bot offers in its menus (an area code). */
+  BOT_HOME_AREA: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema>;

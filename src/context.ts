@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
+import type { TelegramApi } from './telegram.js';
 
 export interface Clock {
   now(): Date;
@@ -23,6 +24,10 @@ export interface Deps {
   db: Db;
   clock: Clock;
   config: Config;
+  /** The outgoing side of Telegram; absent when the bot is off. */
+  telegram?: TelegramApi;
+  /** Runs a task after the response (Workers: waitUntil; Node: in the process). */
+  background?: (task: Promise<unknown>) => void;
 }
 
 export type AppEnv = {

@@ -9,6 +9,7 @@ import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { ensureFileDir } from './node-db.js';
 import { runScheduledJobs } from './scheduler.js';
+import { telegramApi } from './telegram.js';
 
 const SCHEDULER_INTERVAL_MS = 60_000;
 
@@ -28,7 +29,17 @@ async function main() {
     console.log('\nNo admin token existed, so one was made. It is shown this once; keep it safe:');
     console.log(`  ${prepared.generatedAdminToken}\n`);
   }
-  const deps: Deps = { db, clock, config };
+  const background = new Set<Promise<unknown>>();
+  const deps: Deps = {
+    db,
+    clock,
+    config,
+    telegram: config.TELEGRAM_BOT_TOKEN ? telegramApi(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT) : undefined,
+    background: (task) => {
+      background.add(task);
+      void task.finally(() => background.delete(task));
+    },
+  };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
@@ -50,6 +61,7 @@ async function main() {
     console.log(`${signal}: stopping`);
     clearInterval(timer);
     await running;
+    await Promise.allSettled([...background]);
     server.close(() => {
       client.close();
       process.exit(0);

@@ -8,6 +8,7 @@ import { prepareDatabase } from './bootstrap.js';
 import { parseConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { runScheduledJobs } from './scheduler.js';
+import { telegramApi } from './telegram.js';
 
 export interface WorkerEnv {
   DB?: unknown;
@@ -41,7 +42,12 @@ async function depsFor(env: WorkerEnv): Promise<Deps> {
     throw err;
   });
   await prepared;
-  return { db, clock: systemClock, config };
+  return {
+    db,
+    clock: systemClock,
+    config,
+    telegram: config.TELEGRAM_BOT_TOKEN ? telegramApi(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT) : undefined,
+  };
 }
 
 export default {
@@ -56,6 +62,7 @@ export default {
         { status: 503 },
       );
     }
+    deps.background = (task) => ctx.waitUntil(task);
     return createApp(deps).fetch(request, env, ctx as never);
   },
 

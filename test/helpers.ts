@@ -8,6 +8,7 @@ import { prepareDatabase } from '../src/bootstrap.js';
 import { parseConfig } from '../src/config.js';
 import type { Clock, Deps } from '../src/context.js';
 import { createToken } from '../src/services/tokens.js';
+import { telegramApi } from '../src/telegram.js';
 
 export class TestClock implements Clock {
   constructor(public current = new Date('2026-11-20T02:00:00Z')) {}
@@ -33,16 +34,29 @@ export interface TestEnv {
   adminToken: string;
   request: (method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
   token: (spec: Parameters<typeof createToken>[2]) => Promise<string>;
+  /** Waits for the work the app left running after its responses (sending owed messages). */
+  settle: () => Promise<void>;
   close: () => void;
 }
 
-export async function makeTestEnv(url = ':memory:'): Promise<TestEnv> {
+export async function makeTestEnv(url = ':memory:', opts: { config?: Record<string, string> } = {}): Promise<TestEnv> {
   const client = createClient({ url });
   const db = libsqlDb(client);
   const clock = new TestClock();
   const adminToken = `test-admin-token-${unique()}`;
   await prepareDatabase(db, clock, { adminToken, generateAdminToken: false });
-  const deps: Deps = { db, clock, config: parseConfig({}) };
+  const config = parseConfig(opts.config ?? {});
+  const pending = new Set<Promise<unknown>>();
+  const deps: Deps = {
+    db,
+    clock,
+    config,
+    telegram: config.TELEGRAM_BOT_TOKEN ? telegramApi(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, 5) : undefined,
+    background: (task) => {
+      pending.add(task);
+      void task.finally(() => pending.delete(task));
+    },
+  };
   const app = createApp(deps);
   const request: TestEnv['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -70,6 +84,9 @@ export async function makeTestEnv(url = ':memory:'): Promise<TestEnv> {
     adminToken,
     request,
     token: async (spec) => (await createToken(db, clock, spec)).token,
+    settle: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
     close: () => client.close(),
   };
 }

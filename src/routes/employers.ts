@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { employerKinds } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
+import { issueLinkCode } from '../services/link-codes.js';
 import {
   createEmployer,
   getEmployer,
@@ -75,4 +76,7 @@ export const employerRoutes = new Hono<AppEnv>()
   .patch('/:id', validate('param', idParamSchema), validate('json', patchBody), async (c) => {
     const e = await updateEmployer(serviceCtx(c), c.req.valid('param').id, c.req.valid('json'));
     return c.json(toEmployerJson(e));
+  })
+  .post('/:id/link-code', validate('param', idParamSchema), async (c) => {
+    return c.json(await issueLinkCode(serviceCtx(c), { employerId: c.req.valid('param').id }), 201);
   });

@@ -1,26 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { createHousehold, getScopedHousehold, householdView, updateHousehold } from '../services/households.js';
-import { areaCodeSchema, idParamSchema, validate } from '../validation.js';
+import { householdCreateSchema, householdPatchSchema } from '../schemas/people.js';
+import { idParamSchema, validate } from '../validation.js';
 
-const sourceId = z.string().trim().min(1).max(64);
-
-const createBody = z.strictObject({
-  areaCode: areaCodeSchema,
-  povertyAlleviated: z.boolean(),
-  monitored: z.boolean(),
-  sourceId: sourceId.optional(),
-});
-
-const patchBody = z
-  .strictObject({
-    areaCode: areaCodeSchema,
-    povertyAlleviated: z.boolean(),
-    monitored: z.boolean(),
-    incomeAtMinimum: z.boolean(),
-  })
-  .partial();
+const createBody = householdCreateSchema;
+const patchBody = householdPatchSchema;
 
 export const householdRoutes = new Hono<AppEnv>()
   .post('/', validate('json', createBody), async (c) => {

@@ -9,44 +9,21 @@ import {
   updateWorker,
   workerView,
 } from '../services/workers.js';
+import { issueLinkCode } from '../services/link-codes.js';
 import { matchOpeningsForWorker } from '../services/matching.js';
 import {
   areaCodeSchema,
   decodeCursor,
   encodeCursor,
   idParamSchema,
-  idSchema,
   limitSchema,
-  pointSchema,
   queryBoolSchema,
-  skillsSchema,
   validate,
 } from '../validation.js';
+import { workerCreateSchema, workerPatchSchema } from '../schemas/people.js';
 
-export const phoneSchema = z.string().trim().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
-const careForSchema = z.array(z.enum(['elders', 'children', 'disabled', 'other'])).max(4);
-const languagesSchema = z.array(z.string().trim().min(2).max(20)).max(10);
-
-const fields = {
-  name: z.string().trim().min(1).max(100),
-  maxDistanceKm: z.number().positive().max(200),
-  cannotLeaveHome: z.boolean(),
-  careFor: careForSchema,
-  skills: skillsSchema,
-  availability: z.enum(['full_day', 'part_day', 'flexible']),
-  ableToWork: z.boolean(),
-  languages: languagesSchema,
-  sourceId: z.string().trim().min(1).max(64),
-};
-
-const createBody = z
-  .strictObject({ ...fields, householdId: idSchema, phone: phoneSchema, home: pointSchema })
-  .partial()
-  .required({ householdId: true, name: true });
-
-const patchBody = z
-  .strictObject({ ...fields, phone: phoneSchema.nullable(), home: pointSchema.nullable() })
-  .partial();
+const createBody = workerCreateSchema;
+const patchBody = workerPatchSchema;
 
 const listQuery = z.strictObject({
   area: areaCodeSchema.optional(),
@@ -84,6 +61,9 @@ export const workerRoutes = new Hono<AppEnv>()
   .get('/:id/matches', validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
     const items = await matchOpeningsForWorker(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
     return c.json({ items });
+  })
+  .post('/:id/link-code', validate('param', idParamSchema), async (c) => {
+    return c.json(await issueLinkCode(serviceCtx(c), { workerId: c.req.valid('param').id }), 201);
   })
   .delete('/:id', validate('param', idParamSchema), async (c) => {
     await eraseWorker(serviceCtx(c), c.req.valid('param').id);

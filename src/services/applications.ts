@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { batch } from '../../db/client.js';
-import { applications, households, openings, placements, workers } from '../../db/schema.js';
+import { applications, households, openings, outbox, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import {
   APPLICATION_IDLE_DAYS,
@@ -20,6 +20,7 @@ import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
+import { type Owed, owe } from './outbox.js';
 import { areaPrefix } from './sql.js';
 import { today } from './households.js';
 import { onZeroListOn } from './household-status.js';
@@ -118,6 +119,18 @@ export async function createApplication(
       objectId: 'inserted',
       detail: { workerId: w.id, openingId: o.id },
     }),
+    // The employer hears of each applicant (not of mere suggestions); the
+    // pair names the application the same batch inserts.
+    ...((input.state ?? 'applied') === 'applied'
+      ? [
+          owe(ctx.db, ctx.clock, {
+            kind: 'new_applicant',
+            to: { employerId: o.employerId },
+            payload: { workerId: w.id, openingId: o.id },
+            dedupeKey: `new_applicant:${w.id}:${o.id}`,
+          }),
+        ]
+      : []),
   ])) as [Application[]];
   return rows[0]!;
 }
@@ -141,10 +154,26 @@ export async function getScopedApplication(ctx: ServiceCtx, id: number) {
   return row;
 }
 
+/**
+ * Who is told: the worker of an offer, and of a decline or an expiry they did
+ * not make themselves; the employer of a hire the worker accepted.
+ * `byWorker`: the move is the worker's own (the bot acting for them).
+ */
+function noticeFor(a: Application, o: Opening, to: ApplicationState, byWorker: boolean): Owed | null {
+  const payload = { applicationId: a.id };
+  if (to === 'offered') return { kind: 'offer', to: { workerId: a.workerId }, payload, dedupeKey: `offer:${a.id}` };
+  if ((to === 'declined' || to === 'expired') && !byWorker) {
+    return { kind: to, to: { workerId: a.workerId }, payload, dedupeKey: `${to}:${a.id}` };
+  }
+  if (to === 'hired' && byWorker) return { kind: 'hired', to: { employerId: o.employerId }, payload, dedupeKey: `hired:${a.id}` };
+  return null;
+}
+
 export async function transitionApplication(
   ctx: ServiceCtx,
   id: number,
   input: { to: ApplicationState; reason?: EndingReason },
+  opts: { byWorker?: boolean } = {},
 ): Promise<{ application: Application; placement: Placement | null }> {
   const { a, o, w } = await getScopedApplication(ctx, id);
   if (!canMove(a.state, input.to)) {
@@ -173,12 +202,15 @@ export async function transitionApplication(
     objectId: id,
     detail: { from: a.state, reason: input.reason ?? null },
   });
+  const notice = noticeFor(a, o, input.to, opts.byWorker ?? false);
+  // The message goes in the same batch: it exists exactly when the move does.
+  const tell = notice ? [owe(ctx.db, ctx.clock, notice)] : [];
   if (input.to !== 'hired') {
-    const [rows] = (await batch(ctx.db, [moved, audit])) as [Application[]];
+    const [rows] = (await batch(ctx.db, [moved, audit, ...tell])) as [Application[]];
     if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
     return { application: rows[0], placement: null };
   }
-  return hire(ctx, a, o, w, moved, audit);
+  return hire(ctx, a, o, w, moved, [audit, ...tell]);
 }
 
 async function hire(
@@ -187,7 +219,7 @@ async function hire(
   o: Opening,
   w: Worker,
   moved: BatchItem<'sqlite'>,
-  audit: BatchItem<'sqlite'>,
+  after: BatchItem<'sqlite'>[],
 ) {
   if (o.status !== 'open') {
     throw new AppError('no_slots', o.status === 'filled' ? 'Every slot of this opening is filled' : `The opening is ${o.status}`);
@@ -218,7 +250,7 @@ async function hire(
     })
     .where(eq(openings.id, o.id));
   try {
-    const [rows, , placementRows] = (await batch(ctx.db, [moved, takeSlot, ...writes, audit])) as [Application[], unknown, Placement[]];
+    const [rows, , placementRows] = (await batch(ctx.db, [moved, takeSlot, ...writes, ...after])) as [Application[], unknown, Placement[]];
     if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
     return { application: rows[0], placement: placementRows[0] ?? null };
   } catch (err) {
@@ -239,7 +271,7 @@ export async function listApplications(
   ctx: ServiceCtx,
   q: { openingId?: number; workerId?: number; state?: ApplicationState; afterId?: number; limit: number },
 ) {
-  requireRole(ctx.actor, 'staff', 'admin', 'employer');
+  requireRole(ctx.actor, 'staff', 'admin', 'employer', 'system');
   const conds: (SQL | undefined)[] = [];
   if (q.openingId) conds.push(eq(applications.openingId, q.openingId));
   if (q.workerId) conds.push(eq(applications.workerId, q.workerId));
@@ -266,10 +298,18 @@ export async function listApplications(
 /** Scheduled: applications idle 60 days expire with reason `expired`. Returns how many. */
 export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
   const cutoff = new Date(ctx.clock.now().getTime() - APPLICATION_IDLE_DAYS * 86_400_000).toISOString();
-  const rows = await ctx.db
-    .update(applications)
-    .set({ state: 'expired', reason: 'expired', updatedAt: nowIso(ctx.clock) })
-    .where(and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff)))
-    .returning({ id: applications.id });
+  const now = nowIso(ctx.clock);
+  const idle = and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff));
+  // The workers are told, in the same batch as the expiry (see noticeFor).
+  const [, rows] = (await batch(ctx.db, [
+    ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
+      SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+      FROM ${applications} WHERE ${idle}`),
+    ctx.db
+      .update(applications)
+      .set({ state: 'expired', reason: 'expired', updatedAt: now })
+      .where(idle)
+      .returning({ id: applications.id }),
+  ])) as [unknown, Array<{ id: number }>];
   return rows.length;
 }

@@ -1,5 +1,5 @@
 // Employers: workshops, cooperatives, firms and public bodies that post work.
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, or, type SQL, sql } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import { employers, type employerKinds } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
@@ -8,7 +8,7 @@ import { AppError, notFound, ruleBroken } from '../errors.js';
 import type { Point } from '../domain/geo.js';
 import { auditInsert } from './audit.js';
 import { requireAreaInScope } from './areas.js';
-import { areaPrefix } from './sql.js';
+import { areaPrefix, containsText } from './sql.js';
 
 export type Employer = typeof employers.$inferSelect;
 type Contact = Employer['contact'];
@@ -146,4 +146,23 @@ export async function listEmployers(
     .limit(q.limit + 1);
   const items = rows.slice(0, q.limit);
   return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
+}
+
+/** Employers of the caller's area whose name or contact phone contains `q`: staff and admins. */
+export async function searchEmployers(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; kind?: Employer['kind']; limit: number },
+): Promise<Employer[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const text = q.q.trim();
+  const match = text
+    ? or(containsText(employers.name, text), containsText(sql`json_extract(${employers.contact}, '$.phone')`, text.replace(/[\s-]/g, '')))
+    : undefined;
+  return ctx.db
+    .select()
+    .from(employers)
+    .where(and(areaPrefix(employers.areaCode, prefix), q.kind ? eq(employers.kind, q.kind) : undefined, match))
+    .orderBy(desc(employers.id))
+    .limit(q.limit);
 }

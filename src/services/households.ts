@@ -1,16 +1,17 @@
 // Households (户): registered by village and township staff, with the facts
 // the clearance action needs. Their zero-employment status is derived.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import { households, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { chinaDate, daysBetween } from '../domain/dates.js';
 import { OVERDUE_DAYS, periodOn } from '../domain/household-status.js';
-import { areaInScope, requireRole } from '../domain/scope.js';
+import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { requireAreaInScope } from './areas.js';
 import { auditInsert } from './audit.js';
 import { activeOn, type Household, loadHouseholdFacts, periodWrites, storedPeriods } from './household-status.js';
+import { areaPrefix, containsText } from './sql.js';
 
 export type { Household };
 
@@ -31,7 +32,7 @@ export interface HouseholdPatch {
 
 export const today = (ctx: Pick<ServiceCtx, 'clock'>) => chinaDate(ctx.clock.now());
 
-async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
+export async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
   const area = await requireAreaInScope(ctx, areaCode);
   if (area.level !== 'village' && area.level !== 'township') {
     throw ruleBroken('areaCode', 'A household lives in a village or township: give its 9- or 12-digit code');
@@ -40,7 +41,8 @@ async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
 }
 
 export async function createHousehold(ctx: ServiceCtx, input: HouseholdInput): Promise<Household> {
-  requireRole(ctx.actor, 'staff', 'admin');
+  // The system registers a household for a person signing up through the bot.
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
   await requireVillageOrTownship(ctx, input.areaCode);
   if (input.sourceId) {
     const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, input.sourceId));
@@ -153,4 +155,40 @@ export async function updateHousehold(ctx: ServiceCtx, id: number, patch: Househ
     }),
   ])) as [Household[]];
   return rows[0]!;
+}
+
+/**
+ * Households of the caller's area found by a member's name or phone, or by
+ * the household's number (id or 户编号): staff and admins. Newest first.
+ */
+export async function searchHouseholds(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; limit: number },
+): Promise<Household[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const text = q.q.trim();
+  const digits = text.replace(/[\s-]/g, '');
+  const byMember = ctx.db
+    .select({ id: workers.householdId })
+    .from(workers)
+    .where(
+      and(
+        isNull(workers.erasedAt),
+        or(containsText(workers.name, text), /^\+?\d{3,}$/.test(digits) ? containsText(workers.phone, digits) : undefined),
+      ),
+    );
+  const match = text
+    ? or(
+        inArray(households.id, byMember),
+        eq(households.sourceId, text),
+        /^\d{1,15}$/.test(text) ? eq(households.id, Number(text)) : undefined,
+      )
+    : undefined;
+  return ctx.db
+    .select()
+    .from(households)
+    .where(and(areaPrefix(households.areaCode, prefix), match))
+    .orderBy(desc(households.id))
+    .limit(q.limit);
 }

@@ -300,7 +300,13 @@ function workerSources(o: Opening): SQL[] {
     REACH_BAND_KM.forEach((radius, i) => {
       const box = boundingBox(p, Number.isFinite(radius) ? radius : 40_000);
       const within = sql`${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
-      const terms = cellTerms(sql`${workers.reachBand} = ${num(i)}`, sql`${workers.cell}`, box);
+      // workers_grid_idx is partial: SQLite plans each OR term on its own, so
+      // every term repeats the index's WHERE or the query scans the table.
+      const terms = cellTerms(
+        sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`,
+        sql`${workers.cell}`,
+        box,
+      );
       sources.push(sql`(${or(...terms)}) AND ${within}`);
     });
   }

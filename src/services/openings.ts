@@ -1,6 +1,6 @@
 // Openings: jobs to fill. Employers post their own; labour bureau staff post
 // public-welfare posts in their area. The public list never carries worker data.
-import { and, between, desc, eq, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, between, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import {
   employers,
@@ -12,11 +12,11 @@ import {
 } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { boundingBox, distanceKm, type Point, roundKm } from '../domain/geo.js';
-import { areaInScope, requireRole } from '../domain/scope.js';
+import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { requireAreaInScope } from './areas.js';
 import { auditInsert } from './audit.js';
-import { areaPrefix } from './sql.js';
+import { areaPrefix, containsText } from './sql.js';
 
 export type Opening = typeof openings.$inferSelect;
 
@@ -182,7 +182,8 @@ export async function getOpening(ctx: ServiceCtx, id: number): Promise<Opening &
 }
 
 async function getManaged(ctx: ServiceCtx, id: number): Promise<Opening> {
-  requireRole(ctx.actor, 'employer', 'staff', 'admin');
+  // The system: the bot closing an opening for its employer (the bot checks whose it is).
+  requireRole(ctx.actor, 'employer', 'staff', 'admin', 'system');
   const [o] = await ctx.db.select().from(openings).where(eq(openings.id, id));
   if (!o || !canManage(ctx, o)) throw notFound(`Opening ${id}`);
   return o;
@@ -335,4 +336,30 @@ export async function expireOpeningsPastClosing(ctx: ServiceCtx): Promise<number
     .where(and(inArray(openings.status, ['open', 'draft']), isNotNull(openings.closingDate), lt(openings.closingDate, today(ctx))))
     .returning({ id: openings.id });
   return rows.length;
+}
+
+/**
+ * Openings whose place is in the caller's area, any status, whose title or
+ * employer's name contains `q`: staff and admins. Newest first.
+ */
+export async function searchOpenings(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; kind?: Opening['kind']; limit: number },
+): Promise<ListedOpening[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const text = q.q.trim();
+  return ctx.db
+    .select({ opening: openings, employerName: employers.name })
+    .from(openings)
+    .innerJoin(employers, eq(employers.id, openings.employerId))
+    .where(
+      and(
+        areaPrefix(openings.areaCode, prefix),
+        q.kind ? eq(openings.kind, q.kind) : undefined,
+        text ? or(containsText(openings.title, text), containsText(employers.name, text)) : undefined,
+      ),
+    )
+    .orderBy(desc(openings.id))
+    .limit(q.limit);
 }

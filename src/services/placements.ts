@@ -1,17 +1,19 @@
 // Placements (employment records): a worker in work from a date to a date.
 // Their place decides the transfer scope; their dates drive the household's
 // zero-employment status, rewritten in the same batch.
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, lte, or } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
-import { areas, households, placementTypes, placements } from '../../db/schema.js';
+import { areas, employers, households, openings, placementTypes, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
+import { monthBounds } from '../domain/dates.js';
 import { distanceKm, type Point } from '../domain/geo.js';
 import { transferScope } from '../domain/transfer.js';
-import { areaInScope, requireRole } from '../domain/scope.js';
+import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { findArea } from './areas.js';
 import { auditInsert } from './audit.js';
 import { loadHouseholdFacts, periodWrites } from './household-status.js';
+import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
 
 export type Placement = typeof placements.$inferSelect;
@@ -195,4 +197,49 @@ export async function endPlacement(
     }),
   ])) as [Placement[]];
   return rows[0]!;
+}
+
+export interface MonthPlacement {
+  placement: Placement;
+  worker: { name: string | null; householdId: number };
+  opening: { title: string; employerName: string } | null;
+  startedInMonth: boolean;
+  endedInMonth: boolean;
+}
+
+/**
+ * The placements behind a month's "started" and "ended" counts (statsFor's
+ * placementsThisMonth as of the month's last day): placements of workers of
+ * the area, by home area, that started in the month or ended in it (end_date,
+ * the first day no longer in work). Staff and admins; oldest start first.
+ */
+export async function placementsOfMonth(
+  ctx: ServiceCtx,
+  q: { area?: string; month: string },
+): Promise<{ area: string | null; from: string; to: string; items: MonthPlacement[] }> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  if (q.area !== undefined && !(await findArea(ctx.db, q.area))) throw ruleBroken('area', `Unknown area code ${q.area}`);
+  const { first, last } = monthBounds(`${q.month}-01`);
+  const inMonth = (col: typeof placements.startDate | typeof placements.endDate) => and(gte(col, first), lte(col, last));
+  const rows = await ctx.db
+    .select({ p: placements, name: workers.name, title: openings.title, employerName: employers.name })
+    .from(placements)
+    .innerJoin(workers, eq(workers.id, placements.workerId))
+    .leftJoin(openings, eq(openings.id, placements.openingId))
+    .leftJoin(employers, eq(employers.id, openings.employerId))
+    .where(and(areaPrefix(placements.homeAreaCode, prefix), or(inMonth(placements.startDate), inMonth(placements.endDate))))
+    .orderBy(asc(placements.startDate), asc(placements.id));
+  return {
+    area: prefix || null,
+    from: first,
+    to: last,
+    items: rows.map((r) => ({
+      placement: r.p,
+      worker: { name: r.name, householdId: r.p.householdId },
+      opening: r.title !== null ? { title: r.title, employerName: r.employerName ?? '' } : null,
+      startedInMonth: r.p.startDate >= first && r.p.startDate <= last,
+      endedInMonth: r.p.endDate !== null && r.p.endDate >= first && r.p.endDate <= last,
+    })),
+  };
 }

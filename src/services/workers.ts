@@ -40,14 +40,18 @@ export interface WorkerInput {
   ableToWork?: boolean;
   languages?: string[];
   sourceId?: string;
+  /** Set when the person signs up through the bot: their chat and consent. */
+  chat?: { chatId: string; sensitiveConsent: boolean };
 }
 
-export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone'>> & {
+export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone' | 'chat'>> & {
   home?: Point | null;
   phone?: string | null;
+  alertsEnabled?: boolean;
 };
 
-function checkCare(cannotLeaveHome: boolean, careFor: CareFor[]) {
+/** The API's rule, shared with the bulk import: a person who cannot leave home says whom they care for. */
+export function checkCare(cannotLeaveHome: boolean, careFor: CareFor[]) {
   if (cannotLeaveHome && careFor.length === 0) {
     throw ruleBroken('careFor', 'Say whom the person cares for when they cannot leave home');
   }
@@ -87,7 +91,9 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
         ableToWork: input.ableToWork ?? true,
         languages: input.languages ?? [],
         sourceId: input.sourceId ?? null,
-        consentAt: null,
+        telegramChatId: input.chat?.chatId ?? null,
+        consentAt: input.chat ? now : null,
+        sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
         createdAt: now,
         updatedAt: now,
       })
@@ -162,6 +168,7 @@ export async function updateWorker(ctx: ServiceCtx, id: number, patch: WorkerPat
   if (patch.ableToWork !== undefined) set.ableToWork = patch.ableToWork;
   if (patch.languages !== undefined) set.languages = patch.languages;
   if (patch.sourceId !== undefined) set.sourceId = patch.sourceId;
+  if (patch.alertsEnabled !== undefined) set.alertsEnabled = patch.alertsEnabled;
   const statusWrites = [];
   if (patch.ableToWork !== undefined && patch.ableToWork !== w.ableToWork) {
     const [h] = await ctx.db.select().from(households).where(eq(households.id, w.householdId));
@@ -304,7 +311,8 @@ export async function registerWorkerWithHousehold(
   household: HouseholdInput,
   input: Omit<WorkerInput, 'householdId'>,
 ): Promise<{ household: Household; worker: Worker }> {
-  requireRole(ctx.actor, 'staff', 'admin');
+  // The system registers people signing up through the bot.
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
   await requireVillageOrTownship(ctx, household.areaCode);
   const cannotLeaveHome = input.cannotLeaveHome ?? false;
   const careFor = input.careFor ?? [];
@@ -358,7 +366,9 @@ export async function registerWorkerWithHousehold(
         ableToWork,
         languages: input.languages ?? [],
         sourceId: input.sourceId ?? null,
-        consentAt: null,
+        telegramChatId: input.chat?.chatId ?? null,
+        consentAt: input.chat ? now : null,
+        sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
         createdAt: now,
         updatedAt: now,
       })

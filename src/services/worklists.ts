@@ -1,9 +1,19 @@
 // Worklists for staff: what is left to do, longest waiting first. The
 // zero-employment worklist is the clearance action (零就业家庭清零): every
 // household of the area on the list on a date, how long it has waited, who
-// is in it, and how many openings its members could take now.
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
-import { households, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+// is in it, and how many openings its members could take now. And offers
+// nobody answered.
+import { and, asc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import {
+  applications,
+  employers,
+  households,
+  openings,
+  publicNoticeEntries,
+  publicNotices,
+  workers,
+  zeroEmploymentPeriods,
+} from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';
 import { addDays, daysBetween } from '../domain/dates.js';
 import { OVERDUE_DAYS } from '../domain/household-status.js';
@@ -142,4 +152,65 @@ export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentW
     };
   });
   return { area: prefix || null, asOf, items, next };
+}
+
+/** An offer nobody answered for this many days is stalled. */
+export const STALLED_OFFER_DAYS = 7;
+
+export interface StalledApplication {
+  applicationId: number;
+  worker: { id: number; name: string | null; phone: string | null; householdId: number; areaCode: string };
+  opening: { id: number; title: string; kind: string; employerName: string };
+  /** When the application became `offered` (its last change). */
+  offeredAt: string;
+  daysWaiting: number;
+  /** The open public notice (公示) the offer waits on, if any. */
+  noticeId: string | null;
+}
+
+/**
+ * Applications of the area's workers offered more than STALLED_OFFER_DAYS
+ * days ago and still not answered, longest waiting first. Offers waiting on a
+ * public notice show its id: once the notice has run, staff finalise them.
+ */
+export async function stalledApplications(
+  ctx: ServiceCtx,
+  q: { area?: string; limit: number },
+): Promise<{ area: string | null; items: StalledApplication[] }> {
+  const prefix = await resolveStatsArea(ctx, q.area);
+  const cutoff = new Date(ctx.clock.now().getTime() - STALLED_OFFER_DAYS * 86_400_000).toISOString();
+  const rows = await ctx.db
+    .select({
+      id: applications.id,
+      updatedAt: applications.updatedAt,
+      workerId: workers.id,
+      name: workers.name,
+      phone: workers.phone,
+      householdId: workers.householdId,
+      areaCode: workers.areaCode,
+      openingId: openings.id,
+      title: openings.title,
+      kind: openings.kind,
+      employerName: employers.name,
+      noticeId: sql<string | null>`(SELECT ${publicNotices.id} FROM ${publicNoticeEntries} INNER JOIN ${publicNotices} ON ${publicNotices.id} = ${publicNoticeEntries.noticeId} WHERE ${publicNoticeEntries.workerId} = ${workers.id} AND ${publicNotices.openingId} = ${openings.id} AND ${publicNotices.status} = 'open' LIMIT 1)`,
+    })
+    .from(applications)
+    .innerJoin(workers, eq(workers.id, applications.workerId))
+    .innerJoin(openings, eq(openings.id, applications.openingId))
+    .innerJoin(employers, eq(employers.id, openings.employerId))
+    .where(and(eq(applications.state, 'offered'), lt(applications.updatedAt, cutoff), areaPrefix(workers.areaCode, prefix)))
+    .orderBy(asc(applications.updatedAt), asc(applications.id))
+    .limit(q.limit);
+  const now = ctx.clock.now().getTime();
+  return {
+    area: prefix || null,
+    items: rows.map((r) => ({
+      applicationId: r.id,
+      worker: { id: r.workerId, name: r.name, phone: r.phone, householdId: r.householdId, areaCode: r.areaCode },
+      opening: { id: r.openingId, title: r.title, kind: r.kind, employerName: r.employerName },
+      offeredAt: r.updatedAt,
+      daysWaiting: Math.floor((now - Date.parse(r.updatedAt)) / 86_400_000),
+      noticeId: r.noticeId,
+    })),
+  };
 }

@@ -1,0 +1,237 @@
+// The conversation's ports bound to one chat: each is a call of the same
+// service verbs the API uses, acting as the system on behalf of the person
+// whose chat this is (and checked against that person's own records).
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { applications, employers, openings, workers } from '../db/schema.js';
+import type { Deps, ServiceCtx } from '../src/context.js';
+import { chinaDate } from '../src/domain/dates.js';
+import { AppError } from '../src/errors.js';
+import { listAreas } from '../src/services/areas.js';
+import { createApplication, transitionApplication } from '../src/services/applications.js';
+import { redeemLinkCode } from '../src/services/link-codes.js';
+import { matchOpeningsForWorker } from '../src/services/matching.js';
+import { closeOpening } from '../src/services/openings.js';
+import { createPlacement } from '../src/services/placements.js';
+import { eraseWorker, registerWorkerWithHousehold, updateWorker, type WorkerPatch } from '../src/services/workers.js';
+import type { ApplicationView, Draft, Ports, WorkerSummary } from './flow.js';
+
+/** Counties offered in the sign-up menus: the prefecture the service runs in. */
+export const DEFAULT_HOME_PREFECTURE = '5325';
+
+export function portsFor(deps: Deps, chatId: string): Ports {
+  const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'bot' } };
+  const db = deps.db;
+
+  const me = async () => {
+    const [w] = await db.select().from(workers).where(eq(workers.telegramChatId, chatId));
+    return w && !w.erasedAt ? w : null;
+  };
+  const requireMe = async () => {
+    const w = await me();
+    if (!w) throw new AppError('not_found', 'This chat is not linked to a person');
+    return w;
+  };
+  const myEmployer = async () => {
+    const [e] = await db.select().from(employers).where(eq(employers.telegramChatId, chatId));
+    return e ?? null;
+  };
+  const areaName = async (code: string | undefined) => {
+    if (!code) return undefined;
+    const rows = await listAreas(db, { parent: code.length === 12 ? code.slice(0, 9) : code.slice(0, 6), limit: 100 });
+    return rows.items.find((a) => a.code === code)?.name;
+  };
+
+  return {
+    homePrefecture: deps.config.BOT_HOME_AREA ?? DEFAULT_HOME_PREFECTURE,
+    today: () => chinaDate(deps.clock.now()),
+
+    async identity() {
+      const [w, e] = await Promise.all([me(), myEmployer()]);
+      let worker: WorkerSummary | null = null;
+      if (w) {
+        const village = w.areaCode.length === 12 ? w.areaCode : undefined;
+        const draft: Draft = {
+          sensitive: w.sensitiveConsentAt !== null,
+          name: w.name ?? undefined,
+          phone: w.phone,
+          location: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+          cannotLeaveHome: w.cannotLeaveHome,
+          careFor: w.careFor,
+          skills: w.skills,
+          hours: w.availability,
+          distance: w.maxDistanceKm,
+          township: { code: w.areaCode.slice(0, 9), name: (await areaName(w.areaCode.slice(0, 9))) ?? '' },
+          ...(village ? { village: { code: village, name: (await areaName(village)) ?? '' } } : {}),
+        };
+        worker = { id: w.id, name: w.name, alertsEnabled: w.alertsEnabled, sensitive: w.sensitiveConsentAt !== null, draft };
+      }
+      return { worker, employer: e ? { id: e.id, name: e.name } : null };
+    },
+
+    async areas(parent) {
+      const page = await listAreas(db, { parent, limit: 100 });
+      return page.items.map((a) => ({ code: a.code, name: a.name }));
+    },
+
+    async register(d) {
+      const area = d.village?.code ?? d.township?.code;
+      if (!area || !d.name) throw new AppError('validation_failed', 'Sign-up is missing the name or the village');
+      // A household registered by its own member: staff confirm its poverty status later.
+      await registerWorkerWithHousehold(
+        ctx,
+        { areaCode: area, povertyAlleviated: false, monitored: false },
+        {
+          name: d.name,
+          ...(d.phone ? { phone: d.phone } : {}),
+          ...(d.location ? { home: d.location } : {}),
+          maxDistanceKm: d.distance ?? 5,
+          cannotLeaveHome: d.sensitive ? (d.cannotLeaveHome ?? false) : false,
+          careFor: d.sensitive && d.cannotLeaveHome ? (d.careFor ?? []) : [],
+          skills: d.skills ?? [],
+          availability: d.hours ?? 'full_day',
+          chat: { chatId, sensitiveConsent: d.sensitive === true },
+        },
+      );
+    },
+
+    async link(code) {
+      const linked = await redeemLinkCode(ctx, code, chatId);
+      return linked ? { kind: linked.kind, name: linked.name } : null;
+    },
+
+    async matches(limit) {
+      const w = await requireMe();
+      const items = await matchOpeningsForWorker(ctx, w.id, { limit: Math.min(limit, 100) });
+      return items.map((m) => {
+        const area = m.reasons.find((r) => r.code === 'same_village' || r.code === 'same_township' || r.code === 'same_county');
+        return {
+          openingId: m.opening.id,
+          title: m.opening.title,
+          employerName: m.opening.employerName ?? '',
+          distanceKm: m.distanceKm,
+          nearness: area ? (area.code.slice(5) as 'village' | 'township' | 'county') : null,
+          wage: m.opening.wage,
+          hours: m.opening.hours,
+          reasons: m.reasons,
+        };
+      });
+    },
+
+    async apply(openingId) {
+      const w = await requireMe();
+      try {
+        const a = await createApplication(ctx, { workerId: w.id, openingId });
+        const [o] = await db.select({ title: openings.title }).from(openings).where(eq(openings.id, a.openingId));
+        return { ok: true, title: o?.title ?? '' };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'not_eligible') return { ok: false, why: 'not_eligible', detail: err.issues.map((i) => i.message.split(': ')[1] ?? i.message).join('; ') };
+        if (err.code === 'conflict' && /already has an application/.test(err.message)) return { ok: false, why: 'already' };
+        return { ok: false, why: 'not_open' };
+      }
+    },
+
+    async applications() {
+      const w = await requireMe();
+      const rows = await db
+        .select({ id: applications.id, state: applications.state, title: openings.title })
+        .from(applications)
+        .innerJoin(openings, eq(openings.id, applications.openingId))
+        .where(and(eq(applications.workerId, w.id), ne(applications.state, 'suggested')))
+        .orderBy(asc(applications.id));
+      return rows.slice(-10) as ApplicationView[];
+    },
+
+    async moveOwn(applicationId, to, reason) {
+      const w = await requireMe();
+      const [a] = await db.select().from(applications).where(eq(applications.id, applicationId));
+      if (!a || a.workerId !== w.id) return { ok: false };
+      // The worker's side: withdraw an open application, or answer an offer.
+      if ((to === 'hired' || to === 'declined') && a.state !== 'offered') return { ok: false };
+      try {
+        await transitionApplication(ctx, applicationId, { to, ...(reason ? { reason } : {}) }, { byWorker: true });
+      } catch (err) {
+        if (err instanceof AppError) return { ok: false };
+        throw err;
+      }
+      const [o] = await db.select({ title: openings.title }).from(openings).where(eq(openings.id, a.openingId));
+      return { ok: true, title: o?.title };
+    },
+
+    async recordWork(input) {
+      const w = await requireMe();
+      await createPlacement(ctx, { workerId: w.id, type: input.type, areaCode: input.areaCode, startDate: input.startDate });
+    },
+
+    async setAlerts(on) {
+      const w = await requireMe();
+      await updateWorker(ctx, w.id, { alertsEnabled: on });
+    },
+
+    async updateProfile(d, group) {
+      const w = await requireMe();
+      const patch: WorkerPatch = {};
+      if (group === 'name' && d.name) patch.name = d.name;
+      if (group === 'phone') patch.phone = d.phone ?? null;
+      if (group === 'home') patch.home = d.location ?? null;
+      if (group === 'care') {
+        patch.cannotLeaveHome = d.cannotLeaveHome ?? false;
+        patch.careFor = d.cannotLeaveHome ? (d.careFor ?? []) : [];
+      }
+      if (group === 'skills') patch.skills = d.skills ?? [];
+      if (group === 'hours' && d.hours) patch.availability = d.hours;
+      if (group === 'distance' && d.distance) patch.maxDistanceKm = d.distance;
+      await updateWorker(ctx, w.id, patch);
+    },
+
+    async erase() {
+      const w = await me();
+      if (!w) return false;
+      await eraseWorker(ctx, w.id);
+      return true;
+    },
+
+    async employerOpenings() {
+      const e = await myEmployer();
+      if (!e) return [];
+      return db
+        .select({ id: openings.id, title: openings.title, slots: openings.slots, slotsFilled: openings.slotsFilled })
+        .from(openings)
+        .where(and(eq(openings.employerId, e.id), inArray(openings.status, ['open', 'filled'])))
+        .orderBy(asc(openings.id))
+        .limit(12);
+    },
+
+    async closeOpening(id) {
+      const e = await myEmployer();
+      const [o] = await db.select().from(openings).where(eq(openings.id, id));
+      if (!e || !o || o.employerId !== e.id) return null;
+      try {
+        await closeOpening(ctx, id, 'closed by the employer in the chat');
+      } catch (err) {
+        if (err instanceof AppError) return null;
+        throw err;
+      }
+      return o.title;
+    },
+
+    async employerMove(applicationId, to, reason) {
+      const e = await myEmployer();
+      const [row] = await db
+        .select({ a: applications, employerId: openings.employerId, name: workers.name })
+        .from(applications)
+        .innerJoin(openings, eq(openings.id, applications.openingId))
+        .innerJoin(workers, eq(workers.id, applications.workerId))
+        .where(eq(applications.id, applicationId));
+      // The employer's moves: offer or decline an applicant of its own opening.
+      if (!e || !row || row.employerId !== e.id || row.a.state !== 'applied') return { ok: false };
+      try {
+        await transitionApplication(ctx, applicationId, { to, ...(reason ? { reason } : {}) });
+      } catch (err) {
+        if (err instanceof AppError) return { ok: false };
+        throw err;
+      }
+      return { ok: true, name: row.name ?? '' };
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Received updates: each is stored by update_id before it is handled, so a
+// copy Telegram re-sends (also one arriving at the same moment) is handled
+// once. One chat's updates are handled in update_id order by whichever
+// request holds the chat's lock; a request that cannot get it leaves its
+// update to the holder, which keeps going until none is waiting.
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Update } from 'grammy/types';
+import { botSessions, telegramUpdates } from '../db/schema.js';
+import type { Deps } from '../src/context.js';
+import { botFor, chatOf } from './bot.js';
+import { newSession } from './flow.js';
+
+const LOCK_MS = 15_000;
+const WAIT_STEP_MS = 50;
+/** How long a request waits for another to finish the chat before answering Telegram anyway. */
+const WAIT_BUDGET_MS = 1_500;
+
+export type Receipt = 'duplicate' | 'handled' | 'queued';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function receiveUpdate(deps: Deps, update: Update): Promise<Receipt> {
+  const chatId = chatOf(update);
+  const now = deps.clock.now().toISOString();
+  const stored = await deps.db
+    .insert(telegramUpdates)
+    .values({ updateId: update.update_id, chatId, payload: JSON.stringify(update), receivedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: telegramUpdates.updateId });
+  if (stored.length === 0) return 'duplicate';
+  if (chatId === null) {
+    await handleStored(deps, update.update_id, update);
+    return 'handled';
+  }
+  return (await drainChat(deps, chatId, update.update_id)) ? 'handled' : 'queued';
+}
+
+async function handleStored(deps: Deps, updateId: number, update: Update) {
+  let status: 'handled' | 'failed' = 'handled';
+  try {
+    await botFor(deps).handleUpdate(update);
+  } catch (err) {
+    console.error('bot: update', updateId, 'failed', err);
+    status = 'failed';
+  }
+  await deps.db
+    .update(telegramUpdates)
+    .set({ status, handledAt: deps.clock.now().toISOString() })
+    .where(eq(telegramUpdates.updateId, updateId));
+}
+
+async function acquire(deps: Deps, chatId: string): Promise<boolean> {
+  const now = new Date();
+  await deps.db
+    .insert(botSessions)
+    .values({ chatId, state: newSession() as unknown as Record<string, unknown>, updatedAt: deps.clock.now().toISOString() })
+    .onConflictDoNothing();
+  const got = await deps.db
+    .update(botSessions)
+    .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString() })
+    .where(and(eq(botSessions.chatId, chatId), or(isNull(botSessions.lockedUntil), lt(botSessions.lockedUntil, now.toISOString()))))
+    .returning({ chatId: botSessions.chatId });
+  return got.length > 0;
+}
+
+async function release(deps: Deps, chatId: string) {
+  await deps.db.update(botSessions).set({ lockedUntil: null }).where(eq(botSessions.chatId, chatId));
+}
+
+async function nextWaiting(deps: Deps, chatId: string) {
+  const [row] = await deps.db
+    .select()
+    .from(telegramUpdates)
+    .where(and(eq(telegramUpdates.chatId, chatId), eq(telegramUpdates.status, 'received')))
+    .orderBy(asc(telegramUpdates.updateId))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Handles the chat's waiting updates in order. True when `mine` (if given)
+ * was handled by the time this returns.
+ */
+export async function drainChat(deps: Deps, chatId: string, mine?: number): Promise<boolean> {
+  const started = Date.now();
+  for (;;) {
+    if (await acquire(deps, chatId)) {
+      try {
+        for (let row = await nextWaiting(deps, chatId); row; row = await nextWaiting(deps, chatId)) {
+          await handleStored(deps, row.updateId, JSON.parse(row.payload) as Update);
+        }
+      } finally {
+        await release(deps, chatId);
+      }
+      // An update stored while the lock was being released would wait for the
+      // next one: look once more.
+      if (!(await nextWaiting(deps, chatId))) return true;
+      continue;
+    }
+    if (mine !== undefined) {
+      const [row] = await deps.db.select({ status: telegramUpdates.status }).from(telegramUpdates).where(eq(telegramUpdates.updateId, mine));
+      if (!row || row.status !== 'received') return true;
+    }
+    if (Date.now() - started > WAIT_BUDGET_MS) return false;
+    await sleep(WAIT_STEP_MS);
+  }
+}
+
+/** Scheduled: chats whose updates wait with no request handling them (a request died). */
+export async function drainForgottenChats(deps: Deps): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - 60_000).toISOString();
+  const chats = await deps.db
+    .selectDistinct({ chatId: telegramUpdates.chatId })
+    .from(telegramUpdates)
+    .where(and(eq(telegramUpdates.status, 'received'), lt(telegramUpdates.receivedAt, cutoff)))
+    .limit(100);
+  for (const c of chats) if (c.chatId) await drainChat(deps, c.chatId);
+  return chats.length;
+}
+
+/** Scheduled: handled updates keep their id (to refuse a late copy) but not their content after a week. */
+export async function forgetOldUpdates(deps: Deps): Promise<void> {
+  const cutoff = new Date(deps.clock.now().getTime() - 7 * 86_400_000).toISOString();
+  await deps.db
+    .update(telegramUpdates)
+    .set({ payload: '{}' })
+    .where(and(sql`${telegramUpdates.status} <> 'received'`, lt(telegramUpdates.receivedAt, cutoff), sql`${telegramUpdates.payload} <> '{}'`));
+}

@@ -1,0 +1,56 @@
+// `npm run export -- monthly-report --area 5325 --month 2026-11 [--out FILE] [--format xlsx|csv]`
+// Writes the month's report (one row per county, or per township of a
+// county, and a total row; the figures of GET /v1/stats) from DATABASE_URL,
+// as the system. The run is audited.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createClient } from '@libsql/client';
+import { libsqlDb } from '../db/client.js';
+import { prepareDatabase } from '../src/bootstrap.js';
+import { loadNodeConfig } from '../src/config.js';
+import { systemClock } from '../src/context.js';
+import { AppError } from '../src/errors.js';
+import { ensureFileDir } from '../src/node-db.js';
+import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
+
+const usage = `usage:
+  npm run export -- monthly-report --area <area code> --month <YYYY-MM> [--out FILE] [--format xlsx|csv]`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { area: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
+  });
+  const format = values.format ?? 'xlsx';
+  if (positionals[0] !== 'monthly-report' || positionals.length !== 1 || !values.area || !values.month || (format !== 'xlsx' && format !== 'csv')) {
+    console.error(usage);
+    return 2;
+  }
+  const config = loadNodeConfig();
+  ensureFileDir(config.DATABASE_URL);
+  const client = createClient({ url: config.DATABASE_URL });
+  try {
+    const db = libsqlDb(client);
+    await prepareDatabase(db, systemClock, { adminToken: config.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
+    const report = await monthlyReport(
+      { db, clock: systemClock, actor: { role: 'system', name: 'export' } },
+      { area: values.area, month: values.month },
+    );
+    const out = values.out ?? `monthly-report-${report.area}-${report.month}.${format}`;
+    writeFileSync(out, format === 'xlsx' ? monthlyReportXlsx(report) : monthlyReportCsv(report));
+    console.log(`${out}: ${report.areaName} ${report.area}, ${report.month} as of ${report.asOf}, ${report.rows.length} areas and a total row`);
+    return 0;
+  } catch (err) {
+    if (err instanceof AppError) {
+      console.error(err.message);
+      for (const i of err.issues) console.error(`  ${i.path}: ${i.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    client.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,94 @@
+// `npm run import -- households FILE [--mapping MAP.json] [--encoding gbk|utf-8]`
+// `npm run import -- workers FILE …`
+// Imports a provincial export (.xlsx or .csv) into DATABASE_URL as the system,
+// writes the rejected rows to FILE.report.csv and prints the summary line.
+// Safe to run again with the same file: records are keyed on the source's
+// household and person numbers.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClient } from '@libsql/client';
+import { libsqlDb } from '../db/client.js';
+import { prepareDatabase } from '../src/bootstrap.js';
+import { loadNodeConfig } from '../src/config.js';
+import { systemClock } from '../src/context.js';
+import { AppError } from '../src/errors.js';
+import { ensureFileDir } from '../src/node-db.js';
+import { importFile, importKinds, importReportCsv, importSummary, type ImportKind, parseMapping } from '../src/services/imports.js';
+
+const usage = `usage:
+  npm run import -- households FILE [--mapping MAP.json] [--encoding gbk|utf-8]
+  npm run import -- workers FILE [--mapping MAP.json] [--encoding gbk|utf-8]
+FILE is .xlsx or .csv; see docs/import-mapping.md for the columns.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { mapping: { type: 'string' }, encoding: { type: 'string' }, quiet: { type: 'boolean' } },
+  });
+  const [kind, file] = positionals;
+  if (!kind || !file || !(importKinds as readonly string[]).includes(kind) || positionals.length > 2) {
+    console.error(usage);
+    return 2;
+  }
+  if (values.encoding !== undefined && values.encoding !== 'gbk' && values.encoding !== 'utf-8') {
+    console.error(`--encoding must be gbk or utf-8\n${usage}`);
+    return 2;
+  }
+  const config = loadNodeConfig();
+  ensureFileDir(config.DATABASE_URL);
+  const client = createClient({ url: config.DATABASE_URL });
+  try {
+    const mapping = values.mapping ? parseMapping(JSON.parse(readFileSync(values.mapping, 'utf8'))) : undefined;
+    const data = new Uint8Array(readFileSync(file));
+    const db = libsqlDb(client);
+    await prepareDatabase(db, systemClock, { adminToken: config.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
+    const started = Date.now();
+    const result = await importFile(
+      { db, clock: systemClock, actor: { role: 'system', name: 'import' } },
+      {
+        kind: kind as ImportKind,
+        fileName: basename(file),
+        data,
+        mapping,
+        encoding: values.encoding as 'gbk' | 'utf-8' | undefined,
+        onProgress: values.quiet
+          ? undefined
+          : ({ rowsDone, rowsTotal }) => {
+              if (process.stderr.isTTY) process.stderr.write(`\r${rowsDone} / ${rowsTotal} rows written`);
+            },
+      },
+    );
+    if (!values.quiet && process.stderr.isTTY) process.stderr.write('\n');
+    const reportPath = `${file}.report.csv`;
+    writeFileSync(reportPath, importReportCsv(result));
+    const how = result.format === 'csv' ? `csv, ${result.encoding}` : `xlsx, sheet "${result.sheet}"`;
+    console.log(`${file} (${how}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (result.ignoredColumns.length) console.log(`columns not read: ${result.ignoredColumns.join(', ')}`);
+    console.log(`rejected rows: ${reportPath}`);
+    console.log(importSummary(result));
+    return 0;
+  } catch (err) {
+    if (err instanceof AppError) {
+      console.error(err.message);
+      for (const i of err.issues) console.error(`  ${i.path}: ${i.message}`);
+      return 1;
+    }
+    if (err instanceof SyntaxError && values.mapping) {
+      console.error(`${values.mapping} is not valid JSON: ${err.message}`);
+      return 1;
+    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      console.error((err as Error).message);
+      return 1;
+    }
+    console.error(err);
+    console.error('The import stopped; the rows written so far are whole. Run the same command again to finish it.');
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

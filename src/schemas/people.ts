@@ -1,0 +1,50 @@
+// The input shapes of households and workers, in one place: the API routes
+// validate request bodies with them and the bulk import validates each
+// spreadsheet row with them, so a row is accepted exactly when the same
+// record sent to the API would be.
+import { z } from 'zod';
+import { areaCodeSchema, idSchema, pointSchema, skillsSchema } from '../validation.js';
+
+/** A record's number in the provincial system (户编号, 人员编号), the key of re-imports. */
+export const sourceIdSchema = z.string().trim().min(1).max(64);
+
+export const householdCreateSchema = z.strictObject({
+  areaCode: areaCodeSchema,
+  povertyAlleviated: z.boolean(),
+  monitored: z.boolean(),
+  sourceId: sourceIdSchema.optional(),
+});
+
+export const householdPatchSchema = z
+  .strictObject({
+    areaCode: areaCodeSchema,
+    povertyAlleviated: z.boolean(),
+    monitored: z.boolean(),
+    incomeAtMinimum: z.boolean(),
+  })
+  .partial();
+
+export const phoneSchema = z.string().trim().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
+export const careForSchema = z.array(z.enum(['elders', 'children', 'disabled', 'other'])).max(4);
+export const languagesSchema = z.array(z.string().trim().min(2).max(20)).max(10);
+
+export const workerFields = {
+  name: z.string().trim().min(1).max(100),
+  maxDistanceKm: z.number().positive().max(200),
+  cannotLeaveHome: z.boolean(),
+  careFor: careForSchema,
+  skills: skillsSchema,
+  availability: z.enum(['full_day', 'part_day', 'flexible']),
+  ableToWork: z.boolean(),
+  languages: languagesSchema,
+  sourceId: sourceIdSchema,
+};
+
+export const workerCreateSchema = z
+  .strictObject({ ...workerFields, householdId: idSchema, phone: phoneSchema, home: pointSchema })
+  .partial()
+  .required({ householdId: true, name: true });
+
+export const workerPatchSchema = z
+  .strictObject({ ...workerFields, phone: phoneSchema.nullable(), home: pointSchema.nullable() })
+  .partial();

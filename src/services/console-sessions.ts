@@ -1,0 +1,77 @@
+// Sessions of the staff console. A person signs in once with their staff or
+// admin token; the browser then holds only a random session id in an
+// HttpOnly cookie, and the database holds its SHA-256. The acting token is
+// read again on every request, so revoking it ends its sessions at once.
+// Cross-site form posts are refused with a per-session token derived from the
+// session id (nothing more to store) on top of SameSite=Strict.
+import { and, eq, isNull } from 'drizzle-orm';
+import { batch, type Db } from '../../db/client.js';
+import { apiTokens, consoleSessions } from '../../db/schema.js';
+import { type Actor, type Clock, nowIso } from '../context.js';
+import { AppError } from '../errors.js';
+import { auditInsert } from './audit.js';
+import { actorForToken, randomToken, sha256Hex } from './tokens.js';
+
+/** A session lasts a working day; signing in again is cheap. */
+export const SESSION_HOURS = 12;
+
+export type ConsoleActor = Extract<Actor, { role: 'staff' } | { role: 'admin' }>;
+
+export interface ConsoleSession {
+  actor: ConsoleActor;
+  /** The token every form of this session carries. */
+  csrf: string;
+}
+
+/** The form token of a session: derived, so it needs no column and dies with the session. */
+export const csrfTokenFor = (sessionId: string) => sha256Hex(`console-csrf:${sessionId}`);
+
+/**
+ * Exchanges an API token for a new session id. Only staff and admin tokens
+ * open the console: a wrong token is 401, an employer's 403.
+ */
+export async function startConsoleSession(db: Db, clock: Clock, token: string): Promise<{ sessionId: string; actor: ConsoleActor }> {
+  const actor = await actorForToken(db, token.trim());
+  if (actor.role !== 'staff' && actor.role !== 'admin') {
+    throw new AppError('forbidden', 'The console is for labour bureau staff and admins');
+  }
+  const sessionId = randomToken('cs_');
+  const now = clock.now();
+  await batch(db, [
+    db.insert(consoleSessions).values({
+      idHash: await sha256Hex(sessionId),
+      tokenId: actor.tokenId,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString(),
+    }),
+    auditInsert(db, clock, actor, { action: 'console.sign_in', objectType: 'api_token', objectId: actor.tokenId }),
+  ]);
+  return { sessionId, actor };
+}
+
+/** The session behind a cookie value, or null when it is unknown, ended, expired or its token revoked. */
+export async function consoleSession(db: Db, clock: Clock, sessionId: string): Promise<ConsoleSession | null> {
+  if (!/^cs_[A-Za-z0-9_-]{20,100}$/.test(sessionId)) return null;
+  const [row] = await db
+    .select({ s: consoleSessions, t: apiTokens })
+    .from(consoleSessions)
+    .innerJoin(apiTokens, eq(apiTokens.id, consoleSessions.tokenId))
+    .where(and(eq(consoleSessions.idHash, await sha256Hex(sessionId)), isNull(consoleSessions.endedAt), isNull(apiTokens.revokedAt)));
+  if (!row || row.s.expiresAt <= nowIso(clock)) return null;
+  let actor: ConsoleActor;
+  if (row.t.role === 'staff' && row.t.areaPrefix) actor = { role: 'staff', tokenId: row.t.id, areaPrefix: row.t.areaPrefix };
+  else if (row.t.role === 'admin') actor = { role: 'admin', tokenId: row.t.id };
+  else return null;
+  return { actor, csrf: await csrfTokenFor(sessionId) };
+}
+
+/** Ends the session (sign-out); a second call changes nothing. */
+export async function endConsoleSession(db: Db, clock: Clock, sessionId: string, actor: ConsoleActor): Promise<void> {
+  await batch(db, [
+    db
+      .update(consoleSessions)
+      .set({ endedAt: nowIso(clock) })
+      .where(and(eq(consoleSessions.idHash, await sha256Hex(sessionId)), isNull(consoleSessions.endedAt))),
+    auditInsert(db, clock, actor, { action: 'console.sign_out', objectType: 'api_token', objectId: actor.tokenId }),
+  ]);
+}

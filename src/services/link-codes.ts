@@ -1,0 +1,95 @@
+// One-time codes staff read out so a person's chat links to the record staff
+// already made (a worker) or to an employer: six digits, valid a day, used
+// once, stored only as a hash. Issuing one replaces earlier unused codes.
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { batch } from '../../db/client.js';
+import { employers, linkCodes, workers } from '../../db/schema.js';
+import { nowIso, type ServiceCtx } from '../context.js';
+import { requireRole } from '../domain/scope.js';
+import { AppError } from '../errors.js';
+import { auditInsert } from './audit.js';
+import { getEmployer } from './employers.js';
+import { sha256Hex } from './tokens.js';
+import { getScopedWorker } from './workers.js';
+
+export const LINK_CODE_HOURS = 24;
+
+function sixDigits(): string {
+  // Rejection sampling keeps every code equally likely.
+  const buf = new Uint32Array(1);
+  for (;;) {
+    crypto.getRandomValues(buf);
+    if (buf[0]! < 4_294_000_000) return String(buf[0]! % 1_000_000).padStart(6, '0');
+  }
+}
+
+export async function issueLinkCode(
+  ctx: ServiceCtx,
+  target: { workerId: number } | { employerId: number },
+): Promise<{ code: string; expiresAt: string }> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  if ('workerId' in target) {
+    const w = await getScopedWorker(ctx, target.workerId);
+    if (w.erasedAt) throw new AppError('conflict', "This person's data was erased; register them again");
+  } else {
+    await getEmployer(ctx, target.employerId);
+  }
+  const code = sixDigits();
+  const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_HOURS * 3_600_000).toISOString();
+  const owner = 'workerId' in target ? eq(linkCodes.workerId, target.workerId) : eq(linkCodes.employerId, target.employerId);
+  await batch(ctx.db, [
+    ctx.db.delete(linkCodes).where(and(owner, isNull(linkCodes.usedAt))),
+    ctx.db.insert(linkCodes).values({
+      codeHash: await sha256Hex(`link:${code}`),
+      workerId: 'workerId' in target ? target.workerId : null,
+      employerId: 'employerId' in target ? target.employerId : null,
+      expiresAt,
+      createdAt: nowIso(ctx.clock),
+    }),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'link_code.issue',
+      objectType: 'workerId' in target ? 'worker' : 'employer',
+      objectId: 'workerId' in target ? target.workerId : target.employerId,
+    }),
+  ]);
+  return { code, expiresAt };
+}
+
+/**
+ * Links the chat to the code's worker or employer. Null when the code is
+ * unknown, used or expired. A chat already linked to another worker is moved.
+ */
+export async function redeemLinkCode(
+  ctx: ServiceCtx,
+  code: string,
+  chatId: string,
+): Promise<{ kind: 'worker' | 'employer'; id: number; name: string } | null> {
+  const now = nowIso(ctx.clock);
+  const hash = await sha256Hex(`link:${code}`);
+  // Claim the code first, so two chats racing with it cannot both win.
+  const [claimed] = await ctx.db
+    .update(linkCodes)
+    .set({ usedAt: now })
+    .where(and(eq(linkCodes.codeHash, hash), isNull(linkCodes.usedAt), gt(linkCodes.expiresAt, now)))
+    .returning();
+  if (!claimed) return null;
+  if (claimed.workerId !== null) {
+    const [w] = await ctx.db.select().from(workers).where(eq(workers.id, claimed.workerId));
+    if (!w || w.erasedAt) return null;
+    await batch(ctx.db, [
+      ctx.db.update(workers).set({ telegramChatId: null }).where(eq(workers.telegramChatId, chatId)),
+      ctx.db
+        .update(workers)
+        .set({ telegramChatId: chatId, consentAt: w.consentAt ?? now, unreachable: false, updatedAt: now })
+        .where(eq(workers.id, w.id)),
+    ]);
+    return { kind: 'worker', id: w.id, name: w.name ?? '' };
+  }
+  const [e] = await ctx.db.select().from(employers).where(eq(employers.id, claimed.employerId!));
+  if (!e) return null;
+  await batch(ctx.db, [
+    ctx.db.update(employers).set({ telegramChatId: null }).where(eq(employers.telegramChatId, chatId)),
+    ctx.db.update(employers).set({ telegramChatId: chatId, updatedAt: now }).where(eq(employers.id, e.id)),
+  ]);
+  return { kind: 'employer', id: e.id, name: e.name };
+}

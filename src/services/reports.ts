@@ -1,0 +1,112 @@
+// The monthly report the bureau sends up to the province: one row per child
+// area (the counties of a prefecture, the townships of a county) and a total
+// row, every figure from statsFor — the numbers GET /v1/stats gives for the
+// same area and date, never a second counting. As of the month's last day,
+// or today while the month is still running.
+import { asc, eq } from 'drizzle-orm';
+import { areas } from '../../db/schema.js';
+import type { ServiceCtx } from '../context.js';
+import { monthBounds } from '../domain/dates.js';
+import { requireRole } from '../domain/scope.js';
+import { ruleBroken } from '../errors.js';
+import { toCsv } from '../lib/csv.js';
+import { type Sheet, writeXlsx } from '../lib/xlsx.js';
+import { auditInsert } from './audit.js';
+import { today } from './households.js';
+import { findArea } from './areas.js';
+import { resolveStatsArea, type Stats, statsFor } from './stats.js';
+
+/** The report's figures: heading and where in Stats it comes from. */
+export const monthlyColumns: ReadonlyArray<readonly [string, (s: Stats) => number]> = [
+  ['登记劳动力 workers registered', (s) => s.workersRegistered],
+  ['在岗人数 in work', (s) => s.inWork.total],
+  ['公益性岗位就业 public-welfare posts', (s) => s.inWork.byType.public_welfare],
+  ['帮扶车间就业 workshops', (s) => s.inWork.byType.workshop],
+  ['企业就业 enterprises', (s) => s.inWork.byType.enterprise],
+  ['自主创业 self-employed', (s) => s.inWork.byType.self_employed],
+  ['外出务工 migrant', (s) => s.inWork.byType.migrant],
+  ['乡镇内 in township', (s) => s.inWork.byScope.township],
+  ['县内跨乡镇 in county', (s) => s.inWork.byScope.county],
+  ['省内跨县 in province, other county', (s) => s.inWork.byScope.province],
+  ['省内就业 in province', (s) => s.inWork.inProvince],
+  ['省外就业 out of province', (s) => s.inWork.outOfProvince],
+  ['公益性岗位在岗 posts filled', (s) => s.publicWelfarePosts.filled],
+  ['公益性岗位空缺 posts open', (s) => s.publicWelfarePosts.open],
+  ['认定帮扶车间 certified workshops', (s) => s.workshops.certified],
+  ['车间吸纳脱贫人口 poverty-alleviated workers in workshops', (s) => s.workshops.povertyAlleviatedEmployed],
+  ['零就业家庭剩余 zero-employment households remaining', (s) => s.zeroEmployment.remaining],
+  ['其中超期 of them overdue', (s) => s.zeroEmployment.overdue],
+  ['本月新增就业 placements started this month', (s) => s.placementsThisMonth.started],
+  ['本月结束就业 placements ended this month', (s) => s.placementsThisMonth.ended],
+];
+
+export const monthlyHeader = ['区域代码 code', '区域 area', '统计截至 as of', ...monthlyColumns.map(([h]) => h)];
+
+export interface MonthlyReport {
+  area: string;
+  areaName: string;
+  month: string;
+  asOf: string;
+  rows: { code: string; name: string; stats: Stats }[];
+  total: Stats;
+}
+
+/**
+ * The month's figures for an area and each of its child areas. Staff get
+ * their own area when they ask for one containing it (as /v1/stats does).
+ * Audited, by whoever runs it: the report leaves the system.
+ */
+export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: string }): Promise<MonthlyReport> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(q.month)) throw ruleBroken('month', 'must be a month as YYYY-MM');
+  const { first, last } = monthBounds(`${q.month}-01`);
+  const now = today(ctx);
+  if (first > now) throw ruleBroken('month', `${q.month} has not begun yet`);
+  const asOf = last < now ? last : now;
+  const prefix = await resolveStatsArea(ctx, q.area);
+  const area = await findArea(ctx.db, prefix);
+  if (!area) throw ruleBroken('area', `Unknown area code ${prefix}`);
+  const children = await ctx.db.select().from(areas).where(eq(areas.parent, prefix)).orderBy(asc(areas.code));
+  const rows = [];
+  for (const child of children) rows.push({ code: child.code, name: child.name, stats: await statsFor(ctx, { area: child.code, asOf }) });
+  const total = await statsFor(ctx, { area: prefix, asOf });
+  await auditInsert(ctx.db, ctx.clock, ctx.actor, {
+    action: 'report.monthly',
+    objectType: 'area',
+    objectId: prefix,
+    detail: { month: q.month, asOf, rows: rows.length },
+  });
+  return { area: prefix, areaName: area.name, month: q.month, asOf, rows, total };
+}
+
+/** The report as one table: a row per child area, then the total row. */
+export function monthlyReportTable(r: MonthlyReport): { header: string[]; rows: (string | number)[][] } {
+  const line = (code: string, name: string, s: Stats) => [code, name, r.asOf, ...monthlyColumns.map(([, get]) => get(s))];
+  return {
+    header: monthlyHeader,
+    rows: [...r.rows.map((x) => line(x.code, x.name, x.stats)), line(r.area, `${r.areaName} 合计 total`, r.total)],
+  };
+}
+
+export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
+  const table = monthlyReportTable(r);
+  const sheets: Sheet[] = [
+    { name: `${r.month} 月报`, header: table.header, rows: table.rows },
+    {
+      name: '说明 notes',
+      header: ['项目 item', '值 value'],
+      rows: [
+        ['区域 area', `${r.areaName} ${r.area}`],
+        ['月份 month', r.month],
+        ['统计截至 as of', r.asOf],
+        ['口径 definitions', 'People in work on the as-of date by home area; a person in two kinds of work counts once in the total and once in each kind (the same figures as GET /v1/stats).'],
+      ],
+    },
+  ];
+  return writeXlsx(sheets);
+}
+
+export function monthlyReportCsv(r: MonthlyReport): string {
+  const table = monthlyReportTable(r);
+  return toCsv(table.header, table.rows);
+}
