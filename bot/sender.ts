@@ -35,17 +35,29 @@ export interface DeliveryOptions {
   /** Stop claiming new messages after this many ms (a cron run has limited time). */
   budgetMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Null: no quiet hours. */
+  quietHours?: QuietHours | null;
 }
 
-/** The first instant at or after `at` outside quiet hours (21:00–08:00 in China, UTC+8). */
-export function afterQuietHours(at: Date): Date {
+export interface QuietHours {
+  /** First quiet hour, China time (21 = from 21:00). */
+  from: number;
+  /** First hour sending may start again (8 = from 08:00). */
+  to: number;
+}
+export const DEFAULT_QUIET_HOURS: QuietHours = { from: 21, to: 8 };
+
+/** The first instant at or after `at` outside the quiet hours (China time, UTC+8). */
+export function afterQuietHours(at: Date, quiet: QuietHours | null = DEFAULT_QUIET_HOURS): Date {
+  if (!quiet) return at;
   const china = new Date(at.getTime() + 8 * 3_600_000);
   const hour = china.getUTCHours();
-  if (hour >= 8 && hour < 21) return at;
-  const morning = new Date(china);
-  if (hour >= 21) morning.setUTCDate(morning.getUTCDate() + 1);
-  morning.setUTCHours(8, 0, 0, 0);
-  return new Date(morning.getTime() - 8 * 3_600_000);
+  const inQuiet = quiet.from < quiet.to ? hour >= quiet.from && hour < quiet.to : hour >= quiet.from || hour < quiet.to;
+  if (!inQuiet) return at;
+  const resume = new Date(china);
+  if (hour >= quiet.to) resume.setUTCDate(resume.getUTCDate() + 1);
+  resume.setUTCHours(quiet.to, 0, 0, 0);
+  return new Date(resume.getTime() - 8 * 3_600_000);
 }
 
 async function recipient(db: Db, row: Row): Promise<{ chatId: string; worker: boolean } | null> {
@@ -107,7 +119,7 @@ export async function deliverOwed(
         continue;
       }
       if (to.worker) {
-        const allowed = afterQuietHours(clock.now());
+        const allowed = afterQuietHours(clock.now(), opts.quietHours === undefined ? DEFAULT_QUIET_HOURS : opts.quietHours);
         if (allowed.getTime() > clock.now().getTime()) {
           await db.update(outbox).set({ status: 'pending', notBefore: allowed.toISOString(), attempts: row.attempts - 1 }).where(eq(outbox.id, row.id));
           report.deferred++;

@@ -22,6 +22,24 @@ export const configSchema = z.object({
   TELEGRAM_BOT_USERNAME: optionalString,
   /** The prefecture whose counties the bot offers in its menus (an area code). */
   BOT_HOME_AREA: optionalString,
+  /**
+   * Hours (China time) when nothing is sent to workers: "21-8" (the default)
+   * means from 21:00 to 08:00; "off" sends at any hour.
+   */
+  QUIET_HOURS: z
+    .string()
+    .default('21-8')
+    .transform((v, ctx) => {
+      if (v.trim() === 'off') return null;
+      const m = /^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$/.exec(v);
+      const from = Number(m?.[1]);
+      const to = Number(m?.[2]);
+      if (!m || from > 23 || to > 23 || from === to) {
+        ctx.addIssue({ code: 'custom', message: 'QUIET_HOURS must be like "21-8" (hours in China time) or "off"' });
+        return z.NEVER;
+      }
+      return { from, to };
+    }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -19,7 +19,7 @@ export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: nu
   if (deps.telegram) {
     await drainForgottenChats(deps);
     await forgetOldUpdates(deps);
-    delivery = await deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: opts.deliveryBudgetMs ?? 25_000 });
+    delivery = await deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: opts.deliveryBudgetMs ?? 25_000, quietHours: deps.config.QUIET_HOURS });
   }
   return { openingsExpired, applicationsExpired, delivery };
 }

@@ -26,7 +26,7 @@ export async function secretsMatch(given: string, expected: string): Promise<boo
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
   if (!deps.telegram) return;
-  const task = deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: 20_000 }).catch((err) =>
+  const task = deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }).catch((err) =>
     console.error('outbox delivery failed', err),
   );
   deps.background?.(task);

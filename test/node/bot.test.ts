@@ -8,6 +8,7 @@ import { applications, households, outbox, placements, telegramUpdates, workers 
 import { runScheduledJobs } from '../../src/scheduler.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 import * as tg from '../telegram-updates.js';
+import { TerminalChat } from '../../bot/dev/terminal-chat.js';
 
 const SECRET = 'test-webhook-secret-123';
 const TOKEN = '123456:TEST-TOKEN';
@@ -521,5 +522,44 @@ describe('bad input', () => {
     });
     await runScheduledJobs(env.deps, { deliveryBudgetMs: 1000 });
     expect(p.lastText()).toContain('请选择语言');
+  });
+});
+
+describe('terminal chat (npm run chat)', () => {
+  it('lets a person sign up and apply by typing numbers, with the same webhook and bot', async () => {
+    const employer = await makeEmployer(env);
+    await makeOpening(env, employer.id, { title: '竹编工', point: { lat: 22.9, lon: 102.9 }, skills: [] });
+    const chat = new TerminalChat(fake, async (u) => void (await post(u)), ++nextChat, 'Li');
+    const pick = (out: string[], label: string) => {
+      const line = out.find((l) => l.includes(label) && /\[\d+\]/.test(l));
+      if (!line) throw new Error(`no choice "${label}" in:\n${out.join('\n')}`);
+      return /\[(\d+)\]/.exec(line)![1]!;
+    };
+    let out = await chat.input('/start');
+    out = await chat.input(pick(out, '中文'));
+    out = await chat.input(pick(out, '同意'));
+    out = await chat.input(pick(out, '不允许'));
+    out = await chat.input('李四');
+    out = await chat.input(pick(out, '发送我的电话'));
+    expect(out.join()).toContain('type your phone number');
+    out = await chat.input('13900001111');
+    out = await chat.input(pick(out, '蒙自市'));
+    out = await chat.input(pick(out, '文澜街道'));
+    out = await chat.input(pick(out, '天马社区'));
+    out = await chat.input(pick(out, '发送我的位置'));
+    out = await chat.input('22.9,102.9');
+    out = await chat.input(pick(out, '完成'));
+    out = await chat.input(pick(out, '全天'));
+    out = await chat.input(pick(out, '5 公里'));
+    out = await chat.input(pick(out, '对，登记'));
+    expect(out.join('\n')).toContain('登记好了');
+    out = await chat.input(pick(out, '附近的工作'));
+    expect(out.join('\n')).toContain('竹编工');
+    out = await chat.input(pick(out, '报名第 1 个'));
+    expect(out.join('\n')).toContain('已报名“竹编工”');
+    const w = await workerOfChat(chat.chatId);
+    expect(w).toMatchObject({ name: '李四', phone: '13900001111', homeLat: 22.9 });
+    const apps = await env.db.select().from(applications).where(eq(applications.workerId, w!.id));
+    expect(apps.map((a) => a.state)).toEqual(['applied']);
   });
 });

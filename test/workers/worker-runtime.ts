@@ -97,7 +97,7 @@ export interface WorkerRuntime {
   dispose(): Promise<void>;
 }
 
-export async function startWorker(bundle: Bundle): Promise<WorkerRuntime> {
+export async function startWorker(bundle: Bundle, extraBindings: Record<string, string> = {}): Promise<WorkerRuntime> {
   const mf = new Miniflare({
     modules: true,
     modulesRoot: dirname(bundle.scriptPath),
@@ -105,7 +105,7 @@ export async function startWorker(bundle: Bundle): Promise<WorkerRuntime> {
     ...wranglerSettings(),
     // In-memory D1: each run starts empty, so the worker's own migrations are what builds it.
     d1Databases: { DB: 'jiujin-workers-test' },
-    bindings: { JIUJIN_ADMIN_TOKEN: ADMIN_TOKEN },
+    bindings: { JIUJIN_ADMIN_TOKEN: ADMIN_TOKEN, ...extraBindings },
   });
   await mf.ready;
   const d1 = (await mf.getD1Database('DB')) as D1;
