@@ -9,7 +9,7 @@ import {
   toApplicationJson,
   transitionApplication,
 } from '../services/applications.js';
-import { toPlacementJson } from '../services/placements.js';
+import { placementViewFor } from '../services/placements.js';
 import { decodeCursor, encodeCursor, idParamSchema, idSchema, limitSchema, validate } from '../validation.js';
 
 const createBody = z.strictObject({
@@ -50,6 +50,7 @@ export const applicationRoutes = new Hono<AppEnv>()
     return c.json(toApplicationJson(a, w));
   })
   .post('/:id/transitions', validate('param', idParamSchema), validate('json', transitionBody), async (c) => {
-    const { application, placement } = await transitionApplication(serviceCtx(c), c.req.valid('param').id, c.req.valid('json'));
-    return c.json({ ...toApplicationJson(application), placement: placement ? toPlacementJson(placement) : null });
+    const ctx = serviceCtx(c);
+    const { application, placement } = await transitionApplication(ctx, c.req.valid('param').id, c.req.valid('json'));
+    return c.json({ ...toApplicationJson(application), placement: placement ? placementViewFor(ctx.actor, placement) : null });
   });

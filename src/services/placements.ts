@@ -1,10 +1,10 @@
 // Placements (employment records): a worker in work from a date to a date.
 // Their place decides the transfer scope; their dates drive the household's
 // zero-employment status, rewritten in the same batch.
-import { and, asc, eq, gte, isNotNull, lte, or } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { areas, employers, households, openings, placementTypes, placements, workers } from '../../db/schema.js';
-import { nowIso, type ServiceCtx } from '../context.js';
+import { type Actor, nowIso, type ServiceCtx } from '../context.js';
 import { monthBounds } from '../domain/dates.js';
 import { distanceKm, type Point } from '../domain/geo.js';
 import { transferScope } from '../domain/transfer.js';
@@ -13,6 +13,8 @@ import { AppError, notFound, ruleBroken } from '../errors.js';
 import { findArea } from './areas.js';
 import { auditInsert } from './audit.js';
 import { loadHouseholdFacts, periodWrites } from './household-status.js';
+import { oweZeroPlaced } from './outbox.js';
+import { today } from './households.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
 
@@ -48,6 +50,15 @@ export function toPlacementJson(p: Placement) {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
+}
+
+/**
+ * What a caller may see of a placement: an employer learns that its hire
+ * started, not where the person lives against the place (scope, area).
+ */
+export function placementViewFor(actor: Actor, p: Placement) {
+  if (actor.role === 'employer') return { id: p.id, workerId: p.workerId, type: p.type, openingId: p.openingId, startDate: p.startDate, endDate: p.endDate };
+  return toPlacementJson(p);
 }
 
 /**
@@ -130,6 +141,8 @@ export async function placementWrites(
       objectId: 'inserted',
       detail: { type: p.type, workerId: worker.id, openingId: p.openingId ?? null },
     }),
+    // Staff of the area hear of it when the household was on the zero-employment list.
+    oweZeroPlaced(ctx.db, ctx.clock, household!, worker.id, today(ctx)),
     ...periodWrites(ctx.db, household!, facts),
   ] as const;
 }
@@ -182,12 +195,27 @@ export async function endPlacement(
   const [household] = await ctx.db.select().from(households).where(eq(households.id, p.householdId));
   const facts = await loadHouseholdFacts(ctx.db, household!);
   facts.placements = facts.placements.map((x) => (x.id === id ? { ...x, endDate: input.endDate } : x));
+  const now = nowIso(ctx.clock);
   const [rows] = (await batch(ctx.db, [
     ctx.db
       .update(placements)
-      .set({ endDate: input.endDate, endReason: input.reason, updatedAt: nowIso(ctx.clock) })
-      .where(eq(placements.id, id))
+      .set({ endDate: input.endDate, endReason: input.reason, updatedAt: now })
+      .where(and(eq(placements.id, id), isNull(placements.endDate)))
       .returning(),
+    // A hire's slot is free again (and a filled opening open again while its
+    // closing date has not passed), only if the line above did end it.
+    ...(p.openingId !== null
+      ? [
+          ctx.db
+            .update(openings)
+            .set({
+              slotsFilled: sql`max(${openings.slotsFilled} - 1, 0)`,
+              status: sql`CASE WHEN ${openings.status} = 'filled' AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${today(ctx)}) THEN 'open' ELSE ${openings.status} END`,
+              updatedAt: now,
+            })
+            .where(and(eq(openings.id, p.openingId), sql`changes() = 1`)),
+        ]
+      : []),
     ...periodWrites(ctx.db, household!, facts),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'placement.end',
@@ -196,6 +224,7 @@ export async function endPlacement(
       detail: { reason: input.reason },
     }),
   ])) as [Placement[]];
+  if (!rows[0]) throw new AppError('conflict', 'The placement was ended meanwhile; reload it');
   return rows[0]!;
 }
 

@@ -312,7 +312,7 @@ describe('who may move an application', () => {
     expect(offered.status).toBe(200);
     const hired = await move(env, a, 'hired', undefined, emp.token);
     expect(hired.status).toBe(200);
-    expect(hired.body.placement).toMatchObject({ type: 'workshop', openingId: o.id, applicationId: a });
+    expect(hired.body.placement).toMatchObject({ type: 'workshop', openingId: o.id, startDate: '2026-11-20' });
 
     const b = await applicationIn(env, 'applied', o.id);
     const declined = await move(env, b, 'declined', 'hours_do_not_fit', emp.token);
@@ -451,6 +451,37 @@ describe('hiring', () => {
     expect(opening.body).toMatchObject({ slotsFilled: 1, status: 'open' });
     const placement = await env.request('GET', `/v1/placements/${res.body.placement.id}`, { token: staffMengzi });
     expect(placement.body).toMatchObject({ id: res.body.placement.id, scope: 'township' });
+  });
+
+  it('when a hired person’s placement ends, the slot is free again and a filled opening reopens', async () => {
+    const emp = await makeEmployer(env);
+    const o = await makeOpening(env, emp.token, { slots: 1 });
+    const a = await applicationIn(env, 'offered', o.id);
+    const hired = await move(env, a, 'hired');
+    expect((await env.request('GET', `/v1/openings/${o.id}`, { token: emp.token })).body).toMatchObject({ slotsFilled: 1, status: 'filled' });
+    const ended = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
+      token: staffMengzi,
+      body: { endDate: '2026-11-25', reason: 'quit' },
+    });
+    expect(ended.status).toBe(200);
+    expect((await env.request('GET', `/v1/openings/${o.id}`, { token: emp.token })).body).toMatchObject({ slotsFilled: 0, status: 'open' });
+    // Ending it twice changes nothing more.
+    const again = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
+      token: staffMengzi,
+      body: { endDate: '2026-11-26', reason: 'quit' },
+    });
+    expect(again.status).toBe(409);
+    expect((await env.request('GET', `/v1/openings/${o.id}`, { token: emp.token })).body).toMatchObject({ slotsFilled: 0, status: 'open' });
+  });
+
+  it('an employer who hires learns the placement started, not where the person lives', async () => {
+    const emp = await makeEmployer(env);
+    const o = await makeOpening(env, emp.token, { slots: 1 });
+    const a = await applicationIn(env, 'applied', o.id);
+    expect((await move(env, a, 'offered', undefined, emp.token)).status).toBe(200);
+    const res = await move(env, a, 'hired', undefined, emp.token);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.placement).sort()).toEqual(['endDate', 'id', 'openingId', 'startDate', 'type', 'workerId']);
   });
 
   it('a public-welfare post hired from another township of the county is a county transfer', async () => {
