@@ -147,7 +147,7 @@ export interface Ports {
   identity(): Promise<{ worker: WorkerSummary | null; employer: { id: number; name: string } | null }>;
   areas(parent: string): Promise<Array<{ code: string; name: string }>>;
   register(draft: Draft): Promise<void>;
-  link(code: string): Promise<{ kind: 'worker' | 'employer'; name: string } | null>;
+  link(code: string): Promise<{ kind: 'worker' | 'employer' | 'staff'; name: string } | null>;
   matches(limit: number): Promise<MatchView[]>;
   apply(openingId: number): Promise<ApplyResult>;
   applications(): Promise<ApplicationView[]>;
@@ -161,6 +161,8 @@ export interface Ports {
   closeOpening(id: number): Promise<string | null>;
   /** The employer's move on an applicant. */
   employerMove(applicationId: number, to: 'offered' | 'declined', reason?: EndingReason): Promise<{ ok: boolean; name?: string }>;
+  /** The worker's answer to the monthly check-in on their own placement. False when it no longer applies. */
+  answerCheckin(placementId: number, stillWorking: boolean): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------
@@ -830,7 +832,7 @@ async function employerAction(turn: Turn, action: string, arg: string) {
   return go(turn, 'employer_menu');
 }
 
-/** Buttons on messages the service sent on its own: g:<action>:<application id>. */
+/** Buttons on messages the service sent on its own: g:<action>:<application id> (a check-in: <placement id>). */
 async function globalButton(turn: Turn, data: string) {
   const { s, ports } = turn;
   const [, action, idText] = data.split(':');
@@ -858,6 +860,13 @@ async function globalButton(turn: Turn, data: string) {
     case 'decline':
       s.pending = { kind: 'employer_decline', applicationId: id };
       return go(turn, 'reason');
+    // The monthly check-in: g:stillworking:<placement id> / g:ended:<placement id>.
+    case 'stillworking':
+    case 'ended': {
+      const ok = await ports.answerCheckin(id, action === 'stillworking');
+      say(turn, ok ? (action === 'stillworking' ? 'checkin.thanks' : 'checkin.ended') : 'checkin.gone');
+      return home(turn);
+    }
   }
   say(turn, 'stale');
 }
@@ -937,6 +946,11 @@ async function typed(turn: Turn, input: Exclude<Input, { type: 'command' } | { t
       return;
     }
     s.codeTries = 0;
+    if (linked.kind === 'staff') {
+      // A staff member's chat only receives notices: there is no menu to show.
+      say(turn, 'code.linkedStaff', { name: linked.name });
+      return;
+    }
     say(turn, linked.kind === 'worker' ? 'code.linkedWorker' : 'code.linkedEmployer', { name: linked.name });
     return home(turn);
   }

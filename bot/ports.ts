@@ -6,6 +6,7 @@ import { applications, employers, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
 import { chinaDate } from '../src/domain/dates.js';
 import { AppError } from '../src/errors.js';
+import { answerCheckin } from '../src/services/alerts.js';
 import { listAreas } from '../src/services/areas.js';
 import { createApplication, transitionApplication } from '../src/services/applications.js';
 import { redeemLinkCode } from '../src/services/link-codes.js';
@@ -213,6 +214,11 @@ export function portsFor(deps: Deps, chatId: string): Ports {
         throw err;
       }
       return o.title;
+    },
+
+    async answerCheckin(placementId, stillWorking) {
+      const w = await me();
+      return w ? answerCheckin(ctx, w.id, placementId, stillWorking) : false;
     },
 
     async employerMove(applicationId, to, reason) {

@@ -1,15 +1,20 @@
 // Drains the outbox to Telegram. A message is claimed with a lease before it
 // is sent, so a sender that dies mid-batch loses nothing: the lease runs out
-// and the next run sends it again (at most once more per crash).
+// and the next run sends it again (at most once more per crash). A run that
+// stops on purpose (its budget spent, SIGTERM) hands back what it held.
 //
 // Limits: at most MAX_PER_SECOND messages in total and one a second to one
-// chat; a 429 pauses the whole run for retry_after; 5xx and network errors
-// retry with backoff; after MAX_ATTEMPTS a message is dead with its last
-// error. A chat that blocked the bot (403) is marked unreachable. Nothing
-// reaches a worker between 21:00 and 08:00 China time: it waits.
-import { and, eq, inArray, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { employers, outbox, workers } from '../db/schema.js';
+// chat. The run keeps a few sends in flight and always picks the oldest held
+// message whose chat is free, so a chat waiting out its second never holds up
+// the others. The pacing state is shared by every run on the same database in
+// this process (a request's run and the loop's run together keep the limits).
+// A 429 pauses every send for retry_after; 5xx and network errors retry with
+// backoff; after MAX_ATTEMPTS a message is dead with its last error. A chat
+// that blocked the bot (403) is marked unreachable. Nothing reaches a worker
+// between 21:00 and 08:00 China time: it waits.
+import { eq, sql } from 'drizzle-orm';
+import { batch, type Db } from '../db/client.js';
+import { apiTokens, employers, outbox, workers } from '../db/schema.js';
 import type { Clock } from '../src/context.js';
 import { classifyFailure, type TelegramApi } from '../src/telegram.js';
 import { inlineMarkup } from './markup.js';
@@ -18,8 +23,18 @@ import { languageOf, renderNotice } from './notices.js';
 export const MAX_PER_SECOND = 25;
 export const PER_CHAT_INTERVAL_MS = 1000;
 export const MAX_ATTEMPTS = 8;
-const LEASE_MS = 60_000;
-const CLAIM = 50;
+/** Kept between two sends to one chat: the limit plus a margin for network jitter. */
+const CHAT_GAP_MS = PER_CHAT_INTERVAL_MS + 50;
+/** The last MAX_PER_SECOND sends must span at least this long (the limit plus a margin). */
+const WINDOW_MS = 1000 + 10;
+export const LEASE_MS = 60_000;
+const CLAIM = 100;
+/** Held (claimed, not yet started) at most; leases are renewed while held. */
+const MAX_HELD = 400;
+const IN_FLIGHT = 8;
+/** How often a run with nothing due looks again while it still holds messages. */
+const RECLAIM_MS = 1000;
+const SLEEP_SLICE_MS = 250;
 
 type Row = typeof outbox.$inferSelect;
 
@@ -29,14 +44,19 @@ export interface DeliveryReport {
   dead: number;
   dropped: number;
   deferred: number;
+  /** Claimed but handed back unsent when the run stopped. */
+  released: number;
 }
 
 export interface DeliveryOptions {
-  /** Stop claiming new messages after this many ms (a cron run has limited time). */
+  /** Stop starting sends after this many ms (a cron run has limited time); what is held goes back. */
   budgetMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Stop as soon as possible (SIGTERM); what is held goes back. */
+  signal?: AbortSignal;
   /** Null: no quiet hours. */
   quietHours?: QuietHours | null;
+  /** Messages a second in total (default MAX_PER_SECOND). */
+  perSecond?: number;
 }
 
 export interface QuietHours {
@@ -60,20 +80,94 @@ export function afterQuietHours(at: Date, quiet: QuietHours | null = DEFAULT_QUI
   return new Date(resume.getTime() - 8 * 3_600_000);
 }
 
-async function recipient(db: Db, row: Row): Promise<{ chatId: string; worker: boolean } | null> {
-  if (row.workerId !== null) {
-    const [w] = await db
-      .select({ chat: workers.telegramChatId, erasedAt: workers.erasedAt, unreachable: workers.unreachable })
-      .from(workers)
-      .where(eq(workers.id, row.workerId));
-    return w?.chat && !w.erasedAt && !w.unreachable ? { chatId: w.chat, worker: true } : null;
-  }
-  if (row.employerId !== null) {
-    const [e] = await db.select({ chat: employers.telegramChatId }).from(employers).where(eq(employers.id, row.employerId));
-    return e?.chat ? { chatId: e.chat, worker: false } : null;
-  }
-  return row.chatId ? { chatId: row.chatId, worker: false } : null;
+/** Pacing shared by the runs on one database in this process. Times are Date.now() (real time). */
+interface Pacer {
+  nextSlot: number;
+  /** Reserved send times, the last MAX_PER_SECOND of them. */
+  recent: number[];
+  /** When each chat may get its next message. */
+  chatNext: Map<string, number>;
+  /** Chats with a send in flight. */
+  busy: Set<string>;
+  pausedUntil: number;
+  stopping: boolean;
 }
+const pacers = new WeakMap<object, Pacer>();
+
+function pacerFor(db: Db): Pacer {
+  let p = pacers.get(db);
+  if (!p) {
+    p = { nextSlot: 0, recent: [], chatNext: new Map(), busy: new Set(), pausedUntil: 0, stopping: false };
+    pacers.set(db, p);
+  }
+  return p;
+}
+
+/** Every run on this database winds down and hands back what it holds (process shutdown). */
+export function stopDelivery(db: Db): void {
+  pacerFor(db).stopping = true;
+}
+
+/** The next send time: spaced by 1/perSecond, never more than perSecond in any window, not while paused. */
+function reserveSlot(p: Pacer, perSecond: number): number {
+  const now = Date.now();
+  const window = p.recent.length >= perSecond ? p.recent[p.recent.length - perSecond]! + WINDOW_MS : 0;
+  const slot = Math.max(now, p.nextSlot, p.pausedUntil, window);
+  p.nextSlot = slot + 1000 / perSecond;
+  p.recent.push(slot);
+  if (p.recent.length > perSecond * 2) p.recent.splice(0, p.recent.length - perSecond);
+  return slot;
+}
+
+const chatFree = (p: Pacer, chat: string, now: number) => !p.busy.has(chat) && (p.chatNext.get(chat) ?? 0) <= now;
+
+const ids = (list: number[]) => sql`(SELECT value FROM json_each(${JSON.stringify(list)}))`;
+
+interface Held {
+  row: Row;
+  chatId: string;
+  worker: boolean;
+}
+
+/** Each claimed row's chat, in three queries whatever their number: null when nobody can be reached. */
+async function resolveRecipients(db: Db, rows: Row[]): Promise<Map<number, { chatId: string; worker: boolean } | null>> {
+  const of = (pick: (r: Row) => number | null) => [...new Set(rows.map(pick).filter((x): x is number => x !== null))];
+  const [ws, es, ts] = await Promise.all([
+    of((r) => r.workerId).length
+      ? db
+          .select({ id: workers.id, chat: workers.telegramChatId, erasedAt: workers.erasedAt, unreachable: workers.unreachable })
+          .from(workers)
+          .where(sql`${workers.id} IN ${ids(of((r) => r.workerId))}`)
+      : [],
+    of((r) => r.employerId).length
+      ? db.select({ id: employers.id, chat: employers.telegramChatId }).from(employers).where(sql`${employers.id} IN ${ids(of((r) => r.employerId))}`)
+      : [],
+    of((r) => r.staffTokenId).length
+      ? db
+          .select({ id: apiTokens.id, chat: apiTokens.telegramChatId, revokedAt: apiTokens.revokedAt })
+          .from(apiTokens)
+          .where(sql`${apiTokens.id} IN ${ids(of((r) => r.staffTokenId))}`)
+      : [],
+  ]);
+  const workerChat = new Map(ws.map((w) => [w.id, w.chat && !w.erasedAt && !w.unreachable ? w.chat : null]));
+  const employerChat = new Map(es.map((e) => [e.id, e.chat]));
+  const staffChat = new Map(ts.map((t) => [t.id, t.chat && !t.revokedAt ? t.chat : null]));
+  const out = new Map<number, { chatId: string; worker: boolean } | null>();
+  for (const r of rows) {
+    const chat =
+      r.workerId !== null
+        ? workerChat.get(r.workerId)
+        : r.employerId !== null
+          ? employerChat.get(r.employerId)
+          : r.staffTokenId !== null
+            ? staffChat.get(r.staffTokenId)
+            : r.chatId;
+    out.set(r.id, chat ? { chatId: chat, worker: r.workerId !== null } : null);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 export async function deliverOwed(
   db: Db,
@@ -81,88 +175,197 @@ export async function deliverOwed(
   telegram: TelegramApi,
   opts: DeliveryOptions = {},
 ): Promise<DeliveryReport> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pacer = pacerFor(db);
+  const perSecond = opts.perSecond ?? MAX_PER_SECOND;
+  const quiet = opts.quietHours === undefined ? DEFAULT_QUIET_HOURS : opts.quietHours;
   const started = Date.now();
-  const report: DeliveryReport = { sent: 0, retried: 0, dead: 0, dropped: 0, deferred: 0 };
-  const lastToChat = new Map<string, number>();
-  let lastSend = 0;
-  for (;;) {
-    if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
+  const report: DeliveryReport = { sent: 0, retried: 0, dead: 0, dropped: 0, deferred: 0, released: 0 };
+  const held: Held[] = [];
+  const inFlight = new Set<Promise<void>>();
+  /** Chats that answered 403 in this run: their other held messages are not tried. */
+  const blocked = new Set<string>();
+  let lastClaimEmptyAt: number | null = null;
+  let lastRenew = Date.now();
+
+  const stopped = () =>
+    pacer.stopping || opts.signal?.aborted === true || (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs);
+  const setRow = (id: number, set: Partial<typeof outbox.$inferInsert>) => db.update(outbox).set(set).where(eq(outbox.id, id));
+
+  /** Claims due messages (and those whose sender's lease ran out); keeps the sendable ones. */
+  const claim = async (): Promise<number> => {
     const now = clock.now();
     const nowIso = now.toISOString();
     const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-    // Claim due messages, and messages whose sender's lease ran out.
-    const due = db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.notBefore, nowIso)))
-      .orderBy(outbox.notBefore, outbox.id)
-      .limit(CLAIM);
+    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
     const claimed = await db
       .update(outbox)
       .set({ status: 'sending', notBefore: leaseUntil, attempts: sql`${outbox.attempts} + 1` })
-      .where(and(inArray(outbox.id, due), or(eq(outbox.status, 'pending'), eq(outbox.status, 'sending')), lte(outbox.notBefore, nowIso)))
+      .where(sql`${outbox.id} IN (${due}) AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`)
       .returning();
-    if (claimed.length === 0) break;
+    if (claimed.length === 0) return 0;
     claimed.sort((a, b) => a.id - b.id);
-    let paused = false;
+    const to = await resolveRecipients(db, claimed);
+    const unreachable: number[] = [];
+    const quietUntil = afterQuietHours(now, quiet);
+    const deferred: number[] = [];
     for (const row of claimed) {
-      if (paused) {
-        await db.update(outbox).set({ status: 'pending', notBefore: nowIso, attempts: row.attempts - 1 }).where(eq(outbox.id, row.id));
-        continue;
+      const r = to.get(row.id);
+      if (!r) unreachable.push(row.id);
+      else if (r.worker && quietUntil.getTime() > now.getTime()) deferred.push(row.id);
+      else held.push({ row, chatId: r.chatId, worker: r.worker });
+    }
+    const writes = [];
+    if (unreachable.length) {
+      writes.push(db.update(outbox).set({ status: 'cancelled', lastError: 'no reachable chat' }).where(sql`${outbox.id} IN ${ids(unreachable)}`));
+    }
+    if (deferred.length) {
+      // Quiet hours: not an attempt; the message waits for the morning.
+      writes.push(
+        db
+          .update(outbox)
+          .set({ status: 'pending', notBefore: quietUntil.toISOString(), attempts: sql`${outbox.attempts} - 1` })
+          .where(sql`${outbox.id} IN ${ids(deferred)}`),
+      );
+    }
+    if (writes.length) await batch(db, writes as never);
+    report.dropped += unreachable.length;
+    report.deferred += deferred.length;
+    return claimed.length;
+  };
+
+  /** Keeps the leases of held messages; drops any this run no longer owns. */
+  const renew = async () => {
+    const now = clock.now();
+    const mine = await db
+      .update(outbox)
+      .set({ notBefore: new Date(now.getTime() + LEASE_MS).toISOString() })
+      .where(sql`${outbox.id} IN ${ids(held.map((h) => h.row.id))} AND ${outbox.status} = 'sending' AND ${outbox.notBefore} > ${now.toISOString()}`)
+      .returning({ id: outbox.id });
+    const kept = new Set(mine.map((m) => m.id));
+    for (let i = held.length - 1; i >= 0; i--) if (!kept.has(held[i]!.row.id)) held.splice(i, 1);
+  };
+
+  /** Hands messages back unsent: due again at once, the claim not counted as an attempt. */
+  const release = async (list: Held[]) => {
+    if (list.length === 0) return;
+    await db
+      .update(outbox)
+      .set({ status: 'pending', notBefore: clock.now().toISOString(), attempts: sql`max(${outbox.attempts} - 1, 0)` })
+      .where(sql`${outbox.id} IN ${ids(list.map((h) => h.row.id))} AND ${outbox.status} = 'sending'`);
+    report.released += list.length;
+  };
+
+  const send = async (h: Held): Promise<void> => {
+    const { row, chatId } = h;
+    if (blocked.has(chatId)) {
+      await setRow(row.id, { status: 'cancelled', lastError: 'blocked by the user' });
+      report.dropped++;
+      return;
+    }
+    const rendered = await renderNotice(db, row, await languageOf(db, chatId));
+    if (!rendered) {
+      await setRow(row.id, { status: 'cancelled', lastError: 'nothing to say any more' });
+      report.dropped++;
+      return;
+    }
+    // Wait for a slot; a 429 meanwhile moves it, a stop hands the message back.
+    for (;;) {
+      if (stopped()) {
+        await release([h]);
+        return;
       }
-      const to = await recipient(db, row);
-      const rendered = to ? await renderNotice(db, row, await languageOf(db, to.chatId)) : null;
-      if (!to || !rendered) {
-        await db.update(outbox).set({ status: 'cancelled', lastError: to ? 'nothing to say any more' : 'no reachable chat' }).where(eq(outbox.id, row.id));
+      const slot = reserveSlot(pacer, perSecond);
+      while (Date.now() < slot && !stopped()) await sleep(Math.min(SLEEP_SLICE_MS, slot - Date.now()));
+      if (stopped()) continue;
+      if (pacer.pausedUntil <= Date.now()) break;
+    }
+    pacer.chatNext.set(chatId, Date.now() + CHAT_GAP_MS);
+    try {
+      await telegram.sendMessage(chatId, rendered.text, inlineMarkup(rendered.buttons));
+      await setRow(row.id, { status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
+      report.sent++;
+    } catch (err) {
+      const f = classifyFailure(err);
+      if (f.kind === 'rate_limited') {
+        // Telegram asks the whole bot to wait; the message goes first once it may.
+        pacer.pausedUntil = Math.max(pacer.pausedUntil, Date.now() + f.retryAfterSeconds * 1000);
+        pacer.chatNext.set(chatId, pacer.pausedUntil);
+        held.unshift(h);
+        report.retried++;
+      } else if (f.kind === 'blocked') {
+        blocked.add(chatId);
+        await batch(db, [
+          setRow(row.id, { status: 'cancelled', lastError: 'blocked by the user' }),
+          ...(row.workerId !== null ? [db.update(workers).set({ unreachable: true }).where(eq(workers.id, row.workerId))] : []),
+        ]);
         report.dropped++;
-        continue;
-      }
-      if (to.worker) {
-        const allowed = afterQuietHours(clock.now(), opts.quietHours === undefined ? DEFAULT_QUIET_HOURS : opts.quietHours);
-        if (allowed.getTime() > clock.now().getTime()) {
-          await db.update(outbox).set({ status: 'pending', notBefore: allowed.toISOString(), attempts: row.attempts - 1 }).where(eq(outbox.id, row.id));
-          report.deferred++;
-          continue;
-        }
-      }
-      // Throttle: one a second per chat, MAX_PER_SECOND in all.
-      const wait = Math.max((lastToChat.get(to.chatId) ?? 0) + PER_CHAT_INTERVAL_MS, lastSend + 1000 / MAX_PER_SECOND) - Date.now();
-      if (wait > 0) await sleep(wait);
-      lastSend = Date.now();
-      lastToChat.set(to.chatId, lastSend);
-      try {
-        await telegram.sendMessage(to.chatId, rendered.text, inlineMarkup(rendered.buttons));
-        await db.update(outbox).set({ status: 'sent', sentAt: clock.now().toISOString(), lastError: null }).where(eq(outbox.id, row.id));
-        report.sent++;
-      } catch (err) {
-        const f = classifyFailure(err);
-        if (f.kind === 'rate_limited') {
-          await db
-            .update(outbox)
-            .set({ status: 'pending', notBefore: new Date(clock.now().getTime() + f.retryAfterSeconds * 1000).toISOString(), attempts: row.attempts - 1, lastError: '429' })
-            .where(eq(outbox.id, row.id));
-          report.retried++;
-          // Telegram asks the whole bot to wait.
-          await sleep(f.retryAfterSeconds * 1000);
-          paused = true;
-        } else if (f.kind === 'blocked') {
-          await db.update(outbox).set({ status: 'cancelled', lastError: 'blocked by the user' }).where(eq(outbox.id, row.id));
-          if (row.workerId !== null) await db.update(workers).set({ unreachable: true }).where(eq(workers.id, row.workerId));
-          report.dropped++;
-        } else if (f.kind === 'bad_request' || row.attempts >= MAX_ATTEMPTS) {
-          await db.update(outbox).set({ status: 'dead', lastError: f.description }).where(eq(outbox.id, row.id));
-          report.dead++;
-        } else {
-          const backoffMs = Math.min(3_600_000, 1000 * 2 ** row.attempts);
-          await db
-            .update(outbox)
-            .set({ status: 'pending', notBefore: new Date(clock.now().getTime() + backoffMs).toISOString(), lastError: f.description })
-            .where(eq(outbox.id, row.id));
-          report.retried++;
-        }
+      } else if (f.kind === 'bad_request' || row.attempts >= MAX_ATTEMPTS) {
+        await setRow(row.id, { status: 'dead', lastError: f.description });
+        report.dead++;
+      } else {
+        const backoffMs = Math.min(3_600_000, 1000 * 2 ** row.attempts);
+        await setRow(row.id, {
+          status: 'pending',
+          notBefore: new Date(clock.now().getTime() + backoffMs).toISOString(),
+          lastError: f.description,
+        });
+        report.retried++;
       }
     }
+  };
+
+  const start = (h: Held) => {
+    pacer.busy.add(h.chatId);
+    const task: Promise<void> = send(h)
+      .catch((err) => console.error('outbox: message', h.row.id, 'failed', err))
+      .finally(() => {
+        pacer.busy.delete(h.chatId);
+        inFlight.delete(task);
+      });
+    inFlight.add(task);
+  };
+
+  try {
+    for (;;) {
+      if (stopped()) break;
+      let now = Date.now();
+      if (held.length && now - lastRenew > LEASE_MS / 3) {
+        await renew();
+        lastRenew = Date.now();
+      }
+      const ready = held.reduce((n, h) => n + (chatFree(pacer, h.chatId, now) ? 1 : 0), 0);
+      const mayClaim = lastClaimEmptyAt === null || now - lastClaimEmptyAt >= RECLAIM_MS;
+      if (held.length < MAX_HELD && ready < IN_FLIGHT * 2 && mayClaim) {
+        const n = await claim();
+        lastClaimEmptyAt = n === 0 ? Date.now() : null;
+        if (n > 0) continue;
+      }
+      now = Date.now();
+      while (inFlight.size < IN_FLIGHT) {
+        const i = held.findIndex((h) => chatFree(pacer, h.chatId, now));
+        if (i < 0) break;
+        start(held.splice(i, 1)[0]!);
+      }
+      if (held.length === 0 && inFlight.size === 0 && lastClaimEmptyAt !== null) break;
+      // Wait for a send to finish, a held chat to come free, or the time to look for more.
+      let wait = RECLAIM_MS;
+      for (const h of held) {
+        if (pacer.busy.has(h.chatId)) continue;
+        wait = Math.min(wait, (pacer.chatNext.get(h.chatId) ?? 0) - now);
+      }
+      if (inFlight.size >= IN_FLIGHT || wait > 0) await Promise.race([sleep(Math.max(wait, 1)), ...inFlight]);
+    }
+  } finally {
+    await Promise.allSettled([...inFlight]);
+    await release(held.splice(0));
   }
+  pruneChats(pacer);
   return report;
+}
+
+/** Forgets chats whose gap is long past, so the map stays small. */
+function pruneChats(p: Pacer) {
+  if (p.chatNext.size < 10_000) return;
+  const now = Date.now();
+  for (const [chat, at] of p.chatNext) if (at < now) p.chatNext.delete(chat);
 }

@@ -122,13 +122,30 @@ export const workers = sqliteTable(
   },
   (t) => [
     index('workers_household_idx').on(t.householdId),
-    index('workers_area_idx').on(t.areaCode),
+    // Area scoping, and the count of workers registered by a date (stats).
+    index('workers_area_idx').on(t.areaCode, t.createdAt),
+    // Workers registered after a date, per area (stats: counting what is not counted).
+    index('workers_created_idx').on(t.createdAt, t.areaCode),
     index('workers_home_idx').on(t.homeLat, t.homeLon),
     // Matching: candidates near a point, one reach band at a time (a 5 km
     // worker is only looked for within 5 km), covering what the ranking
-    // query reads so the scan needs no table lookups.
+    // query reads so the scan needs no table lookups (erased_at and
+    // able_to_work are constant here, but SQLite reads the terms that say so
+    // from the index, not from the partial WHERE).
     index('workers_grid_idx')
-      .on(t.reachBand, t.cell, t.areaCode, t.homeLat, t.homeLon, t.maxDistanceKm, t.householdId, t.cannotLeaveHome, t.availability)
+      .on(
+        t.reachBand,
+        t.cell,
+        t.areaCode,
+        t.homeLat,
+        t.homeLon,
+        t.maxDistanceKm,
+        t.householdId,
+        t.cannotLeaveHome,
+        t.availability,
+        t.erasedAt,
+        t.ableToWork,
+      )
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
     // Matching by area when a point is missing (administrative nearness).
     index('workers_reach_area_idx')
@@ -202,13 +219,35 @@ export const openings = sqliteTable(
     startDate: text('start_date'),
     closingDate: text('closing_date'),
     status: text('status', { enum: openingStatuses }).notNull().default('open'),
+    /**
+     * Set by the change that makes alerts owed (the opening opened or gained
+     * slots), cleared by the step that writes them (src/services/alerts.ts);
+     * the scheduler finishes any step a crash interrupted.
+     */
+    alertsPendingAt: text('alerts_pending_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    index('openings_alerts_pending_idx').on(t.alertsPendingAt).where(sql`alerts_pending_at IS NOT NULL`),
     index('openings_status_point_idx').on(t.status, t.lat, t.lon),
-    // Matching: open openings near a point by grid cell, or by area when the point is missing.
-    index('openings_grid_idx').on(t.status, t.cell, t.areaCode, t.lat, t.lon),
+    // Matching: open openings near a point by grid cell, or by area when the
+    // point is missing; covers every column the matching query reads.
+    index('openings_grid_idx').on(
+      t.status,
+      t.cell,
+      t.areaCode,
+      t.lat,
+      t.lon,
+      t.hours,
+      t.kind,
+      t.povertyOnly,
+      t.closingDate,
+      t.serves,
+      t.skills,
+    ),
+    // Stats: an area's public-welfare posts, covering what is counted of them.
+    index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
     index('openings_status_area_idx').on(t.status, t.areaCode),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
@@ -293,13 +332,23 @@ export const placements = sqliteTable(
     endReason: text('end_reason'),
     /** Contract length in months, when known (a year or more clears a household). */
     contractMonths: integer('contract_months'),
+    /** When the worker was last asked (monthly check-in) whether they are still in this work. */
+    checkedInAt: text('checked_in_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('placements_worker_idx').on(t.workerId, t.endDate),
     index('placements_household_idx').on(t.householdId, t.endDate),
-    index('placements_home_area_idx').on(t.homeAreaCode, t.startDate, t.endDate, t.type, t.scope),
+    // Stats: people in work are (home area, worker) groups, streamed in this order.
+    index('placements_home_area_idx').on(t.homeAreaCode, t.workerId, t.startDate, t.endDate, t.type, t.scope),
+    // Stats: placements in work by type and scope, one seek per pair.
+    index('placements_type_scope_idx').on(t.type, t.scope, t.homeAreaCode, t.startDate, t.endDate),
+    // Stats: placements started / ended in a month.
+    index('placements_start_idx').on(t.startDate, t.homeAreaCode, t.endDate),
+    index('placements_end_idx').on(t.endDate, t.homeAreaCode, t.startDate),
+    // An opening's placements (posts filled, workshops' employees).
+    index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate),
     uniqueIndex('placements_application_uq').on(t.applicationId),
     // One public-welfare post per person and per household at a time.
     uniqueIndex('placements_one_pw_per_worker_uq')
@@ -346,11 +395,14 @@ export const apiTokens = sqliteTable(
     areaPrefix: text('area_prefix'),
     employerId: integer('employer_id').references(() => employers.id),
     label: text('label'),
+    /** A staff member's chat, linked by a one-time code: where their digests and notices go. */
+    telegramChatId: text('telegram_chat_id'),
     createdAt: createdAt(),
     revokedAt: text('revoked_at'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_uq').on(t.tokenHash),
+    uniqueIndex('api_tokens_telegram_uq').on(t.telegramChatId),
     check(
       'api_tokens_scope_ck',
       sql`(${t.role} = 'admin') OR (${t.role} = 'staff' AND ${t.areaPrefix} IS NOT NULL) OR (${t.role} = 'employer' AND ${t.employerId} IS NOT NULL)`,
@@ -400,6 +452,8 @@ export const outbox = sqliteTable(
   (t) => [
     uniqueIndex('outbox_dedupe_uq').on(t.dedupeKey),
     index('outbox_due_idx').on(t.status, t.notBefore),
+    // The admin's list of dead messages, by id.
+    index('outbox_status_id_idx').on(t.status, t.id),
   ],
 );
 
@@ -449,6 +503,7 @@ export const linkCodes = sqliteTable(
     codeHash: text('code_hash').primaryKey(),
     workerId: integer('worker_id').references(() => workers.id),
     employerId: integer('employer_id').references(() => employers.id),
+    staffTokenId: integer('staff_token_id').references(() => apiTokens.id),
     expiresAt: text('expires_at').notNull(),
     usedAt: text('used_at'),
     createdAt: createdAt(),

@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { householdRoutes } from './routes/households.js';
 import { IMPORT_MAX_BYTES, importRoutes } from './routes/imports.js';
 import { openingRoutes } from './routes/openings.js';
+import { outboxRoutes, staffRoutes } from './routes/outbox.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
@@ -88,6 +89,8 @@ export function createApp(deps: Deps) {
   v1.route('/stats', statsRoutes);
   v1.route('/worklists', worklistRoutes);
   v1.route('/imports', importRoutes);
+  v1.route('/outbox', outboxRoutes);
+  v1.route('/staff', staffRoutes);
   app.route('/v1', v1);
   // The labour bureau's web pages (server-rendered; sessions, not bearer tokens).
   app.route('/console', createConsole());

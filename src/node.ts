@@ -1,17 +1,17 @@
 // Node entry: one libSQL client (an embedded file by default), migrations at
-// start, the API on PORT, and the scheduler loop. Stops cleanly on SIGTERM.
+// start, the API on PORT, and one loop for the clocks and the outbox sender.
+// Stops cleanly on SIGTERM: sends in flight finish, held messages go back.
 import { serve } from '@hono/node-server';
 import { createClient } from '@libsql/client';
+import { stopDelivery } from '../bot/sender.js';
 import { libsqlDb } from '../db/client.js';
 import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { ensureFileDir } from './node-db.js';
-import { runScheduledJobs } from './scheduler.js';
+import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
-
-const SCHEDULER_INTERVAL_MS = 60_000;
 
 async function main() {
   const config = loadNodeConfig();
@@ -46,21 +46,20 @@ async function main() {
     console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
   });
 
-  let stopping = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopping) return;
-    running = runScheduledJobs(deps).catch((err) => console.error('scheduled job failed', err));
-  };
-  tick();
-  const timer = setInterval(tick, SCHEDULER_INTERVAL_MS);
+  // One loop for the clocks and the sender (src/scheduler.ts).
+  const loopAbort = new AbortController();
+  const loop = runNodeLoop(deps, { signal: loopAbort.signal }).catch((err) => console.error('scheduler loop failed', err));
 
+  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    clearInterval(timer);
-    await running;
+    // Every run of the sender (the loop's and any a request started) finishes
+    // the sends in flight and hands back what it holds: nothing is lost.
+    stopDelivery(db);
+    loopAbort.abort();
+    await loop;
     await Promise.allSettled([...background]);
     server.close(() => {
       client.close();

@@ -1,25 +1,103 @@
-// The scheduled job both runtimes run: Node from its loop, Workers from cron.
+// The scheduled work both runtimes run: the clocks (expiries, alerts owed,
+// digests, check-ins) and the outbox drain. Workers run runScheduledJobs from
+// cron within a budget; Node runs runNodeLoop inside `npm start`.
 import { type DeliveryReport, deliverOwed } from '../bot/sender.js';
 import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
+import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
 import { expireIdleApplications } from './services/applications.js';
 import { expireOpeningsPastClosing } from './services/openings.js';
 
-export interface ScheduledReport {
+export interface ClocksReport {
   openingsExpired: number;
   applicationsExpired: number;
+  openingAlertsOwed: number;
+  idleOpeningsFlagged: number;
+  digestsOwed: number;
+  checkinsOwed: number;
+}
+
+export interface ScheduledReport extends ClocksReport {
   delivery: DeliveryReport | null;
 }
 
-export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number } = {}): Promise<ScheduledReport> {
+/** Workers' cron: time for the drain, leaving the rest of a run's time to the clocks. */
+export const CRON_DELIVERY_BUDGET_MS = 25_000;
+
+/** The clocks: each step owes its messages atomically and idempotently, so a run cut short is simply run again. */
+export async function runClocks(deps: Deps): Promise<ClocksReport> {
   const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const };
   const openingsExpired = await expireOpeningsPastClosing(ctx);
   const applicationsExpired = await expireIdleApplications(ctx);
-  let delivery: DeliveryReport | null = null;
+  const openingAlertsOwed = await oweDueOpeningAlerts(ctx);
+  const idleOpeningsFlagged = await flagIdleOpenings(ctx);
+  const digestsOwed = await oweZeroEmploymentDigests(ctx);
+  const checkinsOwed = await oweCheckins(ctx);
   if (deps.telegram) {
     await drainForgottenChats(deps);
     await forgetOldUpdates(deps);
-    delivery = await deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: opts.deliveryBudgetMs ?? 25_000, quietHours: deps.config.QUIET_HOURS });
   }
-  return { openingsExpired, applicationsExpired, delivery };
+  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed };
+}
+
+export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number } = {}): Promise<ScheduledReport> {
+  const clocks = await runClocks(deps);
+  let delivery: DeliveryReport | null = null;
+  if (deps.telegram) {
+    delivery = await deliverOwed(deps.db, deps.clock, deps.telegram, {
+      budgetMs: opts.deliveryBudgetMs ?? CRON_DELIVERY_BUDGET_MS,
+      quietHours: deps.config.QUIET_HOURS,
+    });
+  }
+  return { ...clocks, delivery };
+}
+
+export interface NodeLoopOptions {
+  signal: AbortSignal;
+  /** How often the clocks run (default a minute). */
+  clocksEveryMs?: number;
+  /** How long the loop rests when nothing was due. */
+  idleMs?: number;
+}
+
+/**
+ * Node: one loop for the clocks and the sender. It drains the outbox in runs
+ * of a few seconds (so the clocks keep their minute), rests a second when
+ * nothing was due, and on abort lets the run hand back what it holds.
+ */
+export async function runNodeLoop(deps: Deps, opts: NodeLoopOptions): Promise<void> {
+  const clocksEvery = opts.clocksEveryMs ?? 60_000;
+  const idleMs = opts.idleMs ?? 1000;
+  let nextClocks = 0;
+  while (!opts.signal.aborted) {
+    if (Date.now() >= nextClocks) {
+      nextClocks = Date.now() + clocksEvery;
+      await runClocks(deps).catch((err) => console.error('scheduled job failed', err));
+    }
+    let worked = false;
+    if (deps.telegram && !opts.signal.aborted) {
+      const r = await deliverOwed(deps.db, deps.clock, deps.telegram, {
+        budgetMs: Math.max(1000, nextClocks - Date.now()),
+        signal: opts.signal,
+        quietHours: deps.config.QUIET_HOURS,
+      }).catch((err) => {
+        console.error('outbox delivery failed', err);
+        return null;
+      });
+      worked = r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
+    }
+    if (!worked) await restFor(idleMs, opts.signal);
+  }
+}
+
+function restFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -7,7 +7,7 @@ import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { parseConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
-import { runScheduledJobs } from './scheduler.js';
+import { CRON_DELIVERY_BUDGET_MS, runScheduledJobs } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
 export interface WorkerEnv {
@@ -66,8 +66,12 @@ export default {
     return createApp(deps).fetch(request, env, ctx as never);
   },
 
+  // Cron: the clocks, then the outbox drained within CRON_DELIVERY_BUDGET_MS;
+  // a larger backlog is left (unclaimed, or handed back) for the next run.
   async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const deps = await depsFor(env);
-    ctx.waitUntil(runScheduledJobs(deps));
+    deps.background = (task) => ctx.waitUntil(task);
+    const report = await runScheduledJobs(deps, { deliveryBudgetMs: CRON_DELIVERY_BUDGET_MS });
+    console.log('scheduled run', JSON.stringify(report));
   },
 };

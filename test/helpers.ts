@@ -149,3 +149,14 @@ export async function makeOpening(env: TestEnv, employerId: number, over: Record
 
 /** The point `km` kilometres north of `p` (along a meridian). */
 export const northOf = (p: { lat: number; lon: number }, km: number) => ({ lat: p.lat + km / 111.195, lon: p.lon });
+
+/** Applies, offers and hires as admin through the API; returns the application id. */
+export async function hireThroughApi(env: TestEnv, workerId: number, openingId: number): Promise<number> {
+  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId, openingId } });
+  if (a.status !== 201) throw new Error(`application not created: ${a.status} ${JSON.stringify(a.body)}`);
+  for (const to of ['offered', 'hired']) {
+    const r = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to } });
+    if (r.status !== 200) throw new Error(`not ${to}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  return a.body.id;
+}

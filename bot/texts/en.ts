@@ -23,6 +23,21 @@ export const en: Record<TextKey, string> = {
   'code.linkedWorker': 'Linked to your record, {name}.',
   'code.linkedEmployer': 'Linked to {name}. You will hear of each new applicant here.',
 
+  'code.linkedStaff': 'Linked to the staff account {name}. Daily zero-employment reminders and placement news come here.',
+
+  'alert.opening': '🔔 New work near you: "{title}" ({employer}), {where}, {wage}, {hours}.\nTo apply, press "🔎 Work near me" in the menu.',
+  'employer.expired': '"{title}": the application of {name} had no progress for 60 days and expired.',
+  'employer.idle': '"{title}" has not been updated for {days} days. Still hiring? Please update it or close it.',
+  'staff.digest': 'Zero-employment reminder: {count} households of your area have waited more than {days} days with nobody in work.',
+  'staff.digestLine': '· household {household} ({area}): waiting {days} days',
+  'staff.zeroPlaced': 'Good news: zero-employment household {household} ({area}) has someone in work now: {name}.',
+  'checkin.ask': 'Hello! Are you still in this work: {work}?',
+  'checkin.yes': '✅ Yes, still working',
+  'checkin.no': 'No, it ended',
+  'checkin.thanks': 'Good, all the best with the work!',
+  'checkin.ended': 'Noted that this work has ended. To find new work, press "🔎 Work near me".',
+  'checkin.gone': 'This question was already answered.',
+
   'name.ask': 'Type your name:',
   'name.bad': 'Please type a name of 1 to 50 characters.',
   'phone.ask': 'Press the button below to send your phone number, or press Skip.',

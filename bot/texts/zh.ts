@@ -23,6 +23,21 @@ export const zh = {
   'code.linkedWorker': '已连上您的登记信息，{name}。',
   'code.linkedEmployer': '已连上单位：{name}。有人报名时会通知您。',
 
+  'code.linkedStaff': '已连上工作人员账号：{name}。每天的零就业户提醒和上岗通知会发到这里。',
+
+  'alert.opening': '🔔 附近有新工作：“{title}”（{employer}），{where}，{wage}，{hours}。\n想报名请点菜单里的“🔎 附近的工作”。',
+  'employer.expired': '“{title}”：{name} 的报名 60 天没有进展，已过期。',
+  'employer.idle': '“{title}”已经 {days} 天没有更新了。还在招吗？请更新或关闭它。',
+  'staff.digest': '零就业户提醒：您的辖区有 {count} 户等待超过 {days} 天，仍没有人就业。',
+  'staff.digestLine': '· 户 {household}（{area}）：已等 {days} 天',
+  'staff.zeroPlaced': '好消息：零就业户 {household}（{area}）有人上岗了：{name}。',
+  'checkin.ask': '您好！这份工作您还在做吗：{work}？',
+  'checkin.yes': '✅ 还在做',
+  'checkin.no': '不做了',
+  'checkin.thanks': '好的，祝工作顺利！',
+  'checkin.ended': '已记录这份工作结束了。想找新工作可以点“🔎 附近的工作”。',
+  'checkin.gone': '这个问题已经回答过了。',
+
   'name.ask': '请输入您的姓名：',
   'name.bad': '请输入 1 到 50 个字的姓名。',
   'phone.ask': '请点下面的按钮发送您的电话号码，或按“跳过”。',

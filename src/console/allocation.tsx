@@ -24,6 +24,7 @@ import { addDays } from '../domain/dates.js';
 import { idSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { Csrf, Page, Tags } from './layout.js';
+import { say } from './i18n.js';
 import { namesOf, placeName } from './overview.js';
 
 const CANDIDATES_SHOWN = 30;
@@ -259,9 +260,9 @@ export function allocationRoutes(app: Hono<ConsoleEnv>) {
       const issues: Record<string, string> = {};
       for (const i of err.issues) {
         const m = /^workerIds\.(\d+)$/.exec(i.path);
-        if (m) issues[m[1]!] = i.message;
+        if (m) issues[m[1]!] = say(c.var.t, i.message);
       }
-      return renderAllocation(c, id, { error: err.message, issues, picked: ids }, err.status as 400 | 409 | 422);
+      return renderAllocation(c, id, { error: say(t, err.message), issues, picked: ids }, err.status as 400 | 409 | 422);
     }
   });
 

@@ -4,7 +4,7 @@
 import { isOccupationCode } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
 import type { FieldErrors } from './layout.js';
-import type { Messages } from './i18n.js';
+import { type Messages, say } from './i18n.js';
 
 export type FormValues = Record<string, string | string[]>;
 
@@ -129,15 +129,15 @@ export class FormReader {
  * form go next to it (fields maps service paths to form names), the rest on
  * top of the form.
  */
-export function serviceErrors(err: AppError, fields: Record<string, string>): { errors: FieldErrors; general: string | null } {
+export function serviceErrors(t: Messages, err: AppError, fields: Record<string, string>): { errors: FieldErrors; general: string | null } {
   const errors: FieldErrors = {};
   let general: string | null = null;
   for (const i of err.issues) {
     const name = fields[i.path];
-    if (name) errors[name] = i.message;
-    else general = err.message;
+    if (name) errors[name] = say(t, i.message);
+    else general = say(t, err.message);
   }
-  if (err.issues.length === 0) general = err.message;
+  if (err.issues.length === 0) general = say(t, err.message);
   return { errors, general };
 }
 

@@ -178,6 +178,18 @@ const zh = {
     tooLong: '内容太长',
     pickOne: '请至少选择一人',
   },
+  /** The services speak English; the messages staff meet most often, in Chinese. */
+  serviceText: {
+    'One public-welfare post per household: two people of one household were picked': '一户只能安排一个公益性岗位：所选人员中有两人同户',
+    'same household as another pick': '与另一位所选人员同户',
+    'One public-welfare post per household: a household picked is already proposed for a post': '一户只能安排一个公益性岗位：所选农户已有人在公示中',
+    'household already proposed on an open notice': '该户已有人在公示中',
+    "Only the post's eligible candidates can be picked": '只能从此岗位符合条件的人选中选择',
+    'not an eligible candidate for this post': '不是此岗位的符合条件人选',
+    'outside your area': '不在您负责的地区内',
+    'Say whom the person cares for when they cannot leave home': '无法离乡的人员请填写需照顾的对象',
+    'A household lives in a village or township: give its 9- or 12-digit code': '农户所在地须为村（12位）或乡镇（9位）代码',
+  } as Record<string, string>,
   occupation: (code: string) => occupations.find((o) => o.code === code)?.zh ?? code,
   reason: (r: { code: string; km?: number; tier?: string; skills?: string[]; serves?: string; hours?: string }) => {
     switch (r.code) {
@@ -372,6 +384,7 @@ const en: Messages = {
     tooLong: 'Too long',
     pickOne: 'Pick at least one person',
   },
+  serviceText: {},
   occupation: (code) => occupations.find((o) => o.code === code)?.en ?? code,
   reason: (r) => {
     switch (r.code) {
@@ -392,3 +405,7 @@ const en: Messages = {
 };
 
 export const messages: Record<Lang, Messages> = { zh, en };
+
+/** A service's message in the page's language when we have it, else as the service said it. */
+export const say = (t: Messages, message: string) =>
+  t.serviceText[message] ?? (/^Area \d+ is outside your area/.test(message) ? (t.serviceText['outside your area'] ?? message) : message);

@@ -52,7 +52,7 @@ button.secondary{cursor:pointer}
 .crumbs{font-size:.9rem;margin-bottom:.3rem}
 .muted{color:#666;font-size:.88rem}
 svg.chart text{font-family:inherit}
-@media (max-width:600px){main{padding:.6rem}h1{font-size:1.15rem}.card .n{font-size:1.3rem}th,td{padding:.3rem}}
+@media (max-width:600px){main{padding:.6rem}.tablewrap table{min-width:560px}th{white-space:nowrap}h1{font-size:1.15rem}.card .n{font-size:1.3rem}th,td{padding:.3rem}}
 @media print{header,form.inline,.noprint{display:none}body{background:#fff}}
 `;
 

@@ -154,11 +154,11 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
       <div class="charts" style="margin-top:.8rem">
         <div class="panel">
           <h2>{t.byType}</h2>
-          {raw(barChart({ title: t.byType, bars: placementTypes.map((p) => ({ label: t.types[p]!, value: s.inWork.byType[p] })) }))}
+          {raw(barChart({ title: t.byType, width: 420, bars: placementTypes.map((p) => ({ label: t.types[p]!, value: s.inWork.byType[p] })) }))}
         </div>
         <div class="panel">
           <h2>{t.byScope}</h2>
-          {raw(barChart({ title: t.byScope, bars: transferScopes.map((p) => ({ label: t.scopes[p]!, value: s.inWork.byScope[p] })) }))}
+          {raw(barChart({ title: t.byScope, width: 420, bars: transferScopes.map((p) => ({ label: t.scopes[p]!, value: s.inWork.byScope[p] })) }))}
         </div>
       </div>
       <div class="panel" style="margin-top:.8rem">
@@ -166,6 +166,7 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
         {raw(
           columnChart({
             title: t.trend,
+            width: 900,
             labels: o.trend.map((m) => m.month.slice(2).replace('-', '/')),
             series: [
               { name: t.trendStarted, values: o.trend.map((m) => m.started) },
@@ -201,6 +202,7 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
           {raw(
             stackedBar({
               title: t.posts,
+              width: 300,
               parts: [
                 { label: t.postsFilled, value: s.publicWelfarePosts.filled, color: '#2e9d5b' },
                 { label: t.postsOpen, value: s.publicWelfarePosts.open, color: '#e07b1f' },
@@ -213,6 +215,7 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
           {raw(
             barChart({
               title: t.workshopsChart,
+              width: 300,
               bars: [
                 { label: t.figures.workshops, value: s.workshops.certified, color: '#1f6fb2' },
                 { label: t.figures.workshopPoor, value: s.workshops.povertyAlleviatedEmployed, color: '#8e44ad' },
@@ -225,6 +228,7 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
           {raw(
             barChart({
               title: t.zeroChart,
+              width: 300,
               bars: [
                 { label: t.zeroRemaining, value: s.zeroEmployment.remaining, color: '#e07b1f' },
                 { label: t.zeroOverdue, value: s.zeroEmployment.overdue, color: '#c0392b' },

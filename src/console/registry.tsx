@@ -146,7 +146,7 @@ async function postWorker(c: CCtx) {
     return c.redirect(`/console/workers?q=${encodeURIComponent(w.name ?? '')}&saved=${w.id}`, 303);
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const { errors, general } = serviceErrors(err, { householdId: 'householdId', areaCode: 'areaCode', careFor: 'careFor', name: 'name', phone: 'phone' });
+    const { errors, general } = serviceErrors(c.var.t, err, { householdId: 'householdId', areaCode: 'areaCode', careFor: 'careFor', name: 'name', phone: 'phone' });
     return c.html(<WorkerForm c={c} values={values} errors={errors} general={general} />, err.status);
   }
 }
@@ -227,7 +227,7 @@ async function postOpening(c: CCtx) {
     return c.redirect(`/console/openings/${o.id}`, 303);
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const { errors, general } = serviceErrors(err, {
+    const { errors, general } = serviceErrors(c.var.t, err, {
       title: 'title',
       employerId: 'employerId',
       areaCode: 'areaCode',
@@ -287,7 +287,7 @@ async function postEmployer(c: CCtx) {
     return c.redirect(`/console/employers?q=${encodeURIComponent(e.name)}&saved=${e.id}`, 303);
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const { errors, general } = serviceErrors(err, { areaCode: 'areaCode', name: 'name' });
+    const { errors, general } = serviceErrors(c.var.t, err, { areaCode: 'areaCode', name: 'name' });
     return c.html(<EmployerForm c={c} values={values} errors={errors} general={general} />, err.status);
   }
 }

@@ -85,8 +85,9 @@ export function columnChart(opts: {
   const plotW = width - left - 6;
   const max = Math.max(1, ...opts.series.flatMap((s) => s.values));
   // A round top for the axis: 1, 2, 5 × 10^k.
-  const step = [1, 2, 5].map((m) => m * 10 ** Math.floor(Math.log10(max))).find((s) => s * 4 >= max) ?? 10 ** Math.ceil(Math.log10(max));
-  const top4 = Math.max(step * Math.ceil(max / step), 1);
+  const step = Math.max(1, [1, 2, 5].map((m) => m * 10 ** Math.floor(Math.log10(max))).find((s) => s * 4 >= max) ?? 10 ** Math.ceil(Math.log10(max)));
+  // Counts: whole-number ticks only (4 ticks of 1 when the largest is 4 or less).
+  const top4 = Math.max(step * Math.ceil(max / step), 4);
   const groupW = plotW / Math.max(1, opts.labels.length);
   const colW = Math.max(2, (groupW - 6) / Math.max(1, opts.series.length));
   let body = '';

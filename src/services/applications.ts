@@ -300,16 +300,21 @@ export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
   const cutoff = new Date(ctx.clock.now().getTime() - APPLICATION_IDLE_DAYS * 86_400_000).toISOString();
   const now = nowIso(ctx.clock);
   const idle = and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff));
-  // The workers are told, in the same batch as the expiry (see noticeFor).
-  const [, rows] = (await batch(ctx.db, [
+  // Both sides are told, in the same batch as the expiry (see noticeFor): the
+  // worker, and the employer of an application it had seen (not a suggestion).
+  const [, , rows] = (await batch(ctx.db, [
     ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
       SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
       FROM ${applications} WHERE ${idle}`),
+    ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
+      SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+      FROM ${applications} INNER JOIN ${openings} ON ${openings.id} = ${applications.openingId}
+      WHERE ${idle} AND ${applications.state} <> 'suggested'`),
     ctx.db
       .update(applications)
       .set({ state: 'expired', reason: 'expired', updatedAt: now })
       .where(idle)
       .returning({ id: applications.id }),
-  ])) as [unknown, Array<{ id: number }>];
+  ])) as [unknown, unknown, Array<{ id: number }>];
   return rows.length;
 }

@@ -11,7 +11,8 @@
 // one atomic batch together with the zero-employment periods of the
 // households it touched (recomputed by the pure rule in
 // domain/household-status.ts), so no chunk is ever half-written.
-import { eq, sql } from 'drizzle-orm';
+import { eq, getTableColumns, is, SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { z } from 'zod';
 import { batch, type Db } from '../../db/client.js';
 import { areas, households, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
@@ -803,16 +804,29 @@ interface ChunkCounts {
 const inJson = (column: Parameters<typeof eq>[0], values: (string | number)[]) =>
   sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
-/** Rows a statement may insert within D1's 100 bound parameters. */
-const rowsPerInsert = (columns: number) => Math.floor(100 / columns);
-
-function chunked<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
 type BatchItems = Parameters<typeof batch>[1];
+
+/**
+ * One INSERT of many rows whose values travel as a single JSON parameter
+ * (`INSERT … SELECT value ->> i FROM json_each(?)`): D1 binds at most 100
+ * parameters a statement, and building thousands of small multi-row INSERTs
+ * costs more than the writes. Every insertable column is given, in the
+ * table's order (as drizzle's insert-select wants), each value encoded by its
+ * column as drizzle would (booleans 0/1, JSON columns as text); a key a row
+ * leaves out takes the column's default.
+ */
+function insertRows<T extends SQLiteTable>(db: Db, table: T, rows: T['$inferInsert'][]) {
+  const columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>).filter(([, c]) => !c.shouldDisableInsert());
+  const data = rows.map((r) =>
+    columns.map(([key, c]) => {
+      let v = (r as Record<string, unknown>)[key];
+      if (v === undefined && c.default !== undefined && !is(c.default, SQL)) v = c.default;
+      return v === undefined || v === null ? null : c.mapToDriverValue(v);
+    }),
+  );
+  const values = sql.raw(columns.map((_, i) => `value ->> ${i}`).join(', '));
+  return db.insert(table).select(sql`SELECT ${values} FROM json_each(${JSON.stringify(data)})`);
+}
 
 async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord>[], heading: (f: Field) => string): Promise<ChunkCounts> {
   const db = ctx.db;
@@ -852,7 +866,7 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
   }
   // The keys were looked up just now: should another writer register one of
   // them meanwhile, the unique index fails this whole batch and a rerun updates it.
-  for (const rows of chunked(inserts, rowsPerInsert(6))) writes.push(db.insert(households).values(rows));
+  if (inserts.length) writes.push(insertRows(db, households, inserts));
   if (moved.length) writes.push(...periodWritesMany(db, moved, await loadFactsMany(db, moved)));
   await batch(db, writes);
   return { imported, updated, rejects };
@@ -871,7 +885,8 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     (await db.select().from(workers).where(inJson(workers.sourceId, chunk.map((r) => r.key)))).map((w) => [w.sourceId!, w]),
   );
   // Households the existing workers leave, for their periods.
-  const formerIds = [...new Set([...existing.values()].map((w) => w.householdId))].filter((id) => !householdRows.some((h) => h.id === id));
+  const loadedIds = new Set(householdRows.map((h) => h.id));
+  const formerIds = [...new Set([...existing.values()].map((w) => w.householdId))].filter((id) => !loadedIds.has(id));
   const former = formerIds.length ? await db.select().from(households).where(inJson(households.id, formerIds)) : [];
   const householdById = new Map([...householdRows, ...former].map((h) => [h.id, h]));
 
@@ -880,7 +895,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
   const writes: BatchItems = [];
   /** Member changes to apply to the loaded facts: joins, leaves, ability changes. */
   const joins: { householdId: number; ableToWork: boolean }[] = [];
-  const changed = new Map<number, { householdId: number; ableToWork: boolean }>();
+  const changed = new Map<number, { householdId: number; ableToWork: boolean; since: string }>();
   const touched = new Set<number>();
   let imported = 0;
   let updated = 0;
@@ -950,12 +965,12 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     if (Object.keys(set).length === 0) continue;
     writes.push(db.update(workers).set({ ...set, updatedAt: now }).where(eq(workers.id, w.id)));
     if (set.householdId !== undefined || set.ableToWork !== undefined) {
-      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork });
+      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork, since: w.createdAt.slice(0, 10) });
       touched.add(h.id);
       touched.add(w.householdId);
     }
   }
-  for (const rows of chunked(inserts, rowsPerInsert(17))) writes.push(db.insert(workers).values(rows));
+  if (inserts.length) writes.push(insertRows(db, workers, inserts));
   if (touched.size) {
     const list = [...touched].map((id) => householdById.get(id)!).filter(Boolean);
     const facts = await loadFactsMany(db, list);
@@ -963,7 +978,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     for (const f of facts.values()) {
       f.members = f.members.filter((m) => m.id === undefined || !changed.has(m.id));
     }
-    for (const [id, c] of changed) facts.get(c.householdId)?.members.push({ id, ableToWork: c.ableToWork, since: existingSince(existing, id) });
+    for (const [id, c] of changed) facts.get(c.householdId)?.members.push({ id, ableToWork: c.ableToWork, since: c.since });
     for (const j of joins) facts.get(j.householdId)?.members.push({ ableToWork: j.ableToWork, since: today });
     writes.push(...periodWritesMany(db, list, facts));
   }
@@ -979,11 +994,6 @@ function careRuleHolds(cannotLeaveHome: boolean, careFor: Worker['careFor']): bo
     if (err instanceof AppError) return false;
     throw err;
   }
-}
-
-function existingSince(existing: Map<string, Worker>, id: number): string {
-  for (const w of existing.values()) if (w.id === id) return w.createdAt.slice(0, 10);
-  throw new Error(`worker ${id} not loaded`);
 }
 
 /** loadHouseholdFacts (services/household-status.ts) for many households in two queries. */
@@ -1015,6 +1025,6 @@ function periodWritesMany(db: Db, list: Pick<Household, 'id' | 'areaCode'>[], fa
     for (const p of derivePeriods(facts.get(h.id)!)) rows.push({ householdId: h.id, areaCode: h.areaCode, ...p });
   }
   const writes: BatchItems = [db.delete(zeroEmploymentPeriods).where(inJson(zeroEmploymentPeriods.householdId, list.map((h) => h.id)))];
-  for (const part of chunked(rows, rowsPerInsert(4))) writes.push(db.insert(zeroEmploymentPeriods).values(part));
+  if (rows.length) writes.push(insertRows(db, zeroEmploymentPeriods, rows));
   return writes;
 }

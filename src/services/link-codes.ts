@@ -1,9 +1,10 @@
 // One-time codes staff read out so a person's chat links to the record staff
-// already made (a worker) or to an employer: six digits, valid a day, used
-// once, stored only as a hash. Issuing one replaces earlier unused codes.
+// already made (a worker) or to an employer, or that a staff member asks for
+// to link their own chat (where their digests go): six digits, valid a day,
+// used once, stored only as a hash. Issuing one replaces earlier unused codes.
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
-import { employers, linkCodes, workers } from '../../db/schema.js';
+import { apiTokens, employers, linkCodes, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
 import { AppError } from '../errors.js';
@@ -25,32 +26,43 @@ function sixDigits(): string {
 
 export async function issueLinkCode(
   ctx: ServiceCtx,
-  target: { workerId: number } | { employerId: number },
+  target: { workerId: number } | { employerId: number } | { staffTokenId: number },
 ): Promise<{ code: string; expiresAt: string }> {
   requireRole(ctx.actor, 'staff', 'admin');
   if ('workerId' in target) {
     const w = await getScopedWorker(ctx, target.workerId);
     if (w.erasedAt) throw new AppError('conflict', "This person's data was erased; register them again");
-  } else {
+  } else if ('employerId' in target) {
     await getEmployer(ctx, target.employerId);
+  } else if (ctx.actor.role !== 'staff' || ctx.actor.tokenId !== target.staffTokenId) {
+    // A staff member links their own chat only.
+    throw new AppError('forbidden', 'A staff token links its own chat only');
   }
   const code = sixDigits();
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_HOURS * 3_600_000).toISOString();
-  const owner = 'workerId' in target ? eq(linkCodes.workerId, target.workerId) : eq(linkCodes.employerId, target.employerId);
+  const owner =
+    'workerId' in target
+      ? eq(linkCodes.workerId, target.workerId)
+      : 'employerId' in target
+        ? eq(linkCodes.employerId, target.employerId)
+        : eq(linkCodes.staffTokenId, target.staffTokenId);
+  const [objectType, objectId] =
+    'workerId' in target
+      ? ['worker', target.workerId]
+      : 'employerId' in target
+        ? ['employer', target.employerId]
+        : ['api_token', target.staffTokenId];
   await batch(ctx.db, [
     ctx.db.delete(linkCodes).where(and(owner, isNull(linkCodes.usedAt))),
     ctx.db.insert(linkCodes).values({
       codeHash: await sha256Hex(`link:${code}`),
       workerId: 'workerId' in target ? target.workerId : null,
       employerId: 'employerId' in target ? target.employerId : null,
+      staffTokenId: 'staffTokenId' in target ? target.staffTokenId : null,
       expiresAt,
       createdAt: nowIso(ctx.clock),
     }),
-    auditInsert(ctx.db, ctx.clock, ctx.actor, {
-      action: 'link_code.issue',
-      objectType: 'workerId' in target ? 'worker' : 'employer',
-      objectId: 'workerId' in target ? target.workerId : target.employerId,
-    }),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, { action: 'link_code.issue', objectType, objectId }),
   ]);
   return { code, expiresAt };
 }
@@ -63,7 +75,7 @@ export async function redeemLinkCode(
   ctx: ServiceCtx,
   code: string,
   chatId: string,
-): Promise<{ kind: 'worker' | 'employer'; id: number; name: string } | null> {
+): Promise<{ kind: 'worker' | 'employer' | 'staff'; id: number; name: string } | null> {
   const now = nowIso(ctx.clock);
   const hash = await sha256Hex(`link:${code}`);
   // Claim the code first, so two chats racing with it cannot both win.
@@ -84,6 +96,15 @@ export async function redeemLinkCode(
         .where(eq(workers.id, w.id)),
     ]);
     return { kind: 'worker', id: w.id, name: w.name ?? '' };
+  }
+  if (claimed.staffTokenId !== null) {
+    const [token] = await ctx.db.select().from(apiTokens).where(eq(apiTokens.id, claimed.staffTokenId));
+    if (!token || token.revokedAt || token.role !== 'staff') return null;
+    await batch(ctx.db, [
+      ctx.db.update(apiTokens).set({ telegramChatId: null }).where(eq(apiTokens.telegramChatId, chatId)),
+      ctx.db.update(apiTokens).set({ telegramChatId: chatId }).where(eq(apiTokens.id, token.id)),
+    ]);
+    return { kind: 'staff', id: token.id, name: token.label ?? token.areaPrefix ?? '' };
   }
   const [e] = await ctx.db.select().from(employers).where(eq(employers.id, claimed.employerId!));
   if (!e) return null;

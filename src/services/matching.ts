@@ -26,6 +26,7 @@ import {
   type MatchOpening,
   type MatchWorker,
   NOMINAL_KM,
+  SCORE_POINTS,
   type TierName,
 } from '../domain/matching.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
@@ -66,6 +67,82 @@ function cellTerms(prefix: SQL, cell: SQL, box: Box): SQL[] {
   if (ranges === null) return [sql`${prefix} AND ${cell} IS NOT NULL`];
   return ranges.map(([a, b]) => sql`${prefix} AND ${cell} BETWEEN ${num(a)} AND ${num(b)}`);
 }
+
+/** The grid rows of a box as a VALUES table of cell ranges (cells.column1 to column2); null when unbounded. */
+function cellTable(box: Box): SQL | null {
+  const ranges = cellRanges(box);
+  if (ranges === null) return null;
+  return sql.raw(`(VALUES ${ranges.map(([a, b]) => `(${a}, ${b})`).join(', ')}) AS cells`);
+}
+
+/** Nearness points (domain/matching.ts: 40 × 5 / (5 + km)). */
+const nearnessPointsAt = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
+/** Distances (km) at which nearnessBound steps. */
+const BOUND_STEPS = [
+  0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20,
+  22.5, 25, 30, 35, 40, 45, 50, 60, 70, 80, 100, 150, 200, 300, 500, 1000,
+];
+
+/**
+ * At least the nearness points of any point whose km² is at least `km2`: the
+ * points at the largest step not beyond it (a binary CASE, so `km2` is
+ * computed a handful of times per row, and no sqrt, which D1 may lack).
+ */
+function nearnessBound(km2: SQL): SQL {
+  const build = (lo: number, hi: number): SQL => {
+    if (hi - lo === 1) return num(nearnessPointsAt(BOUND_STEPS[lo]!));
+    const mid = (lo + hi) >> 1;
+    const step = BOUND_STEPS[mid]!;
+    return sql`(CASE WHEN ${km2} < ${num(step * step)} THEN ${build(lo, mid)} ELSE ${build(mid, hi)} END)`;
+  };
+  return build(0, BOUND_STEPS.length);
+}
+
+/**
+ * SQL over an opening's columns, for one worker: `rest` is exactly the score
+ * evaluate() gives for skills, hours and serving the worker's own village;
+ * `byArea` is at least the nearness points when reach is judged by area.
+ * Skills are counted as evaluate() does, every wanted skill the worker has,
+ * repeats included: the stored JSON array holds occupation codes, each
+ * quoted, so a code's occurrences are its quoted form's.
+ */
+function scoreBounds(w: MatchWorker): { rest: SQL; byArea: SQL } {
+  const col = sql`${openings.skills}`;
+  const own = [...new Set(w.skills)];
+  const met = own.length
+    ? sql.join(
+        own.map((s) => {
+          const quoted = JSON.stringify(s);
+          return sql`((length(${col}) - length(replace(${col}, ${quoted}, ''))) / ${num(quoted.length)})`;
+        }),
+        sql` + `,
+      )
+    : sql`0`;
+  const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / json_array_length(${col}) END)`;
+  const hours = sql`(CASE WHEN ${openings.hours} = ${w.availability} THEN ${num(SCORE_POINTS.hours)} ELSE ${num(SCORE_POINTS.hours / 2)} END)`;
+  const serves =
+    w.cannotLeaveHome && w.areaCode.length === 12
+      ? sql`(CASE WHEN ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`
+      : sql`0`;
+  const area = sql`${openings.areaCode}`;
+  const byArea = sql`(CASE WHEN ${w.areaCode.length >= 12 ? sql`substr(${area}, 1, 12) = ${w.areaCode.slice(0, 12)}` : sql`0`} THEN ${num(nearnessPointsAt(NOMINAL_KM.village))}
+    WHEN ${w.areaCode.length >= 9 ? sql`substr(${area}, 1, 9) = ${w.areaCode.slice(0, 9)}` : sql`0`} THEN ${num(nearnessPointsAt(NOMINAL_KM.township))}
+    ELSE ${num(nearnessPointsAt(NOMINAL_KM.county))} END)`;
+  return { rest: sql`${skills} + ${hours} + ${serves}`, byArea };
+}
+
+type OpeningRow = {
+  id: number;
+  lat: number | null;
+  lon: number | null;
+  area_code: string;
+  kind: MatchOpening['kind'];
+  serves: MatchOpening['serves'];
+  hours: MatchOpening['hours'];
+  skills: string;
+  poverty_only: number;
+  bound: number;
+};
 
 const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
 
@@ -191,42 +268,81 @@ export async function matchOpeningsForWorker(
   }
   if (worker.holdsPublicWelfare || worker.householdHoldsPublicWelfare) conds.push(ne(openings.kind, 'public_welfare'));
 
-  // Where to look: by grid cell around home, and by area for openings without a point.
+  // Where to look: by grid cell around home, and by area for openings without
+  // a point. Each source is read best-first by an upper bound of the score
+  // (scoreBound) and cut at `fetch` rows; the exact rules then rank what was
+  // read. When a cut source might still hold a row that beats the last place
+  // of the list, the sources are read again without a cut.
   const open = sql`${openings.status} = 'open'`;
   const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
-  const sources: SQL[] = [];
+  const bounds = scoreBounds(worker);
+  const sources: Array<{ from: SQL; where: SQL; bound: SQL }> = [];
   if (worker.home) {
     const box = boundingBox(worker.home, worker.maxDistanceKm);
     const near = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, worker.home, box, true);
     const within = sql`${near} <= ${num(worker.maxDistanceKm * worker.maxDistanceKm * 1.0201)}`;
-    for (const term of cellTerms(open, sql`${openings.cell}`, box)) sources.push(sql`${term} AND ${within}`);
-    sources.push(sql`${open} AND ${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`);
+    const cells = cellTable(box);
+    sources.push({
+      from: cells ? sql`${cells} CROSS JOIN ${openings}` : sql`${openings}`,
+      where: cells
+        ? sql`${open} AND ${openings.cell} BETWEEN cells.column1 AND cells.column2 AND ${within}`
+        : sql`${open} AND ${openings.cell} IS NOT NULL AND ${within}`,
+      // `near` never exceeds the true km² (see approxKm2), so this never undercuts the exact score.
+      bound: sql`${nearnessBound(sql`(${near} / 1.0201)`)} + ${bounds.rest}`,
+    });
+    sources.push({
+      from: sql`${openings}`,
+      where: sql`${open} AND ${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`,
+      bound: sql`${bounds.byArea} + ${bounds.rest}`,
+    });
   } else {
-    sources.push(sql`${open} AND ${textRange(sql`${openings.areaCode}`, areaReach)}`);
+    sources.push({
+      from: sql`${openings}`,
+      where: sql`${open} AND ${textRange(sql`${openings.areaCode}`, areaReach)}`,
+      bound: sql`${bounds.byArea} + ${bounds.rest}`,
+    });
   }
-  const rows = await ctx.db
-    .select(openingCols)
-    .from(openings)
-    .where(and(or(...sources), ...conds));
-
-  const ranked = rows
-    .map((r) => {
-      const o: MatchOpening = {
-        id: r.id,
-        areaCode: r.areaCode,
-        point: r.lat != null && r.lon != null ? { lat: r.lat, lon: r.lon } : null,
-        kind: r.kind,
-        serves: r.serves,
-        hours: r.hours,
-        skills: r.skills,
-        povertyOnly: r.povertyOnly,
-      };
-      const e = evaluate(worker, o);
-      return e.ok ? { id: o.id, match: e.match } : null;
-    })
-    .filter((x) => x !== null)
-    .sort(compareMatches)
-    .slice(0, opts.limit);
+  const where = and(...conds)!;
+  const read = async (fetch: number | null) => {
+    const cutAt: number[] = [];
+    const rows: OpeningRow[] = [];
+    for (const s of sources) {
+      const got = await ctx.db.all<OpeningRow>(
+        sql`SELECT ${openings.id} AS id, ${openings.lat} AS lat, ${openings.lon} AS lon, ${openings.areaCode} AS area_code,
+          ${openings.kind} AS kind, ${openings.serves} AS serves, ${openings.hours} AS hours, ${openings.skills} AS skills,
+          ${openings.povertyOnly} AS poverty_only, ${s.bound} AS bound
+          FROM ${s.from} WHERE ${s.where} AND ${where}
+          ORDER BY bound DESC${fetch === null ? sql`` : sql` LIMIT ${num(fetch)}`}`,
+      );
+      rows.push(...got);
+      if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
+    }
+    const ranked = rows
+      .map((r) => {
+        const o: MatchOpening = {
+          id: Number(r.id),
+          areaCode: r.area_code,
+          point: r.lat != null && r.lon != null ? { lat: Number(r.lat), lon: Number(r.lon) } : null,
+          kind: r.kind,
+          serves: r.serves,
+          hours: r.hours,
+          skills: JSON.parse(r.skills) as string[],
+          povertyOnly: Boolean(Number(r.poverty_only)),
+        };
+        const e = evaluate(worker, o);
+        return e.ok ? { id: o.id, match: e.match } : null;
+      })
+      .filter((x) => x !== null)
+      .sort(compareMatches)
+      .slice(0, opts.limit);
+    // Complete when nothing was cut, or when the last place scores more than
+    // anything left unread could (scores are rounded to 0.1: keep a margin).
+    const unread = Math.max(-Infinity, ...cutAt);
+    const complete = cutAt.length === 0 || (ranked.length === opts.limit && ranked[opts.limit - 1]!.match.score > unread + 0.1);
+    return { ranked, complete };
+  };
+  let { ranked, complete } = await read(opts.limit + SLACK);
+  if (!complete) ranked = (await read(null)).ranked;
   if (ranked.length === 0) return [];
 
   const full = await ctx.db
@@ -279,8 +395,8 @@ const compareKeys = (a: KeyRow, b: KeyRow) =>
  * within 5 km only), and by area code for whoever has no point, or all when
  * the opening has none.
  */
-function workerSources(o: Opening): SQL[] {
-  const sources: SQL[] = [];
+function workerSources(o: Opening): Array<{ from: SQL; where: SQL }> {
+  const sources: Array<{ from: SQL; where: SQL }> = [];
   const township = o.areaCode.length >= 9 ? o.areaCode.slice(0, 9) : null;
   const county = o.areaCode.length >= 6 ? o.areaCode.slice(0, 6) : null;
   const allBands = REACH_BAND_KM.map((_, i) => i);
@@ -289,25 +405,28 @@ function workerSources(o: Opening): SQL[] {
   const area = sql`${workers.areaCode}`;
   const band = (list: number[]) => sql`${workers.reachBand} IN (${sql.raw(list.join(', '))})`;
   const noPoint = o.lat != null && o.lon != null ? sql` AND ${workers.cell} IS NULL` : sql``;
-  if (township) sources.push(sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`);
+  if (township) sources.push({ from: sql`${workers}`, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}` });
   if (county) {
-    sources.push(
-      sql`${band(countyBands)}${noPoint} AND ${textRange(area, county)} AND ${workers.maxDistanceKm} >= ${num(COUNTY_REACH_KM)}`,
-    );
+    sources.push({
+      from: sql`${workers}`,
+      where: sql`${band(countyBands)}${noPoint} AND ${textRange(area, county)} AND ${workers.maxDistanceKm} >= ${num(COUNTY_REACH_KM)}`,
+    });
   }
   if (o.lat != null && o.lon != null) {
     const p = { lat: o.lat, lon: o.lon };
     REACH_BAND_KM.forEach((radius, i) => {
       const box = boundingBox(p, Number.isFinite(radius) ? radius : 40_000);
       const within = sql`${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
-      // workers_grid_idx is partial: SQLite plans each OR term on its own, so
-      // every term repeats the index's WHERE or the query scans the table.
-      const terms = cellTerms(
-        sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`,
-        sql`${workers.cell}`,
-        box,
+      // One index range per grid row, joined from a VALUES table of ranges: an
+      // OR of ranges would fetch every row from the table (multi-index OR),
+      // where this reads workers_grid_idx alone.
+      const cells = cellTable(box);
+      const inBand = sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`;
+      sources.push(
+        cells
+          ? { from: sql`${cells} CROSS JOIN ${workers}`, where: sql`${inBand} AND ${workers.cell} BETWEEN cells.column1 AND cells.column2 AND ${within}` }
+          : { from: sql`${workers}`, where: sql`${inBand} AND ${workers.cell} IS NOT NULL AND ${within}` },
       );
-      sources.push(sql`(${or(...terms)}) AND ${within}`);
     });
   }
   return sources;
@@ -329,10 +448,10 @@ function keyColumns(o: Opening, day: string) {
   const sov = o.serves !== 'none' && village ? sql`(${workers.cannotLeaveHome} = 1 AND ${area} = ${village})` : sql`0`;
   return {
     id: workers.id,
-    tier: sql<number>`CASE WHEN ${onZeroListOn(workers.householdId, day)} THEN 0 WHEN ${households.monitored} = 1 THEN 1 WHEN ${households.povertyAlleviated} = 1 THEN 2 ELSE 3 END`.as('tier'),
-    clh: sql<number>`${workers.cannotLeaveHome}`.as('clh'),
-    sov: sql<number>`${sov}`.as('sov'),
-    rank: sql<number>`${rank}`.as('rank'),
+    tier: sql<number>`CASE WHEN ${onZeroListOn(workers.householdId, day)} THEN 0 WHEN ${households.monitored} = 1 THEN 1 WHEN ${households.povertyAlleviated} = 1 THEN 2 ELSE 3 END`,
+    clh: sql<number>`${workers.cannotLeaveHome}`,
+    sov: sql<number>`${sov}`,
+    rank: sql<number>`${rank}`,
   };
 }
 
@@ -368,18 +487,30 @@ async function candidateKeys(
     );
   }
   const keys = keyColumns(o, day);
-  const seen = new Map<number, KeyRow>();
-  for (const source of workerSources(o)) {
-    const rows = await ctx.db
-      .select(keys)
-      .from(workers)
-      .innerJoin(households, eq(households.id, workers.householdId))
-      .where(and(source, ...conds))
-      .orderBy(sql`tier`, sql`clh DESC`, sql`sov DESC`, sql`rank`, workers.id)
-      .limit(n);
-    for (const r of rows) seen.set(r.id, { id: r.id, tier: Number(r.tier), clh: Number(r.clh), sov: Number(r.sov), rank: Number(r.rank) });
-  }
-  return [...seen.values()].sort(compareKeys).slice(0, n);
+  const sources = workerSources(o);
+  const read = async (only: SQL | undefined) => {
+    const where = and(only, ...conds)!;
+    const seen = new Map<number, KeyRow>();
+    for (const source of sources) {
+      const rows = await ctx.db.all<KeyRow>(
+        sql`SELECT ${workers.id} AS id, ${keys.tier} AS tier, ${keys.clh} AS clh, ${keys.sov} AS sov, ${keys.rank} AS rank
+          FROM ${source.from} INNER JOIN ${households} ON ${households.id} = ${workers.householdId}
+          WHERE ${source.where} AND ${where}
+          ORDER BY tier, clh DESC, sov DESC, rank, ${workers.id} LIMIT ${num(n)}`,
+      );
+      for (const r of rows) {
+        const id = Number(r.id);
+        seen.set(id, { id, tier: Number(r.tier), clh: Number(r.clh), sov: Number(r.sov), rank: Number(r.rank) });
+      }
+    }
+    return [...seen.values()].sort(compareKeys).slice(0, n);
+  };
+  // Tier 0 (zero-employment households) comes first: when it alone fills the
+  // list, the other tiers cannot change it, and this read checks the small
+  // zero_periods index per row instead of joining every household in reach.
+  const zeroOnly = await read(onZeroListOn(workers.householdId, day));
+  if (zeroOnly.length >= n) return zeroOnly;
+  return read(undefined);
 }
 
 async function loadCandidateWorkers(ctx: ServiceCtx, ids: number[], day: string) {

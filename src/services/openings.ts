@@ -14,6 +14,7 @@ import { nowIso, type ServiceCtx } from '../context.js';
 import { boundingBox, distanceKm, type Point, roundKm } from '../domain/geo.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
+import { oweAlertsForOpening } from './alerts.js';
 import { requireAreaInScope } from './areas.js';
 import { auditInsert } from './audit.js';
 import { areaPrefix, containsText } from './sql.js';
@@ -149,6 +150,8 @@ export async function createOpening(ctx: ServiceCtx, input: OpeningInput): Promi
         startDate: input.startDate ?? null,
         closingDate: input.closingDate ?? null,
         status: input.status ?? 'open',
+        // Open from the start: alerts are owed (written just below, or by the scheduler).
+        alertsPendingAt: (input.status ?? 'open') === 'open' ? now : null,
         createdAt: now,
         updatedAt: now,
       })
@@ -160,7 +163,21 @@ export async function createOpening(ctx: ServiceCtx, input: OpeningInput): Promi
       detail: { kind: input.kind, employerId: employer.id, areaCode: input.areaCode },
     }),
   ])) as [Opening[]];
+  await oweAlertsAfter(ctx, rows[0]!);
   return rows[0]!;
+}
+
+/**
+ * Writes the alerts the change made owed. The change is already stored with
+ * its marker, so a failure here is not the caller's: the scheduler finishes it.
+ */
+async function oweAlertsAfter(ctx: ServiceCtx, o: Opening) {
+  if (o.alertsPendingAt === null) return;
+  try {
+    await oweAlertsForOpening(ctx, o.id);
+  } catch (err) {
+    console.error('opening alerts: left to the scheduler', o.id, err);
+  }
 }
 
 function canManage(ctx: ServiceCtx, o: Opening): boolean {
@@ -232,6 +249,8 @@ export async function updateOpening(ctx: ServiceCtx, id: number, patch: OpeningP
   if (patch.closingDate !== undefined) set.closingDate = patch.closingDate;
   const published = patch.status === 'open' || (patch.status === undefined && o.status !== 'draft');
   if (published) set.status = slots <= o.slotsFilled ? 'filled' : 'open';
+  // Opened, or open with more slots: alerts are owed (to those not alerted yet).
+  if (set.status === 'open' && (o.status !== 'open' || slots > o.slots)) set.alertsPendingAt = set.updatedAt!;
   const [rows] = (await batch(ctx.db, [
     ctx.db.update(openings).set(set).where(eq(openings.id, id)).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
@@ -241,6 +260,7 @@ export async function updateOpening(ctx: ServiceCtx, id: number, patch: OpeningP
       detail: { fields: Object.keys(patch) },
     }),
   ])) as [Opening[]];
+  await oweAlertsAfter(ctx, rows[0]!);
   return rows[0]!;
 }
 

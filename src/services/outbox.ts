@@ -3,17 +3,32 @@
 // change does. The payload names records, not people: the text is rendered
 // when the message is sent (bot/notices.ts), so an erasure in between leaves
 // nothing of the person in a queued message.
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { outbox } from '../../db/schema.js';
-import { type Clock, nowIso } from '../context.js';
+import { type Clock, nowIso, type ServiceCtx } from '../context.js';
+import { requireRole } from '../domain/scope.js';
 
-export type NoticeKind = 'new_applicant' | 'offer' | 'declined' | 'expired' | 'hired';
+export type NoticeKind =
+  | 'new_applicant'
+  | 'offer'
+  | 'declined'
+  | 'expired'
+  | 'expired_employer'
+  | 'hired'
+  | 'opening_alert'
+  | 'opening_idle'
+  | 'zero_digest'
+  | 'zero_placed'
+  | 'checkin';
+
+export type Recipient = { workerId: number } | { employerId: number } | { staffTokenId: number } | { chatId: string };
 
 export interface Owed {
   kind: NoticeKind;
-  to: { workerId: number } | { employerId: number } | { chatId: string };
-  /** Names records only: an application, or a (worker, opening) pair, or an opening. */
-  payload: { applicationId?: number; workerId?: number; openingId?: number };
+  to: Recipient;
+  /** Names records only: an application, a (worker, opening) pair, an opening, a placement, a household. */
+  payload: { applicationId?: number; workerId?: number; openingId?: number; placementId?: number; householdId?: number; date?: string };
   /** At most one message per key. */
   dedupeKey?: string;
   notBefore?: Date;
@@ -27,6 +42,7 @@ export function owe(db: Db, clock: Clock, m: Owed) {
       kind: m.kind,
       workerId: 'workerId' in m.to ? m.to.workerId : null,
       employerId: 'employerId' in m.to ? m.to.employerId : null,
+      staffTokenId: 'staffTokenId' in m.to ? m.to.staffTokenId : null,
       chatId: 'chatId' in m.to ? m.to.chatId : null,
       dedupeKey: m.dedupeKey ?? null,
       payload: m.payload,
@@ -34,4 +50,78 @@ export function owe(db: Db, clock: Clock, m: Owed) {
       createdAt: nowIso(clock),
     })
     .onConflictDoNothing();
+}
+
+/**
+ * One opening alert to each of these workers, in this order (the outbox id
+ * order is the sending order), as one statement whatever their number: the
+ * ids travel as one JSON parameter (D1 binds at most 100). Only while the
+ * opening is still open; a worker already alerted for it is skipped by the
+ * dedupe key `opening_alert:<opening>:<worker>`.
+ */
+export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, workerIds: number[]) {
+  const now = nowIso(clock);
+  return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
+    SELECT 'opening_alert', j.value, 'opening_alert:' || ${openingId} || ':' || j.value,
+      json_object('openingId', ${openingId}, 'workerId', j.value), 'pending', 0, ${now}, ${now}
+    FROM json_each(${JSON.stringify(workerIds)}) AS j
+    WHERE EXISTS (SELECT 1 FROM openings WHERE openings.id = ${openingId} AND openings.status = 'open')
+    ORDER BY j.key`);
+}
+
+/**
+ * Staff of the household's area (a linked chat, token not revoked) hear that
+ * a household on the zero-employment list today has someone in work: put it
+ * in the placement's batch before the household's periods are rewritten, so
+ * "on the list" is read as it was before the placement.
+ */
+export function oweZeroPlaced(db: Db, clock: Clock, household: { id: number; areaCode: string }, workerId: number, day: string) {
+  const now = nowIso(clock);
+  return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, staff_token_id, dedupe_key, payload, status, attempts, not_before, created_at)
+    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${household.id} || ':' || ${day},
+      json_object('householdId', ${household.id}, 'workerId', ${workerId}), 'pending', 0, ${now}, ${now}
+    FROM api_tokens AS t
+    WHERE t.role = 'staff' AND t.revoked_at IS NULL AND t.telegram_chat_id IS NOT NULL
+      AND substr(${household.areaCode}, 1, length(t.area_prefix)) = t.area_prefix
+      AND EXISTS (SELECT 1 FROM zero_employment_periods AS z WHERE z.household_id = ${household.id}
+        AND z.start_date <= ${day} AND (z.end_date IS NULL OR z.end_date > ${day}))`);
+}
+
+export type OutboxStatus = (typeof outbox.status.enumValues)[number];
+
+export interface OutboxItem {
+  id: number;
+  kind: string;
+  recipientKind: 'worker' | 'employer' | 'staff' | 'chat';
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
+
+/**
+ * Messages by status (dead letters, mostly), oldest first: admins only. No
+ * personal values: who is named by kind only, never by id or chat.
+ */
+export async function listOutbox(
+  ctx: ServiceCtx,
+  q: { status: OutboxStatus; afterId?: number; limit: number },
+): Promise<{ items: OutboxItem[]; lastId: number | null }> {
+  requireRole(ctx.actor, 'admin');
+  const rows = await ctx.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, q.status), q.afterId !== undefined ? gt(outbox.id, q.afterId) : undefined))
+    .orderBy(asc(outbox.id))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit).map(
+    (r): OutboxItem => ({
+      id: r.id,
+      kind: r.kind,
+      recipientKind: r.workerId !== null ? 'worker' : r.employerId !== null ? 'employer' : r.staffTokenId !== null ? 'staff' : 'chat',
+      attempts: r.attempts,
+      lastError: r.lastError,
+      createdAt: r.createdAt,
+    }),
+  );
+  return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
 }

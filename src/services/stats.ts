@@ -9,7 +9,7 @@
 //
 // Five aggregate queries, each a scan of one index over the area's rows (see
 // the EXPLAIN QUERY PLAN notes at each); no per-row round trips.
-import { and, count, eq, gte, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
   employers,
   households,
@@ -120,66 +120,90 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const db = ctx.db;
   const active = activeOn(asOf)!;
 
-  // Workers registered. Index: workers (area_code, created_at) covers it; with
-  // only workers_area_idx each row is a table lookup.
-  const registeredQ = db
-    .select({ n: count() })
-    .from(workers)
-    .where(and(areaPrefix(workers.areaCode, prefix), lt(workers.createdAt, end)));
+  const inArea = <T extends Parameters<typeof areaPrefix>[0]>(column: T) => areaPrefix(column, prefix);
 
-  // People in work and the month's placements, in one pass over the area's
-  // placements that may matter (started by asOf, not ended before the month).
-  // Grouping by (home area, worker) makes "people" exact without a DISTINCT
-  // per figure; with an index on (home_area_code, worker_id, start_date,
-  // end_date, type, scope) the groups stream from the index with no sort and
-  // no table lookup.
-  const has = (cond: SQL, alias: string) => sql<number>`max(${cond})`.as(alias);
-  const perWorkerCols: Record<string, SQL.Aliased<number>> = {
-    inWork: has(active, 'in_work'),
-    inProvince: has(sql`${active} AND ${placements.scope} <> 'out_of_province'`, 'in_province'),
-    started: sql<number>`sum(${placements.startDate} >= ${first})`.as('started'),
-    ended: sql<number>`sum(${placements.endDate} >= ${first} AND ${placements.endDate} <= ${asOf})`.as('ended'),
-  };
-  for (const t of placementTypes) perWorkerCols[`type:${t}`] = has(sql`${active} AND ${placements.type} = ${t}`, `type_${t}`);
-  for (const s of transferScopes) perWorkerCols[`scope:${s}`] = has(sql`${active} AND ${placements.scope} = ${s}`, `scope_${s}`);
-  const perWorker = db
-    .select(perWorkerCols)
+  // Workers registered: see registeredCount (a whole prefecture is 1.5 M rows).
+  const registered = await registeredCount(ctx, prefix, end);
+
+  // People in work. A person with two placements at once counts once in the
+  // total and once in each type and scope they hold: the people of a
+  // (home area, worker) group. Counting placements is cheap (one covering
+  // index, placements_type_scope_idx, one seek per type and scope); people
+  // are placements less the extra placements of the few groups holding more
+  // than one at once, found by placements_home_worker_idx and corrected here.
+  const byTypeScope = await db
+    .select({ type: placements.type, scope: placements.scope, n: count() })
     .from(placements)
     .where(
       and(
-        areaPrefix(placements.homeAreaCode, prefix),
-        lte(placements.startDate, asOf),
-        or(isNull(placements.endDate), gte(placements.endDate, first)),
+        inArray(placements.type, [...placementTypes]),
+        inArray(placements.scope, [...transferScopes]),
+        inArea(placements.homeAreaCode),
+        active,
       ),
     )
+    .groupBy(placements.type, placements.scope);
+  const multi = db
+    .select({ homeAreaCode: placements.homeAreaCode, workerId: placements.workerId })
+    .from(placements)
+    .where(and(inArea(placements.homeAreaCode), active))
     .groupBy(placements.homeAreaCode, placements.workerId)
-    .as('per_worker');
-  const sums = Object.fromEntries(
-    Object.keys(perWorkerCols).map((k) => [k, sql<number>`coalesce(sum(${(perWorker as unknown as Record<string, SQL.Aliased>)[k]}), 0)`]),
-  );
-  const placementsQ = db.select(sums).from(perWorker);
+    .having(sql`count(*) > 1`)
+    .as('multi');
+  const extra = await db
+    .select({ homeAreaCode: placements.homeAreaCode, workerId: placements.workerId, type: placements.type, scope: placements.scope })
+    .from(placements)
+    .innerJoin(multi, and(eq(multi.homeAreaCode, placements.homeAreaCode), eq(multi.workerId, placements.workerId)))
+    .where(active);
+  const inWork = peopleInWork(byTypeScope, extra);
 
-  // Public-welfare posts. Index: openings (kind, area_code) narrows to the
-  // area's posts (openings_area_idx does today, with a kind check per row);
-  // placements (opening_id, start_date, end_date) counts each post's people.
+  // Placements (not people) that started and that ended this month:
+  // placements_start_idx and placements_end_idx seek the month's dates.
+  const [[started], [ended]] = await Promise.all([
+    db
+      .select({ n: count() })
+      .from(placements)
+      .where(
+        and(
+          gte(placements.startDate, first),
+          lte(placements.startDate, asOf),
+          inArea(placements.homeAreaCode),
+          or(isNull(placements.endDate), gte(placements.endDate, first)),
+        ),
+      ),
+    db
+      .select({ n: count() })
+      .from(placements)
+      .where(
+        and(
+          gte(placements.endDate, first),
+          lte(placements.endDate, asOf),
+          inArea(placements.homeAreaCode),
+          lte(placements.startDate, asOf),
+        ),
+      ),
+  ]);
+
+  // Public-welfare posts. openings_kind_area_idx narrows to the area's posts
+  // and covers what is read of them; placements_opening_idx counts each
+  // post's people in work.
+  const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = ${openings.id} AND ${active})`;
   const posts = db
     .select({
       slots: openings.slots,
       standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
         AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`.as('standing'),
-      filled: sql<number>`count(${placements.id})`.as('filled'),
+      filled: filledOf.as('filled'),
     })
     .from(openings)
-    .leftJoin(placements, and(eq(placements.openingId, openings.id), active))
     .where(
       and(
         eq(openings.kind, 'public_welfare'),
-        areaPrefix(openings.areaCode, prefix),
+        inArea(openings.areaCode),
         lt(openings.createdAt, end),
         sql`${openings.status} <> 'draft'`,
       ),
     )
-    .groupBy(openings.id)
     .as('posts');
   const postsQ = db
     .select({
@@ -190,12 +214,12 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
 
   // Certified workshops and the people they employ. Employers are few (3k in
   // a prefecture); each certified workshop's openings by openings_employer_idx,
-  // their placements by the opening_id index above.
+  // their placements by placements_opening_idx.
   const certified = and(
     eq(employers.kind, 'workshop'),
     eq(employers.certified, true),
     lt(employers.certifiedAt, end),
-    areaPrefix(employers.areaCode, prefix),
+    inArea(employers.areaCode),
   );
   const workshopsQ = db.select({ n: count() }).from(employers).where(certified);
   const employedQ = db
@@ -216,31 +240,93 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
       overdue: sql<number>`coalesce(sum(${zeroEmploymentPeriods.startDate} < ${overdueBefore}), 0)`,
     })
     .from(zeroEmploymentPeriods)
-    .where(and(areaPrefix(zeroEmploymentPeriods.areaCode, prefix), periodContains(asOf)));
+    .where(and(inArea(zeroEmploymentPeriods.areaCode), periodContains(asOf)));
 
-  const [[registered], [p], [pw], [ws], [employed], [zero]] = await Promise.all([
-    registeredQ,
-    placementsQ,
-    postsQ,
-    workshopsQ,
-    employedQ,
-    zeroQ,
-  ]);
-  const pick = (k: string) => num((p as Record<string, unknown> | undefined)?.[k]);
+  const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
   return {
     area: prefix || null,
     asOf,
-    workersRegistered: num(registered?.n),
-    inWork: {
-      total: pick('inWork'),
-      byType: Object.fromEntries(placementTypes.map((t) => [t, pick(`type:${t}`)])) as Record<PlacementType, number>,
-      byScope: Object.fromEntries(transferScopes.map((s) => [s, pick(`scope:${s}`)])) as Record<TransferScope, number>,
-      inProvince: pick('inProvince'),
-      outOfProvince: pick('scope:out_of_province'),
-    },
+    workersRegistered: registered,
+    inWork,
     publicWelfarePosts: { open: num(pw?.open), filled: num(pw?.filled) },
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue) },
-    placementsThisMonth: { from: first, to: asOf, started: pick('started'), ended: pick('ended') },
+    placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
   };
+}
+
+/** Rows a probe counts at most before the direct count is cheaper. */
+const PROBE_CAP = 20_000;
+
+/**
+ * Workers of the area registered by `end` (created_at < end). Counting the
+ * area's rows costs one index entry each, 1.5 M for a prefecture; when the
+ * area holds nearly everyone it is cheaper to count the rows that are not
+ * counted: all rows (a b-tree count, no scan) less those outside the area
+ * (workers_area_idx) less the area's ones registered after `end`
+ * (workers_created_idx). Probes capped at PROBE_CAP rows decide which way,
+ * so neither costs more than the direct count of a county.
+ */
+async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Promise<number> {
+  const db = ctx.db;
+  const capped = async (where: SQL | undefined) => {
+    const sub = db.select({ one: sql<number>`1`.as('one') }).from(workers).where(where).limit(PROBE_CAP).as('probe');
+    const [row] = await db.select({ n: count() }).from(sub);
+    return num(row?.n);
+  };
+  const late = await capped(and(gte(workers.createdAt, end), areaPrefix(workers.areaCode, prefix)));
+  if (late < PROBE_CAP) {
+    const below = prefix ? await capped(lt(workers.areaCode, prefix)) : 0;
+    const above = prefix && below < PROBE_CAP ? await capped(gte(workers.areaCode, `${prefix}:`)) : 0;
+    if (below + above < PROBE_CAP) {
+      const [all] = await db.select({ n: count() }).from(workers);
+      return num(all?.n) - below - above - late;
+    }
+  }
+  // Direct: workers_area_idx (area_code, created_at) covers it.
+  const [row] = await db
+    .select({ n: count() })
+    .from(workers)
+    .where(and(areaPrefix(workers.areaCode, prefix), lt(workers.createdAt, end)));
+  return num(row?.n);
+}
+
+type Held = { type: PlacementType; scope: TransferScope };
+
+/**
+ * People in work from placement counts by type and scope, less the extra
+ * placements of the (home area, worker) groups that hold several at once
+ * (`extra`: every active placement of those groups).
+ */
+export function peopleInWork(
+  counts: Array<Held & { n: number }>,
+  extra: Array<Held & { homeAreaCode: string; workerId: number }>,
+): Stats['inWork'] {
+  const byType = Object.fromEntries(placementTypes.map((t) => [t, 0])) as Record<PlacementType, number>;
+  const byScope = Object.fromEntries(transferScopes.map((s) => [s, 0])) as Record<TransferScope, number>;
+  let total = 0;
+  let inProvince = 0;
+  for (const c of counts) {
+    const n = num(c.n);
+    total += n;
+    if (c.type in byType) byType[c.type] += n;
+    if (c.scope in byScope) byScope[c.scope] += n;
+    if (c.scope !== 'out_of_province') inProvince += n;
+  }
+  // Each group counts once per figure it has any placement in.
+  const groups = new Map<string, Held[]>();
+  for (const e of extra) {
+    const key = `${e.homeAreaCode}\u0000${e.workerId}`;
+    const list = groups.get(key);
+    if (list) list.push(e);
+    else groups.set(key, [e]);
+  }
+  const surplus = (held: Held[], f: (h: Held) => boolean) => Math.max(0, held.filter(f).length - 1);
+  for (const held of groups.values()) {
+    total -= surplus(held, () => true);
+    inProvince -= surplus(held, (h) => h.scope !== 'out_of_province');
+    for (const t of placementTypes) byType[t] -= surplus(held, (h) => h.type === t);
+    for (const s of transferScopes) byScope[s] -= surplus(held, (h) => h.scope === s);
+  }
+  return { total, byType, byScope, inProvince, outOfProvince: byScope.out_of_province };
 }

@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('console in a browser', () => {
   it('signing in sets an HttpOnly, SameSite=Strict session cookie and the overview shows the same figures as GET /v1/stats', async () => {
-    const cookies = await staff.cookies(server.base);
+    const cookies = await staff.cookies();
     const session = cookies.find((c) => c.name === 'jj_console');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console' });
     expect(session!.value).not.toContain(seeded.staffPrefecture);
@@ -134,9 +134,9 @@ describe('console in a browser', () => {
     // Two people of one household: refused, with the picks kept.
     await page.check(`#pick-${twoMembers[0]}`);
     await page.check(`#pick-${twoMembers[1]}`);
-    await page.click('#allocate button[type=submit]');
-    await expect.poll(() => page.locator('#allocation-error').count()).toBe(1);
-    expect(await page.locator('#allocation-error').textContent()).toMatch(/household/);
+    await Promise.all([page.waitForURL(/\/propose$/), page.click('#allocate button[type=submit]')]);
+    expect(await page.locator('#allocation-error').count()).toBe(1);
+    expect(await page.locator('#allocation-error').textContent()).toContain('同户');
     expect(await page.isChecked(`#pick-${twoMembers[0]}`)).toBe(true);
     expect(await env.db.select().from(publicNotices)).toHaveLength(0);
 
@@ -158,12 +158,16 @@ describe('console in a browser', () => {
     expect(text).not.toMatch(/脱贫|监测|零就业|无法离乡|留守老人关爱员.*照顾/);
     await anonymous.close();
 
-    // Seven days on, the hire is finalised and becomes a placement.
+    // Seven days on (a new working day, so a new sign-in), the hire is finalised and becomes a placement.
+    const noticeUrl = page.url();
     env.clock.advanceDays(7);
+    const later = await browser.newContext();
     try {
-      await page.reload();
-      await page.click('#finalise button[type=submit]');
-      await expect.poll(() => page.locator(`#finalise-results [data-worker="${twoMembers[0]}"]`).getAttribute('data-outcome')).toBe('hired');
+      const p = await signIn(later, seeded.staffCounty);
+      await p.goto(noticeUrl);
+      await Promise.all([p.waitForLoadState(), p.click('#finalise button[type=submit]')]);
+      await expect.poll(() => p.locator(`#finalise-results [data-worker="${twoMembers[0]}"]`).getAttribute('data-outcome')).toBe('hired');
+      expect(await p.locator('[data-notice-status]').getAttribute('data-notice-status')).toBe('finalised');
       const held = await env.db
         .select()
         .from(placements)
@@ -171,6 +175,7 @@ describe('console in a browser', () => {
       expect(held).toHaveLength(1);
       expect(held[0]!.openingId).toBe(pw1);
     } finally {
+      await later.close();
       env.clock.set(TODAY);
     }
   });
@@ -241,7 +246,7 @@ describe('console in a browser', () => {
     await page.click('a[href^="/console/lang?to=zh"]');
     await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('zh-CN');
 
-    const old = (await staff.cookies(server.base)).find((c) => c.name === 'jj_console')!;
+    const old = (await staff.cookies()).find((c) => c.name === 'jj_console')!;
     await Promise.all([page.waitForURL(/\/console$/), page.click('header form button')]);
     await page.goto(`${server.base}/console/overview`);
     expect(new URL(page.url()).pathname).toBe('/console');

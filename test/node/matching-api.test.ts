@@ -14,6 +14,7 @@ import {
   northOf,
   type TestEnv,
 } from '../helpers.js';
+import { hireThroughApi } from '../helpers.js';
 
 const HOME = { lat: 23.4, lon: 103.38 };
 const VILLAGE = '532503001001';
@@ -41,14 +42,7 @@ const candidatesOf = async (openingId: number, token = env.adminToken, query = '
 };
 const ids = (items: any[], key: 'opening' | 'worker') => items.map((i) => i[key].id);
 
-async function hire(workerId: number, openingId: number) {
-  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId, openingId } });
-  expect(a.status).toBe(201);
-  for (const to of ['offered', 'hired']) {
-    const r = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to } });
-    expect(r.status).toBe(200);
-  }
-}
+const hire = (workerId: number, openingId: number) => hireThroughApi(env, workerId, openingId);
 
 describe('worker → matches', () => {
   it('lists open openings within reach, nearest first, with distance, score and reasons', async () => {

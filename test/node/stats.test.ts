@@ -3,6 +3,7 @@
 // zero-employment worklist. Built once through the API, as staff would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+import { hireThroughApi } from '../helpers.js';
 
 const HOME = { lat: 23.4, lon: 103.38 };
 const V1 = '532503001001'; // a village of 文澜街道, 蒙自市
@@ -13,14 +14,7 @@ let env: TestEnv;
 const w: Record<string, any> = {};
 const h: Record<string, any> = {};
 
-async function hire(workerId: number, openingId: number) {
-  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId, openingId } });
-  expect(a.status).toBe(201);
-  for (const to of ['offered', 'hired']) {
-    const r = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to } });
-    expect(r.status).toBe(200);
-  }
-}
+const hire = (workerId: number, openingId: number) => hireThroughApi(env, workerId, openingId);
 
 async function place(workerId: number, body: Record<string, unknown>) {
   const r = await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId, ...body } });

@@ -1,0 +1,219 @@
+// The staff console's rules over plain HTTP (app.request, no browser): who may
+// sign in, form tokens and origins, area scope, the household rule in
+// allocation, forms that save all or nothing, exports that agree with the
+// statistics code and are audited.
+import { and, count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, households, publicNotices, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { readXlsx } from '../../src/lib/xlsx.js';
+import { statsFor } from '../../src/services/stats.js';
+import { zeroEmploymentWorklist } from '../../src/services/worklists.js';
+import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+import { HOME, seedPrefecture, type Seeded, V1 } from './seed.js';
+
+const ORIGIN = 'http://console.test';
+let env: TestEnv;
+let seeded: Seeded;
+
+async function signIn(token: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await env.app.request(`${ORIGIN}/console/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+    body: new URLSearchParams({ token }),
+  });
+  expect(res.status).toBe(303);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await env.app.request(`${ORIGIN}/console/workers/new`, { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(page)![1]!;
+  return { cookie, csrf };
+}
+
+function post(path: string, s: { cookie: string }, fields: Record<string, string | string[]>, origin: string | null = ORIGIN) {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie };
+  if (origin) headers.origin = origin;
+  return env.app.request(`${ORIGIN}${path}`, { method: 'POST', headers, body });
+}
+
+const get = (path: string, s?: { cookie: string }) => env.app.request(`${ORIGIN}${path}`, { headers: s ? { cookie: s.cookie } : {} });
+const system = () => ({ db: env.db, clock: env.clock, actor: { role: 'system', name: 'test' } as const });
+
+beforeAll(async () => {
+  env = await makeTestEnv();
+  seeded = await seedPrefecture(env);
+});
+afterAll(() => env.close());
+
+describe('console sign-in and sessions', () => {
+  it('a wrong token and an employer token are refused at sign-in; pages without a session go to sign-in', async () => {
+    const wrong = await env.app.request(`${ORIGIN}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+      body: new URLSearchParams({ token: 'jj_not-a-token' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toContain('令牌无效');
+    const employer = await makeEmployer(env);
+    const refused = await env.app.request(`${ORIGIN}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+      body: new URLSearchParams({ token: employer.token }),
+    });
+    expect(refused.status).toBe(403);
+    const page = await get('/console/overview?area=532503');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/console?next=%2Fconsole%2Foverview%3Farea%3D532503');
+    const exp = await get('/console/exports/overview.xlsx');
+    expect(exp.status).toBe(303);
+  });
+
+  it('a sign-in form posted from another origin is refused', async () => {
+    const res = await env.app.request(`${ORIGIN}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.test' },
+      body: new URLSearchParams({ token: seeded.staffCounty }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('a signed-in post without the form token, or from another origin, changes nothing and is audited as refused', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const before = (await env.db.select({ n: count() }).from(households))[0]!.n;
+    const form = { areaCode: V1, name: '无令牌', povertyAlleviated: '1', ableToWork: '1' };
+    expect((await post('/console/workers', s, form)).status).toBe(403);
+    expect((await post('/console/workers', s, { ...form, _csrf: 'f'.repeat(64) })).status).toBe(403);
+    expect((await post('/console/workers', s, { ...form, _csrf: s.csrf }, 'http://evil.test')).status).toBe(403);
+    expect((await post('/console/workers', s, { ...form, _csrf: s.csrf }, 'null')).status).toBe(403);
+    expect((await env.db.select({ n: count() }).from(households))[0]!.n).toBe(before);
+    const refused = await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'POST /console/workers'), eq(auditLog.outcome, 'refused:403')));
+    expect(refused.length).toBe(4);
+    // The same form with the token from our own page is saved.
+    const ok = await post('/console/workers', s, { ...form, _csrf: s.csrf });
+    expect(ok.status).toBe(303);
+    expect((await env.db.select({ n: count() }).from(households))[0]!.n).toBe(before + 1);
+  });
+});
+
+describe('console scope', () => {
+  it('county staff see their county only; an admin may pick any area', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const own = await get('/console/overview', s);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('蒙自市 就业概况');
+    const other = await get('/console/overview?area=532501', s);
+    expect(other.status).toBe(403);
+    const otherPost = await get(`/console/openings/${seeded.ids.pw2}`, s);
+    expect(otherPost.status).toBe(404);
+    const admin = await signIn(env.adminToken);
+    const gejiu = await get('/console/overview?area=532501', admin);
+    expect(gejiu.status).toBe(200);
+    const html = await gejiu.text();
+    expect(html).toContain('个旧市 就业概况');
+    const stats = await statsFor(system(), { area: '532501' });
+    expect(html).toContain(`data-figure="inWork.total">${stats.inWork.total}<`);
+  });
+});
+
+describe('console allocation', () => {
+  it('a household already proposed for one post cannot be proposed for another while the notice runs', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const bureau = await makeEmployer(env, { kind: 'public_body', areaCode: '532503' });
+    const postA = await makeOpening(env, bureau.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 1, hours: 'part_day' });
+    const postB = await makeOpening(env, bureau.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 1, hours: 'part_day' });
+    const h = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const a = await makeWorker(env, h.id, { name: '钱一', home: HOME });
+    const b = await makeWorker(env, h.id, { name: '钱二', home: HOME });
+    const first = await post(`/console/openings/${postA.id}/propose`, s, { _csrf: s.csrf, workerIds: String(a.id) });
+    expect(first.status).toBe(303);
+    const second = await post(`/console/openings/${postB.id}/propose`, s, { _csrf: s.csrf, workerIds: String(b.id) });
+    expect(second.status).toBe(422);
+    expect(await second.text()).toContain('该户已有人在公示中');
+    expect(await env.db.select().from(publicNotices).where(eq(publicNotices.openingId, postB.id))).toHaveLength(0);
+    // A post full of proposals takes no more.
+    const c = await makeWorker(env, (await makeHousehold(env, { areaCode: V1, povertyAlleviated: true })).id, { home: HOME });
+    const full = await post(`/console/openings/${postA.id}/propose`, s, { _csrf: s.csrf, workerIds: String(c.id) });
+    expect(full.status).toBe(422);
+    // The notice cannot be finalised before its 7 days are over.
+    const noticeId = first.headers.get('location')!.split('/').pop()!;
+    const early = await post(`/console/notices/${noticeId}/finalise`, s, { _csrf: s.csrf });
+    expect(early.status).toBe(422);
+    // The public page is public and names no one in full.
+    const pub = await get(`/console/public/notices/${noticeId}`);
+    expect(pub.status).toBe(200);
+    const html = await pub.text();
+    expect(html).toContain('钱*');
+    expect(html).not.toContain('钱一');
+    expect((await get('/console/public/notices/pn_xxxxxxxxxxxxxxxxxxxxxxxx')).status).toBe(404);
+  });
+});
+
+describe('console forms', () => {
+  it('registering a person and a new household saves both, with the zero-employment period, or neither', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const count0 = (await env.db.select({ n: count() }).from(households))[0]!.n;
+    const bad = await post('/console/workers', s, { _csrf: s.csrf, areaCode: V1, name: '冯青', cannotLeaveHome: '1', ableToWork: '1' });
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toContain('id="err-careFor"');
+    expect(html).toContain('value="冯青"');
+    expect((await env.db.select({ n: count() }).from(households))[0]!.n).toBe(count0);
+
+    const before = await statsFor(system(), { area: '532503' });
+    const ok = await post('/console/workers', s, { _csrf: s.csrf, areaCode: V1, name: '冯青', cannotLeaveHome: '1', careFor: 'elders', ableToWork: '1', povertyAlleviated: '1', skills: ['cleaning'] });
+    expect(ok.status).toBe(303);
+    const [w] = await env.db.select().from(workers).where(eq(workers.name, '冯青'));
+    expect(w).toMatchObject({ areaCode: V1, cannotLeaveHome: true, careFor: ['elders'], skills: ['cleaning'] });
+    const periods = await env.db.select().from(zeroEmploymentPeriods).where(eq(zeroEmploymentPeriods.householdId, w!.householdId));
+    expect(periods).toHaveLength(1);
+    const after = await statsFor(system(), { area: '532503' });
+    expect(after.zeroEmployment.remaining).toBe(before.zeroEmployment.remaining + 1);
+    const audits = await env.db.select().from(auditLog).where(eq(auditLog.objectId, String(w!.householdId)));
+    expect(audits.map((a) => a.action)).toContain('household.create');
+    expect((await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'worker.create'), eq(auditLog.objectId, String(w!.id))))).length).toBe(1);
+  });
+
+  it('a public-welfare post with bad input is shown again with the messages; a good one opens its allocation page', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const bureau = await makeEmployer(env, { kind: 'public_body', areaCode: '532503' });
+    const bad = await post('/console/openings', s, { _csrf: s.csrf, title: '河道保洁员', employerId: String(bureau.id), areaCode: '5325-03', slots: 'two', wageAmount: '800' });
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain('id="err-areaCode"');
+    expect(html).toContain('id="err-slots"');
+    expect(html).toContain('value="河道保洁员"');
+    const ok = await post('/console/openings', s, { _csrf: s.csrf, title: '河道保洁员', employerId: String(bureau.id), areaCode: V1, slots: '2', wageAmount: '800', wagePeriod: 'month', hours: 'part_day', serves: 'none' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(/^\/console\/openings\/\d+$/);
+    const audit = await env.db.select().from(auditLog).where(eq(auditLog.action, 'opening.create'));
+    expect(audit.at(-1)!.actorRole).toBe('staff');
+  });
+});
+
+describe('console worklists and exports', () => {
+  it('the stalled list shows offers unanswered for 7 days', async () => {
+    const s = await signIn(seeded.staffPrefecture);
+    const html = await (await get('/console/worklists/stalled', s)).text();
+    expect(html).toContain(`data-application="${seeded.ids.stalledApplication}"`);
+  });
+
+  it('the worklist export has one row per household of zeroEmploymentWorklist, as many as the stats count, overdue marked', async () => {
+    const s = await signIn(seeded.staffPrefecture);
+    const res = await get('/console/exports/worklist.xlsx?asOf=2026-11-20', s);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('spreadsheetml');
+    const [sheet] = readXlsx(new Uint8Array(await res.arrayBuffer()));
+    const list = await zeroEmploymentWorklist({ ...system(), actor: { role: 'staff', tokenId: 0, areaPrefix: '5325' } }, { asOf: '2026-11-20', limit: 100 });
+    const stats = await statsFor(system(), { area: '5325', asOf: '2026-11-20' });
+    expect(sheet!.rows[0]![0]).toBe('户编号');
+    expect(sheet!.rows.slice(1).map((r) => r[0])).toEqual(list.items.map((i) => i.householdId));
+    expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.remaining);
+    expect(sheet!.rows.slice(1).filter((r) => r[5] === '是').length).toBe(stats.zeroEmployment.overdue);
+    const csv = await (await get('/console/exports/worklist.csv?asOf=2026-11-20', s)).text();
+    expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.remaining + 1);
+    const bad = await get('/console/exports/placements.xlsx?month=2026-13', s);
+    expect(bad.status).toBe(400);
+  });
+});
