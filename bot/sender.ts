@@ -25,12 +25,16 @@ export const PER_CHAT_INTERVAL_MS = 1000;
 export const MAX_ATTEMPTS = 8;
 /** Kept between two sends to one chat: the limit plus a margin for network jitter. */
 const CHAT_GAP_MS = PER_CHAT_INTERVAL_MS + 50;
-/** The last MAX_PER_SECOND sends must span at least this long (the limit plus a margin). */
-const WINDOW_MS = 1000 + 10;
+/** The last MAX_PER_SECOND sends must span at least this long (the limit plus a margin for jitter). */
+const WINDOW_MS = 1000 + 25;
+const CATCH_UP_MS = 100;
+/** Sent messages are marked in groups (fewer commits); a crash before the mark repeats them once. */
+const MARK_EVERY_MS = 250;
+const MARK_BATCH = 25;
 export const LEASE_MS = 60_000;
-const CLAIM = 100;
+const CLAIM = 200;
 /** Held (claimed, not yet started) at most; leases are renewed while held. */
-const MAX_HELD = 400;
+const MAX_HELD = 1500;
 const IN_FLIGHT = 8;
 /** How often a run with nothing due looks again while it still holds messages. */
 const RECLAIM_MS = 1000;
@@ -83,7 +87,7 @@ export function afterQuietHours(at: Date, quiet: QuietHours | null = DEFAULT_QUI
 /** Pacing shared by the runs on one database in this process. Times are Date.now() (real time). */
 interface Pacer {
   nextSlot: number;
-  /** Reserved send times, the last MAX_PER_SECOND of them. */
+  /** When the last sends actually started (at least the last perSecond of them). */
   recent: number[];
   /** When each chat may get its next message. */
   chatNext: Map<string, number>;
@@ -108,15 +112,25 @@ export function stopDelivery(db: Db): void {
   pacerFor(db).stopping = true;
 }
 
-/** The next send time: spaced by 1/perSecond, never more than perSecond in any window, not while paused. */
+/**
+ * The next send time: spaced by 1/perSecond, not while paused. A sender that
+ * fell behind (a slow query, a late timer) may catch up on at most
+ * CATCH_UP_MS of missed slots; the window still caps any second at perSecond.
+ */
 function reserveSlot(p: Pacer, perSecond: number): number {
-  const now = Date.now();
-  const window = p.recent.length >= perSecond ? p.recent[p.recent.length - perSecond]! + WINDOW_MS : 0;
-  const slot = Math.max(now, p.nextSlot, p.pausedUntil, window);
+  const slot = Math.max(Date.now() - CATCH_UP_MS, p.nextSlot, p.pausedUntil);
   p.nextSlot = slot + 1000 / perSecond;
-  p.recent.push(slot);
-  if (p.recent.length > perSecond * 2) p.recent.splice(0, p.recent.length - perSecond);
   return slot;
+}
+
+/** When the next send may start so that no WINDOW_MS holds more than perSecond actual sends. */
+function windowOpensAt(p: Pacer, perSecond: number): number {
+  return p.recent.length >= perSecond ? p.recent[p.recent.length - perSecond]! + WINDOW_MS : 0;
+}
+
+function recordSend(p: Pacer, perSecond: number, at: number) {
+  p.recent.push(at);
+  if (p.recent.length > perSecond * 2) p.recent.splice(0, p.recent.length - perSecond);
 }
 
 const chatFree = (p: Pacer, chat: string, now: number) => !p.busy.has(chat) && (p.chatNext.get(chat) ?? 0) <= now;
@@ -185,6 +199,19 @@ export async function deliverOwed(
   /** Chats that answered 403 in this run: their other held messages are not tried. */
   const blocked = new Set<string>();
   let lastClaimEmptyAt: number | null = null;
+  /** Sent, not yet marked so. */
+  let sentIds: number[] = [];
+  let sentSince: number | null = null;
+  const markSent = async () => {
+    if (sentIds.length === 0) return;
+    const list = sentIds;
+    sentIds = [];
+    sentSince = null;
+    await db
+      .update(outbox)
+      .set({ status: 'sent', sentAt: clock.now().toISOString(), lastError: null })
+      .where(sql`${outbox.id} IN ${ids(list)}`);
+  };
   let lastRenew = Date.now();
 
   const stopped = () =>
@@ -276,13 +303,18 @@ export async function deliverOwed(
       }
       const slot = reserveSlot(pacer, perSecond);
       while (Date.now() < slot && !stopped()) await sleep(Math.min(SLEEP_SLICE_MS, slot - Date.now()));
+      // Timers fire late now and then; the window keeps a late send from crowding the next ones.
+      while (Date.now() < windowOpensAt(pacer, perSecond) && !stopped()) await sleep(windowOpensAt(pacer, perSecond) - Date.now());
       if (stopped()) continue;
       if (pacer.pausedUntil <= Date.now()) break;
     }
+    // No await between the checks above and here: the send is counted before another task looks.
+    recordSend(pacer, perSecond, Date.now());
     pacer.chatNext.set(chatId, Date.now() + CHAT_GAP_MS);
     try {
       await telegram.sendMessage(chatId, rendered.text, inlineMarkup(rendered.buttons));
-      await setRow(row.id, { status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
+      sentIds.push(row.id);
+      sentSince ??= Date.now();
       report.sent++;
     } catch (err) {
       const f = classifyFailure(err);
@@ -329,13 +361,17 @@ export async function deliverOwed(
     for (;;) {
       if (stopped()) break;
       let now = Date.now();
+      if (sentIds.length >= MARK_BATCH || (sentSince !== null && now - sentSince >= MARK_EVERY_MS)) await markSent();
       if (held.length && now - lastRenew > LEASE_MS / 3) {
         await renew();
         lastRenew = Date.now();
       }
-      const ready = held.reduce((n, h) => n + (chatFree(pacer, h.chatId, now) ? 1 : 0), 0);
+      // Distinct chats that can take a message within the next second: fewer than
+      // a second's worth of sends, and the run would idle on chats in their gap.
+      const soon = new Set<string>();
+      for (const h of held) if (!pacer.busy.has(h.chatId) && (pacer.chatNext.get(h.chatId) ?? 0) <= now + 1000) soon.add(h.chatId);
       const mayClaim = lastClaimEmptyAt === null || now - lastClaimEmptyAt >= RECLAIM_MS;
-      if (held.length < MAX_HELD && ready < IN_FLIGHT * 2 && mayClaim) {
+      if (held.length < MAX_HELD && soon.size < perSecond * 2 && mayClaim) {
         const n = await claim();
         lastClaimEmptyAt = n === 0 ? Date.now() : null;
         if (n > 0) continue;
@@ -353,10 +389,12 @@ export async function deliverOwed(
         if (pacer.busy.has(h.chatId)) continue;
         wait = Math.min(wait, (pacer.chatNext.get(h.chatId) ?? 0) - now);
       }
+      if (sentSince !== null) wait = Math.min(wait, sentSince + MARK_EVERY_MS - now);
       if (inFlight.size >= IN_FLIGHT || wait > 0) await Promise.race([sleep(Math.max(wait, 1)), ...inFlight]);
     }
   } finally {
     await Promise.allSettled([...inFlight]);
+    await markSent();
     await release(held.splice(0));
   }
   pruneChats(pacer);

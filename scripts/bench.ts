@@ -228,9 +228,10 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
     await f();
     seconds[label] = (performance.now() - t) / 1000;
   };
-  await client.execute('PRAGMA journal_mode = WAL');
+  // Load-only settings, on the loader's own connection: no fsync, a bigger
+  // page cache (the service's connections keep the defaults).
   await client.execute('PRAGMA synchronous = OFF');
-  await client.execute('PRAGMA cache_size = -65536');
+  await client.execute('PRAGMA cache_size = -131072');
 
   // Bulk loads are fastest without the indexes; keep their exact DDL (from
   // the migrations) and re-create them once the rows are in.
@@ -495,7 +496,6 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   await timed('analyze', async () => {
     await client.execute('ANALYZE');
   });
-  await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
 
   return {
     built: { hPlace, hPoor, hMonitored, hCreated, wHousehold, wAble, wErased, wCreated, places, eKind, ePoint, eArea, openingsByCountyKind, oArea, oKind },

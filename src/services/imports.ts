@@ -170,7 +170,7 @@ function findColumns(kind: ImportKind, table: Cell[][], mapping: ImportMapping |
   const map = headingMap(kind, mapping);
   for (let r = 0; r < Math.min(table.length, 20); r++) {
     const row = table[r]!;
-    if (!row.some((c, i) => map.get(headingKey(cellText(c))) === 'sourceId' && i >= 0)) continue;
+    if (!row.some((c) => map.get(headingKey(cellText(c))) === 'sourceId')) continue;
     const columns: Columns = { index: new Map(), heading: new Map(), ignored: [] };
     const issues: Issue[] = [];
     row.forEach((c, i) => {
@@ -816,7 +816,7 @@ type BatchItems = Parameters<typeof batch>[1];
  * leaves out takes the column's default.
  */
 function insertRows<T extends SQLiteTable>(db: Db, table: T, rows: T['$inferInsert'][]) {
-  const columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>).filter(([, c]) => !c.shouldDisableInsert());
+  const columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>).filter(([, c]) => c.generated === undefined);
   const data = rows.map((r) =>
     columns.map(([key, c]) => {
       let v = (r as Record<string, unknown>)[key];

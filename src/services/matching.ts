@@ -77,25 +77,40 @@ function cellTable(box: Box): SQL | null {
 
 /** Nearness points (domain/matching.ts: 40 × 5 / (5 + km)). */
 const nearnessPointsAt = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
-/** Distances (km) at which nearnessBound steps. */
-const BOUND_STEPS = [
-  0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20,
-  22.5, 25, 30, 35, 40, 45, 50, 60, 70, 80, 100, 150, 200, 300, 500, 1000,
-];
+/** Distances (km) splitting the pieces of nearnessBound's lower bound of the km. */
+const BOUND_KNOTS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 1024, 40_000];
 
 /**
- * At least the nearness points of any point whose km² is at least `km2`: the
- * points at the largest step not beyond it (a binary CASE, so `km2` is
- * computed a handful of times per row, and no sqrt, which D1 may lack).
+ * At least the nearness points of any point whose km² is at least `km2`,
+ * without sqrt (which D1 may lack): on each piece [a², b²] the chord
+ * a + (km² - a²) / (a + b) never exceeds the km (the root is concave), so
+ * the points computed from it never fall short. Built as one short string:
+ * the statement is prepared on every call, and its size is what costs.
  */
-function nearnessBound(km2: SQL): SQL {
-  const build = (lo: number, hi: number): SQL => {
-    if (hi - lo === 1) return num(nearnessPointsAt(BOUND_STEPS[lo]!));
-    const mid = (lo + hi) >> 1;
-    const step = BOUND_STEPS[mid]!;
-    return sql`(CASE WHEN ${km2} < ${num(step * step)} THEN ${build(lo, mid)} ELSE ${build(mid, hi)} END)`;
+function nearnessBound(km2: string): SQL {
+  const t = '_t';
+  const piece = (i: number) => {
+    const a = BOUND_KNOTS[i]!;
+    const b = BOUND_KNOTS[i + 1]!;
+    return `${SCORE_POINTS.nearness * 5} / (5 + ${a} + (${t} - ${a * a}) / ${a + b})`;
   };
-  return build(0, BOUND_STEPS.length);
+  const build = (lo: number, hi: number): string => {
+    if (hi - lo === 1) return piece(lo);
+    const mid = (lo + hi) >> 1;
+    const knot = BOUND_KNOTS[mid]!;
+    return `(CASE WHEN ${t} < ${knot * knot} THEN ${build(lo, mid)} ELSE ${build(mid, hi)} END)`;
+  };
+  return sql.raw(build(0, BOUND_KNOTS.length - 1).replaceAll(t, km2));
+}
+
+/** approxKm2 over the openings' point, as SQL text (for nearnessBound). */
+function openingKm2Text(center: Point, box: Box): string {
+  const refLat = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
+  const kLon = KM_PER_DEGREE * Math.cos((refLat * Math.PI) / 180);
+  for (const n of [center.lat, center.lon, kLon]) if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  const dy = `(("openings"."lat" - (${center.lat})) * (${KM_PER_DEGREE}))`;
+  const dx = `(("openings"."lon" - (${center.lon})) * (${kLon}))`;
+  return `(${dy} * ${dy} + ${dx} * ${dx})`;
 }
 
 /**
@@ -288,7 +303,7 @@ export async function matchOpeningsForWorker(
         ? sql`${open} AND ${openings.cell} BETWEEN cells.column1 AND cells.column2 AND ${within}`
         : sql`${open} AND ${openings.cell} IS NOT NULL AND ${within}`,
       // `near` never exceeds the true km² (see approxKm2), so this never undercuts the exact score.
-      bound: sql`${nearnessBound(sql`(${near} / 1.0201)`)} + ${bounds.rest}`,
+      bound: sql`${nearnessBound(`(${openingKm2Text(worker.home, box)} / 1.0201)`)} + ${bounds.rest}`,
     });
     sources.push({
       from: sql`${openings}`,

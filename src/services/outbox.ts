@@ -62,8 +62,8 @@ export function owe(db: Db, clock: Clock, m: Owed) {
 export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, workerIds: number[]) {
   const now = nowIso(clock);
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-    SELECT 'opening_alert', j.value, 'opening_alert:' || ${openingId} || ':' || j.value,
-      json_object('openingId', ${openingId}, 'workerId', j.value), 'pending', 0, ${now}, ${now}
+    SELECT 'opening_alert', j.value, 'opening_alert:' || ${String(openingId)} || ':' || j.value,
+      json_object('openingId', CAST(${String(openingId)} AS INTEGER), 'workerId', j.value), 'pending', 0, ${now}, ${now}
     FROM json_each(${JSON.stringify(workerIds)}) AS j
     WHERE EXISTS (SELECT 1 FROM openings WHERE openings.id = ${openingId} AND openings.status = 'open')
     ORDER BY j.key`);
@@ -78,8 +78,8 @@ export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, worker
 export function oweZeroPlaced(db: Db, clock: Clock, household: { id: number; areaCode: string }, workerId: number, day: string) {
   const now = nowIso(clock);
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, staff_token_id, dedupe_key, payload, status, attempts, not_before, created_at)
-    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${household.id} || ':' || ${day},
-      json_object('householdId', ${household.id}, 'workerId', ${workerId}), 'pending', 0, ${now}, ${now}
+    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${String(household.id)} || ':' || ${day},
+      json_object('householdId', CAST(${String(household.id)} AS INTEGER), 'workerId', CAST(${String(workerId)} AS INTEGER)), 'pending', 0, ${now}, ${now}
     FROM api_tokens AS t
     WHERE t.role = 'staff' AND t.revoked_at IS NULL AND t.telegram_chat_id IS NOT NULL
       AND substr(${household.areaCode}, 1, length(t.area_prefix)) = t.area_prefix

@@ -187,7 +187,9 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Public-welfare posts. openings_kind_area_idx narrows to the area's posts
   // and covers what is read of them; placements_opening_idx counts each
   // post's people in work.
-  const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = ${openings.id} AND ${active})`;
+  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
+  // and a bare "id" in here would be the placement's.
+  const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`;
   const posts = db
     .select({
       slots: openings.slots,
@@ -274,7 +276,10 @@ async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Pr
     const [row] = await db.select({ n: count() }).from(sub);
     return num(row?.n);
   };
-  const late = await capped(and(gte(workers.createdAt, end), areaPrefix(workers.areaCode, prefix)));
+  // Unary + keeps the area terms off workers_area_idx, so workers_created_idx seeks the date.
+  const late = await capped(
+    and(gte(workers.createdAt, end), prefix ? sql`+${workers.areaCode} >= ${prefix} AND +${workers.areaCode} < ${`${prefix}:`}` : undefined),
+  );
   if (late < PROBE_CAP) {
     const below = prefix ? await capped(lt(workers.areaCode, prefix)) : 0;
     const above = prefix && below < PROBE_CAP ? await capped(gte(workers.areaCode, `${prefix}:`)) : 0;

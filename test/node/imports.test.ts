@@ -1,6 +1,7 @@
 // Bulk import of households and workers from provincial exports (.xlsx, CSV in
 // UTF-8 and GBK) over HTTP and through the service the CLI runs, and the
 // monthly report export. Fixture files are made here, by the test.
+import { readFileSync } from 'node:fs';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, households, workers, zeroEmploymentPeriods } from '../../db/schema.js';
@@ -8,7 +9,7 @@ import type { Actor } from '../../src/context.js';
 import { toCsv } from '../../src/lib/csv.js';
 import { encodeText } from '../../src/lib/text.js';
 import { readXlsx, writeXlsx } from '../../src/lib/xlsx.js';
-import { importFile, type ImportInput, importReportCsv, importSummary } from '../../src/services/imports.js';
+import { importFile, type ImportInput, importReportCsv, importSummary, parseMapping } from '../../src/services/imports.js';
 import { monthlyHeader, monthlyReport, monthlyReportXlsx } from '../../src/services/reports.js';
 import { statsFor } from '../../src/services/stats.js';
 import { parseCsv } from '../../src/lib/csv.js';
@@ -236,6 +237,20 @@ describe('importing households', () => {
     const r = await run(env, ADMIN, { kind: 'households', fileName: 'h.xlsx', data });
     expect(r.rejects.map((x) => x.line)).toEqual([3, 4]);
     expect(importSummary(r)).toBe('read 2, imported 0, updated 0, rejected 2');
+  });
+
+  it('the sample mapping file is valid, and a bad mapping is refused naming its entries', () => {
+    const sample = JSON.parse(readFileSync(new URL('../../docs/import-mapping.example.json', import.meta.url), 'utf8'));
+    expect(parseMapping(sample).workers?.['个人编号']).toBe('sourceId');
+    expect(() => parseMapping({ households: { 编号: 'id' }, skills: { 厨师: 'chef' }, colour: 1 })).toThrow(
+      expect.objectContaining({
+        issues: [
+          { path: 'mapping.colour', message: 'unknown key' },
+          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored` },
+          { path: 'mapping.skills.厨师', message: 'is not a code from the occupation list' },
+        ],
+      }),
+    );
   });
 
   it('a mapping file names other headings, yes/no words and skill names', async () => {
