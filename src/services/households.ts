@@ -40,16 +40,19 @@ export async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string
   return area;
 }
 
-export async function createHousehold(ctx: ServiceCtx, input: HouseholdInput): Promise<Household> {
-  // The system registers a household for a person signing up through the bot.
-  requireRole(ctx.actor, 'staff', 'admin', 'system');
+/**
+ * The checks a new household passes (a village or township of the caller's
+ * area, a source number not yet registered) and the writes that register it:
+ * the row and its audit entry, for a batch.
+ */
+export async function householdInsert(ctx: ServiceCtx, input: HouseholdInput, path = 'sourceId') {
   await requireVillageOrTownship(ctx, input.areaCode);
   if (input.sourceId) {
     const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, input.sourceId));
-    if (dup) throw new AppError('conflict', `Household ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as household ${dup.id}` }]);
+    if (dup) throw new AppError('conflict', `Household ${input.sourceId} is already registered`, [{ path, message: `already registered as household ${dup.id}` }]);
   }
   const now = nowIso(ctx.clock);
-  const [rows] = (await batch(ctx.db, [
+  return [
     ctx.db
       .insert(households)
       .values({
@@ -67,7 +70,13 @@ export async function createHousehold(ctx: ServiceCtx, input: HouseholdInput): P
       objectId: 'inserted',
       detail: { areaCode: input.areaCode },
     }),
-  ])) as [Household[]];
+  ] as const;
+}
+
+export async function createHousehold(ctx: ServiceCtx, input: HouseholdInput): Promise<Household> {
+  // The system registers a household for a person signing up through the bot.
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const [rows] = (await batch(ctx.db, [...(await householdInsert(ctx, input))])) as [Household[]];
   return rows[0]!;
 }
 

@@ -21,7 +21,7 @@ import { zeroEmploymentPeriods as derivePeriods } from '../domain/household-stat
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
-import { getScopedHousehold, type HouseholdInput, requireVillageOrTownship, today, zeroEmploymentStatus } from './households.js';
+import { getScopedHousehold, type HouseholdInput, householdInsert, today, zeroEmploymentStatus } from './households.js';
 import { type Household, loadHouseholdFacts, onZeroListOn, periodWrites } from './household-status.js';
 import { areaPrefix, containsText } from './sql.js';
 
@@ -57,12 +57,17 @@ export function checkCare(cannotLeaveHome: boolean, careFor: CareFor[]) {
   }
 }
 
-export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise<Worker> {
-  requireRole(ctx.actor, 'staff', 'admin', 'system');
-  const household = await getScopedHousehold(ctx, input.householdId).catch((err) => {
-    if (err instanceof AppError && err.code === 'not_found') throw ruleBroken('householdId', `Unknown household ${input.householdId}`);
-    throw err;
-  });
+/**
+ * The checks a new worker passes (the care rule, a source number not yet
+ * registered) and the row to insert, for a household given by id or by a
+ * subquery of the same batch.
+ */
+async function workerValues(
+  ctx: ServiceCtx,
+  input: Omit<WorkerInput, 'householdId'>,
+  household: { id: number | SQL; areaCode: string },
+  now: string,
+): Promise<typeof workers.$inferInsert> {
   const cannotLeaveHome = input.cannotLeaveHome ?? false;
   const careFor = input.careFor ?? [];
   checkCare(cannotLeaveHome, careFor);
@@ -70,34 +75,41 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
     const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
     if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
   }
+  return {
+    householdId: household.id as number,
+    areaCode: household.areaCode,
+    name: input.name,
+    phone: input.phone ?? null,
+    homeLat: input.home?.lat ?? null,
+    homeLon: input.home?.lon ?? null,
+    maxDistanceKm: input.maxDistanceKm ?? 5,
+    cannotLeaveHome,
+    careFor,
+    skills: input.skills ?? [],
+    availability: input.availability ?? 'full_day',
+    ableToWork: input.ableToWork ?? true,
+    languages: input.languages ?? [],
+    sourceId: input.sourceId ?? null,
+    telegramChatId: input.chat?.chatId ?? null,
+    consentAt: input.chat ? now : null,
+    sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise<Worker> {
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
+  const household = await getScopedHousehold(ctx, input.householdId).catch((err) => {
+    if (err instanceof AppError && err.code === 'not_found') throw ruleBroken('householdId', `Unknown household ${input.householdId}`);
+    throw err;
+  });
   const now = nowIso(ctx.clock);
+  const values = await workerValues(ctx, input, household, now);
   const facts = await loadHouseholdFacts(ctx.db, household);
-  facts.members.push({ ableToWork: input.ableToWork ?? true, since: now.slice(0, 10) });
+  facts.members.push({ ableToWork: values.ableToWork!, since: now.slice(0, 10) });
   const [rows] = (await batch(ctx.db, [
-    ctx.db
-      .insert(workers)
-      .values({
-        householdId: household.id,
-        areaCode: household.areaCode,
-        name: input.name,
-        phone: input.phone ?? null,
-        homeLat: input.home?.lat ?? null,
-        homeLon: input.home?.lon ?? null,
-        maxDistanceKm: input.maxDistanceKm ?? 5,
-        cannotLeaveHome,
-        careFor,
-        skills: input.skills ?? [],
-        availability: input.availability ?? 'full_day',
-        ableToWork: input.ableToWork ?? true,
-        languages: input.languages ?? [],
-        sourceId: input.sourceId ?? null,
-        telegramChatId: input.chat?.chatId ?? null,
-        consentAt: input.chat ? now : null,
-        sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
+    ctx.db.insert(workers).values(values).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'worker.create',
       objectType: 'worker',
@@ -313,66 +325,16 @@ export async function registerWorkerWithHousehold(
 ): Promise<{ household: Household; worker: Worker }> {
   // The system registers people signing up through the bot.
   requireRole(ctx.actor, 'staff', 'admin', 'system');
-  await requireVillageOrTownship(ctx, household.areaCode);
-  const cannotLeaveHome = input.cannotLeaveHome ?? false;
-  const careFor = input.careFor ?? [];
-  checkCare(cannotLeaveHome, careFor);
-  if (household.sourceId) {
-    const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, household.sourceId));
-    if (dup) throw new AppError('conflict', `Household ${household.sourceId} is already registered`, [{ path: 'household.sourceId', message: `already registered as household ${dup.id}` }]);
-  }
-  if (input.sourceId) {
-    const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
-    if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
-  }
+  const registerHousehold = await householdInsert(ctx, household, 'household.sourceId');
   const now = nowIso(ctx.clock);
   const day = now.slice(0, 10);
-  const ableToWork = input.ableToWork ?? true;
   // Inside the batch's transaction the newest household is the one just inserted.
   const newHouseholdId = sql`(SELECT max(${households.id}) FROM ${households})`;
-  const periods = derivePeriods({ registeredOn: day, incomeAtMinimumSince: null, members: [{ ableToWork, since: day }], placements: [] });
+  const values = await workerValues(ctx, input, { id: newHouseholdId, areaCode: household.areaCode }, now);
+  const periods = derivePeriods({ registeredOn: day, incomeAtMinimumSince: null, members: [{ ableToWork: values.ableToWork!, since: day }], placements: [] });
   const [hRows, , wRows] = (await batch(ctx.db, [
-    ctx.db
-      .insert(households)
-      .values({
-        areaCode: household.areaCode,
-        povertyAlleviated: household.povertyAlleviated,
-        monitored: household.monitored,
-        sourceId: household.sourceId ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
-    auditInsert(ctx.db, ctx.clock, ctx.actor, {
-      action: 'household.create',
-      objectType: 'household',
-      objectId: 'inserted',
-      detail: { areaCode: household.areaCode },
-    }),
-    ctx.db
-      .insert(workers)
-      .values({
-        householdId: newHouseholdId,
-        areaCode: household.areaCode,
-        name: input.name,
-        phone: input.phone ?? null,
-        homeLat: input.home?.lat ?? null,
-        homeLon: input.home?.lon ?? null,
-        maxDistanceKm: input.maxDistanceKm ?? 5,
-        cannotLeaveHome,
-        careFor,
-        skills: input.skills ?? [],
-        availability: input.availability ?? 'full_day',
-        ableToWork,
-        languages: input.languages ?? [],
-        sourceId: input.sourceId ?? null,
-        telegramChatId: input.chat?.chatId ?? null,
-        consentAt: input.chat ? now : null,
-        sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
+    ...registerHousehold,
+    ctx.db.insert(workers).values(values).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'worker.create',
       objectType: 'worker',
