@@ -3,7 +3,7 @@
 // change does. The payload names records, not people: the text is rendered
 // when the message is sent (bot/notices.ts), so an erasure in between leaves
 // nothing of the person in a queued message.
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { outbox } from '../../db/schema.js';
 import { type Clock, nowIso, type ServiceCtx } from '../context.js';
@@ -34,6 +34,20 @@ export interface Owed {
   notBefore?: Date;
 }
 
+/**
+ * A value written into SQL text instead of bound. drizzle's D1 batch cannot
+ * run a raw statement (db.run(sql)) that has bound parameters, so the raw
+ * INSERT … SELECT statements that go into batches carry their values inline:
+ * only integers and our own strings (timestamps, dates, codes), quoted.
+ */
+export function lit(v: string | number): SQL {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
+    return sql.raw(String(v));
+  }
+  return sql.raw(`'${v.replace(/'/g, "''")}'`);
+}
+
 /** The insert, unawaited, to put into the causing change's batch. */
 export function owe(db: Db, clock: Clock, m: Owed) {
   return db
@@ -60,12 +74,13 @@ export function owe(db: Db, clock: Clock, m: Owed) {
  * dedupe key `opening_alert:<opening>:<worker>`.
  */
 export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, workerIds: number[]) {
-  const now = nowIso(clock);
+  const now = lit(nowIso(clock));
+  const o = lit(openingId);
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-    SELECT 'opening_alert', j.value, 'opening_alert:' || ${String(openingId)} || ':' || j.value,
-      json_object('openingId', CAST(${String(openingId)} AS INTEGER), 'workerId', j.value), 'pending', 0, ${now}, ${now}
-    FROM json_each(${JSON.stringify(workerIds)}) AS j
-    WHERE EXISTS (SELECT 1 FROM openings WHERE openings.id = ${openingId} AND openings.status = 'open')
+    SELECT 'opening_alert', j.value, 'opening_alert:' || ${o} || ':' || j.value,
+      json_object('openingId', ${o}, 'workerId', j.value), 'pending', 0, ${now}, ${now}
+    FROM json_each(${lit(JSON.stringify(workerIds.map(Number)))}) AS j
+    WHERE EXISTS (SELECT 1 FROM openings WHERE openings.id = ${o} AND openings.status = 'open')
     ORDER BY j.key`);
 }
 
@@ -76,15 +91,16 @@ export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, worker
  * "on the list" is read as it was before the placement.
  */
 export function oweZeroPlaced(db: Db, clock: Clock, household: { id: number; areaCode: string }, workerId: number, day: string) {
-  const now = nowIso(clock);
+  const now = lit(nowIso(clock));
+  const [h, d] = [lit(household.id), lit(day)];
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, staff_token_id, dedupe_key, payload, status, attempts, not_before, created_at)
-    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${String(household.id)} || ':' || ${day},
-      json_object('householdId', CAST(${String(household.id)} AS INTEGER), 'workerId', CAST(${String(workerId)} AS INTEGER)), 'pending', 0, ${now}, ${now}
+    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${h} || ':' || ${d},
+      json_object('householdId', ${h}, 'workerId', ${lit(workerId)}), 'pending', 0, ${now}, ${now}
     FROM api_tokens AS t
     WHERE t.role = 'staff' AND t.revoked_at IS NULL AND t.telegram_chat_id IS NOT NULL
-      AND substr(${household.areaCode}, 1, length(t.area_prefix)) = t.area_prefix
-      AND EXISTS (SELECT 1 FROM zero_employment_periods AS z WHERE z.household_id = ${household.id}
-        AND z.start_date <= ${day} AND (z.end_date IS NULL OR z.end_date > ${day}))`);
+      AND substr(${lit(household.areaCode)}, 1, length(t.area_prefix)) = t.area_prefix
+      AND EXISTS (SELECT 1 FROM zero_employment_periods AS z WHERE z.household_id = ${h}
+        AND z.start_date <= ${d} AND (z.end_date IS NULL OR z.end_date > ${d}))`);
 }
 
 export type OutboxStatus = (typeof outbox.status.enumValues)[number];
