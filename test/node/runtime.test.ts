@@ -105,27 +105,38 @@ describe('npm start', () => {
     const deadline = Date.now() + 30_000;
     while (!out.includes('chat bot:') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     const stop = async () => {
+      if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
-      return exited;
+      // Never leave a server behind, even when it does not stop on its own.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     };
     return { port, out: () => out, stop };
   }
 
   it('serves the API on PORT with the embedded database, says the bot is off without a token, and stops cleanly on SIGTERM', async () => {
     const s = await start({ JIUJIN_ADMIN_TOKEN: 'start-test-admin-token-1234' });
-    expect(s.out()).toContain(`listening on http://localhost:${s.port}`);
-    expect(s.out()).toContain('chat bot: off');
-    const res = await fetch(`http://127.0.0.1:${s.port}/health`);
-    expect(await res.json()).toEqual({ status: 'ok' });
-    const webhook = await fetch(`http://127.0.0.1:${s.port}/telegram/webhook`, { method: 'POST', body: '{}' , headers: { 'content-type': 'application/json' } });
-    expect(webhook.status).toBe(404);
-    expect(await s.stop()).toBe(0);
+    try {
+      expect(s.out()).toContain(`listening on http://localhost:${s.port}`);
+      expect(s.out()).toContain('chat bot: off');
+      const res = await fetch(`http://127.0.0.1:${s.port}/health`);
+      expect(await res.json()).toEqual({ status: 'ok' });
+      const webhook = await fetch(`http://127.0.0.1:${s.port}/telegram/webhook`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(webhook.status).toBe(404);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
   });
 
   it('says the bot is on when it has a token', async () => {
     const s = await start({ TELEGRAM_BOT_TOKEN: '1:abc', TELEGRAM_WEBHOOK_SECRET: 'secret-secret', TELEGRAM_API_ROOT: 'http://127.0.0.1:9' });
-    expect(s.out()).toContain('chat bot: on');
-    expect(await s.stop()).toBe(0);
+    try {
+      expect(s.out()).toContain('chat bot: on');
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
   });
 });
