@@ -11,6 +11,7 @@ import { transferScope } from '../domain/transfer.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { findArea } from './areas.js';
+import { oweAlertsForOpening } from './alerts.js';
 import { auditInsert } from './audit.js';
 import { loadHouseholdFacts, periodWrites } from './household-status.js';
 import { oweZeroPlaced } from './outbox.js';
@@ -211,6 +212,8 @@ export async function endPlacement(
             .set({
               slotsFilled: sql`max(${openings.slotsFilled} - 1, 0)`,
               status: sql`CASE WHEN ${openings.status} = 'filled' AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${today(ctx)}) THEN 'open' ELSE ${openings.status} END`,
+              // Reopened: the workers within reach are owed an alert again (see services/alerts.ts).
+              alertsPendingAt: sql`CASE WHEN ${openings.status} = 'filled' AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${today(ctx)}) THEN ${now} ELSE ${openings.alertsPendingAt} END`,
               updatedAt: now,
             })
             .where(and(eq(openings.id, p.openingId), sql`changes() = 1`)),
@@ -225,6 +228,10 @@ export async function endPlacement(
     }),
   ])) as [Placement[]];
   if (!rows[0]) throw new AppError('conflict', 'The placement was ended meanwhile; reload it');
+  if (p.openingId !== null) {
+    // A failure here is left to the scheduler, which finishes marked openings.
+    await oweAlertsForOpening(ctx, p.openingId).catch((err) => console.error('opening alerts: left to the scheduler', p.openingId, err));
+  }
   return rows[0]!;
 }
 

@@ -131,6 +131,30 @@ describe('opening alerts', () => {
     expect(row!.marker).toBeNull();
   });
 
+  it('a filled opening that reopens when its hire’s placement ends alerts the workers not alerted yet', async () => {
+    const at = spot();
+    const employer = await makeEmployer(env);
+    const o = await makeOpening(env, employer.id, { point: at, slots: 1, title: '竹编帮工' });
+    const [hiredWorker] = await workersAt(at, 1);
+    const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId: hiredWorker!.id, openingId: o.id } });
+    await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to: 'offered' } });
+    const hired = await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to: 'hired' } });
+    expect(hired.status).toBe(200);
+    await env.settle();
+    // Someone new moves in while the opening is filled.
+    const newcomer = await workersAt(at, 1);
+    await giveChats(newcomer);
+    const ended = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
+      token: env.adminToken,
+      body: { endDate: '2026-11-20', reason: 'quit' },
+    });
+    expect(ended.status).toBe(200);
+    await env.settle();
+    await deliver();
+    expect((await alertsFor(o.id)).map((r) => r.workerId)).toEqual([newcomer[0]!.id]);
+    expect(texts(newcomer[0]!.chat).filter((t) => t.includes('竹编帮工'))).toHaveLength(1);
+  });
+
   it('a draft owes nothing until it is opened; an opening closed before its alerts went out sends none', async () => {
     const at = spot();
     const employer = await makeEmployer(env);
