@@ -23,7 +23,7 @@ import { auditInsert } from './audit.js';
 import { lit, type Owed, owe } from './outbox.js';
 import { areaPrefix } from './sql.js';
 import { today } from './households.js';
-import { onZeroListOn } from './household-status.js';
+import { heldOn, onZeroListOn } from './household-status.js';
 import { placementWrites, publicWelfareClash, type Placement } from './placements.js';
 import type { Worker } from './workers.js';
 
@@ -44,7 +44,7 @@ export async function loadWorkerFacts(ctx: ServiceCtx, w: Worker): Promise<Worke
   const posts = await ctx.db
     .select({ workerId: placements.workerId })
     .from(placements)
-    .where(and(eq(placements.householdId, w.householdId), eq(placements.type, 'public_welfare'), isNull(placements.endDate)));
+    .where(and(eq(placements.householdId, w.householdId), eq(placements.type, 'public_welfare'), heldOn(day)));
   return {
     ableToWork: w.ableToWork,
     erased: w.erasedAt !== null,

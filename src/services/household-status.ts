@@ -62,3 +62,12 @@ export function onZeroListOn(householdIdColumn: typeof households.id | typeof wo
 export function activeOn(date: string) {
   return and(lte(placements.startDate, date), or(isNull(placements.endDate), gt(placements.endDate, date)));
 }
+
+/**
+ * SQL condition on placements: the post is held on `date` or later (current
+ * or upcoming, not ended by then). The one reading of "holds a post" for
+ * matching and applying alike.
+ */
+export function heldOn(date: string) {
+  return sql`(${placements.endDate} IS NULL OR ${placements.endDate} > ${date})`;
+}

@@ -32,7 +32,7 @@ import {
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { notFound } from '../errors.js';
 import { today } from './households.js';
-import { onZeroListOn } from './household-status.js';
+import { heldOn, onZeroListOn } from './household-status.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
@@ -160,9 +160,6 @@ type OpeningRow = {
 };
 
 const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
-
-/** Placements that make a post "held": current or upcoming, by end date. */
-const heldOn = (day: string) => sql`(${placements.endDate} IS NULL OR ${placements.endDate} > ${day})`;
 
 // ---------------------------------------------------------------------------
 // Worker → openings

@@ -429,6 +429,25 @@ describe('eligibility on apply', () => {
     expect(ended.status).toBe(200);
     expect((await apply(env, sibling.id, second.id)).status).toBe(201);
   });
+
+  it('a post whose end is recorded ahead of time is still held until that day, for applying as for matching', async () => {
+    const first = await makePost(env);
+    const second = await makePost(env);
+    const h = await makeHousehold(env);
+    const holder = await makeWorker(env, h.id);
+    const sibling = await makeWorker(env, h.id);
+    const hired = await move(env, await applicationIn(env, 'offered', first.id, holder.id), 'hired');
+    const ended = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
+      token: staffMengzi,
+      body: { endDate: '2026-12-31', reason: 'contract_ended' },
+    });
+    expect(ended.status).toBe(200);
+    const refused = await apply(env, sibling.id, second.id);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.issues[0].message).toContain('household_holds_public_welfare_post');
+    const matches = await env.request('GET', `/v1/workers/${sibling.id}/matches?limit=100`, { token: staffMengzi });
+    expect(matches.body.items.map((m: any) => m.opening.id)).not.toContain(second.id);
+  });
 });
 
 describe('hiring', () => {
