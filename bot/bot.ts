@@ -1,7 +1,7 @@
 // The grammY bot: translates Telegram updates into the conversation's inputs
 // (bot/flow.ts), keeps the conversation's state in the database, and sends
 // the replies. One error boundary; anything unexpected gets a short answer.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { Bot, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import { botSessions, workers } from '../db/schema.js';
@@ -49,7 +49,10 @@ function createBot(deps: Deps): Bot {
   const converse = async (ctx: Context, input: Input) => {
     const chatId = String(ctx.chat!.id);
     // Someone who writes again is reachable again.
-    await deps.db.update(workers).set({ unreachable: false }).where(eq(workers.telegramChatId, chatId));
+    await deps.db
+      .update(workers)
+      .set({ unreachable: false })
+      .where(and(eq(workers.telegramChatId, chatId), eq(workers.unreachable, true)));
     const session = await loadSession(deps, chatId);
     const { session: next, replies } = await handle(session, input, portsFor(deps, chatId));
     await saveSession(deps, chatId, next);

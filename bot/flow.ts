@@ -8,6 +8,7 @@
 // message is recognised as stale; buttons on messages the service sends on
 // its own (an offer, a new applicant) carry "g" and are checked against the
 // records instead.
+import type { Reason } from '../src/domain/matching.js';
 import { occupations } from '../src/domain/occupations.js';
 import type { Availability, CareFor, placementTypes } from '../db/schema.js';
 
@@ -115,6 +116,8 @@ export const newSession = (): Session => ({
 export interface WorkerSummary {
   id: number;
   name: string | null;
+  /** The household's village or township. */
+  areaCode: string;
   alertsEnabled: boolean;
   sensitive: boolean;
   draft: Draft;
@@ -128,7 +131,7 @@ export interface MatchView {
   nearness: 'village' | 'township' | 'county' | null;
   wage: { amount: number; period: 'month' | 'day' | 'hour' | 'piece' };
   hours: Availability;
-  reasons: Array<{ code: string; skills?: string[] }>;
+  reasons: Reason[];
 }
 
 export interface ApplicationView {
@@ -242,6 +245,13 @@ async function go(turn: Turn, step: Step) {
   await prompt(turn);
 }
 
+/** The area whose parts the county, township or village menu lists. */
+function areaMenuParent(turn: Turn): string {
+  const { s } = turn;
+  if (s.step === 'county') return turn.ports.homePrefecture;
+  return s.step === 'township' ? s.draft.county!.code : s.draft.township!.code;
+}
+
 async function prompt(turn: Turn) {
   const { s, lang } = turn;
   const back = [btn(turn, 'back', 'back')];
@@ -273,9 +283,7 @@ async function prompt(turn: Turn) {
     case 'county':
     case 'township':
     case 'village': {
-      const parent =
-        s.step === 'county' ? turn.ports.homePrefecture : s.step === 'township' ? s.draft.county!.code : s.draft.township!.code;
-      const all = await turn.ports.areas(parent);
+      const all = await turn.ports.areas(areaMenuParent(turn));
       const page = all.slice(s.page * PAGE, (s.page + 1) * PAGE);
       const buttons = rows(
         page.map((a) => ({ text: a.name, data: `${s.seq}:area:${a.code}` })),
@@ -584,8 +592,7 @@ async function button(turn: Turn, action: string, arg: string) {
         return prompt(turn);
       }
       if (action === 'area') {
-        const parent = s.step === 'county' ? ports.homePrefecture : s.step === 'township' ? s.draft.county!.code : s.draft.township!.code;
-        const area = (await ports.areas(parent)).find((a) => a.code === arg);
+        const area = (await ports.areas(areaMenuParent(turn))).find((a) => a.code === arg);
         if (area) {
           if (s.step === 'county') s.draft.county = area;
           if (s.step === 'township') s.draft.township = area;
@@ -675,7 +682,7 @@ async function button(turn: Turn, action: string, arg: string) {
     case 'found_where':
       if (action === 'here') {
         const me = (await ports.identity()).worker;
-        const township = me?.draft.township?.code ?? me?.draft.village?.code.slice(0, 9);
+        const township = me?.areaCode.slice(0, 9);
         if (township) {
           s.found = { ...s.found, areaCode: township };
           return go(turn, 'found_since');
@@ -977,11 +984,25 @@ function matchParams(turn: Turn, m: MatchView, n: number) {
     m.distanceKm !== null ? t(lang, 'where.km', { km: m.distanceKm }) : m.nearness ? t(lang, `where.${m.nearness}`) : '';
   const why: string[] = [];
   for (const r of m.reasons) {
-    if (r.code === 'distance' || r.code === 'same_village' || r.code === 'same_township') why.push(t(lang, 'reason.near'));
-    if (r.code === 'skills_met') why.push(t(lang, 'reason.skills', { skills: (r.skills ?? []).map((c) => skillName(lang, c)).join('、') }));
-    if (r.code === 'hours_fit') why.push(t(lang, 'reason.hours'));
-    if (r.code === 'priority_tier' && r.skills === undefined && (r as { tier?: string }).tier !== 'general') why.push(t(lang, 'reason.priority'));
-    if (r.code === 'serves_own_village') why.push(t(lang, 'reason.ownVillage'));
+    switch (r.code) {
+      case 'distance':
+      case 'same_village':
+      case 'same_township':
+        why.push(t(lang, 'reason.near'));
+        break;
+      case 'skills_met':
+        why.push(t(lang, 'reason.skills', { skills: r.skills.map((c) => skillName(lang, c)).join('、') }));
+        break;
+      case 'hours_fit':
+        why.push(t(lang, 'reason.hours'));
+        break;
+      case 'priority_tier':
+        if (r.tier !== 'general') why.push(t(lang, 'reason.priority'));
+        break;
+      case 'serves_own_village':
+        why.push(t(lang, 'reason.ownVillage'));
+        break;
+    }
   }
   return {
     n,

@@ -1,6 +1,7 @@
 // The conversation's ports bound to one chat: each is a call of the same
 // service verbs the API uses, acting as the system on behalf of the person
 // whose chat this is (and checked against that person's own records).
+import { pointOf } from '../src/domain/geo.js';
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { applications, employers, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
@@ -36,12 +37,6 @@ export function portsFor(deps: Deps, chatId: string): Ports {
     const [e] = await db.select().from(employers).where(eq(employers.telegramChatId, chatId));
     return e ?? null;
   };
-  const areaName = async (code: string | undefined) => {
-    if (!code) return undefined;
-    const rows = await listAreas(db, { parent: code.length === 12 ? code.slice(0, 9) : code.slice(0, 6), limit: 100 });
-    return rows.items.find((a) => a.code === code)?.name;
-  };
-
   return {
     homePrefecture: deps.config.BOT_HOME_AREA ?? DEFAULT_HOME_PREFECTURE,
     today: () => chinaDate(deps.clock.now()),
@@ -50,21 +45,18 @@ export function portsFor(deps: Deps, chatId: string): Ports {
       const [w, e] = await Promise.all([me(), myEmployer()]);
       let worker: WorkerSummary | null = null;
       if (w) {
-        const village = w.areaCode.length === 12 ? w.areaCode : undefined;
         const draft: Draft = {
           sensitive: w.sensitiveConsentAt !== null,
           name: w.name ?? undefined,
           phone: w.phone,
-          location: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+          location: pointOf(w.homeLat, w.homeLon),
           cannotLeaveHome: w.cannotLeaveHome,
           careFor: w.careFor,
           skills: w.skills,
           hours: w.availability,
           distance: w.maxDistanceKm,
-          township: { code: w.areaCode.slice(0, 9), name: (await areaName(w.areaCode.slice(0, 9))) ?? '' },
-          ...(village ? { village: { code: village, name: (await areaName(village)) ?? '' } } : {}),
         };
-        worker = { id: w.id, name: w.name, alertsEnabled: w.alertsEnabled, sensitive: w.sensitiveConsentAt !== null, draft };
+        worker = { id: w.id, name: w.name, areaCode: w.areaCode, alertsEnabled: w.alertsEnabled, sensitive: w.sensitiveConsentAt !== null, draft };
       }
       return { worker, employer: e ? { id: e.id, name: e.name } : null };
     },

@@ -1,6 +1,7 @@
 // Applications: a worker for an opening, moved along the state machine in
 // domain/application-flow.ts. A hire takes a slot and records the placement in
 // one batch; two hires racing for the last slot cannot both win.
+import { pointOf } from '../domain/geo.js';
 import { and, asc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { batch } from '../../db/client.js';
@@ -230,7 +231,7 @@ async function hire(
   const writes = await placementWrites(ctx, w, {
     type: o.kind,
     areaCode: o.areaCode,
-    point: o.lat != null && o.lon != null ? { lat: o.lat, lon: o.lon } : null,
+    point: pointOf(o.lat, o.lon),
     startDate,
     openingId: o.id,
     applicationId: a.id,

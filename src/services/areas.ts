@@ -1,4 +1,5 @@
 // Reference areas: loading the committed subset and reading it back.
+import { pointOf } from '../domain/geo.js';
 import { and, asc, count, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { areas } from '../../db/schema.js';
@@ -32,7 +33,7 @@ export function toAreaJson(a: Area) {
     name: a.name,
     level: a.level,
     parent: a.parent,
-    point: a.lat != null && a.lon != null ? { lat: a.lat, lon: a.lon } : null,
+    point: pointOf(a.lat, a.lon),
   };
 }
 

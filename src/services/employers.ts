@@ -5,7 +5,7 @@ import { employers, type employerKinds } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
-import type { Point } from '../domain/geo.js';
+import { type Point, pointOf } from '../domain/geo.js';
 import { auditInsert } from './audit.js';
 import { requireAreaInScope } from './areas.js';
 import { areaPrefix, containsText } from './sql.js';
@@ -32,7 +32,7 @@ export function toEmployerJson(e: Employer) {
     name: e.name,
     kind: e.kind,
     areaCode: e.areaCode,
-    point: e.lat != null && e.lon != null ? { lat: e.lat, lon: e.lon } : null,
+    point: pointOf(e.lat, e.lon),
     contact: e.contact,
     verified: e.verified,
     certified: e.certified,

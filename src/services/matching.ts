@@ -14,7 +14,7 @@ import {
 } from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';
 import { hoursFit, tierNames } from '../domain/eligibility.js';
-import { type Box, boundingBox, type Point } from '../domain/geo.js';
+import { boundingBox, type Box, type Point, pointOf } from '../domain/geo.js';
 import { cellRanges, REACH_BAND_KM } from '../domain/grid.js';
 import {
   compareCandidates,
@@ -223,7 +223,7 @@ function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
     id: w.id,
     householdId: w.householdId,
     areaCode: w.areaCode,
-    home: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+    home: pointOf(w.homeLat, w.homeLon),
     maxDistanceKm: w.maxDistanceKm,
     cannotLeaveHome: w.cannotLeaveHome,
     careFor: w.careFor,
@@ -334,7 +334,7 @@ export async function matchOpeningsForWorker(
         const o: MatchOpening = {
           id: Number(r.id),
           areaCode: r.area_code,
-          point: r.lat != null && r.lon != null ? { lat: Number(r.lat), lon: Number(r.lon) } : null,
+          point: pointOf(r.lat, r.lon),
           kind: r.kind,
           serves: r.serves,
           hours: r.hours,
@@ -559,7 +559,7 @@ export async function candidatesForOpening(
   const opening: MatchOpening = {
     id: o.id,
     areaCode: o.areaCode,
-    point: o.lat != null && o.lon != null ? { lat: o.lat, lon: o.lon } : null,
+    point: pointOf(o.lat, o.lon),
     kind: o.kind,
     serves: o.serves,
     hours: o.hours,

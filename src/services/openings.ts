@@ -11,7 +11,7 @@ import {
   type wagePeriods,
 } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
-import { boundingBox, distanceKm, type Point, roundKm } from '../domain/geo.js';
+import { boundingBox, distanceKm, type Point, pointOf, roundKm } from '../domain/geo.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { oweAlertsForOpening } from './alerts.js';
@@ -57,7 +57,7 @@ export function toOpeningJson(o: Opening, extra: { distanceKm?: number | null; e
     employerId: o.employerId,
     ...(extra.employerName !== undefined ? { employerName: extra.employerName } : {}),
     areaCode: o.areaCode,
-    point: o.lat != null && o.lon != null ? { lat: o.lat, lon: o.lon } : null,
+    point: pointOf(o.lat, o.lon),
     slots: o.slots,
     slotsFilled: o.slotsFilled,
     wage: { amount: o.wageAmount, period: o.wagePeriod },
@@ -129,7 +129,7 @@ export async function createOpening(ctx: ServiceCtx, input: OpeningInput): Promi
   checkDates(ctx, input.startDate, input.closingDate);
   const now = nowIso(ctx.clock);
   // Without its own point an opening is at its employer's place, when known.
-  const point = input.point ?? (employer.lat != null && employer.lon != null ? { lat: employer.lat, lon: employer.lon } : null);
+  const point = input.point ?? pointOf(employer.lat, employer.lon);
   const [rows] = (await batch(ctx.db, [
     ctx.db
       .insert(openings)

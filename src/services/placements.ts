@@ -6,7 +6,7 @@ import { batch, type Db } from '../../db/client.js';
 import { areas, employers, households, openings, placementTypes, placements, workers } from '../../db/schema.js';
 import { type Actor, nowIso, type ServiceCtx } from '../context.js';
 import { monthBounds } from '../domain/dates.js';
-import { distanceKm, type Point } from '../domain/geo.js';
+import { distanceKm, type Point, pointOf } from '../domain/geo.js';
 import { transferScope } from '../domain/transfer.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
@@ -42,7 +42,7 @@ export function toPlacementJson(p: Placement) {
     openingId: p.openingId,
     applicationId: p.applicationId,
     areaCode: p.areaCode,
-    point: p.lat != null && p.lon != null ? { lat: p.lat, lon: p.lon } : null,
+    point: pointOf(p.lat, p.lon),
     scope: p.scope,
     startDate: p.startDate,
     endDate: p.endDate,

@@ -16,7 +16,7 @@ import {
   zeroEmploymentPeriods,
 } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
-import type { Point } from '../domain/geo.js';
+import { type Point, pointOf } from '../domain/geo.js';
 import { zeroEmploymentPeriods as derivePeriods } from '../domain/household-status.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
@@ -137,7 +137,7 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
     areaCode: w.areaCode,
     name: w.name,
     phone: w.phone,
-    home: w.homeLat != null && w.homeLon != null ? { lat: w.homeLat, lon: w.homeLon } : null,
+    home: pointOf(w.homeLat, w.homeLon),
     maxDistanceKm: w.maxDistanceKm,
     cannotLeaveHome: w.cannotLeaveHome,
     careFor: w.careFor,
