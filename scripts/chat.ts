@@ -4,22 +4,18 @@
 // or the number of a button. `--chat <id>` picks who you are (default 1001).
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { createClient } from '@libsql/client';
 import { startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { TerminalChat } from '../bot/dev/terminal-chat.js';
-import { libsqlDb } from '../db/client.js';
 import { createApp } from '../src/app.js';
-import { prepareDatabase } from '../src/bootstrap.js';
 import { loadNodeConfig, parseConfig } from '../src/config.js';
 import { systemClock, type Deps } from '../src/context.js';
-import { ensureFileDir } from '../src/node-db.js';
+import { openLocalDatabase } from '../src/node-db.js';
 import { telegramApi } from '../src/telegram.js';
 
 async function main() {
   const { values } = parseArgs({ options: { chat: { type: 'string', default: '1001' } } });
   const chatId = Number(values.chat);
   const base = loadNodeConfig();
-  ensureFileDir(base.DATABASE_URL);
   const fake = await startFakeBotApi();
   const secret = crypto.randomUUID();
   const token = '1000:local-terminal-chat';
@@ -30,9 +26,7 @@ async function main() {
     TELEGRAM_API_ROOT: fake.url,
     ...(base.BOT_HOME_AREA ? { BOT_HOME_AREA: base.BOT_HOME_AREA } : {}),
   });
-  const client = createClient({ url: config.DATABASE_URL });
-  const db = libsqlDb(client);
-  await prepareDatabase(db, systemClock, { adminToken: base.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
+  const { client, db } = await openLocalDatabase({ ...config, JIUJIN_ADMIN_TOKEN: base.JIUJIN_ADMIN_TOKEN });
   const pending: Promise<unknown>[] = [];
   const deps: Deps = {
     db,

@@ -4,13 +4,10 @@
 // as the system. The run is audited.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createClient } from '@libsql/client';
-import { libsqlDb } from '../db/client.js';
-import { prepareDatabase } from '../src/bootstrap.js';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
 import { AppError } from '../src/errors.js';
-import { ensureFileDir } from '../src/node-db.js';
+import { openLocalDatabase } from '../src/node-db.js';
 import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
 
 const usage = `usage:
@@ -28,11 +25,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  ensureFileDir(config.DATABASE_URL);
-  const client = createClient({ url: config.DATABASE_URL });
+  const { client, db } = await openLocalDatabase(config);
   try {
-    const db = libsqlDb(client);
-    await prepareDatabase(db, systemClock, { adminToken: config.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
     const report = await monthlyReport(
       { db, clock: systemClock, actor: { role: 'system', name: 'export' } },
       { area: values.area, month: values.month },

@@ -7,13 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from '@libsql/client';
-import { libsqlDb } from '../db/client.js';
-import { prepareDatabase } from '../src/bootstrap.js';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
 import { AppError } from '../src/errors.js';
-import { ensureFileDir } from '../src/node-db.js';
+import { openLocalDatabase } from '../src/node-db.js';
 import { importFile, importKinds, importReportCsv, importSummary, type ImportKind, parseMapping } from '../src/services/imports.js';
 
 const usage = `usage:
@@ -37,13 +34,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  ensureFileDir(config.DATABASE_URL);
-  const client = createClient({ url: config.DATABASE_URL });
+  const { client, db } = await openLocalDatabase(config);
   try {
     const mapping = values.mapping ? parseMapping(JSON.parse(readFileSync(values.mapping, 'utf8'))) : undefined;
     const data = new Uint8Array(readFileSync(file));
-    const db = libsqlDb(client);
-    await prepareDatabase(db, systemClock, { adminToken: config.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
     const started = Date.now();
     const result = await importFile(
       { db, clock: systemClock, actor: { role: 'system', name: 'import' } },

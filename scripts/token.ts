@@ -3,13 +3,10 @@
 // `npm run token -- create --role admin`
 // Prints a new API token once; only its hash is stored.
 import { parseArgs } from 'node:util';
-import { createClient } from '@libsql/client';
-import { libsqlDb } from '../db/client.js';
-import { prepareDatabase } from '../src/bootstrap.js';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
 import { AppError } from '../src/errors.js';
-import { ensureFileDir } from '../src/node-db.js';
+import { openLocalDatabase } from '../src/node-db.js';
 import { createToken, type NewToken } from '../src/services/tokens.js';
 
 const usage = `usage:
@@ -53,11 +50,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  ensureFileDir(config.DATABASE_URL);
-  const client = createClient({ url: config.DATABASE_URL });
+  const { client, db } = await openLocalDatabase(config);
   try {
-    const db = libsqlDb(client);
-    await prepareDatabase(db, systemClock, { adminToken: config.JIUJIN_ADMIN_TOKEN, generateAdminToken: false });
     const { token } = await createToken(db, systemClock, spec);
     console.log(token);
     return 0;

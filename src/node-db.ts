@@ -1,10 +1,36 @@
-// Node-only helper for the embedded database file.
+// Node-only: the embedded database file, opened and prepared the same way
+// by `npm start` and every script.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { createClient } from '@libsql/client';
+import { libsqlDb } from '../db/client.js';
+import { prepareDatabase } from './bootstrap.js';
+import type { Config } from './config.js';
+import { type Clock, systemClock } from './context.js';
 
 /** Creates the folder of a `file:` database URL so the first start just works. */
 export function ensureFileDir(url: string) {
   if (!url.startsWith('file:')) return;
   const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
   if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+}
+
+/**
+ * Opens DATABASE_URL (creating a file's folder), applies the migrations and
+ * loads the reference areas: what `npm start` and the scripts all need first.
+ */
+export async function openLocalDatabase(config: Config, opts: { generateAdminToken?: boolean; clock?: Clock } = {}) {
+  ensureFileDir(config.DATABASE_URL);
+  const client = createClient({ url: config.DATABASE_URL });
+  const db = libsqlDb(client);
+  try {
+    const prepared = await prepareDatabase(db, opts.clock ?? systemClock, {
+      adminToken: config.JIUJIN_ADMIN_TOKEN,
+      generateAdminToken: opts.generateAdminToken ?? false,
+    });
+    return { client, db, prepared };
+  } catch (err) {
+    client.close();
+    throw err;
+  }
 }

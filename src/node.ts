@@ -2,27 +2,18 @@
 // start, the API on PORT, and one loop for the clocks and the outbox sender.
 // Stops cleanly on SIGTERM: sends in flight finish, held messages go back.
 import { serve } from '@hono/node-server';
-import { createClient } from '@libsql/client';
 import { stopDelivery } from '../bot/sender.js';
-import { libsqlDb } from '../db/client.js';
 import { createApp } from './app.js';
-import { prepareDatabase } from './bootstrap.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
-import { ensureFileDir } from './node-db.js';
+import { openLocalDatabase } from './node-db.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
 async function main() {
   const config = loadNodeConfig();
-  ensureFileDir(config.DATABASE_URL);
-  const client = createClient({ url: config.DATABASE_URL });
-  const db = libsqlDb(client);
   const clock = systemClock;
-  const prepared = await prepareDatabase(db, clock, {
-    adminToken: config.JIUJIN_ADMIN_TOKEN,
-    generateAdminToken: true,
-  });
+  const { client, db, prepared } = await openLocalDatabase(config, { generateAdminToken: true, clock });
   if (prepared.migrationsApplied.length) console.log(`migrations applied: ${prepared.migrationsApplied.join(', ')}`);
   if (prepared.areasLoaded) console.log(`reference areas loaded: ${prepared.areasLoaded}`);
   if (prepared.generatedAdminToken) {

@@ -55,7 +55,12 @@ export async function storedPeriods(db: Db, householdId: number): Promise<Period
 
 /** SQL condition: the household with this id column is on the list on `date`. */
 export function onZeroListOn(householdIdColumn: typeof households.id | typeof workers.householdId, date: string) {
-  return sql`EXISTS (SELECT 1 FROM ${zeroEmploymentPeriods} WHERE ${zeroEmploymentPeriods.householdId} = ${householdIdColumn} AND ${zeroEmploymentPeriods.startDate} <= ${date} AND (${zeroEmploymentPeriods.endDate} IS NULL OR ${zeroEmploymentPeriods.endDate} > ${date}))`;
+  return sql`EXISTS (SELECT 1 FROM ${zeroEmploymentPeriods} WHERE ${zeroEmploymentPeriods.householdId} = ${householdIdColumn} AND ${periodContains(date)})`;
+}
+
+/** SQL condition on zero_employment_periods: the period contains `date` (periodOn in domain/household-status.ts). */
+export function periodContains(date: string) {
+  return sql`(${zeroEmploymentPeriods.startDate} <= ${date} AND (${zeroEmploymentPeriods.endDate} IS NULL OR ${zeroEmploymentPeriods.endDate} > ${date}))`;
 }
 
 /** SQL condition on placements: active on `date` (start <= date < end). */

@@ -28,7 +28,7 @@ import { requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import type { TransferScope } from '../domain/transfer.js';
 import { ruleBroken } from '../errors.js';
 import { findArea } from './areas.js';
-import { activeOn } from './household-status.js';
+import { activeOn, periodContains } from './household-status.js';
 import { today } from './households.js';
 import { areaPrefix } from './sql.js';
 
@@ -104,11 +104,6 @@ export async function resolveStatsArea(ctx: ServiceCtx, requested: string | unde
     throw ruleBroken('area', `Unknown area code ${requested}`);
   }
   return prefix;
-}
-
-/** SQL condition on zero_employment_periods: the period contains `date` (periodOn in domain/household-status.ts). */
-export function periodContains(date: string): SQL {
-  return sql`(${zeroEmploymentPeriods.startDate} <= ${date} AND (${zeroEmploymentPeriods.endDate} IS NULL OR ${zeroEmploymentPeriods.endDate} > ${date}))`;
 }
 
 const num = (v: unknown) => Number(v ?? 0);

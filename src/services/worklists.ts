@@ -20,7 +20,8 @@ import { OVERDUE_DAYS } from '../domain/household-status.js';
 import { today } from './households.js';
 import { matchOpeningsForWorker } from './matching.js';
 import { areaPrefix } from './sql.js';
-import { periodContains, resolveStatsArea } from './stats.js';
+import { periodContains } from './household-status.js';
+import { resolveStatsArea } from './stats.js';
 
 /**
  * Matches fetched per member to count the openings within reach. A member
