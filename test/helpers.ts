@@ -2,6 +2,7 @@
 // migrations and reference areas applied, a settable clock and factories that
 // give every row unique values.
 import { createClient } from '@libsql/client';
+import { type FakeBotApi, startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { libsqlDb, type Db } from '../db/client.js';
 import { createApp } from '../src/app.js';
 import { prepareDatabase } from '../src/bootstrap.js';
@@ -159,4 +160,25 @@ export async function hireThroughApi(env: TestEnv, workerId: number, openingId: 
     if (r.status !== 200) throw new Error(`not ${to}: ${r.status} ${JSON.stringify(r.body)}`);
   }
   return a.body.id;
+}
+
+/**
+ * A test environment with the chat bot on: the app's outgoing Telegram calls
+ * go to a fresh local fake Bot API on 127.0.0.1. `close` waits for background
+ * sends, then closes both.
+ */
+export async function makeBotTestEnv(config: { token: string; secret: string }): Promise<{ env: TestEnv; fake: FakeBotApi; close: () => Promise<void> }> {
+  const fake = await startFakeBotApi();
+  const env = await makeTestEnv(':memory:', {
+    config: { TELEGRAM_BOT_TOKEN: config.token, TELEGRAM_WEBHOOK_SECRET: config.secret, TELEGRAM_API_ROOT: fake.url },
+  });
+  return {
+    env,
+    fake,
+    close: async () => {
+      await env.settle();
+      env.close();
+      await fake.close();
+    },
+  };
 }

@@ -1,7 +1,6 @@
 // The console on Workers: the built worker in Miniflare with D1. Sessions live
 // in the database (an isolate keeps nothing), so a sign-in, a page and a form
 // post are separate requests that must find the session again.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Bundle, buildWorker, startWorker, type WorkerRuntime } from '../workers/worker-runtime.js';
 
@@ -16,7 +15,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rt?.dispose();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 const fetchPage = (path: string, init: { method?: string; cookie?: string; form?: Record<string, string> } = {}) =>

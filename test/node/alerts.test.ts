@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeBotApi, type RecordedCall, startFakeBotApi } from '../../bot/dev/fake-bot-api.js';
+import type { FakeBotApi, RecordedCall } from '../../bot/dev/fake-bot-api.js';
 import { deliverOwed, MAX_ATTEMPTS } from '../../bot/sender.js';
 import { apiTokens, openings, outbox, placements, workers } from '../../db/schema.js';
 import { runClocks, runNodeLoop } from '../../src/scheduler.js';
@@ -17,7 +17,7 @@ import { ALERTS_PER_OPENING } from '../../src/services/alerts.js';
 import { owe } from '../../src/services/outbox.js';
 import { createToken } from '../../src/services/tokens.js';
 import { telegramApi } from '../../src/telegram.js';
-import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+import { makeBotTestEnv, makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 import * as tg from '../telegram-updates.js';
 
 const SECRET = 'alerts-webhook-secret';
@@ -30,17 +30,11 @@ let fake: FakeBotApi;
 let nextChat = 8_100_000;
 let nextSpot = 0;
 
+let closeAll: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeBotApi();
-  env = await makeTestEnv(':memory:', {
-    config: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url },
-  });
+  ({ env, fake, close: closeAll } = await makeBotTestEnv({ token: TOKEN, secret: SECRET }));
 });
-afterAll(async () => {
-  await env.settle();
-  env.close();
-  await fake.close();
-});
+afterAll(() => closeAll());
 beforeEach(async () => {
   await env.settle();
   env.clock.set(START);

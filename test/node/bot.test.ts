@@ -3,10 +3,10 @@
 // 127.0.0.1 that records every call.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeBotApi, type FakeBotApi, type RecordedCall } from '../../bot/dev/fake-bot-api.js';
+import type { FakeBotApi, RecordedCall } from '../../bot/dev/fake-bot-api.js';
 import { applications, households, outbox, placements, telegramUpdates, workers } from '../../db/schema.js';
 import { runScheduledJobs } from '../../src/scheduler.js';
-import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+import { makeBotTestEnv, makeEmployer, makeHousehold, makeOpening, makeWorker, type TestEnv } from '../helpers.js';
 import * as tg from '../telegram-updates.js';
 import { TerminalChat } from '../../bot/dev/terminal-chat.js';
 
@@ -18,17 +18,11 @@ let env: TestEnv;
 let fake: FakeBotApi;
 let nextChat = 7_000_000;
 
+let closeAll: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeBotApi();
-  env = await makeTestEnv(':memory:', {
-    config: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url },
-  });
+  ({ env, fake, close: closeAll } = await makeBotTestEnv({ token: TOKEN, secret: SECRET }));
 });
-afterAll(async () => {
-  await env.settle();
-  env.close();
-  await fake.close();
-});
+afterAll(() => closeAll());
 
 const post = (update: unknown, secret: string | null = SECRET) =>
   env.request('POST', '/telegram/webhook', {

@@ -2,7 +2,6 @@
 // API on 127.0.0.1. An opening posted through the API alerts the workers near
 // it (from the request, via waitUntil); the cron trigger runs the clocks and
 // drains a backlog within its budget.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeBotApi, startFakeBotApi } from '../../bot/dev/fake-bot-api.js';
 import { ADMIN_TOKEN, type Bundle, buildWorker, makeEmployer, openingBody, startWorker, type WorkerRuntime } from './worker-runtime.js';
@@ -26,7 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.dispose();
   await fake?.close();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 /** Workers at `at` (each its own household); chats are given afterwards, straight in D1. */

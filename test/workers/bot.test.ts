@@ -1,7 +1,6 @@
 // The chat bot on Workers: the built worker in Miniflare with D1, real
 // Telegram update JSON posted to its webhook, and the Bot API served by a
 // local fake on 127.0.0.1 that workerd calls out to.
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeBotApi, startFakeBotApi } from '../../bot/dev/fake-bot-api.js';
 import * as tg from '../telegram-updates.js';
@@ -27,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.dispose();
   await fake?.close();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 const post = (update: unknown, secret = SECRET) =>

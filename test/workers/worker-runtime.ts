@@ -2,9 +2,9 @@
 // own bundler, run as --dry-run, so no Cloudflare account or network) and runs
 // it in Miniflare's workerd with a local D1 database bound as DB.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,16 +32,42 @@ export function wranglerSettings(): { compatibilityDate: string; compatibilityFl
 export interface Bundle {
   dir: string;
   scriptPath: string;
+  /** 0 when the bundle of the same sources was already built. */
   buildMs: number;
 }
 
-/** Runs wrangler's bundler exactly as `npm run build:worker` does, into a temp dir. */
+/** A digest of everything the bundle is made from: the sources, the seed data, wrangler.toml and the lockfile. */
+function sourceDigest(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else hash.update(rel).update(readFileSync(join(root, rel)));
+    }
+  };
+  for (const dir of ['src', 'bot', 'db']) walk(dir);
+  for (const file of ['wrangler.toml', 'package-lock.json', 'tsconfig.json']) hash.update(file).update(readFileSync(join(root, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The bundle `wrangler deploy` would upload (its own bundler, run as
+ * --dry-run, exactly as `npm run build:worker`), built once per state of the
+ * sources: the suites running in parallel share it through a cache folder
+ * keyed by the sources' digest, instead of each bundling the same code.
+ */
 export async function buildWorker(): Promise<Bundle> {
-  const dir = mkdtempSync(join(tmpdir(), 'jiujin-worker-'));
+  const cacheRoot = join(root, 'node_modules', '.cache', 'jiujin-worker');
+  const dir = join(cacheRoot, sourceDigest());
+  const scriptPath = join(dir, 'out', 'worker.js');
+  if (existsSync(scriptPath)) return { dir, scriptPath, buildMs: 0 };
+  mkdirSync(cacheRoot, { recursive: true });
+  const building = mkdtempSync(join(cacheRoot, 'building-'));
   const wranglerBin = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
   const started = Date.now();
   try {
-    await promisify(execFile)(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--outdir', join(dir, 'out')], {
+    await promisify(execFile)(process.execPath, [wranglerBin, 'deploy', '--dry-run', '--outdir', join(building, 'out')], {
       cwd: root,
       env: {
         ...process.env,
@@ -49,17 +75,23 @@ export async function buildWorker(): Promise<Bundle> {
         WRANGLER_SEND_ERROR_REPORTS: 'false',
         // The banner is what asks the registry for a newer wrangler.
         WRANGLER_HIDE_BANNER: 'true',
-        WRANGLER_LOG_PATH: join(dir, 'logs'),
+        WRANGLER_LOG_PATH: join(building, 'logs'),
         CI: 'true',
       },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(building, { recursive: true, force: true });
     throw new Error(`wrangler could not bundle the worker: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
-  return { dir, scriptPath: join(dir, 'out', 'worker.js'), buildMs: Date.now() - started };
+  try {
+    renameSync(building, dir);
+  } catch {
+    // Another suite finished the same build first: use that one.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return { dir, scriptPath, buildMs: Date.now() - started };
 }
 
 /** What the tests use of the D1 binding (workers-types are not installed). */

@@ -1,6 +1,6 @@
 // The deployable worker bundle, run in workerd through Miniflare against a
 // local D1 database: the same migrations, routes and cron job as on Cloudflare.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rt?.dispose();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 describe('worker runtime', () => {
