@@ -1,6 +1,7 @@
 // Database handles for both runtimes. Every query in the project is written
 // against `Db`, which libSQL (Node, remote) and D1 (Workers) both satisfy.
 import type { Client } from '@libsql/client';
+import { entityKind } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { drizzle as drizzleD1 } from 'drizzle-orm/d1';
 import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql';
@@ -16,9 +17,35 @@ export function libsqlDb(client: Client): Db {
   return drizzleLibsql(client, { schema }) as unknown as Db;
 }
 
+/** D1 handles, with their binding: their batches need raw statements prepared (see batch). */
+const d1Bindings = new WeakMap<object, D1Binding>();
+type D1Binding = { prepare(sql: string): unknown };
+
 /** A D1 binding (typed loosely so Node code need not load Workers types). */
 export function d1Db(binding: unknown): Db {
-  return drizzleD1(binding as Parameters<typeof drizzleD1>[0], { schema }) as unknown as Db;
+  const db = drizzleD1(binding as Parameters<typeof drizzleD1>[0], { schema }) as unknown as Db;
+  d1Bindings.set(db, binding as D1Binding);
+  return db;
+}
+
+/**
+ * drizzle's D1 batch binds a statement's parameters to `prepared.stmt`,
+ * which a raw statement (`db.run(sql`…`)`) does not have: give it one, so a
+ * raw statement with bound values runs in a D1 batch as it does on libSQL.
+ */
+function preparedForD1(binding: D1Binding, item: BatchItem<'sqlite'>): BatchItem<'sqlite'> {
+  // drizzle's SQLiteRaw (not exported): known by its entity kind.
+  if ((item.constructor as unknown as Record<symbol, unknown>)[entityKind] !== 'SQLiteRaw') return item;
+  const raw = item as unknown as {
+    getQuery(): { sql: string; params: unknown[] };
+    mapResult(result: unknown, fromBatch?: boolean): unknown;
+  };
+  return {
+    _prepare: () => {
+      const query = raw.getQuery();
+      return { getQuery: () => query, stmt: binding.prepare(query.sql), mapResult: (r: unknown, fromBatch?: boolean) => raw.mapResult(r, fromBatch) };
+    },
+  } as unknown as BatchItem<'sqlite'>;
 }
 
 type Batchable = { batch: (items: readonly BatchItem<'sqlite'>[]) => Promise<unknown[]> };
@@ -30,5 +57,6 @@ type Batchable = { batch: (items: readonly BatchItem<'sqlite'>[]) => Promise<unk
  */
 export async function batch(db: Db, items: BatchItem<'sqlite'>[]): Promise<unknown[]> {
   if (items.length === 0) return [];
-  return (db as unknown as Batchable).batch(items);
+  const binding = d1Bindings.get(db);
+  return (db as unknown as Batchable).batch(binding ? items.map((item) => preparedForD1(binding, item)) : items);
 }

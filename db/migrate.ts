@@ -23,9 +23,7 @@ export async function applyMigrations(db: Db): Promise<string[]> {
     try {
       await batch(db, [
         ...statements.map((s) => db.run(sql.raw(s))),
-        // Inlined, not bound: drizzle's D1 batch cannot bind the parameters of a
-        // raw db.run(sql`...`). The name comes from our own migration files.
-        db.run(sql.raw(`INSERT INTO d1_migrations(name) VALUES ('${m.name.replaceAll("'", "''")}')`)),
+        db.run(sql`INSERT INTO d1_migrations(name) VALUES (${m.name})`),
       ]);
     } catch (err) {
       // Another process may have applied it at the same moment.

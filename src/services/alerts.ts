@@ -13,7 +13,7 @@ import { OVERDUE_DAYS } from '../domain/household-status.js';
 import { AppError } from '../errors.js';
 import { today } from './households.js';
 import { candidatesForOpening } from './matching.js';
-import { lit, oweOpeningAlerts } from './outbox.js';
+import { oweOpeningAlerts } from './outbox.js';
 import { endPlacement } from './placements.js';
 
 /** Alerts per opening at most: its best-ranked opted-in candidates. */
@@ -129,12 +129,11 @@ export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
  * start. The question and the note of when it was asked are one batch.
  */
 export async function oweCheckins(ctx: Ctx): Promise<number> {
-  const day = lit(today(ctx));
-  const now = lit(nowIso(ctx.clock));
-  const cutoffDay = lit(addDays(today(ctx), -CHECKIN_DAYS));
-  const cutoff = lit(new Date(ctx.clock.now().getTime() - CHECKIN_DAYS * 86_400_000).toISOString());
+  const day = today(ctx);
+  const now = nowIso(ctx.clock);
+  const cutoffDay = addDays(day, -CHECKIN_DAYS);
+  const cutoff = new Date(ctx.clock.now().getTime() - CHECKIN_DAYS * 86_400_000).toISOString();
   const p = placements;
-  // Values inline (see lit): both statements go into one batch.
   const due = sql`${p.startDate} <= ${day} AND ${p.endDate} IS NULL
     AND ((${p.checkedInAt} IS NULL AND ${p.startDate} <= ${cutoffDay}) OR ${p.checkedInAt} <= ${cutoff})
     AND EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0)`;
@@ -142,7 +141,7 @@ export async function oweCheckins(ctx: Ctx): Promise<number> {
     ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
       SELECT 'checkin', ${p.workerId}, 'checkin:' || ${p.id} || ':' || ${day}, json_object('placementId', ${p.id}), 'pending', 0, ${now}, ${now}
       FROM ${p} WHERE ${due}`),
-    ctx.db.update(p).set({ checkedInAt: nowIso(ctx.clock) }).where(due),
+    ctx.db.update(p).set({ checkedInAt: now }).where(due),
   ]);
   return rowsAffected(res);
 }

@@ -21,7 +21,7 @@ import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
-import { lit, type Owed, owe } from './outbox.js';
+import { type Owed, owe } from './outbox.js';
 import { areaPrefix } from './sql.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn } from './household-status.js';
@@ -300,16 +300,15 @@ export async function listApplications(
 export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
   const cutoff = new Date(ctx.clock.now().getTime() - APPLICATION_IDLE_DAYS * 86_400_000).toISOString();
   const now = nowIso(ctx.clock);
-  // Values inline (see lit): drizzle's D1 batch cannot bind a raw statement's parameters.
-  const idle = sql`${applications.state} IN (${sql.join(openStates.map(lit), sql`, `)}) AND ${applications.updatedAt} < ${lit(cutoff)}`;
+  const idle = and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff));
   // Both sides are told, in the same batch as the expiry (see noticeFor): the
   // worker, and the employer of an application it had seen (not a suggestion).
   const [, , rows] = (await batch(ctx.db, [
     ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-      SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${lit(now)}, ${lit(now)}
+      SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
       FROM ${applications} WHERE ${idle}`),
     ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
-      SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${lit(now)}, ${lit(now)}
+      SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
       FROM ${applications} INNER JOIN ${openings} ON ${openings.id} = ${applications.openingId}
       WHERE ${idle} AND ${applications.state} <> 'suggested'`),
     ctx.db

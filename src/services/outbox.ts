@@ -35,18 +35,10 @@ export interface Owed {
 }
 
 /**
- * A value written into SQL text instead of bound. drizzle's D1 batch cannot
- * run a raw statement (db.run(sql)) that has bound parameters, so the raw
- * INSERT … SELECT statements that go into batches carry their values inline:
- * only integers and our own strings (timestamps, dates, codes), quoted.
+ * An integer bound as a parameter, read back as an integer: libSQL binds a
+ * JS number as a real, which would make ids read "1.0" inside text.
  */
-export function lit(v: string | number): SQL {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
-    return sql.raw(String(v));
-  }
-  return sql.raw(`'${v.replace(/'/g, "''")}'`);
-}
+export const int = (n: number): SQL => sql`CAST(${n} AS INTEGER)`;
 
 /** The insert, unawaited, to put into the causing change's batch. */
 export function owe(db: Db, clock: Clock, m: Owed) {
@@ -74,12 +66,12 @@ export function owe(db: Db, clock: Clock, m: Owed) {
  * dedupe key `opening_alert:<opening>:<worker>`.
  */
 export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, workerIds: number[]) {
-  const now = lit(nowIso(clock));
-  const o = lit(openingId);
+  const now = nowIso(clock);
+  const o = int(openingId);
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
     SELECT 'opening_alert', j.value, 'opening_alert:' || ${o} || ':' || j.value,
       json_object('openingId', ${o}, 'workerId', j.value), 'pending', 0, ${now}, ${now}
-    FROM json_each(${lit(JSON.stringify(workerIds.map(Number)))}) AS j
+    FROM json_each(${JSON.stringify(workerIds.map(Number))}) AS j
     WHERE EXISTS (SELECT 1 FROM openings WHERE openings.id = ${o} AND openings.status = 'open')
     ORDER BY j.key`);
 }
@@ -91,14 +83,14 @@ export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, worker
  * "on the list" is read as it was before the placement.
  */
 export function oweZeroPlaced(db: Db, clock: Clock, household: { id: number; areaCode: string }, workerId: number, day: string) {
-  const now = lit(nowIso(clock));
-  const [h, d] = [lit(household.id), lit(day)];
+  const now = nowIso(clock);
+  const [h, d] = [int(household.id), day];
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, staff_token_id, dedupe_key, payload, status, attempts, not_before, created_at)
     SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${h} || ':' || ${d},
-      json_object('householdId', ${h}, 'workerId', ${lit(workerId)}), 'pending', 0, ${now}, ${now}
+      json_object('householdId', ${h}, 'workerId', ${int(workerId)}), 'pending', 0, ${now}, ${now}
     FROM api_tokens AS t
     WHERE t.role = 'staff' AND t.revoked_at IS NULL AND t.telegram_chat_id IS NOT NULL
-      AND substr(${lit(household.areaCode)}, 1, length(t.area_prefix)) = t.area_prefix
+      AND substr(${household.areaCode}, 1, length(t.area_prefix)) = t.area_prefix
       AND EXISTS (SELECT 1 FROM zero_employment_periods AS z WHERE z.household_id = ${h}
         AND z.start_date <= ${d} AND (z.end_date IS NULL OR z.end_date > ${d}))`);
 }
