@@ -33,6 +33,45 @@ function SearchForm(props: { c: CCtx; action: string; q: string; hint: string; e
 
 const savedNote = (c: CCtx) => (c.req.query('saved') ? <p class="msg ok" role="status">{c.var.t.saved}</p> : null);
 
+/** A search page of the registry: title, a link to add one, the search form, and the results table. */
+function SearchPage(props: {
+  c: CCtx;
+  title: string;
+  action: string;
+  q: string;
+  hint: string;
+  add?: { href: string; label: string };
+  empty: boolean;
+  tableId: string;
+  headers: Array<string | { text: string; cls: string }>;
+  children: unknown;
+}) {
+  const { c, add } = props;
+  return (
+    <Page c={c} title={props.title}>
+      <h1>{props.title}</h1>
+      {savedNote(c)}
+      {add ? (
+        <p>
+          <a href={add.href}>+ {add.label}</a>
+        </p>
+      ) : null}
+      <SearchForm c={c} action={props.action} q={props.q} hint={props.hint} />
+      {props.empty ? <p class="muted">{c.var.t.noResults}</p> : null}
+      <div class="tablewrap">
+        <table id={props.tableId}>
+          <thead>
+            <tr>
+              {props.headers.map((h) => (typeof h === 'string' ? <th>{h}</th> : <th class={h.cls}>{h.text}</th>))}
+            </tr>
+          </thead>
+          <tbody>{props.children}</tbody>
+        </table>
+      </div>
+    </Page>
+  );
+}
+
 // ---------------------------------------------------------------------------
 // Workers
 
@@ -302,53 +341,39 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const rows = await searchWorkers(ctx, { q, limit: RESULTS });
     const names = await namesOf(ctx.db, rows.map((w) => w.areaCode));
     return c.html(
-      <Page c={c} title={t.workersTitle}>
-        <h1>{t.workersTitle}</h1>
-        {savedNote(c)}
-        <p>
-          <a href="/console/workers/new">+ {t.registerWorker}</a>
-        </p>
-        <SearchForm c={c} action="/console/workers" q={q} hint={t.searchHint} />
-        {rows.length === 0 ? <p class="muted">{t.noResults}</p> : null}
-        <div class="tablewrap">
-          <table id="workers">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t.personName}</th>
-                <th>{t.phone}</th>
-                <th>{t.village}</th>
-                <th>{t.household}</th>
-                <th>{t.skills}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((w) => (
-                <tr data-worker={w.id}>
-                  <td>{w.id}</td>
-                  <td>{w.name}</td>
-                  <td>{w.phone ?? ''}</td>
-                  <td>{placeName(names, w.areaCode)}</td>
-                  <td>
-                    <a href={`/console/households?q=${w.householdId}`}>#{w.householdId}</a>
-                  </td>
-                  <td>{w.skills.map((s) => t.occupation(s)).join('、')}</td>
-                  <td>
-                    <Tags
-                      items={[
-                        ...(!w.ableToWork ? [{ text: t.notAble }] : []),
-                        ...(w.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
-                        ...w.careFor.map((x) => ({ text: t.careForValues[x] ?? x })),
-                      ]}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </Page>,
+      <SearchPage
+        c={c}
+        title={t.workersTitle}
+        action="/console/workers"
+        q={q}
+        hint={t.searchHint}
+        add={{ href: '/console/workers/new', label: t.registerWorker }}
+        empty={rows.length === 0}
+        tableId="workers"
+        headers={['#', t.personName, t.phone, t.village, t.household, t.skills, '']}
+      >
+        {rows.map((w) => (
+          <tr data-worker={w.id}>
+            <td>{w.id}</td>
+            <td>{w.name}</td>
+            <td>{w.phone ?? ''}</td>
+            <td>{placeName(names, w.areaCode)}</td>
+            <td>
+              <a href={`/console/households?q=${w.householdId}`}>#{w.householdId}</a>
+            </td>
+            <td>{w.skills.map((s) => t.occupation(s)).join('、')}</td>
+            <td>
+              <Tags
+                items={[
+                  ...(!w.ableToWork ? [{ text: t.notAble }] : []),
+                  ...(w.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
+                  ...w.careFor.map((x) => ({ text: t.careForValues[x] ?? x })),
+                ]}
+              />
+            </td>
+          </tr>
+        ))}
+      </SearchPage>,
     );
   });
   app.get('/workers/new', (c) => c.html(<WorkerForm c={c} />));
@@ -362,50 +387,42 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const views = await Promise.all(found.map((h) => householdView(ctx, h)));
     const names = await namesOf(ctx.db, views.map((h) => h.areaCode));
     return c.html(
-      <Page c={c} title={t.householdsTitle}>
-        <h1>{t.householdsTitle}</h1>
-        <SearchForm c={c} action="/console/households" q={q} hint={t.searchHintHousehold} />
-        {views.length === 0 ? <p class="muted">{t.noResults}</p> : null}
-        <div class="tablewrap">
-          <table id="households">
-            <thead>
-              <tr>
-                <th>{t.household}</th>
-                <th>{t.village}</th>
-                <th>{t.members}</th>
-                <th>{t.status}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {views.map((h) => (
-                <tr data-household={h.id}>
-                  <td>#{h.id}</td>
-                  <td>{placeName(names, h.areaCode)}</td>
-                  <td>
-                    {h.members.map((m) => (
-                      <div>
-                        {m.name ?? '—'} {m.inWork ? <span class="tag ok">{t.types[m.inWork]}</span> : null}
-                        {!m.ableToWork ? <span class="tag">{t.notAble}</span> : null}
-                      </div>
-                    ))}
-                  </td>
-                  <td>
-                    <Tags
-                      items={[
-                        ...(h.povertyAlleviated ? [{ text: t.poverty }] : []),
-                        ...(h.monitored ? [{ text: t.monitored }] : []),
-                        ...(h.zeroEmployment.onList
-                          ? [{ text: `${t.zeroChart} ${h.zeroEmployment.daysWaiting}d`, cls: h.zeroEmployment.overdue ? 'bad' : undefined }]
-                          : []),
-                      ]}
-                    />
-                  </td>
-                </tr>
+      <SearchPage
+        c={c}
+        title={t.householdsTitle}
+        action="/console/households"
+        q={q}
+        hint={t.searchHintHousehold}
+        empty={views.length === 0}
+        tableId="households"
+        headers={[t.household, t.village, t.members, t.status]}
+      >
+        {views.map((h) => (
+          <tr data-household={h.id}>
+            <td>#{h.id}</td>
+            <td>{placeName(names, h.areaCode)}</td>
+            <td>
+              {h.members.map((m) => (
+                <div>
+                  {m.name ?? '—'} {m.inWork ? <span class="tag ok">{t.types[m.inWork]}</span> : null}
+                  {!m.ableToWork ? <span class="tag">{t.notAble}</span> : null}
+                </div>
               ))}
-            </tbody>
-          </table>
-        </div>
-      </Page>,
+            </td>
+            <td>
+              <Tags
+                items={[
+                  ...(h.povertyAlleviated ? [{ text: t.poverty }] : []),
+                  ...(h.monitored ? [{ text: t.monitored }] : []),
+                  ...(h.zeroEmployment.onList
+                    ? [{ text: `${t.zeroChart} ${h.zeroEmployment.daysWaiting}d`, cls: h.zeroEmployment.overdue ? 'bad' : undefined }]
+                    : []),
+                ]}
+              />
+            </td>
+          </tr>
+        ))}
+      </SearchPage>,
     );
   });
 
@@ -416,54 +433,41 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const rows = await searchEmployers(ctx, { q, limit: RESULTS });
     const names = await namesOf(ctx.db, rows.map((e) => e.areaCode));
     return c.html(
-      <Page c={c} title={t.employersTitle}>
-        <h1>{t.employersTitle}</h1>
-        {savedNote(c)}
-        <p>
-          <a href="/console/employers/new">+ {t.newEmployer}</a>
-        </p>
-        <SearchForm c={c} action="/console/employers" q={q} hint={t.searchHintEmployer} />
-        {rows.length === 0 ? <p class="muted">{t.noResults}</p> : null}
-        <div class="tablewrap">
-          <table id="employers">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t.name}</th>
-                <th>{t.kind}</th>
-                <th>{t.place}</th>
-                <th>{t.phone}</th>
-                <th>{t.status}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => (
-                <tr data-employer={e.id}>
-                  <td>{e.id}</td>
-                  <td>{e.name}</td>
-                  <td>{t.employerKinds[e.kind]}</td>
-                  <td>{placeName(names, e.areaCode)}</td>
-                  <td>{e.contact.phone ?? ''}</td>
-                  <td>
-                    {e.verified ? <span class="tag ok">{t.verified}</span> : null}
-                    {e.certified ? (
-                      <span class="tag ok" data-certified="true">
-                        {t.certified} {e.certifiedAt?.slice(0, 10)}
-                      </span>
-                    ) : e.kind === 'workshop' ? (
-                      <form method="post" action={`/console/employers/${e.id}/certify`}>
-                        <Csrf c={c} />
-                        <input type="hidden" name="q" value={q} />
-                        <button type="submit" class="secondary">{t.certify}</button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </Page>,
+      <SearchPage
+        c={c}
+        title={t.employersTitle}
+        action="/console/employers"
+        q={q}
+        hint={t.searchHintEmployer}
+        add={{ href: '/console/employers/new', label: t.newEmployer }}
+        empty={rows.length === 0}
+        tableId="employers"
+        headers={['#', t.name, t.kind, t.place, t.phone, t.status]}
+      >
+        {rows.map((e) => (
+          <tr data-employer={e.id}>
+            <td>{e.id}</td>
+            <td>{e.name}</td>
+            <td>{t.employerKinds[e.kind]}</td>
+            <td>{placeName(names, e.areaCode)}</td>
+            <td>{e.contact.phone ?? ''}</td>
+            <td>
+              {e.verified ? <span class="tag ok">{t.verified}</span> : null}
+              {e.certified ? (
+                <span class="tag ok" data-certified="true">
+                  {t.certified} {e.certifiedAt?.slice(0, 10)}
+                </span>
+              ) : e.kind === 'workshop' ? (
+                <form method="post" action={`/console/employers/${e.id}/certify`}>
+                  <Csrf c={c} />
+                  <input type="hidden" name="q" value={q} />
+                  <button type="submit" class="secondary">{t.certify}</button>
+                </form>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </SearchPage>,
     );
   });
   app.get('/employers/new', (c) => c.html(<EmployerForm c={c} />));
@@ -483,46 +487,31 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const rows = await searchOpenings(ctx, { q, limit: RESULTS });
     const names = await namesOf(ctx.db, rows.map((r) => r.opening.areaCode));
     return c.html(
-      <Page c={c} title={t.openingsTitle}>
-        <h1>{t.openingsTitle}</h1>
-        <p>
-          <a href="/console/openings/new">+ {t.newPost}</a>
-        </p>
-        <SearchForm c={c} action="/console/openings" q={q} hint={t.searchHintOpening} />
-        {rows.length === 0 ? <p class="muted">{t.noResults}</p> : null}
-        <div class="tablewrap">
-          <table id="openings">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t.title}</th>
-                <th>{t.kind}</th>
-                <th>{t.employer}</th>
-                <th>{t.place}</th>
-                <th class="num">{t.slots}</th>
-                <th class="num">{t.slotsFilled}</th>
-                <th>{t.status}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ opening: o, employerName }) => (
-                <tr data-opening={o.id}>
-                  <td>{o.id}</td>
-                  <td>{o.title}</td>
-                  <td>{t.kinds[o.kind]}</td>
-                  <td>{employerName}</td>
-                  <td>{placeName(names, o.areaCode)}</td>
-                  <td class="num">{o.slots}</td>
-                  <td class="num">{o.slotsFilled}</td>
-                  <td>{t.statuses[o.status]}</td>
-                  <td>{o.kind === 'public_welfare' ? <a href={`/console/openings/${o.id}`}>{t.allocate}</a> : null}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </Page>,
+      <SearchPage
+        c={c}
+        title={t.openingsTitle}
+        action="/console/openings"
+        q={q}
+        hint={t.searchHintOpening}
+        add={{ href: '/console/openings/new', label: t.newPost }}
+        empty={rows.length === 0}
+        tableId="openings"
+        headers={['#', t.title, t.kind, t.employer, t.place, { text: t.slots, cls: 'num' }, { text: t.slotsFilled, cls: 'num' }, t.status, '']}
+      >
+        {rows.map(({ opening: o, employerName }) => (
+          <tr data-opening={o.id}>
+            <td>{o.id}</td>
+            <td>{o.title}</td>
+            <td>{t.kinds[o.kind]}</td>
+            <td>{employerName}</td>
+            <td>{placeName(names, o.areaCode)}</td>
+            <td class="num">{o.slots}</td>
+            <td class="num">{o.slotsFilled}</td>
+            <td>{t.statuses[o.status]}</td>
+            <td>{o.kind === 'public_welfare' ? <a href={`/console/openings/${o.id}`}>{t.allocate}</a> : null}</td>
+          </tr>
+        ))}
+      </SearchPage>,
     );
   });
   app.get('/openings/new', async (c) => c.html(<PostForm c={c} employers={await employerChoices(c)} />));
