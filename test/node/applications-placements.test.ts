@@ -450,6 +450,27 @@ describe('eligibility on apply', () => {
   });
 });
 
+/**
+ * Two hires raced for an opening's last slot: one 200 and one 409 no_slots,
+ * the opening full and filled, one placement more, one of the two hired.
+ */
+async function expectOneWinner(
+  results: Array<{ status: number; body: any }>,
+  openingId: number,
+  employerToken: string,
+  ids: number[],
+  want: { slots: number; placements: number },
+) {
+  expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+  expect(results.find((r) => r.status === 409)!.body.error.code).toBe('no_slots');
+  const opening = await env.request('GET', `/v1/openings/${openingId}`, { token: employerToken });
+  expect(opening.body).toMatchObject({ slots: want.slots, slotsFilled: want.slots, status: 'filled' });
+  const placements = await env.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM placements WHERE opening_id = ${openingId}`);
+  expect(Number(placements[0]!.n)).toBe(want.placements);
+  const states = await Promise.all(ids.map(async (id) => (await env.request('GET', `/v1/applications/${id}`, { token: staffMengzi })).body.state));
+  expect(states.sort()).toEqual(['hired', 'offered']);
+}
+
 describe('hiring', () => {
   it('a hire records a placement of the opening\'s kind, with its scope, and takes a slot', async () => {
     const emp = await makeEmployer(env);
@@ -535,15 +556,7 @@ describe('hiring', () => {
     const b = await applicationIn(env, 'offered', o.id);
 
     const results = await Promise.all([move(env, a, 'hired', undefined, emp.token), move(env, b, 'hired', undefined, emp.token)]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(results.find((r) => r.status === 409)!.body.error.code).toBe('no_slots');
-
-    const opening = await env.request('GET', `/v1/openings/${o.id}`, { token: emp.token });
-    expect(opening.body).toMatchObject({ slots: 2, slotsFilled: 2, status: 'filled' });
-    const placements = await env.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM placements WHERE opening_id = ${o.id}`);
-    expect(Number(placements[0]!.n)).toBe(2);
-    const states = await Promise.all([a, b].map(async (id) => (await env.request('GET', `/v1/applications/${id}`, { token: staffMengzi })).body.state));
-    expect(states.sort()).toEqual(['hired', 'offered']);
+    await expectOneWinner(results, o.id, emp.token, [a, b], { slots: 2, placements: 2 });
   });
 
   it('two hires that both read a free slot before either writes: the database lets one win', async () => {
@@ -561,14 +574,7 @@ describe('hiring', () => {
       release.restore();
     }
     expect(release.held()).toBe(2);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(results.find((r) => r.status === 409)!.body.error.code).toBe('no_slots');
-    const opening = await env.request('GET', `/v1/openings/${o.id}`, { token: emp.token });
-    expect(opening.body).toMatchObject({ slots: 1, slotsFilled: 1, status: 'filled' });
-    const placements = await env.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM placements WHERE opening_id = ${o.id}`);
-    expect(Number(placements[0]!.n)).toBe(1);
-    const states = await Promise.all([a, b].map(async (id) => (await env.request('GET', `/v1/applications/${id}`, { token: staffMengzi })).body.state));
-    expect(states.sort()).toEqual(['hired', 'offered']);
+    await expectOneWinner(results, o.id, emp.token, [a, b], { slots: 1, placements: 1 });
   });
 
   it('a hire racing a withdrawal leaves no slot taken and no placement behind for a withdrawn application', async () => {
