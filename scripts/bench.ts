@@ -16,6 +16,7 @@
 // Everything random comes from one seeded PRNG (--seed=N, default 20211), so
 // two runs build the same prefecture and time the same lookups.
 import { createClient, type Client } from '@libsql/client';
+import { createDbClient } from '../db/local-client.js';
 import { drizzle } from 'drizzle-orm/libsql';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -601,7 +602,7 @@ async function main() {
   console.log(`database: ${file}${KEEP ? ' (kept)' : ' (deleted at the end)'}`);
 
   // Schema and reference areas, as the Node entry does it.
-  let client = createClient({ url });
+  let client = createDbClient({ url });
   let db = libsqlDbWithLog(client);
   const prepared = await prepareDatabase(db, clock, { adminToken: ADMIN_TOKEN, generateAdminToken: false });
   const version = (await client.execute('SELECT sqlite_version() AS v')).rows[0]!.v;
@@ -638,7 +639,7 @@ async function main() {
     loadSeconds = (performance.now() - tLoad) / 1000;
   }
   if (!reuse) {
-    client = createClient({ url });
+    client = createDbClient({ url });
     db = libsqlDbWithLog(client);
   }
   const counts = await client.execute(

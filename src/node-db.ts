@@ -2,8 +2,8 @@
 // by `npm start` and every script.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createClient } from '@libsql/client';
 import { libsqlDb } from '../db/client.js';
+import { createDbClient } from '../db/local-client.js';
 import { prepareDatabase } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './context.js';
@@ -21,7 +21,7 @@ export function ensureFileDir(url: string) {
  */
 export async function openLocalDatabase(config: Config, opts: { generateAdminToken?: boolean; clock?: Clock } = {}) {
   ensureFileDir(config.DATABASE_URL);
-  const client = createClient({ url: config.DATABASE_URL });
+  const client = createDbClient({ url: config.DATABASE_URL });
   const db = libsqlDb(client);
   try {
     const prepared = await prepareDatabase(db, opts.clock ?? systemClock, {

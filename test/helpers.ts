@@ -1,7 +1,7 @@
 // Test harness: the real app over a real in-memory libSQL database, with the
 // migrations and reference areas applied, a settable clock and factories that
 // give every row unique values.
-import { createClient } from '@libsql/client';
+import { createDbClient } from '../db/local-client.js';
 import { type FakeBotApi, startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { libsqlDb, type Db } from '../db/client.js';
 import { createApp } from '../src/app.js';
@@ -41,7 +41,7 @@ export interface TestEnv {
 }
 
 export async function makeTestEnv(url = ':memory:', opts: { config?: Record<string, string> } = {}): Promise<TestEnv> {
-  const client = createClient({ url });
+  const client = createDbClient({ url });
   const db = libsqlDb(client);
   const clock = new TestClock();
   const adminToken = `test-admin-token-${unique()}`;

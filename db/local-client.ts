@@ -1,0 +1,289 @@
+// Node only: the embedded database, through libSQL's own engine (the
+// `libsql` package that @libsql/client runs on for `file:` URLs), without the
+// general client's per-call costs. @libsql/client prepares every statement
+// anew, asks twice for its columns and builds each row with
+// Object.defineProperty per value; for the short indexed lookups the service
+// makes, that was about half of a request's time in the database. This
+// client keeps prepared statements by their text and builds rows from one
+// prototype per column list, and answers like @libsql/client: the same rows
+// (named, enumerable columns and numeric indexes), result sets, batches in
+// one transaction, errors. Remote URLs keep using @libsql/client.
+import { type Client, createClient, type InArgs, type InStatement, LibsqlBatchError, LibsqlError, type ResultSet } from '@libsql/client';
+import Database from 'libsql';
+
+type Native = InstanceType<typeof Database>;
+type NativeStatement = ReturnType<Native['prepare']>;
+
+/** Prepared statements kept per connection; the service's distinct statements number a few hundred. */
+const STATEMENT_CACHE = 500;
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
+
+/** `file:` and `:memory:` URLs are served here; anything else needs the network client. */
+export function isLocalUrl(url: string): boolean {
+  return url === ':memory:' || url.startsWith('file:');
+}
+
+/** The file a local URL names ("file:x.db", "file:///abs/x.db", "file::memory:"). */
+export function localPath(url: string): string {
+  if (url === ':memory:' || url === 'file::memory:') return ':memory:';
+  let path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  const q = path.indexOf('?');
+  if (q >= 0) path = path.slice(0, q);
+  return decodeURIComponent(path);
+}
+
+/** A client for any URL: the embedded engine for local ones, @libsql/client for remote servers. */
+export function createDbClient(config: { url: string; authToken?: string }): Client {
+  return isLocalUrl(config.url) ? createLocalClient(config.url) : createClient(config);
+}
+
+/**
+ * A row: named columns as its own enumerable properties, and `row[i]` and
+ * `row.length` from its class, which reads the values kept in a private
+ * field (not copied by a spread, not seen by Object.keys or JSON).
+ */
+class RowBase {
+  #values: unknown[];
+  constructor(values: unknown[]) {
+    this.#values = values;
+  }
+  static valueAt(row: RowBase, i: number): unknown {
+    return row.#values[i];
+  }
+}
+type RowClass = new (values: unknown[]) => Record<string, unknown>;
+
+interface Prepared {
+  stmt: NativeStatement;
+  reader: boolean;
+  columns: string[];
+  columnTypes: string[];
+  Row: RowClass;
+  /** Positions of the first column of each name (a repeated name reads as its first, as in @libsql/client). */
+  named: number[];
+}
+
+/** Rows read like @libsql/client's: `row.name`, `row[0]`, `row.length`; only names enumerable. */
+function rowClass(columns: string[]): RowClass {
+  const Row = class extends RowBase {};
+  Object.defineProperty(Row.prototype, 'length', { value: columns.length });
+  for (let i = 0; i < columns.length; i++) {
+    Object.defineProperty(Row.prototype, i, {
+      get(this: RowBase) {
+        return RowBase.valueAt(this, i);
+      },
+    });
+  }
+  return Row as unknown as RowClass;
+}
+
+function toSqlValue(value: unknown): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+      return value;
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'undefined':
+      throw new TypeError('undefined cannot be passed as argument to the database');
+    default:
+      if (value instanceof Date) return value.valueOf();
+      if (value instanceof ArrayBuffer) return Buffer.from(value);
+      return value;
+  }
+}
+
+function toArgs(args: InArgs | undefined): unknown[] | Record<string, unknown> {
+  if (args === undefined) return [];
+  if (Array.isArray(args)) return args.map(toSqlValue);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) named[/^[@$:]/.test(name) ? name.slice(1) : name] = toSqlValue(value);
+  return named;
+}
+
+/** SQLite's errors as @libsql/client reports them (LibsqlError, the SQLITE_* code, the engine's error as cause). */
+function toLibsqlError(err: unknown): unknown {
+  if (err instanceof LibsqlError || !(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  const rawCode = (err as { rawCode?: number }).rawCode;
+  return new LibsqlError(err.message, code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1'), code, rawCode, err);
+}
+
+class LocalResultSet implements ResultSet {
+  constructor(
+    readonly columns: string[],
+    readonly columnTypes: string[],
+    readonly rows: ResultSet['rows'],
+    readonly rowsAffected: number,
+    readonly lastInsertRowid: bigint | undefined,
+  ) {}
+  toJSON() {
+    return {
+      columns: this.columns,
+      columnTypes: this.columnTypes,
+      rows: this.rows.map((r) => Array.prototype.slice.call(r)),
+      rowsAffected: this.rowsAffected,
+      lastInsertRowid: this.lastInsertRowid === undefined ? null : String(this.lastInsertRowid),
+    };
+  }
+}
+
+class LocalClient {
+  closed = false;
+  readonly protocol = 'file';
+  #db: Native;
+  #cache = new Map<string, Prepared>();
+
+  constructor(path: string) {
+    this.#db = new Database(path);
+  }
+
+  #prepare(sql: string): Prepared {
+    const hit = this.#cache.get(sql);
+    if (hit) {
+      // Most recently used last, so the oldest is dropped first.
+      this.#cache.delete(sql);
+      this.#cache.set(sql, hit);
+      return hit;
+    }
+    const stmt = this.#db.prepare(sql);
+    const prepared = this.#describe(stmt);
+    this.#cache.set(sql, prepared);
+    if (this.#cache.size > STATEMENT_CACHE) this.#cache.delete(this.#cache.keys().next().value!);
+    return prepared;
+  }
+
+  #describe(stmt: NativeStatement): Prepared {
+    const reader = stmt.reader;
+    let columns: string[] = [];
+    let columnTypes: string[] = [];
+    if (reader) {
+      stmt.raw(true);
+      const defs = stmt.columns();
+      columns = defs.map((c) => c.name);
+      columnTypes = defs.map((c) => c.type ?? '');
+    }
+    const named = columns.flatMap((c, i) => (columns.indexOf(c) === i ? [i] : []));
+    return { stmt, reader, columns, columnTypes, Row: rowClass(columns), named };
+  }
+
+  #run(stmt: InStatement): ResultSet {
+    const sql = typeof stmt === 'string' ? stmt : stmt.sql;
+    const args = toArgs(typeof stmt === 'string' ? undefined : stmt.args);
+    const p = this.#prepare(sql);
+    if (!p.reader) {
+      const info = p.stmt.run(args);
+      // A kept statement's column list was read when it was prepared: after a
+      // schema change, prepare afresh.
+      if (SCHEMA_CHANGE.test(sql)) this.#cache.clear();
+      return new LocalResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+    }
+    const values = p.stmt.all(args) as unknown[][];
+    if (values.length > 0 && values[0]!.length !== p.columns.length) {
+      // SQLite prepared it again after another connection changed the schema: read its columns again.
+      this.#cache.delete(sql);
+      Object.assign(p, this.#describe(p.stmt));
+    }
+    const { columns, Row, named } = p;
+    const rows = new Array(values.length);
+    for (let r = 0; r < values.length; r++) {
+      const v = values[r]!;
+      const row = new Row(v);
+      for (const i of named) row[columns[i]!] = v[i];
+      rows[r] = row;
+    }
+    return new LocalResultSet(columns, p.columnTypes, rows, 0, undefined);
+  }
+
+  #check() {
+    if (this.closed) throw new LibsqlError('The client is closed', 'CLIENT_CLOSED');
+  }
+
+  async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
+    this.#check();
+    const stmt = typeof stmtOrSql === 'string' ? { sql: stmtOrSql, args: args ?? [] } : stmtOrSql;
+    try {
+      return this.#run(stmt);
+    } catch (err) {
+      throw toLibsqlError(err);
+    }
+  }
+
+  /** All statements in one transaction (one synchronous run: nothing interleaves), rolled back on any error. */
+  async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: 'write' | 'read' | 'deferred' = 'deferred'): Promise<ResultSet[]> {
+    this.#check();
+    const list = stmts.map((s) => (Array.isArray(s) ? { sql: s[0], args: s[1] ?? [] } : s));
+    return this.#inTransaction(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED', list);
+  }
+
+  /** drizzle's migrator: a batch with foreign keys off. */
+  async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
+    this.#check();
+    this.#run('PRAGMA foreign_keys=off');
+    try {
+      return this.#inTransaction('BEGIN DEFERRED', stmts);
+    } finally {
+      this.#run('PRAGMA foreign_keys=on');
+    }
+  }
+
+  #inTransaction(begin: string, stmts: InStatement[]): ResultSet[] {
+    try {
+      this.#run(begin);
+    } catch (err) {
+      throw toLibsqlError(err);
+    }
+    const results: ResultSet[] = [];
+    try {
+      for (let i = 0; i < stmts.length; i++) {
+        try {
+          results.push(this.#run(stmts[i]!));
+        } catch (err) {
+          const e = toLibsqlError(err);
+          if (!(e instanceof LibsqlError)) throw e;
+          throw new LibsqlBatchError(e.message, i, e.code, e.extendedCode, e.rawCode, e.cause instanceof Error ? e.cause : undefined);
+        }
+      }
+      this.#run('COMMIT');
+      return results;
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw toLibsqlError(err);
+    }
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    this.#check();
+    try {
+      this.#db.exec(sql);
+      this.#cache.clear();
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw toLibsqlError(err);
+    }
+  }
+
+  async transaction(): Promise<never> {
+    // One connection shared by every request cannot hold a transaction open across awaits.
+    throw new LibsqlError('Interactive transactions are not used by Jiujin; use a batch', 'TRANSACTION_UNSUPPORTED');
+  }
+
+  async sync(): Promise<undefined> {
+    return undefined;
+  }
+
+  reconnect(): void {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#cache.clear();
+    this.#db.close();
+  }
+}
+
+/** The embedded engine behind a `file:` or `:memory:` URL, as a libSQL Client. */
+export function createLocalClient(url: string): Client {
+  return new LocalClient(localPath(url)) as unknown as Client;
+}
