@@ -60,3 +60,27 @@ export async function batch(db: Db, items: BatchItem<'sqlite'>[]): Promise<unkno
   const binding = d1Bindings.get(db);
   return (db as unknown as Batchable).batch(binding ? items.map((item) => preparedForD1(binding, item)) : items);
 }
+
+/** Queries built once per database handle (see prepared). */
+const preparedQueries = new WeakMap<Db, Map<string, unknown>>();
+
+/**
+ * A query built once per database handle and run with values: building a
+ * select's SQL costs drizzle about as much as SQLite takes to answer an
+ * indexed lookup, so the lookups every request makes (the caller's token, a
+ * worker by id…) are built with `sql.placeholder` and `.prepare()` the first
+ * time and reused. `name` must say everything `build` depends on.
+ */
+export function prepared<T>(db: Db, name: string, build: (db: Db) => T): T {
+  let cache = preparedQueries.get(db);
+  if (!cache) {
+    cache = new Map();
+    preparedQueries.set(db, cache);
+  }
+  let query = cache.get(name) as T | undefined;
+  if (query === undefined) {
+    query = build(db);
+    cache.set(name, query);
+  }
+  return query;
+}

@@ -1,7 +1,7 @@
 // Keeps each household's zero-employment periods in step with its records:
 // every verb that changes members or placements loads the facts, applies its
 // change to them, and puts these writes in the same batch as the change.
-import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, or, type Placeholder, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { households, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { type HouseholdFacts, type Period, zeroEmploymentPeriods as derivePeriods } from '../domain/household-status.js';
@@ -54,12 +54,12 @@ export async function storedPeriods(db: Db, householdId: number): Promise<Period
 }
 
 /** SQL condition: the household with this id column is on the list on `date`. */
-export function onZeroListOn(householdIdColumn: typeof households.id | typeof workers.householdId, date: string) {
+export function onZeroListOn(householdIdColumn: typeof households.id | typeof workers.householdId, date: string | Placeholder) {
   return sql`EXISTS (SELECT 1 FROM ${zeroEmploymentPeriods} WHERE ${zeroEmploymentPeriods.householdId} = ${householdIdColumn} AND ${periodContains(date)})`;
 }
 
 /** SQL condition on zero_employment_periods: the period contains `date` (periodOn in domain/household-status.ts). */
-export function periodContains(date: string) {
+export function periodContains(date: string | Placeholder) {
   return sql`(${zeroEmploymentPeriods.startDate} <= ${date} AND (${zeroEmploymentPeriods.endDate} IS NULL OR ${zeroEmploymentPeriods.endDate} > ${date}))`;
 }
 
@@ -73,6 +73,6 @@ export function activeOn(date: string) {
  * or upcoming, not ended by then). The one reading of "holds a post" for
  * matching and applying alike.
  */
-export function heldOn(date: string) {
+export function heldOn(date: string | Placeholder) {
   return sql`(${placements.endDate} IS NULL OR ${placements.endDate} > ${date})`;
 }

@@ -12,6 +12,7 @@ import {
   placements,
   workers,
 } from '../../db/schema.js';
+import { prepared } from '../../db/client.js';
 import type { ServiceCtx } from '../context.js';
 import { hoursFit, tierNames } from '../domain/eligibility.js';
 import { boundingBox, type Box, type Point, pointOf } from '../domain/geo.js';
@@ -52,28 +53,28 @@ function num(n: number): SQL {
  * Squared km from `center`, flat-earth: fine to pre-filter and pre-sort a
  * few tens of km. `conservative` shrinks longitude degrees to the box's
  * widest latitude so the value never exceeds the true distance (a safe filter).
+ * The centre and scale are bound values, so the statement's text is the same
+ * for every centre (prepared once).
  */
 function approxKm2(lat: SQL, lon: SQL, center: Point, box: Box, conservative: boolean): SQL {
   const refLat = conservative ? Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat))) : center.lat;
   const kLon = KM_PER_DEGREE * Math.cos((refLat * Math.PI) / 180);
-  const dy = sql`((${lat} - ${num(center.lat)}) * ${num(KM_PER_DEGREE)})`;
-  const dx = sql`((${lon} - ${num(center.lon)}) * ${num(kLon)})`;
-  return sql`(${dy} * ${dy} + ${dx} * ${dx})`;
+  if (![center.lat, center.lon, kLon].every(Number.isFinite)) throw new Error('not a finite point');
+  return sql`((${lat} - ${center.lat}) * (${lat} - ${center.lat}) * ${num(KM_PER_DEGREE * KM_PER_DEGREE)} + (${lon} - ${center.lon}) * (${lon} - ${center.lon}) * ${kLon * kLon})`;
 }
 
-/** One condition per grid row of the box, each a range on `cell` an index can seek. */
-function cellTerms(prefix: SQL, cell: SQL, box: Box): SQL[] {
+/**
+ * The grid rows of a box as one JSON parameter of [first, last] cell ranges,
+ * read by json_each as the table `cells`: the statement's text is the same
+ * for every box, so it is prepared once; null when unbounded.
+ */
+function cellsParam(box: Box): string | null {
   const ranges = cellRanges(box);
-  if (ranges === null) return [sql`${prefix} AND ${cell} IS NOT NULL`];
-  return ranges.map(([a, b]) => sql`${prefix} AND ${cell} BETWEEN ${num(a)} AND ${num(b)}`);
+  return ranges === null ? null : JSON.stringify(ranges);
 }
 
-/** The grid rows of a box as a VALUES table of cell ranges (cells.column1 to column2); null when unbounded. */
-function cellTable(box: Box): SQL | null {
-  const ranges = cellRanges(box);
-  if (ranges === null) return null;
-  return sql.raw(`(VALUES ${ranges.map(([a, b]) => `(${a}, ${b})`).join(', ')}) AS cells`);
-}
+/** `cell` within one row of `cells` (see cellsParam): a range workers_grid_idx or openings_grid_idx can seek. */
+const inCells = (cell: SQL) => sql`${cell} BETWEEN json_extract(cells.value, '$[0]') AND json_extract(cells.value, '$[1]')`;
 
 /** Nearness points (domain/matching.ts: 40 × 5 / (5 + km)). */
 const nearnessPointsAt = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
@@ -101,16 +102,6 @@ function nearnessBound(km2: string): SQL {
     return `(CASE WHEN ${t} < ${knot * knot} THEN ${build(lo, mid)} ELSE ${build(mid, hi)} END)`;
   };
   return sql.raw(build(0, BOUND_KNOTS.length - 1).replaceAll(t, km2));
-}
-
-/** approxKm2 over the openings' point, as SQL text (for nearnessBound). */
-function openingKm2Text(center: Point, box: Box): string {
-  const refLat = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
-  const kLon = KM_PER_DEGREE * Math.cos((refLat * Math.PI) / 180);
-  for (const n of [center.lat, center.lon, kLon]) if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
-  const dy = `(("openings"."lat" - (${center.lat})) * (${KM_PER_DEGREE}))`;
-  const dx = `(("openings"."lon" - (${center.lon})) * (${kLon}))`;
-  return `(${dy} * ${dy} + ${dx} * ${dx})`;
 }
 
 /**
@@ -173,17 +164,22 @@ export interface OpeningMatch {
 
 /** Eligibility facts of one worker, in one round trip. */
 async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<MatchWorker> {
-  const [row] = await ctx.db
-    .select({
-      povertyAlleviated: households.povertyAlleviated,
-      monitored: households.monitored,
-      zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
-      holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
-      householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
-    })
-    .from(workers)
-    .innerJoin(households, eq(households.id, workers.householdId))
-    .where(eq(workers.id, w.id));
+  const facts = prepared(ctx.db, 'match worker facts', (db) => {
+    const on = sql.placeholder('day');
+    return db
+      .select({
+        povertyAlleviated: households.povertyAlleviated,
+        monitored: households.monitored,
+        zero: sql<number>`${onZeroListOn(workers.householdId, on)}`,
+        holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
+        householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
+      })
+      .from(workers)
+      .innerJoin(households, eq(households.id, workers.householdId))
+      .where(eq(workers.id, sql.placeholder('id')))
+      .prepare();
+  });
+  const [row] = await facts.all({ id: w.id, day });
   return toMatchWorker(w, {
     povertyAlleviated: row!.povertyAlleviated,
     monitored: row!.monitored,
@@ -288,44 +284,42 @@ export async function matchOpeningsForWorker(
   const open = sql`${openings.status} = 'open'`;
   const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
   const bounds = scoreBounds(worker);
-  const sources: Array<{ from: SQL; where: SQL; bound: SQL }> = [];
+  const where = and(...conds)!;
+  const row = sql`${openings.id} AS id, ${openings.lat} AS lat, ${openings.lon} AS lon, ${openings.areaCode} AS area_code,
+    ${openings.kind} AS kind, ${openings.serves} AS serves, ${openings.hours} AS hours, ${openings.skills} AS skills,
+    ${openings.povertyOnly} AS poverty_only`;
+  const limit = (fetch: number | null) => (fetch === null ? sql`` : sql` LIMIT ${num(fetch)}`);
+  const byArea = (only: SQL) => (fetch: number | null) =>
+    sql`SELECT ${row}, ${bounds.byArea} + ${bounds.rest} AS bound FROM ${openings}
+      WHERE ${open} AND ${only} AND ${where} ORDER BY bound DESC${limit(fetch)}`;
+  const sources: Array<(fetch: number | null) => SQL> = [];
   if (worker.home) {
     const box = boundingBox(worker.home, worker.maxDistanceKm);
-    const near = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, worker.home, box, true);
-    const within = sql`${near} <= ${num(worker.maxDistanceKm * worker.maxDistanceKm * 1.0201)}`;
-    const cells = cellTable(box);
-    sources.push({
-      from: cells ? sql`${cells} CROSS JOIN ${openings}` : sql`${openings}`,
-      where: cells
-        ? sql`${open} AND ${openings.cell} BETWEEN cells.column1 AND cells.column2 AND ${within}`
-        : sql`${open} AND ${openings.cell} IS NOT NULL AND ${within}`,
-      // `near` never exceeds the true km² (see approxKm2), so this never undercuts the exact score.
-      bound: sql`${nearnessBound(`(${openingKm2Text(worker.home, box)} / 1.0201)`)} + ${bounds.rest}`,
-    });
-    sources.push({
-      from: sql`${openings}`,
-      where: sql`${open} AND ${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`,
-      bound: sql`${bounds.byArea} + ${bounds.rest}`,
-    });
+    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, worker.home, box, true);
+    const cells = cellsParam(box);
+    const inReach = sql`${km2} <= ${worker.maxDistanceKm * worker.maxDistanceKm * 1.0201}`;
+    // The km² is computed once per row in the inner query (LIMIT -1 keeps
+    // SQLite from folding it into the outer one, where the bound would
+    // compute it once per piece); the outer query, named like the table,
+    // ranks by the bound. `_d2` never exceeds the true km² (see approxKm2),
+    // so the bound never undercuts the exact score.
+    sources.push(
+      (fetch) => sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
+        SELECT ${row}, ${km2} AS _d2
+        FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
+        WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}
+        LIMIT -1) AS ${openings}
+        ORDER BY bound DESC${limit(fetch)}`,
+    );
+    sources.push(byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`));
   } else {
-    sources.push({
-      from: sql`${openings}`,
-      where: sql`${open} AND ${textRange(sql`${openings.areaCode}`, areaReach)}`,
-      bound: sql`${bounds.byArea} + ${bounds.rest}`,
-    });
+    sources.push(byArea(textRange(sql`${openings.areaCode}`, areaReach)));
   }
-  const where = and(...conds)!;
   const read = async (fetch: number | null) => {
     const cutAt: number[] = [];
     const rows: OpeningRow[] = [];
-    for (const s of sources) {
-      const got = await ctx.db.all<OpeningRow>(
-        sql`SELECT ${openings.id} AS id, ${openings.lat} AS lat, ${openings.lon} AS lon, ${openings.areaCode} AS area_code,
-          ${openings.kind} AS kind, ${openings.serves} AS serves, ${openings.hours} AS hours, ${openings.skills} AS skills,
-          ${openings.povertyOnly} AS poverty_only, ${s.bound} AS bound
-          FROM ${s.from} WHERE ${s.where} AND ${where}
-          ORDER BY bound DESC${fetch === null ? sql`` : sql` LIMIT ${num(fetch)}`}`,
-      );
+    for (const source of sources) {
+      const got = await ctx.db.all<OpeningRow>(source(fetch));
       rows.push(...got);
       if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
     }
@@ -357,11 +351,16 @@ export async function matchOpeningsForWorker(
   if (!complete) ranked = (await read(null)).ranked;
   if (ranked.length === 0) return [];
 
-  const full = await ctx.db
-    .select({ o: openings, employerName: employers.name })
-    .from(openings)
-    .innerJoin(employers, eq(employers.id, openings.employerId))
-    .where(inArray(openings.id, ranked.map((r) => r.id)));
+  const withEmployers = prepared(ctx.db, 'openings with employer names by ids', (db) =>
+    db
+      .select({ o: openings, employerName: employers.name })
+      .from(openings)
+      .innerJoin(employers, eq(employers.id, openings.employerId))
+      // One JSON parameter for any number of ids (D1 binds at most 100).
+      .where(sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+      .prepare(),
+  );
+  const full = await withEmployers.all({ ids: JSON.stringify(ranked.map((r) => r.id)) });
   const byId = new Map(full.map((f) => [f.o.id, f]));
   return ranked.map((r) => {
     const f = byId.get(r.id)!;
@@ -429,14 +428,14 @@ function workerSources(o: Opening): Array<{ from: SQL; where: SQL }> {
     REACH_BAND_KM.forEach((radius, i) => {
       const box = boundingBox(p, Number.isFinite(radius) ? radius : 40_000);
       const within = sql`${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
-      // One index range per grid row, joined from a VALUES table of ranges: an
-      // OR of ranges would fetch every row from the table (multi-index OR),
-      // where this reads workers_grid_idx alone.
-      const cells = cellTable(box);
+      // One index range per grid row, joined from a table of ranges: an OR of
+      // ranges would fetch every row from the table (multi-index OR), where
+      // this reads workers_grid_idx alone.
+      const cells = cellsParam(box);
       const inBand = sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`;
       sources.push(
         cells
-          ? { from: sql`${cells} CROSS JOIN ${workers}`, where: sql`${inBand} AND ${workers.cell} BETWEEN cells.column1 AND cells.column2 AND ${within}` }
+          ? { from: sql`json_each(${cells}) AS cells CROSS JOIN ${workers}`, where: sql`${inBand} AND ${inCells(sql`${workers.cell}`)} AND ${within}` }
           : { from: sql`${workers}`, where: sql`${inBand} AND ${workers.cell} IS NOT NULL AND ${within}` },
       );
     });

@@ -1,13 +1,15 @@
 // API tokens: random, shown once, stored only as a SHA-256 hash.
-import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { createHash } from 'node:crypto';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type Db, prepared } from '../../db/client.js';
 import { apiTokens, areas, employers } from '../../db/schema.js';
 import { type Actor, type Clock, nowIso } from '../context.js';
 import { AppError, ruleBroken } from '../errors.js';
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  // node:crypto (Workers have it with nodejs_compat): a tenth of the time of
+  // crypto.subtle's digest, which every authenticated request pays.
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export function randomToken(prefix = 'jj_'): string {
@@ -82,10 +84,14 @@ export async function ensureAdminToken(
 }
 
 export async function actorForToken(db: Db, token: string): Promise<Actor> {
-  const [row] = await db
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, await sha256Hex(token)), isNull(apiTokens.revokedAt)));
+  const byHash = prepared(db, 'token by hash', (db) =>
+    db
+      .select()
+      .from(apiTokens)
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt)))
+      .prepare(),
+  );
+  const [row] = await byHash.all({ hash: await sha256Hex(token) });
   if (!row) throw new AppError('unauthorized', 'The bearer token is not valid');
   if (row.role === 'staff') return { role: 'staff', tokenId: row.id, areaPrefix: row.areaPrefix! };
   if (row.role === 'employer') return { role: 'employer', tokenId: row.id, employerId: row.employerId! };

@@ -1,7 +1,7 @@
 // Workers (jobseekers): registered by staff on a person's behalf or by the
 // person through the bot. Employers never read this; erasure keeps counts.
 import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
-import { batch } from '../../db/client.js';
+import { batch, prepared } from '../../db/client.js';
 import {
   applications,
   botSessions,
@@ -124,7 +124,8 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
 /** A worker the caller may see: staff of the worker's area and admins. */
 export async function getScopedWorker(ctx: ServiceCtx, id: number): Promise<Worker> {
   requireRole(ctx.actor, 'staff', 'admin', 'system');
-  const [w] = await ctx.db.select().from(workers).where(eq(workers.id, id));
+  const byId = prepared(ctx.db, 'worker by id', (db) => db.select().from(workers).where(eq(workers.id, sql.placeholder('id'))).prepare());
+  const [w] = await byId.all({ id });
   if (!w || !areaInScope(ctx.actor, w.areaCode)) throw notFound(`Worker ${id}`);
   return w;
 }
