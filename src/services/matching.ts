@@ -42,6 +42,8 @@ const KM_PER_DEGREE = (6371.0088 * Math.PI) / 180;
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
 const SLACK = 20;
+/** Rings (km) a far-reaching worker's disc is read in, nearest first (see matchOpeningsForWorker). */
+const RING_KM = [10, 25];
 
 /** A number we computed, inlined (grid ranges can be many; D1 binds at most 100 parameters). */
 function num(n: number): SQL {
@@ -292,37 +294,49 @@ export async function matchOpeningsForWorker(
   const byArea = (only: SQL) => (fetch: number | null) =>
     sql`SELECT ${row}, ${bounds.byArea} + ${bounds.rest} AS bound FROM ${openings}
       WHERE ${open} AND ${only} AND ${where} ORDER BY bound DESC${limit(fetch)}`;
-  const sources: Array<(fetch: number | null) => SQL> = [];
-  if (worker.home) {
-    const box = boundingBox(worker.home, worker.maxDistanceKm);
-    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, worker.home, box, true);
+  // The grid source reads the disc of radius `radiusKm` around home.
+  const grid = (home: Point) => (fetch: number | null, radiusKm: number) => {
+    const box = boundingBox(home, radiusKm);
+    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
     const cells = cellsParam(box);
-    const inReach = sql`${km2} <= ${worker.maxDistanceKm * worker.maxDistanceKm * 1.0201}`;
+    const inReach = sql`${km2} <= ${radiusKm * radiusKm * 1.0201}`;
     // The km² is computed once per row in the inner query (LIMIT -1 keeps
     // SQLite from folding it into the outer one, where the bound would
     // compute it once per piece); the outer query, named like the table,
     // ranks by the bound. `_d2` never exceeds the true km² (see approxKm2),
     // so the bound never undercuts the exact score.
-    sources.push(
-      (fetch) => sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
-        SELECT ${row}, ${km2} AS _d2
-        FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
-        WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}
-        LIMIT -1) AS ${openings}
-        ORDER BY bound DESC${limit(fetch)}`,
-    );
-    sources.push(byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`));
-  } else {
-    sources.push(byArea(textRange(sql`${openings.areaCode}`, areaReach)));
-  }
-  const read = async (fetch: number | null) => {
+    return sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
+      SELECT ${row}, ${km2} AS _d2
+      FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
+      WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}
+      LIMIT -1) AS ${openings}
+      ORDER BY bound DESC${limit(fetch)}`;
+  };
+  const home = worker.home;
+  const sources: Array<(fetch: number | null, radiusKm: number) => SQL> = home
+    ? [grid(home), byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`)]
+    : [byArea(textRange(sql`${openings.areaCode}`, areaReach))];
+  // A far-reaching worker's disc is read in rings, nearest first: nothing
+  // beyond a ring can score more than the nearness points at its edge plus
+  // the most the other parts could give this worker, so when the list's last
+  // place beats that, the rest of the disc is not read.
+  const restMax =
+    (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) +
+    SCORE_POINTS.hours +
+    (worker.cannotLeaveHome && worker.areaCode.length === 12 ? SCORE_POINTS.servesOwnVillage : 0);
+  const areaRows = new Map<number | null, OpeningRow[]>();
+  const read = async (fetch: number | null, radiusKm: number) => {
     const cutAt: number[] = [];
     const rows: OpeningRow[] = [];
-    for (const source of sources) {
-      const got = await ctx.db.all<OpeningRow>(source(fetch));
+    for (const [i, source] of sources.entries()) {
+      // Sources other than the grid do not depend on the ring: read them once.
+      const byRing = home !== null && i === 0;
+      const got = (!byRing && areaRows.get(fetch)) || (await ctx.db.all<OpeningRow>(source(fetch, radiusKm)));
+      if (!byRing) areaRows.set(fetch, got);
       rows.push(...got);
       if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
     }
+    if (radiusKm < worker.maxDistanceKm) cutAt.push(nearnessPointsAt(radiusKm) + restMax);
     const ranked = rows
       .map((r) => {
         const o: MatchOpening = {
@@ -347,8 +361,14 @@ export async function matchOpeningsForWorker(
     const complete = cutAt.length === 0 || (ranked.length === opts.limit && ranked[opts.limit - 1]!.match.score > unread + 0.1);
     return { ranked, complete };
   };
-  let { ranked, complete } = await read(opts.limit + SLACK);
-  if (!complete) ranked = (await read(null)).ranked;
+  const rings = home ? [...RING_KM.filter((r) => r < worker.maxDistanceKm), worker.maxDistanceKm] : [worker.maxDistanceKm];
+  let result = { ranked: [] as Array<{ id: number; match: Match }>, complete: false };
+  for (const radiusKm of rings) {
+    result = await read(opts.limit + SLACK, radiusKm);
+    if (result.complete) break;
+  }
+  if (!result.complete) result = await read(null, worker.maxDistanceKm);
+  const { ranked } = result;
   if (ranked.length === 0) return [];
 
   const withEmployers = prepared(ctx.db, 'openings with employer names by ids', (db) =>

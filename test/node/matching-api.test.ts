@@ -102,6 +102,29 @@ describe('worker → matches', () => {
     expect(ids(await matchesOf(b.id), 'opening')).toEqual([shop.id]);
   });
 
+  it('a far-reaching worker gets the best of the whole reach: a skilled post 40 km away outranks unskilled ones next door', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { povertyAlleviated: false });
+    const w = await makeWorker(env, h.id, { home: HOME, maxDistanceKm: 50, skills: ['sewing'] });
+    // 24 openings 2 to 8 km away wanting a skill the worker lacks (25 to 39 points),
+    // and three 20 to 40 km away wanting the worker's skill (44 to 48 points).
+    const nearby = [];
+    for (let i = 0; i < 24; i++) nearby.push(await makeOpening(env, employer.id, { point: northOf(HOME, 2 + 0.25 * i), skills: ['driving'] }));
+    const skilled = [];
+    for (const km of [20, 30, 40]) skilled.push(await makeOpening(env, employer.id, { point: northOf(HOME, km), skills: ['sewing'] }));
+    const items = await matchesOf(w.id, env.adminToken, '?limit=20');
+    expect(ids(items, 'opening')).toEqual([...skilled.map((o) => o.id), ...nearby.slice(0, 17).map((o) => o.id)]);
+    const scores = items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    // When the near ones fit best, the far ones stay below them.
+    const w2 = await makeWorker(env, h.id, { home: HOME, maxDistanceKm: 50, skills: ['driving'] });
+    const items2 = await matchesOf(w2.id, env.adminToken, '?limit=20');
+    expect(ids(items2, 'opening')).toEqual(nearby.slice(0, 20).map((o) => o.id));
+    const all = await matchesOf(w2.id, env.adminToken, '?limit=50');
+    expect(ids(all, 'opening')).toEqual([...nearby.map((o) => o.id), ...skilled.map((o) => o.id)]);
+  });
+
   it('hours must fit: a worker free only for flexible hours is not shown full-day jobs', async () => {
     const { employer } = await world();
     const h = await makeHousehold(env);
