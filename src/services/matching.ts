@@ -3,7 +3,7 @@
 // pure rules in domain/matching.ts decide reach, eligibility, score, reasons
 // and order. SQL only pre-sorts so the list can stop early; the exact
 // haversine and the rules have the last word.
-import { and, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
   employers,
@@ -106,35 +106,41 @@ function nearnessBound(km2: string): SQL {
   return sql.raw(build(0, BOUND_KNOTS.length - 1).replaceAll(t, km2));
 }
 
+/** Skill slots in the statement: a worker's codes padded to a power of two (see scoreBounds). */
+const skillSlots = (n: number) => (n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)));
+/** Pads the slots: a control character, which JSON text always escapes, so no stored array holds it. */
+const NO_SKILL = '\u0001';
+
 /**
  * SQL over an opening's columns, for one worker: `rest` is exactly the score
  * evaluate() gives for skills, hours and serving the worker's own village;
  * `byArea` is at least the nearness points when reach is judged by area.
  * Skills are counted as evaluate() does, every wanted skill the worker has,
  * repeats included: the stored JSON array holds occupation codes, each
- * quoted, so a code's occurrences are its quoted form's.
+ * quoted, so a code's occurrences are its quoted form's. The worker's facts
+ * are bound values and the skill slots come in powers of two, so a handful of
+ * statement texts serve every worker (each prepared once).
  */
 function scoreBounds(w: MatchWorker): { rest: SQL; byArea: SQL } {
   const col = sql`${openings.skills}`;
-  const own = [...new Set(w.skills)];
-  const met = own.length
+  const own = [...new Set(w.skills)].map((s) => JSON.stringify(s));
+  const slots = Array.from({ length: skillSlots(own.length) }, (_, i) => own[i] ?? NO_SKILL);
+  const met = slots.length
     ? sql.join(
-        own.map((s) => {
-          const quoted = JSON.stringify(s);
-          return sql`((length(${col}) - length(replace(${col}, ${quoted}, ''))) / ${num(quoted.length)})`;
-        }),
+        slots.map((quoted) => sql`((length(${col}) - length(replace(${col}, ${quoted}, ''))) / ${quoted.length})`),
         sql` + `,
       )
     : sql`0`;
   const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / json_array_length(${col}) END)`;
   const hours = sql`(CASE WHEN ${openings.hours} = ${w.availability} THEN ${num(SCORE_POINTS.hours)} ELSE ${num(SCORE_POINTS.hours / 2)} END)`;
-  const serves =
-    w.cannotLeaveHome && w.areaCode.length === 12
-      ? sql`(CASE WHEN ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`
-      : sql`0`;
+  const carer = w.cannotLeaveHome && w.areaCode.length === 12;
+  const serves = sql`(CASE WHEN ${carer ? 1 : 0} AND ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`;
   const area = sql`${openings.areaCode}`;
-  const byArea = sql`(CASE WHEN ${w.areaCode.length >= 12 ? sql`substr(${area}, 1, 12) = ${w.areaCode.slice(0, 12)}` : sql`0`} THEN ${num(nearnessPointsAt(NOMINAL_KM.village))}
-    WHEN ${w.areaCode.length >= 9 ? sql`substr(${area}, 1, 9) = ${w.areaCode.slice(0, 9)}` : sql`0`} THEN ${num(nearnessPointsAt(NOMINAL_KM.township))}
+  // A NULL never equals: a worker registered at township level has no village to share.
+  const village = w.areaCode.length >= 12 ? w.areaCode.slice(0, 12) : null;
+  const township = w.areaCode.length >= 9 ? w.areaCode.slice(0, 9) : null;
+  const byArea = sql`(CASE WHEN substr(${area}, 1, 12) = ${village} THEN ${num(nearnessPointsAt(NOMINAL_KM.village))}
+    WHEN substr(${area}, 1, 9) = ${township} THEN ${num(nearnessPointsAt(NOMINAL_KM.township))}
     ELSE ${num(nearnessPointsAt(NOMINAL_KM.county))} END)`;
   return { rest: sql`${skills} + ${hours} + ${serves}`, byArea };
 }
@@ -264,19 +270,19 @@ export async function matchOpeningsForWorker(
   const day = today(ctx);
   const worker = await loadMatchWorker(ctx, w, day);
 
+  // The worker's facts are bound values (not different SQL), so the statement's text stays the same.
+  const poor = worker.povertyAlleviated || worker.monitored;
+  const holdsPw = worker.holdsPublicWelfare || worker.householdHoldsPublicWelfare;
   const conds: (SQL | undefined)[] = [
     sql`(${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${day})`,
-    inArray(
-      openings.hours,
-      availabilities.filter((h) => hoursFit(worker.availability, h)),
-    ),
+    sql`${openings.hours} IN (SELECT value FROM json_each(${JSON.stringify(availabilities.filter((h) => hoursFit(worker.availability, h)))}))`,
     // Openings the worker already applied to (or turned down) are not suggested again.
     sql`${openings.id} NOT IN (SELECT ${applications.openingId} FROM ${applications} WHERE ${applications.workerId} = ${w.id} AND ${applications.state} <> 'suggested')`,
+    // Poverty-only openings and public-welfare posts only for poverty-alleviated or monitored households.
+    sql`(${poor ? 1 : 0} OR (${openings.povertyOnly} = 0 AND ${openings.kind} <> 'public_welfare'))`,
+    // No second public-welfare post for the person or the household.
+    sql`(${holdsPw ? 0 : 1} OR ${openings.kind} <> 'public_welfare')`,
   ];
-  if (!worker.povertyAlleviated && !worker.monitored) {
-    conds.push(eq(openings.povertyOnly, false), ne(openings.kind, 'public_welfare'));
-  }
-  if (worker.holdsPublicWelfare || worker.householdHoldsPublicWelfare) conds.push(ne(openings.kind, 'public_welfare'));
 
   // Where to look: by grid cell around home, and by area for openings without
   // a point. Each source is read best-first by an upper bound of the score
