@@ -334,6 +334,13 @@ export const placements = sqliteTable(
     contractMonths: integer('contract_months'),
     /** When the worker was last asked (monthly check-in) whether they are still in this work. */
     checkedInAt: text('checked_in_at'),
+    /**
+     * 1 when another placement of the same worker and home area overlaps this
+     * one in time (set by the triggers of migration 0007, never cleared: a
+     * shortened placement may keep it). Stats look for people holding two
+     * placements at once among these few rows only.
+     */
+    overlaps: integer('overlaps').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -342,6 +349,10 @@ export const placements = sqliteTable(
     index('placements_household_idx').on(t.householdId, t.endDate),
     // Stats: people in work are (home area, worker) groups, streamed in this order.
     index('placements_home_area_idx').on(t.homeAreaCode, t.workerId, t.startDate, t.endDate, t.type, t.scope),
+    // Stats: the few placements that overlap another of their (home area, worker) group.
+    index('placements_overlaps_idx')
+      .on(t.homeAreaCode, t.workerId, t.startDate, t.endDate, t.type, t.scope)
+      .where(sql`overlaps = 1`),
     // Stats: placements in work by type and scope, one seek per pair.
     index('placements_type_scope_idx').on(t.type, t.scope, t.homeAreaCode, t.startDate, t.endDate),
     // Stats: placements started / ended in a month.

@@ -126,7 +126,9 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // (home area, worker) group. Counting placements is cheap (one covering
   // index, placements_type_scope_idx, one seek per type and scope); people
   // are placements less the extra placements of the few groups holding more
-  // than one at once, found by placements_home_worker_idx and corrected here.
+  // than one at once, corrected here. Only a placement that overlaps another
+  // of its group in time can be one of them: those carry `overlaps` (kept by
+  // triggers, migration 0007), and placements_overlaps_idx holds just them.
   const byTypeScope = await db
     .select({ type: placements.type, scope: placements.scope, n: count() })
     .from(placements)
@@ -139,10 +141,11 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
       ),
     )
     .groupBy(placements.type, placements.scope);
+  const overlapping = and(eq(placements.overlaps, 1), inArea(placements.homeAreaCode), active);
   const multi = db
     .select({ homeAreaCode: placements.homeAreaCode, workerId: placements.workerId })
     .from(placements)
-    .where(and(inArea(placements.homeAreaCode), active))
+    .where(overlapping)
     .groupBy(placements.homeAreaCode, placements.workerId)
     .having(sql`count(*) > 1`)
     .as('multi');
@@ -150,7 +153,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .select({ homeAreaCode: placements.homeAreaCode, workerId: placements.workerId, type: placements.type, scope: placements.scope })
     .from(placements)
     .innerJoin(multi, and(eq(multi.homeAreaCode, placements.homeAreaCode), eq(multi.workerId, placements.workerId)))
-    .where(active);
+    .where(overlapping);
   const inWork = peopleInWork(byTypeScope, extra);
 
   // Placements (not people) that started and that ended this month:

@@ -171,3 +171,56 @@ describe('zero-employment worklist', () => {
     expect(theirs.body.items).toEqual([]);
   });
 });
+
+describe('people holding two placements at once', () => {
+  it('count once in the total and once in each type and scope they hold; placements one after another count once', async () => {
+    const e = await makeTestEnv();
+    try {
+      e.clock.set('2026-11-20T02:00:00Z');
+      const placeIn = async (workerId: number, body: Record<string, unknown>) => {
+        const r = await e.request('POST', '/v1/placements', { token: e.adminToken, body: { workerId, ...body } });
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+        return r.body;
+      };
+      const statsOn = async (asOf: string) => {
+        const r = await e.request('GET', `/v1/stats?area=5325&asOf=${asOf}`, { token: e.adminToken });
+        expect(r.status).toBe(200);
+        return r.body.inWork;
+      };
+      const hh = await makeHousehold(e, { areaCode: V1, povertyAlleviated: true });
+      const p = await makeWorker(e, hh.id, { home: HOME });
+      const q = await makeWorker(e, hh.id, { home: HOME });
+      // P: self-employed at home from 1 November, and a Guangdong job from 10 November.
+      const own = await placeIn(p.id, { type: 'self_employed', areaCode: V1, startDate: '2026-11-01' });
+      await placeIn(p.id, { type: 'enterprise', areaCode: '44', startDate: '2026-11-10' });
+      // Q: a county job until 1 October, then migrant work in Guangdong from that day.
+      const first = await placeIn(q.id, { type: 'enterprise', areaCode: '532503002', startDate: '2026-09-01' });
+      expect((await e.request('POST', `/v1/placements/${first.id}/end`, { token: e.adminToken, body: { endDate: '2026-10-01', reason: 'contract_ended' } })).status).toBe(200);
+      await placeIn(q.id, { type: 'migrant', areaCode: '44', startDate: '2026-10-01' });
+
+      expect(await statsOn('2026-11-20')).toEqual({
+        total: 2,
+        byType: { public_welfare: 0, workshop: 0, enterprise: 1, self_employed: 1, migrant: 1 },
+        byScope: { township: 1, county: 0, province: 0, out_of_province: 2 },
+        inProvince: 1,
+        outOfProvince: 2,
+      });
+      // Before P's second job: one placement each.
+      expect(await statsOn('2026-11-05')).toMatchObject({ total: 2, byType: { enterprise: 0, self_employed: 1, migrant: 1 } });
+      // On 20 September: only Q's county job.
+      expect(await statsOn('2026-09-20')).toMatchObject({ total: 1, byScope: { county: 1, out_of_province: 0 } });
+
+      // P stops the home business on 15 November: from then on one placement, out of province.
+      expect((await e.request('POST', `/v1/placements/${own.id}/end`, { token: e.adminToken, body: { endDate: '2026-11-15', reason: 'other' } })).status).toBe(200);
+      expect(await statsOn('2026-11-20')).toEqual({
+        total: 2,
+        byType: { public_welfare: 0, workshop: 0, enterprise: 1, self_employed: 0, migrant: 1 },
+        byScope: { township: 0, county: 0, province: 0, out_of_province: 2 },
+        inProvince: 0,
+        outOfProvince: 2,
+      });
+    } finally {
+      e.close();
+    }
+  });
+});
