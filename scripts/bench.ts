@@ -243,6 +243,14 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   );
   const indexDdl = idx.rows.map((r) => ({ name: String(r.name), sql: String(r.sql) }));
   for (const i of indexDdl) await client.execute(`DROP INDEX ${i.name}`);
+  // Triggers too (placements' overlap flags would look up every earlier row
+  // without an index): re-created after, and their flags set in one pass by
+  // the backfill statement of the migration that made them.
+  const trg = await client.execute(
+    `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (${tables.map(q).join(', ')})`,
+  );
+  const triggerDdl = trg.rows.map((r) => ({ name: String(r.name), sql: String(r.sql) }));
+  for (const t of triggerDdl) await client.execute(`DROP TRIGGER ${t.name}`);
 
   // Places households live in: villages mostly, some registered at township level.
   const places: Place[] = [...villages, ...townships];
@@ -495,6 +503,13 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   await timed('indexes', async () => {
     for (const i of indexDdl) await client.execute(i.sql);
   });
+  await timed('triggers', async () => {
+    for (const t of triggerDdl) await client.execute(t.sql);
+    const migration = readFileSync(new URL('../db/migrations/0007_placements_overlaps.sql', import.meta.url), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').map((st) => st.replace(/^\s*--.*$/gm, '').trim()).find((st) => st.startsWith('UPDATE'));
+    if (!backfill) throw new Error('the overlap backfill of migration 0007 was not found');
+    await client.execute(backfill);
+  });
   await timed('analyze', async () => {
     await client.execute('ANALYZE');
   });
@@ -606,7 +621,7 @@ async function main() {
   let db = libsqlDbWithLog(client);
   const prepared = await prepareDatabase(db, clock, { adminToken: ADMIN_TOKEN, generateAdminToken: false });
   const version = (await client.execute('SELECT sqlite_version() AS v')).rows[0]!.v;
-  console.log(`engine: libSQL (SQLite ${version}), @libsql/client file: database, default pragmas for the service`);
+  console.log(`engine: libSQL (SQLite ${version}), the embedded client the service opens (db/local-client.ts), default pragmas`);
 
   // Bulk load on a connection of its own (load pragmas stay on it).
   let loadSeconds = 0;
