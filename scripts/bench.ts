@@ -720,6 +720,8 @@ async function main() {
   const matchesRaw: number[] = [];
   let slowestWorker = { id: wIds[0]!, ms: 0 };
   let slowestOpening = { id: oIds[0]!, ms: 0 };
+  const matchTimes: Array<[number, number]> = [];
+  const candTimes: Array<[number, number]> = [];
   let matchItems = 0;
   for (const [k, id] of wIds.entries()) {
     const [ms, body] = await time(() => get(`/v1/workers/${id}/matches?limit=${LIMIT}`));
@@ -728,6 +730,7 @@ async function main() {
       matches.push(ms);
       matchesRaw.push(rms);
       if (ms > slowestWorker.ms) slowestWorker = { id, ms };
+      matchTimes.push([ms, id]);
       matchItems += body.items?.length ?? 0;
     }
   }
@@ -742,6 +745,7 @@ async function main() {
       cands.push(ms);
       candsRaw.push(rms);
       if (ms > slowestOpening.ms) slowestOpening = { id, ms };
+      candTimes.push([ms, id]);
       candItems += body.items?.length ?? 0;
     }
   }
@@ -792,6 +796,10 @@ async function main() {
   console.log(`\nqueries (after ${SAMPLE.warmup} warm-up lookups each; ${(matchItems / matches.length).toFixed(1)} matches and ${(candItems / cands.length).toFixed(1)} candidates per answer on average):`);
   console.log(pad(header));
   for (const r of rows) console.log(pad(r));
+  const slowest = (xs: Array<[number, number]>, show: (id: number) => string) =>
+    [...xs].sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, id]) => `${id} ${f(ms)} ms (${show(id)})`).join('; ');
+  console.log(`slowest matches: ${slowest(matchTimes, (id) => { const w = sw.get(id)!; return `${w.maxKm} km, ${w.lat === null ? 'no point' : 'point'}`; })}`);
+  console.log(`slowest candidates: ${slowest(candTimes, (id) => { const o = so.get(id)!; return `${o.kind}, ${o.lat === null ? 'no point' : 'point'}`; })}`);
   const memOk = mb(peak) <= TARGET.rssMb;
   console.log(
     `\npeak RSS: ${mb(peak).toFixed(0)} MB (the measuring process: schema, samples and lookups; the load runs in a child, its peak is printed above; sampled ${mb(peakRss).toFixed(0)} MB, maxRSS ${mb(maxRssKb * 1024).toFixed(0)} MB; ${mb(rssBeforeQueries).toFixed(0)} MB when the timed lookups began)  target ≤ ${TARGET.rssMb} MB  ${memOk ? 'PASS' : 'FAIL'}`,

@@ -11,6 +11,7 @@ import {
   openings,
   placements,
   workers,
+  zeroEmploymentPeriods,
 } from '../../db/schema.js';
 import { prepared } from '../../db/client.js';
 import type { ServiceCtx } from '../context.js';
@@ -33,7 +34,7 @@ import {
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { notFound } from '../errors.js';
 import { today } from './households.js';
-import { heldOn, onZeroListOn } from './household-status.js';
+import { heldOn, onZeroListOn, periodContains } from './household-status.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
@@ -44,6 +45,8 @@ const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 const SLACK = 20;
 /** Rings (km) a far-reaching worker's disc is read in, nearest first (see matchOpeningsForWorker). */
 const RING_KM = [10, 25];
+/** Rows a source is cut at before it is read whole. */
+const MAX_FETCH = 1000;
 
 /** A number we computed, inlined (grid ranges can be many; D1 binds at most 100 parameters). */
 function num(n: number): SQL {
@@ -131,7 +134,7 @@ function scoreBounds(w: MatchWorker): { rest: SQL; byArea: SQL } {
         sql` + `,
       )
     : sql`0`;
-  const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / json_array_length(${col}) END)`;
+  const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / (1.0 * json_array_length(${col})) END)`; // 1.0: not integer division
   const hours = sql`(CASE WHEN ${openings.hours} = ${w.availability} THEN ${num(SCORE_POINTS.hours)} ELSE ${num(SCORE_POINTS.hours / 2)} END)`;
   const carer = w.cannotLeaveHome && w.areaCode.length === 12;
   const serves = sql`(CASE WHEN ${carer ? 1 : 0} AND ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`;
@@ -319,31 +322,44 @@ export async function matchOpeningsForWorker(
       ORDER BY bound DESC${limit(fetch)}`;
   };
   const home = worker.home;
-  const sources: Array<(fetch: number | null, radiusKm: number) => SQL> = home
-    ? [grid(home), byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`)]
-    : [byArea(textRange(sql`${openings.areaCode}`, areaReach))];
+  // Each source: its statement for a cut and a ring; `byRing` when it reads the disc of the ring.
+  type Source = { statement: (fetch: number | null, radiusKm: number) => SQL; byRing: boolean };
+  const sources: Source[] = home
+    ? [
+        { statement: grid(home), byRing: true },
+        { statement: byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`), byRing: false },
+      ]
+    : [{ statement: byArea(textRange(sql`${openings.areaCode}`, areaReach)), byRing: false }];
+  // A carer's own village's posts serving its people, wherever their point:
+  // a handful, read whole, so the rings below need not allow for them.
+  const carer = worker.cannotLeaveHome && worker.areaCode.length === 12;
+  if (home && carer) {
+    sources.push({
+      statement: (fetch) => sql`SELECT ${row}, ${num(SCORE_POINTS.nearness)} + ${bounds.rest} AS bound FROM ${openings}
+        WHERE ${open} AND ${openings.areaCode} = ${worker.areaCode} AND ${openings.serves} <> 'none' AND ${where}
+        ORDER BY bound DESC${limit(fetch)}`,
+      byRing: false,
+    });
+  }
   // A far-reaching worker's disc is read in rings, nearest first: nothing
   // beyond a ring can score more than the nearness points at its edge plus
-  // the most the other parts could give this worker, so when the list's last
+  // the most skills and hours could give this worker, so when the list's last
   // place beats that, the rest of the disc is not read.
-  const restMax =
-    (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) +
-    SCORE_POINTS.hours +
-    (worker.cannotLeaveHome && worker.areaCode.length === 12 ? SCORE_POINTS.servesOwnVillage : 0);
-  const areaRows = new Map<number | null, OpeningRow[]>();
+  const restMax = (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
+  // Sources that do not depend on the ring are read once per cut.
+  const readBefore = new Map<string, OpeningRow[]>();
   const read = async (fetch: number | null, radiusKm: number) => {
     const cutAt: number[] = [];
     const rows: OpeningRow[] = [];
     for (const [i, source] of sources.entries()) {
-      // Sources other than the grid do not depend on the ring: read them once.
-      const byRing = home !== null && i === 0;
-      const got = (!byRing && areaRows.get(fetch)) || (await ctx.db.all<OpeningRow>(source(fetch, radiusKm)));
-      if (!byRing) areaRows.set(fetch, got);
+      const key = `${i} ${fetch}`;
+      const got = (!source.byRing && readBefore.get(key)) || (await ctx.db.all<OpeningRow>(source.statement(fetch, radiusKm)));
+      if (!source.byRing) readBefore.set(key, got);
       rows.push(...got);
       if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
     }
-    if (radiusKm < worker.maxDistanceKm) cutAt.push(nearnessPointsAt(radiusKm) + restMax);
-    const ranked = rows
+    // The carer's source may repeat rows of the others.
+    const ranked = [...new Map(rows.map((r) => [Number(r.id), r])).values()]
       .map((r) => {
         const o: MatchOpening = {
           id: Number(r.id),
@@ -361,20 +377,31 @@ export async function matchOpeningsForWorker(
       .filter((x) => x !== null)
       .sort(compareMatches)
       .slice(0, opts.limit);
-    // Complete when nothing was cut, or when the last place scores more than
-    // anything left unread could (scores are rounded to 0.1: keep a margin).
-    const unread = Math.max(-Infinity, ...cutAt);
-    const complete = cutAt.length === 0 || (ranked.length === opts.limit && ranked[opts.limit - 1]!.match.score > unread + 0.1);
-    return { ranked, complete };
+    // What was left unread might still beat the last place when it could score
+    // more (scores are rounded to 0.1: keep a margin): rows cut off a source,
+    // and openings beyond the ring.
+    const last = ranked.length === opts.limit ? ranked[opts.limit - 1]!.match.score : -Infinity;
+    const beats = (bound: number) => bound + 0.1 >= last;
+    return {
+      ranked,
+      cutBlocks: cutAt.some(beats),
+      ringBlocks: radiusKm < worker.maxDistanceKm && beats(nearnessPointsAt(radiusKm) + restMax),
+    };
   };
+  // Ring by ring; within a ring, more rows (four times as many) while rows cut
+  // off might still beat the last place, then every row.
   const rings = home ? [...RING_KM.filter((r) => r < worker.maxDistanceKm), worker.maxDistanceKm] : [worker.maxDistanceKm];
-  let result = { ranked: [] as Array<{ id: number; match: Match }>, complete: false };
+  let result: Awaited<ReturnType<typeof read>> | null = null;
   for (const radiusKm of rings) {
-    result = await read(opts.limit + SLACK, radiusKm);
-    if (result.complete) break;
+    let fetch: number | null = opts.limit + SLACK;
+    for (;;) {
+      result = await read(fetch, radiusKm);
+      if (!result.cutBlocks || fetch === null) break;
+      fetch = fetch * 4 > MAX_FETCH ? null : fetch * 4;
+    }
+    if (!result.ringBlocks) break;
   }
-  if (!result.complete) result = await read(null, worker.maxDistanceKm);
-  const { ranked } = result;
+  const { ranked } = result!;
   if (ranked.length === 0) return [];
 
   const withEmployers = prepared(ctx.db, 'openings with employer names by ids', (db) =>
@@ -432,8 +459,8 @@ const compareKeys = (a: KeyRow, b: KeyRow) =>
  * within 5 km only), and by area code for whoever has no point, or all when
  * the opening has none.
  */
-function workerSources(o: Opening): Array<{ from: SQL; where: SQL }> {
-  const sources: Array<{ from: SQL; where: SQL }> = [];
+function workerSources(o: Opening): Array<{ from: SQL; where: SQL; area?: string }> {
+  const sources: Array<{ from: SQL; where: SQL; area?: string }> = [];
   const township = o.areaCode.length >= 9 ? o.areaCode.slice(0, 9) : null;
   const county = o.areaCode.length >= 6 ? o.areaCode.slice(0, 6) : null;
   const allBands = REACH_BAND_KM.map((_, i) => i);
@@ -442,11 +469,12 @@ function workerSources(o: Opening): Array<{ from: SQL; where: SQL }> {
   const area = sql`${workers.areaCode}`;
   const band = (list: number[]) => sql`${workers.reachBand} IN (${sql.raw(list.join(', '))})`;
   const noPoint = o.lat != null && o.lon != null ? sql` AND ${workers.cell} IS NULL` : sql``;
-  if (township) sources.push({ from: sql`${workers}`, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}` });
+  if (township) sources.push({ from: sql`${workers}`, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`, area: township });
   if (county) {
     sources.push({
       from: sql`${workers}`,
       where: sql`${band(countyBands)}${noPoint} AND ${textRange(area, county)} AND ${workers.maxDistanceKm} >= ${num(COUNTY_REACH_KM)}`,
+      area: county,
     });
   }
   if (o.lat != null && o.lon != null) {
@@ -525,10 +553,10 @@ async function candidateKeys(
   }
   const keys = keyColumns(o, day);
   const sources = workerSources(o);
-  const read = async (only: SQL | undefined) => {
-    const where = and(only, ...conds)!;
+  const read = async (only: ((source: (typeof sources)[number]) => SQL) | undefined) => {
     const seen = new Map<number, KeyRow>();
     for (const source of sources) {
+      const where = and(only?.(source), ...conds)!;
       const rows = await ctx.db.all<KeyRow>(
         sql`SELECT ${workers.id} AS id, ${keys.tier} AS tier, ${keys.clh} AS clh, ${keys.sov} AS sov, ${keys.rank} AS rank
           FROM ${source.from} INNER JOIN ${households} ON ${households.id} = ${workers.householdId}
@@ -545,7 +573,14 @@ async function candidateKeys(
   // Tier 0 (zero-employment households) comes first: when it alone fills the
   // list, the other tiers cannot change it, and this read checks the small
   // zero_periods index per row instead of joining every household in reach.
-  const zeroOnly = await read(onZeroListOn(workers.householdId, day));
+  // A source by area starts from the area's households on the list
+  // (zero_periods_area_idx), a few hundred in a township, rather than
+  // checking each of its thousands of workers.
+  const zeroOnly = await read((source) =>
+    source.area
+      ? sql`${workers.householdId} IN (SELECT ${zeroEmploymentPeriods.householdId} FROM ${zeroEmploymentPeriods} WHERE ${textRange(sql`${zeroEmploymentPeriods.areaCode}`, source.area)} AND ${periodContains(day)})`
+      : onZeroListOn(workers.householdId, day),
+  );
   if (zeroOnly.length >= n) return zeroOnly;
   return read(undefined);
 }
