@@ -164,6 +164,26 @@ describe('worker → matches', () => {
     expect(items[1].reasons).not.toContainEqual(expect.objectContaining({ code: 'serves_own_village' }));
   });
 
+  it('a far-reaching carer still sees a post serving their own village placed far from home, among many good ones nearby', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { areaCode: VILLAGE });
+    const w = await makeWorker(env, h.id, { cannotLeaveHome: true, careFor: ['elders'], maxDistanceKm: 50, skills: ['elder_care'] });
+    // 24 openings 2 to 8 km away wanting the worker's skill (56 to 69 points)…
+    const nearby = [];
+    for (let i = 0; i < 24; i++) {
+      nearby.push(await makeOpening(env, employer.id, { point: northOf(HOME, 2 + 0.25 * i), areaCode: OTHER_VILLAGE, skills: ['elder_care'] }));
+    }
+    // …and the village's own elder-care post, its point recorded 30 km away (66 points).
+    const own = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: VILLAGE, point: northOf(HOME, 30), skills: ['elder_care'] });
+    const items = await matchesOf(w.id, env.adminToken, '?limit=20');
+    expect(ids(items, 'opening')).toContain(own.id);
+    const scores = items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(items.find((i) => i.opening.id === own.id).reasons).toContainEqual({ code: 'serves_own_village', serves: 'elders' });
+    expect(items).toHaveLength(20);
+    expect(ids(items, 'opening').filter((id) => id !== own.id)).toEqual(nearby.slice(0, 19).map((o) => o.id));
+  });
+
   it('honours the limit and leaves out openings the worker already applied to', async () => {
     const { employer } = await world();
     const w = await makeWorker(env, (await makeHousehold(env)).id);
