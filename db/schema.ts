@@ -248,7 +248,20 @@ export const openings = sqliteTable(
     ),
     // Stats: an area's public-welfare posts, covering what is counted of them.
     index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
-    index('openings_status_area_idx').on(t.status, t.areaCode),
+    // Matching by area (openings without a point, a carer's own village):
+    // covers what the matcher reads, so the rows are not visited.
+    index('openings_status_area_idx').on(
+      t.status,
+      t.areaCode,
+      t.lat,
+      t.lon,
+      t.hours,
+      t.kind,
+      t.povertyOnly,
+      t.closingDate,
+      t.serves,
+      t.skills,
+    ),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
     // Two hires racing for the last slot: the second breaks this and rolls back.

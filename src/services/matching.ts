@@ -327,7 +327,8 @@ export async function matchOpeningsForWorker(
   const sources: Source[] = home
     ? [
         { statement: grid(home), byRing: true },
-        { statement: byArea(sql`${openings.cell} IS NULL AND ${textRange(sql`${openings.areaCode}`, areaReach)}`), byRing: false },
+        // Without a point (what a NULL cell means), said by lat and lon so openings_status_area_idx covers the read.
+        { statement: byArea(sql`(${openings.lat} IS NULL OR ${openings.lon} IS NULL) AND ${textRange(sql`${openings.areaCode}`, areaReach)}`), byRing: false },
       ]
     : [{ statement: byArea(textRange(sql`${openings.areaCode}`, areaReach)), byRing: false }];
   // A carer's own village's posts serving its people, wherever their point:

@@ -1,0 +1,2 @@
+DROP INDEX `openings_status_area_idx`;--> statement-breakpoint
+CREATE INDEX `openings_status_area_idx` ON `openings` (`status`,`area_code`,`lat`,`lon`,`hours`,`kind`,`poverty_only`,`closing_date`,`serves`,`skills`);
