@@ -35,5 +35,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0008_openings_area_covering.sql",
     "sql": "DROP INDEX `openings_status_area_idx`;--> statement-breakpoint\nCREATE INDEX `openings_status_area_idx` ON `openings` (`status`,`area_code`,`lat`,`lon`,`hours`,`kind`,`poverty_only`,`closing_date`,`serves`,`skills`);"
+  },
+  {
+    "name": "0009_placements_opening_covering.sql",
+    "sql": "DROP INDEX `placements_opening_idx`;--> statement-breakpoint\nCREATE INDEX `placements_opening_idx` ON `placements` (`opening_id`,`start_date`,`end_date`,`household_id`,`worker_id`);"
   }
 ];

@@ -371,8 +371,9 @@ export const placements = sqliteTable(
     // Stats: placements started / ended in a month.
     index('placements_start_idx').on(t.startDate, t.homeAreaCode, t.endDate),
     index('placements_end_idx').on(t.endDate, t.homeAreaCode, t.startDate),
-    // An opening's placements (posts filled, workshops' employees).
-    index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate),
+    // An opening's placements (posts filled, workshops' employees): covers
+    // both counts, the people and their households included.
+    index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate, t.householdId, t.workerId),
     uniqueIndex('placements_application_uq').on(t.applicationId),
     // One public-welfare post per person and per household at a time.
     uniqueIndex('placements_one_pw_per_worker_uq')
