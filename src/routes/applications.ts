@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { applicationStates, endingReasons } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import {
+  applicantFor,
   createApplication,
   getScopedApplication,
   listApplications,
@@ -46,8 +47,9 @@ export const applicationRoutes = new Hono<AppEnv>()
     });
   })
   .get('/:id', validate('param', idParamSchema), async (c) => {
-    const { a, w } = await getScopedApplication(serviceCtx(c), c.req.valid('param').id);
-    return c.json(toApplicationJson(a, w));
+    const ctx = serviceCtx(c);
+    const { a, w } = await getScopedApplication(ctx, c.req.valid('param').id);
+    return c.json(toApplicationJson(a, applicantFor(ctx.actor, a, w)));
   })
   .post('/:id/transitions', validate('param', idParamSchema), validate('json', transitionBody), async (c) => {
     const ctx = serviceCtx(c);

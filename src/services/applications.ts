@@ -6,7 +6,7 @@ import { and, asc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from 'drizzl
 import type { BatchItem } from 'drizzle-orm/batch';
 import { batch } from '../../db/client.js';
 import { applications, households, openings, outbox, placements, workers } from '../../db/schema.js';
-import { nowIso, type ServiceCtx } from '../context.js';
+import { type Actor, nowIso, type ServiceCtx } from '../context.js';
 import {
   APPLICATION_IDLE_DAYS,
   type ApplicationState,
@@ -67,6 +67,17 @@ export function notEligibleError(problems: ReturnType<typeof ineligibilities>) {
     problems.map((p) => ({ path: 'workerId', message: `${p}: ${ineligibilityText[p]}` })),
   );
 }
+
+/**
+ * The applicant's name and phone as the caller may see them: an employer only
+ * while the application is open or ended in a hire (enough to contact them,
+ * nothing else); after a decline, a withdrawal or an expiry, not at all.
+ */
+export function applicantFor(actor: Actor, a: Pick<Application, 'state'>, w: Pick<Worker, 'name' | 'phone'>): Pick<Worker, 'name' | 'phone'> {
+  if (actor.role === 'employer' && !employerSeesContact.includes(a.state)) return { name: null, phone: null };
+  return { name: w.name, phone: w.phone };
+}
+const employerSeesContact: ApplicationState[] = ['applied', 'offered', 'hired'];
 
 /** What an employer may see of an applicant: enough to contact them, nothing else. */
 export function toApplicationJson(a: Application, worker?: Pick<Worker, 'name' | 'phone'>) {
@@ -292,7 +303,7 @@ export async function listApplications(
     .where(and(...conds))
     .orderBy(asc(applications.id))
     .limit(q.limit + 1);
-  const items = rows.slice(0, q.limit);
+  const items = rows.slice(0, q.limit).map((r) => ({ a: r.a, ...applicantFor(actor, r.a, r) }));
   return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.a.id : null };
 }
 

@@ -946,6 +946,35 @@ describe('what an employer sees', () => {
     expect(one.body.applicant).toEqual({ name: applicant.name, phone: applicant.phone });
   });
 
+  it('an employer keeps an applicant\'s contact while the application is open or hired, and loses it after a decline or a withdrawal', async () => {
+    const emp = await makeEmployer(env);
+    const o = await makeOpening(env, emp.token, { slots: 3 });
+    const [kept, declined, withdrew] = [await makePerson(env), await makePerson(env), await makePerson(env)];
+    const ids = {
+      kept: await applicationIn(env, 'applied', o.id, kept.id),
+      declined: await applicationIn(env, 'applied', o.id, declined.id),
+      withdrew: await applicationIn(env, 'applied', o.id, withdrew.id),
+    };
+    const move = async (id: number, to: string, reason?: string) =>
+      expect((await env.request('POST', `/v1/applications/${id}/transitions`, { token: env.adminToken, body: { to, ...(reason ? { reason } : {}) } })).status).toBe(200);
+    await move(ids.kept, 'offered');
+    await move(ids.kept, 'hired');
+    await move(ids.declined, 'declined', 'hours_do_not_fit');
+    await move(ids.withdrew, 'withdrawn', 'chose_other');
+
+    const list = await env.request('GET', `/v1/applications?openingId=${o.id}`, { token: emp.token });
+    const byId = new Map(list.body.items.map((i: any) => [i.id, i.applicant]));
+    expect(byId.get(ids.kept)).toEqual({ name: kept.name, phone: kept.phone });
+    expect(byId.get(ids.declined)).toEqual({ name: null, phone: null });
+    expect(byId.get(ids.withdrew)).toEqual({ name: null, phone: null });
+    expect(JSON.stringify(list.body)).not.toContain(declined.name);
+    const one = await env.request('GET', `/v1/applications/${ids.withdrew}`, { token: emp.token });
+    expect(one.body.applicant).toEqual({ name: null, phone: null });
+    // Staff still see who it was.
+    const staff = await env.request('GET', `/v1/applications/${ids.withdrew}`, { token: env.adminToken });
+    expect(staff.body.applicant).toEqual({ name: withdrew.name, phone: withdrew.phone });
+  });
+
   it('an employer may not read a worker or a household', async () => {
     const emp = await makeEmployer(env);
     const o = await makeOpening(env, emp.token);
