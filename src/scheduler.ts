@@ -6,6 +6,7 @@ import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
 import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
 import { expireIdleApplications } from './services/applications.js';
+import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
 import { expireOpeningsPastClosing } from './services/openings.js';
 
 export interface ClocksReport {
@@ -15,6 +16,7 @@ export interface ClocksReport {
   idleOpeningsFlagged: number;
   digestsOwed: number;
   checkinsOwed: number;
+  consoleSessionsForgotten: number;
 }
 
 export interface ScheduledReport extends ClocksReport {
@@ -33,11 +35,12 @@ export async function runClocks(deps: Deps): Promise<ClocksReport> {
   const idleOpeningsFlagged = await flagIdleOpenings(ctx);
   const digestsOwed = await oweZeroEmploymentDigests(ctx);
   const checkinsOwed = await oweCheckins(ctx);
+  const consoleSessionsForgotten = await forgetFinishedConsoleSessions(deps.db, deps.clock);
   if (deps.telegram) {
     await drainForgottenChats(deps);
     await forgetOldUpdates(deps);
   }
-  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed };
+  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten };
 }
 
 export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number } = {}): Promise<ScheduledReport> {

@@ -4,7 +4,7 @@
 // read again on every request, so revoking it ends its sessions at once.
 // Cross-site form posts are refused with a per-session token derived from the
 // session id (nothing more to store) on top of SameSite=Strict.
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { apiTokens, consoleSessions } from '../../db/schema.js';
 import { type Actor, type Clock, nowIso } from '../context.js';
@@ -74,4 +74,13 @@ export async function endConsoleSession(db: Db, clock: Clock, sessionId: string,
       .where(and(eq(consoleSessions.idHash, await sha256Hex(sessionId)), isNull(consoleSessions.endedAt))),
     auditInsert(db, clock, actor, { action: 'console.sign_out', objectType: 'api_token', objectId: actor.tokenId }),
   ]);
+}
+
+/** Scheduled: sessions that expired or were signed out are of no more use; their rows go. Returns how many. */
+export async function forgetFinishedConsoleSessions(db: Db, clock: Clock): Promise<number> {
+  const gone = await db
+    .delete(consoleSessions)
+    .where(or(lte(consoleSessions.expiresAt, nowIso(clock)), isNotNull(consoleSessions.endedAt)))
+    .returning({ idHash: consoleSessions.idHash });
+  return gone.length;
 }

@@ -4,7 +4,8 @@
 // statistics code and are audited.
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, households, publicNotices, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { auditLog, consoleSessions, households, publicNotices, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { runClocks } from '../../src/scheduler.js';
 import { readXlsx } from '../../src/lib/xlsx.js';
 import { statsFor } from '../../src/services/stats.js';
 import { zeroEmploymentWorklist } from '../../src/services/worklists.js';
@@ -215,5 +216,33 @@ describe('console worklists and exports', () => {
     expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.remaining + 1);
     const bad = await get('/console/exports/placements.xlsx?month=2026-13', s);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('console sessions end', () => {
+  it('expired and signed-out sessions are refused, and the scheduled job deletes their rows', async () => {
+    const e = await makeTestEnv();
+    const prior = env;
+    env = e;
+    try {
+      e.clock.set('2026-11-20T02:00:00Z');
+      const out = await signIn(e.adminToken);
+      const stays = await signIn(e.adminToken);
+      expect((await post('/console/logout', out, { _csrf: out.csrf })).status).toBe(303);
+      expect((await get('/console/overview', out)).status).toBe(303);
+      expect((await get('/console/overview', stays)).status).toBe(200);
+      const rows = async () => (await e.db.select({ n: count() }).from(consoleSessions))[0]!.n;
+      expect(await rows()).toBe(2);
+      expect((await runClocks(e.deps)).consoleSessionsForgotten).toBe(1);
+      expect(await rows()).toBe(1);
+      // Twelve hours later the other one has expired too.
+      e.clock.set('2026-11-20T14:00:01Z');
+      expect((await get('/console/overview', stays)).status).toBe(303);
+      expect((await runClocks(e.deps)).consoleSessionsForgotten).toBe(1);
+      expect(await rows()).toBe(0);
+    } finally {
+      env = prior;
+      e.close();
+    }
   });
 });
