@@ -79,17 +79,16 @@ export function nearness(
 /** Km to rank by: measured, or the stand-in of the shared area. */
 export const rankKm = (n: Nearness) => (n.by === 'distance' ? n.km : NOMINAL_KM[n.level]);
 
+/** Someone who cannot leave home, registered in a village: a post serving that village's people suits them best. */
+export const isVillageCarer = (w: Pick<MatchWorker, 'cannotLeaveHome' | 'areaCode'>) =>
+  w.cannotLeaveHome && w.areaCode.length === codeLength.village;
+
 /** A carer who cannot leave home, and a post serving people of their own village. */
 export function servesOwnVillage(
   w: Pick<MatchWorker, 'cannotLeaveHome' | 'areaCode'>,
   o: Pick<MatchOpening, 'serves' | 'areaCode'>,
 ): boolean {
-  return (
-    w.cannotLeaveHome &&
-    o.serves !== 'none' &&
-    w.areaCode.length === codeLength.village &&
-    o.areaCode === w.areaCode
-  );
+  return isVillageCarer(w) && o.serves !== 'none' && o.areaCode === w.areaCode;
 }
 
 export function skillsMatch(has: readonly string[], wants: readonly string[]) {

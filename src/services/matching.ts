@@ -24,6 +24,7 @@ import {
   COUNTY_REACH_KM,
   evaluate,
   householdRule,
+  isVillageCarer,
   type Match,
   type MatchOpening,
   type MatchWorker,
@@ -136,7 +137,7 @@ function scoreBounds(w: MatchWorker): { rest: SQL; byArea: SQL } {
     : sql`0`;
   const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / (1.0 * json_array_length(${col})) END)`; // 1.0: not integer division
   const hours = sql`(CASE WHEN ${openings.hours} = ${w.availability} THEN ${num(SCORE_POINTS.hours)} ELSE ${num(SCORE_POINTS.hours / 2)} END)`;
-  const carer = w.cannotLeaveHome && w.areaCode.length === 12;
+  const carer = isVillageCarer(w);
   const serves = sql`(CASE WHEN ${carer ? 1 : 0} AND ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`;
   const area = sql`${openings.areaCode}`;
   // A NULL never equals: a worker registered at township level has no village to share.
@@ -333,7 +334,7 @@ export async function matchOpeningsForWorker(
     : [{ statement: byArea(textRange(sql`${openings.areaCode}`, areaReach)), byRing: false }];
   // A carer's own village's posts serving its people, wherever their point:
   // a handful, read whole, so the rings below need not allow for them.
-  const carer = worker.cannotLeaveHome && worker.areaCode.length === 12;
+  const carer = isVillageCarer(worker);
   if (home && carer) {
     sources.push({
       statement: (fetch) => sql`SELECT ${row}, ${num(SCORE_POINTS.nearness)} + ${bounds.rest} AS bound FROM ${openings}
