@@ -119,6 +119,13 @@ export const workers = sqliteTable(
     updatedAt: updatedAt(),
     /** Set when the person's data was erased; the row stays for the counts. */
     erasedAt: text('erased_at'),
+    /**
+     * 1 when the household has any zero-employment period at all (kept by the
+     * triggers of migration 0010): a superset of "on the list today" that
+     * needs no date, so candidates' zero-employment pass scans only these
+     * workers (workers_zero_grid_idx) and checks the date exactly.
+     */
+    zeroListed: bool('zero_listed').notNull().default(false),
   },
   (t) => [
     index('workers_household_idx').on(t.householdId),
@@ -147,6 +154,10 @@ export const workers = sqliteTable(
         t.ableToWork,
       )
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
+    // Candidates' zero-employment pass near a point: only workers of households ever on the list.
+    index('workers_zero_grid_idx')
+      .on(t.reachBand, t.cell, t.householdId, t.areaCode, t.homeLat, t.homeLon, t.maxDistanceKm, t.cannotLeaveHome, t.availability)
+      .where(sql`zero_listed = 1 AND erased_at IS NULL AND able_to_work = 1`),
     // Matching by area when a point is missing (administrative nearness).
     index('workers_reach_area_idx')
       .on(t.reachBand, t.areaCode)

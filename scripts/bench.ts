@@ -244,8 +244,8 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   const indexDdl = idx.rows.map((r) => ({ name: String(r.name), sql: String(r.sql) }));
   for (const i of indexDdl) await client.execute(`DROP INDEX ${i.name}`);
   // Triggers too (placements' overlap flags would look up every earlier row
-  // without an index): re-created after, and their flags set in one pass by
-  // the backfill statement of the migration that made them.
+  // without an index): re-created after, and the flags they keep set in one
+  // pass by the backfill statements of the migrations that made them.
   const trg = await client.execute(
     `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (${tables.map(q).join(', ')})`,
   );
@@ -505,10 +505,13 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   });
   await timed('triggers', async () => {
     for (const t of triggerDdl) await client.execute(t.sql);
-    const migration = readFileSync(new URL('../db/migrations/0007_placements_overlaps.sql', import.meta.url), 'utf8');
-    const backfill = migration.split('--> statement-breakpoint').map((st) => st.replace(/^\s*--.*$/gm, '').trim()).find((st) => st.startsWith('UPDATE'));
-    if (!backfill) throw new Error('the overlap backfill of migration 0007 was not found');
-    await client.execute(backfill);
+    // What the triggers keep, set in one pass by the backfill of the migration that made them.
+    for (const file of ['0007_placements_overlaps.sql', '0010_workers_zero_listed.sql']) {
+      const migration = readFileSync(new URL(`../db/migrations/${file}`, import.meta.url), 'utf8');
+      const backfill = migration.split('--> statement-breakpoint').map((st) => st.replace(/^\s*--.*$/gm, '').trim()).find((st) => st.startsWith('UPDATE'));
+      if (!backfill) throw new Error(`the backfill of ${file} was not found`);
+      await client.execute(backfill);
+    }
   });
   await timed('analyze', async () => {
     await client.execute('ANALYZE');

@@ -578,10 +578,12 @@ async function candidateKeys(
   // A source by area starts from the area's households on the list
   // (zero_periods_area_idx), a few hundred in a township, rather than
   // checking each of its thousands of workers.
+  // A source by point reads only workers of households ever on the list
+  // (zero_listed, workers_zero_grid_idx: a few in a hundred), checking the day.
   const zeroOnly = await read((source) =>
     source.area
       ? sql`${workers.householdId} IN (SELECT ${zeroEmploymentPeriods.householdId} FROM ${zeroEmploymentPeriods} WHERE ${textRange(sql`${zeroEmploymentPeriods.areaCode}`, source.area)} AND ${periodContains(day)})`
-      : onZeroListOn(workers.householdId, day),
+      : sql`${workers.zeroListed} = 1 AND ${onZeroListOn(workers.householdId, day)}`,
   );
   if (zeroOnly.length >= n) return zeroOnly;
   return read(undefined);

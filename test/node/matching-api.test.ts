@@ -267,6 +267,38 @@ describe('opening → candidates', () => {
     expect(items[1].distanceKm).toBeCloseTo(2, 1);
   });
 
+  it('a person joining a household already on the zero-employment list is a first-tier candidate at once', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME });
+    // Enough first-tier candidates 3 km away to fill a first read on their own…
+    for (let i = 0; i < 22; i++) await makeWorker(env, (await makeHousehold(env)).id, { home: northOf(HOME, 3) });
+    // …and a household on the list whose second member registers later, 0.5 km away.
+    const h = await makeHousehold(env);
+    await makeWorker(env, h.id, { home: northOf(HOME, 3.5) });
+    const late = await makeWorker(env, h.id, { home: northOf(HOME, 0.5) });
+    const [first] = await candidatesOf(post.id, env.adminToken, '?limit=1');
+    expect(first.worker.id).toBe(late.id);
+    expect(first.tier).toBe('zero_employment');
+
+    // The flag the triggers keep is "the household has any zero-employment period", for every worker.
+    const flagsHold = async () => {
+      const wrong = await env.db.all(sql`SELECT w.id FROM workers w
+        WHERE w.zero_listed <> EXISTS (SELECT 1 FROM zero_employment_periods z WHERE z.household_id = w.household_id)`);
+      expect(wrong).toEqual([]);
+    };
+    await flagsHold();
+    // The household finds work: its period ends, and the late member drops out of the first tier.
+    const job = await env.request('POST', '/v1/placements', {
+      token: env.adminToken,
+      body: { workerId: late.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
+    });
+    expect(job.status).toBe(201);
+    await flagsHold();
+    const after = await candidatesOf(post.id, env.adminToken, '?limit=50');
+    expect(after.find((c: any) => c.worker.id === late.id).tier).toBe('poverty_alleviated');
+    expect(after.filter((c: any) => c.tier === 'zero_employment')).toHaveLength(22);
+  });
+
   it('a public-welfare post is not offered to a household already in work while a zero-employment household within reach has none', async () => {
     const { employer } = await world();
     const post = await makeOpening(env, employer.id, { point: HOME, kind: 'public_welfare' });
