@@ -280,6 +280,28 @@ export const openings = sqliteTable(
   ],
 );
 
+/**
+ * Each occupation code an opening wants, with the opening's status and grid
+ * cell: kept by the triggers of migration 0011 (never written by the
+ * service), so the matcher finds the openings wanting a worker's skills near
+ * a point without reading every opening in reach.
+ */
+export const openingSkills = sqliteTable(
+  'opening_skills',
+  {
+    openingId: integer('opening_id')
+      .notNull()
+      .references(() => openings.id),
+    code: text('code').notNull(),
+    status: text('status').notNull(),
+    cell: integer('cell'),
+  },
+  (t) => [
+    index('opening_skills_code_idx').on(t.code, t.status, t.cell, t.openingId),
+    index('opening_skills_opening_idx').on(t.openingId),
+  ],
+);
+
 export const applicationStates = [
   'suggested',
   'applied',

@@ -506,9 +506,12 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   await timed('triggers', async () => {
     for (const t of triggerDdl) await client.execute(t.sql);
     // What the triggers keep, set in one pass by the backfill of the migration that made them.
-    for (const file of ['0007_placements_overlaps.sql', '0010_workers_zero_listed.sql']) {
+    for (const file of ['0007_placements_overlaps.sql', '0010_workers_zero_listed.sql', '0011_opening_skills.sql']) {
       const migration = readFileSync(new URL(`../db/migrations/${file}`, import.meta.url), 'utf8');
-      const backfill = migration.split('--> statement-breakpoint').map((st) => st.replace(/^\s*--.*$/gm, '').trim()).find((st) => st.startsWith('UPDATE'));
+      const backfill = migration
+        .split('--> statement-breakpoint')
+        .map((st) => st.replace(/^\s*--.*$/gm, '').trim())
+        .find((st) => st.startsWith('UPDATE') || st.startsWith('INSERT'));
       if (!backfill) throw new Error(`the backfill of ${file} was not found`);
       await client.execute(backfill);
     }

@@ -7,6 +7,7 @@ import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
   employers,
+  openingSkills,
   households,
   openings,
   placements,
@@ -322,6 +323,27 @@ export async function matchOpeningsForWorker(
       LIMIT -1) AS ${openings}
       ORDER BY bound DESC${limit(fetch)}`;
   };
+  // Openings wanting one of the worker's skills within the whole reach, found
+  // by code and cell (opening_skills, kept by triggers): read instead of the
+  // disc beyond a ring once nothing else there could make the list.
+  const skilled = (home: Point) => (fetch: number | null) => {
+    const box = boundingBox(home, worker.maxDistanceKm);
+    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
+    const cells = cellsParam(box);
+    const inReach = sql`${km2} <= ${worker.maxDistanceKm * worker.maxDistanceKm * 1.0201}`;
+    const codes = JSON.stringify([...new Set(worker.skills)]);
+    return sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
+      SELECT DISTINCT ${row}, ${km2} AS _d2
+      -- CROSS JOIN keeps this order: code, grid row, the code's openings there, each opening by id.
+      FROM json_each(${codes}) AS codes${cells ? sql` CROSS JOIN json_each(${cells}) AS cells` : sql``}
+        CROSS JOIN ${openingSkills} CROSS JOIN ${openings}
+      WHERE ${openingSkills.code} = codes.value AND ${openingSkills.status} = 'open'
+        AND ${cells ? inCells(sql`${openingSkills.cell}`) : sql`${openingSkills.cell} IS NOT NULL`}
+        AND ${openings.id} = ${openingSkills.openingId}
+        AND ${open} AND ${inReach} AND ${where}
+      LIMIT -1) AS ${openings}
+      ORDER BY bound DESC${limit(fetch)}`;
+  };
   const home = worker.home;
   // Each source: its statement for a cut and a ring; `byRing` when it reads the disc of the ring.
   type Source = { statement: (fetch: number | null, radiusKm: number) => SQL; byRing: boolean };
@@ -350,10 +372,17 @@ export async function matchOpeningsForWorker(
   const restMax = (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
   // Sources that do not depend on the ring are read once per cut.
   const readBefore = new Map<string, OpeningRow[]>();
-  const read = async (fetch: number | null, radiusKm: number) => {
+  // What lies beyond a ring scores at most the nearness at its edge plus, in
+  // 'all' mode, the most skills and hours could give this worker; in 'skilled'
+  // mode the openings wanting one of the worker's skills are read for the
+  // whole reach, so the rest score at most half the skill points (none wanted).
+  const beyondMax = (radiusKm: number, mode: 'all' | 'skilled') =>
+    nearnessPointsAt(radiusKm) + (mode === 'all' ? restMax : SCORE_POINTS.skills / 2 + SCORE_POINTS.hours);
+  const read = async (fetch: number | null, radiusKm: number, mode: 'all' | 'skilled' = 'all') => {
     const cutAt: number[] = [];
     const rows: OpeningRow[] = [];
-    for (const [i, source] of sources.entries()) {
+    const all: Source[] = mode === 'skilled' && home ? [...sources, { statement: skilled(home), byRing: true }] : sources;
+    for (const [i, source] of all.entries()) {
       const key = `${i} ${fetch}`;
       const got = (!source.byRing && readBefore.get(key)) || (await ctx.db.all<OpeningRow>(source.statement(fetch, radiusKm)));
       if (!source.byRing) readBefore.set(key, got);
@@ -387,21 +416,31 @@ export async function matchOpeningsForWorker(
     return {
       ranked,
       cutBlocks: cutAt.some(beats),
-      ringBlocks: radiusKm < worker.maxDistanceKm && beats(nearnessPointsAt(radiusKm) + restMax),
+      ringBlocks: radiusKm < worker.maxDistanceKm && beats(beyondMax(radiusKm, mode)),
+      last,
     };
   };
   // Ring by ring; within a ring, more rows (four times as many) while rows cut
   // off might still beat the last place, then every row.
   const rings = home ? [...RING_KM.filter((r) => r < worker.maxDistanceKm), worker.maxDistanceKm] : [worker.maxDistanceKm];
-  let result: Awaited<ReturnType<typeof read>> | null = null;
-  for (const radiusKm of rings) {
+  const readRing = async (radiusKm: number, mode: 'all' | 'skilled') => {
     let fetch: number | null = opts.limit + SLACK;
     for (;;) {
-      result = await read(fetch, radiusKm);
-      if (!result.cutBlocks || fetch === null) break;
+      const got = await read(fetch, radiusKm, mode);
+      if (!got.cutBlocks || fetch === null) return got;
       fetch = fetch * 4 > MAX_FETCH ? null : fetch * 4;
     }
+  };
+  let result: Awaited<ReturnType<typeof read>> | null = null;
+  for (const radiusKm of rings) {
+    result = await readRing(radiusKm, 'all');
     if (!result.ringBlocks) break;
+    // Beyond this ring only openings wanting one of the worker's skills could
+    // still make the list: read those for the whole reach, and stop.
+    if (worker.skills.length > 0 && result.last > beyondMax(radiusKm, 'skilled') + 0.1) {
+      result = await readRing(radiusKm, 'skilled');
+      if (!result.ringBlocks) break;
+    }
   }
   const { ranked } = result!;
   if (ranked.length === 0) return [];

@@ -125,6 +125,45 @@ describe('worker → matches', () => {
     expect(ids(all, 'opening')).toEqual([...nearby.map((o) => o.id), ...skilled.map((o) => o.id)]);
   });
 
+  it('a far-reaching worker\'s first 20 are the first 20 of everything in reach, whatever the mix near and far', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { povertyAlleviated: false });
+    const w = await makeWorker(env, h.id, { home: HOME, maxDistanceKm: 50, skills: ['sewing', 'cooking'] });
+    // Near: 24 openings needing no skill (41 to 54 points). Far: posts wanting the
+    // worker's skills (44 to 48), posts needing no skill (33 to 35) and posts
+    // wanting other skills (under 20): only the first kind can reach the list.
+    const made = [];
+    for (let i = 0; i < 24; i++) made.push(await makeOpening(env, employer.id, { point: northOf(HOME, 2 + 0.25 * i) }));
+    for (const km of [20, 30, 40]) made.push(await makeOpening(env, employer.id, { point: northOf(HOME, km), skills: ['sewing'] }));
+    made.push(await makeOpening(env, employer.id, { point: northOf(HOME, 35), skills: ['cooking', 'driving'] }));
+    for (const km of [15, 18]) made.push(await makeOpening(env, employer.id, { point: northOf(HOME, km) }));
+    for (const km of [12, 45]) made.push(await makeOpening(env, employer.id, { point: northOf(HOME, km), skills: ['driving'] }));
+    const everything = await matchesOf(w.id, env.adminToken, '?limit=50');
+    expect(everything).toHaveLength(made.length);
+    const top = await matchesOf(w.id, env.adminToken, '?limit=20');
+    expect(ids(top, 'opening')).toEqual(ids(everything, 'opening').slice(0, 20));
+    // The far skilled posts are among them.
+    for (const o of made.slice(24, 27)) expect(ids(top, 'opening')).toContain(o.id);
+
+    // Openings change: one far post now wants the worker's skill, one moves, one closes.
+    const patch = async (id: number, body: Record<string, unknown>) =>
+      expect((await env.request('PATCH', `/v1/openings/${id}`, { token: env.adminToken, body })).status).toBe(200);
+    await patch(made[31]!.id, { skills: ['cooking'] });
+    await patch(made[24]!.id, { point: northOf(HOME, 60) });
+    expect((await env.request('POST', `/v1/openings/${made[25]!.id}/close`, { token: env.adminToken, body: {} })).status).toBe(200);
+    // opening_skills (kept by triggers) holds each wanted code with the opening's status and cell.
+    const drift = await env.db.all(sql`SELECT o.id FROM openings o, json_each(o.skills) j
+      WHERE NOT EXISTS (SELECT 1 FROM opening_skills s WHERE s.opening_id = o.id AND s.code = j.value AND s.status = o.status AND s.cell IS o.cell)
+      UNION SELECT s.opening_id FROM opening_skills s WHERE NOT EXISTS (SELECT 1 FROM openings o, json_each(o.skills) j WHERE o.id = s.opening_id AND j.value = s.code)`);
+    expect(drift).toEqual([]);
+    const everything2 = await matchesOf(w.id, env.adminToken, '?limit=50');
+    const top2 = await matchesOf(w.id, env.adminToken, '?limit=20');
+    expect(ids(top2, 'opening')).toEqual(ids(everything2, 'opening').slice(0, 20));
+    expect(ids(top2, 'opening')).toContain(made[31]!.id);
+    expect(ids(everything2, 'opening')).not.toContain(made[24]!.id);
+    expect(ids(everything2, 'opening')).not.toContain(made[25]!.id);
+  });
+
   it('hours must fit: a worker free only for flexible hours is not shown full-day jobs', async () => {
     const { employer } = await world();
     const h = await makeHousehold(env);
