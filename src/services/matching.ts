@@ -50,7 +50,7 @@ const RING_KM = [10, 25];
 /** Rows a source is cut at before it is read whole. */
 const MAX_FETCH = 1000;
 
-/** A number we computed, inlined (grid ranges can be many; D1 binds at most 100 parameters). */
+/** A constant we computed (score points, knots, a row limit), inlined: it is the same for every call. */
 function num(n: number): SQL {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return sql.raw(`(${n})`);
@@ -305,44 +305,48 @@ export async function matchOpeningsForWorker(
   const byArea = (only: SQL) => (fetch: number | null) =>
     sql`SELECT ${row}, ${bounds.byArea} + ${bounds.rest} AS bound FROM ${openings}
       WHERE ${open} AND ${only} AND ${where} ORDER BY bound DESC${limit(fetch)}`;
-  // The grid source reads the disc of radius `radiusKm` around home.
-  const grid = (home: Point) => (fetch: number | null, radiusKm: number) => {
+  // Openings with a point within `radiusKm` of home: the grid rows of the
+  // box as `cells`, and the km² (never above the true one, see approxKm2).
+  const disc = (home: Point, radiusKm: number) => {
     const box = boundingBox(home, radiusKm);
-    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
     const cells = cellsParam(box);
-    const inReach = sql`${km2} <= ${radiusKm * radiusKm * 1.0201}`;
-    // The km² is computed once per row in the inner query (LIMIT -1 keeps
-    // SQLite from folding it into the outer one, where the bound would
-    // compute it once per piece); the outer query, named like the table,
-    // ranks by the bound. `_d2` never exceeds the true km² (see approxKm2),
-    // so the bound never undercuts the exact score.
-    return sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
-      SELECT ${row}, ${km2} AS _d2
-      FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
-      WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}
-      LIMIT -1) AS ${openings}
+    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
+    return { cells, km2, inReach: sql`${km2} <= ${radiusKm * radiusKm * 1.0201}` };
+  };
+  // Ranks an inner query's rows (`row` and their km² as `_d2`) by the score
+  // bound. LIMIT -1 keeps SQLite from folding the inner query into the outer
+  // one, where the bound would compute the km² once per piece; the outer
+  // query is named like the table so the bound reads its columns.
+  const byBound = (inner: SQL, fetch: number | null) =>
+    sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (${inner} LIMIT -1) AS ${openings}
       ORDER BY bound DESC${limit(fetch)}`;
+  // The disc of radius `radiusKm` around home, by grid cell.
+  const grid = (home: Point) => (fetch: number | null, radiusKm: number) => {
+    const { cells, km2, inReach } = disc(home, radiusKm);
+    return byBound(
+      sql`SELECT ${row}, ${km2} AS _d2
+      FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
+      WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}`,
+      fetch,
+    );
   };
   // Openings wanting one of the worker's skills within the whole reach, found
   // by code and cell (opening_skills, kept by triggers): read instead of the
   // disc beyond a ring once nothing else there could make the list.
   const skilled = (home: Point) => (fetch: number | null) => {
-    const box = boundingBox(home, worker.maxDistanceKm);
-    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
-    const cells = cellsParam(box);
-    const inReach = sql`${km2} <= ${worker.maxDistanceKm * worker.maxDistanceKm * 1.0201}`;
+    const { cells, km2, inReach } = disc(home, worker.maxDistanceKm);
     const codes = JSON.stringify([...new Set(worker.skills)]);
-    return sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (
-      SELECT DISTINCT ${row}, ${km2} AS _d2
-      -- CROSS JOIN keeps this order: code, grid row, the code's openings there, each opening by id.
+    // CROSS JOIN keeps this order: code, grid row, the code's openings there, each opening by id.
+    return byBound(
+      sql`SELECT DISTINCT ${row}, ${km2} AS _d2
       FROM json_each(${codes}) AS codes${cells ? sql` CROSS JOIN json_each(${cells}) AS cells` : sql``}
         CROSS JOIN ${openingSkills} CROSS JOIN ${openings}
       WHERE ${openingSkills.code} = codes.value AND ${openingSkills.status} = 'open'
         AND ${cells ? inCells(sql`${openingSkills.cell}`) : sql`${openingSkills.cell} IS NOT NULL`}
         AND ${openings.id} = ${openingSkills.openingId}
-        AND ${open} AND ${inReach} AND ${where}
-      LIMIT -1) AS ${openings}
-      ORDER BY bound DESC${limit(fetch)}`;
+        AND ${open} AND ${inReach} AND ${where}`,
+      fetch,
+    );
   };
   const home = worker.home;
   // Each source: its statement for a cut and a ring; `byRing` when it reads the disc of the ring.
@@ -370,7 +374,8 @@ export async function matchOpeningsForWorker(
   // the most skills and hours could give this worker, so when the list's last
   // place beats that, the rest of the disc is not read.
   const restMax = (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
-  // Sources that do not depend on the ring are read once per cut.
+  // Each source is read once per cut (and per ring, for those that read the
+  // ring's disc): the 'skilled' pass reuses what the pass before it read.
   const readBefore = new Map<string, OpeningRow[]>();
   // What lies beyond a ring scores at most the nearness at its edge plus, in
   // 'all' mode, the most skills and hours could give this worker; in 'skilled'
@@ -381,11 +386,11 @@ export async function matchOpeningsForWorker(
   const read = async (fetch: number | null, radiusKm: number, mode: 'all' | 'skilled' = 'all') => {
     const cutAt: number[] = [];
     const rows: OpeningRow[] = [];
-    const all: Source[] = mode === 'skilled' && home ? [...sources, { statement: skilled(home), byRing: true }] : sources;
+    const all: Source[] = mode === 'skilled' && home ? [...sources, { statement: skilled(home), byRing: false }] : sources;
     for (const [i, source] of all.entries()) {
-      const key = `${i} ${fetch}`;
-      const got = (!source.byRing && readBefore.get(key)) || (await ctx.db.all<OpeningRow>(source.statement(fetch, radiusKm)));
-      if (!source.byRing) readBefore.set(key, got);
+      const key = `${i} ${fetch} ${source.byRing ? radiusKm : ''}`;
+      const got = readBefore.get(key) ?? (await ctx.db.all<OpeningRow>(source.statement(fetch, radiusKm)));
+      readBefore.set(key, got);
       rows.push(...got);
       if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
     }
