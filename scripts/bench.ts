@@ -19,7 +19,7 @@ import { createClient, type Client } from '@libsql/client';
 import { createDbClient } from '../db/local-client.js';
 import { drizzle } from 'drizzle-orm/libsql';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -505,15 +505,15 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   });
   await timed('triggers', async () => {
     for (const t of triggerDdl) await client.execute(t.sql);
-    // What the triggers keep, set in one pass by the backfill of the migration that made them.
-    for (const file of ['0007_placements_overlaps.sql', '0010_workers_zero_listed.sql', '0011_opening_skills.sql']) {
-      const migration = readFileSync(new URL(`../db/migrations/${file}`, import.meta.url), 'utf8');
-      const backfill = migration
+    // What the triggers keep, filled in one pass by the backfill statements
+    // (INSERT or UPDATE) of every migration that creates a trigger.
+    const dir = new URL('../db/migrations/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+      const statements = readFileSync(new URL(file, dir), 'utf8')
         .split('--> statement-breakpoint')
-        .map((st) => st.replace(/^\s*--.*$/gm, '').trim())
-        .find((st) => st.startsWith('UPDATE') || st.startsWith('INSERT'));
-      if (!backfill) throw new Error(`the backfill of ${file} was not found`);
-      await client.execute(backfill);
+        .map((st) => st.replace(/^\s*--.*$/gm, '').trim());
+      if (!statements.some((st) => st.startsWith('CREATE TRIGGER'))) continue;
+      for (const st of statements) if (st.startsWith('INSERT') || st.startsWith('UPDATE')) await client.execute(st);
     }
   });
   await timed('analyze', async () => {
