@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError } from '../src/errors.js';
+import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
 import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
 
@@ -37,8 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof AppError) {
-      console.error(err.message);
-      for (const i of err.issues) console.error(`  ${i.path}: ${i.message}`);
+      for (const line of errorLines(err)) console.error(line);
       return 1;
     }
     throw err;

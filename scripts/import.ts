@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError } from '../src/errors.js';
+import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
 import { importFile, importKinds, importReportCsv, importSummary, type ImportKind, parseMapping } from '../src/services/imports.js';
 
@@ -65,8 +65,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof AppError) {
-      console.error(err.message);
-      for (const i of err.issues) console.error(`  ${i.path}: ${i.message}`);
+      for (const line of errorLines(err)) console.error(line);
       return 1;
     }
     if (err instanceof SyntaxError && values.mapping) {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError } from '../src/errors.js';
+import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
 import { createToken, type NewToken } from '../src/services/tokens.js';
 
@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof AppError) {
-      console.error(err.message);
+      for (const line of errorLines(err)) console.error(line);
       return 1;
     }
     throw err;

@@ -43,6 +43,11 @@ export const notFound = (what: string) => new AppError('not_found', `${what} not
 export const ruleBroken = (path: string, message: string) =>
   new AppError('rule_broken', message, [{ path, message }]);
 
+/** The error as lines for a terminal: the message, then each field and its reason. */
+export function errorLines(err: AppError): string[] {
+  return [err.message, ...err.issues.map((i) => `  ${i.path}: ${i.message}`)];
+}
+
 export function errorBody(err: AppError) {
   return { error: { code: err.code, message: err.message, issues: err.issues } };
 }

@@ -1,0 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { createDbClient } from '../db/local-client.js';
+import { libsqlDb } from '../db/client.js';
+import { candidatesForOpening, matchOpeningsForWorker } from '../src/services/matching.js';
+const client = createDbClient({ url: 'file:/tmp/b1.db' });
+const db = libsqlDb(client);
+const ctx = { db, clock: { now: () => new Date('2026-11-20T04:00:00Z') }, actor: { role: 'admin' } } as any;
+const wids = (await client.execute('SELECT id FROM workers WHERE erased_at IS NULL AND able_to_work=1 AND id % 4999 = 11 ORDER BY id LIMIT 300')).rows.map((r) => Number(r.id));
+const far = (await client.execute('SELECT id FROM workers WHERE erased_at IS NULL AND able_to_work=1 AND max_distance_km >= 25 AND id % 97 = 5 ORDER BY id LIMIT 40')).rows.map((r) => Number(r.id));
+const oids = (await client.execute("SELECT id FROM openings WHERE status='open' AND id % 331 = 3 ORDER BY id LIMIT 60")).rows.map((r) => Number(r.id));
+const out: any = { m: {}, c: {} };
+for (const id of [...wids, ...far]) out.m[id] = await matchOpeningsForWorker(ctx, id, { limit: 20 });
+for (const id of oids) out.c[id] = await candidatesForOpening(ctx, id, { limit: 20 });
+writeFileSync(process.argv[2]!, JSON.stringify(out));
