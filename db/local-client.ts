@@ -5,7 +5,7 @@
 // Object.defineProperty per value; for the short indexed lookups the service
 // makes, that was about half of a request's time in the database. This
 // client keeps prepared statements by their text and builds rows from one
-// prototype per column list, and answers like @libsql/client: the same rows
+// class per column list, and answers like @libsql/client: the same rows
 // (named, enumerable columns and numeric indexes), result sets, batches in
 // one transaction, errors. Remote URLs keep using @libsql/client.
 import { type Client, createClient, type InArgs, type InStatement, LibsqlBatchError, LibsqlError, type ResultSet } from '@libsql/client';

@@ -3,15 +3,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { libsqlDb } from '../db/client.js';
-import { createDbClient } from '../db/local-client.js';
+import { createDbClient, isLocalUrl, localPath } from '../db/local-client.js';
 import { prepareDatabase } from './bootstrap.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './context.js';
 
 /** Creates the folder of a `file:` database URL so the first start just works. */
 export function ensureFileDir(url: string) {
-  if (!url.startsWith('file:')) return;
-  const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  if (!isLocalUrl(url)) return;
+  const path = localPath(url);
   if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
 }
 
