@@ -4,7 +4,7 @@
 // read again on every request, so revoking it ends its sessions at once.
 // Cross-site form posts are refused with a per-session token derived from the
 // session id (nothing more to store) on top of SameSite=Strict.
-import { and, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
+import { and, eq, gt, isNull, not } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { apiTokens, consoleSessions } from '../../db/schema.js';
 import { type Actor, type Clock, nowIso } from '../context.js';
@@ -49,6 +49,9 @@ export async function startConsoleSession(db: Db, clock: Clock, token: string): 
   return { sessionId, actor };
 }
 
+/** A session still in use: not signed out, not expired. */
+const live = (now: string) => and(isNull(consoleSessions.endedAt), gt(consoleSessions.expiresAt, now));
+
 /** The session behind a cookie value, or null when it is unknown, ended, expired or its token revoked. */
 export async function consoleSession(db: Db, clock: Clock, sessionId: string): Promise<ConsoleSession | null> {
   if (!/^cs_[A-Za-z0-9_-]{20,100}$/.test(sessionId)) return null;
@@ -56,8 +59,8 @@ export async function consoleSession(db: Db, clock: Clock, sessionId: string): P
     .select({ s: consoleSessions, t: apiTokens })
     .from(consoleSessions)
     .innerJoin(apiTokens, eq(apiTokens.id, consoleSessions.tokenId))
-    .where(and(eq(consoleSessions.idHash, await sha256Hex(sessionId)), isNull(consoleSessions.endedAt), isNull(apiTokens.revokedAt)));
-  if (!row || row.s.expiresAt <= nowIso(clock)) return null;
+    .where(and(eq(consoleSessions.idHash, await sha256Hex(sessionId)), live(nowIso(clock)), isNull(apiTokens.revokedAt)));
+  if (!row) return null;
   let actor: ConsoleActor;
   if (row.t.role === 'staff' && row.t.areaPrefix) actor = { role: 'staff', tokenId: row.t.id, areaPrefix: row.t.areaPrefix };
   else if (row.t.role === 'admin') actor = { role: 'admin', tokenId: row.t.id };
@@ -80,7 +83,7 @@ export async function endConsoleSession(db: Db, clock: Clock, sessionId: string,
 export async function forgetFinishedConsoleSessions(db: Db, clock: Clock): Promise<number> {
   const gone = await db
     .delete(consoleSessions)
-    .where(or(lte(consoleSessions.expiresAt, nowIso(clock)), isNotNull(consoleSessions.endedAt)))
+    .where(not(live(nowIso(clock))!))
     .returning({ idHash: consoleSessions.idHash });
   return gone.length;
 }
