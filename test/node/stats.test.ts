@@ -16,14 +16,14 @@ const h: Record<string, any> = {};
 
 const hire = (workerId: number, openingId: number) => hireThroughApi(env, workerId, openingId);
 
-async function place(workerId: number, body: Record<string, unknown>) {
-  const r = await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId, ...body } });
+async function place(workerId: number, body: Record<string, unknown>, e = env) {
+  const r = await e.request('POST', '/v1/placements', { token: e.adminToken, body: { workerId, ...body } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body;
 }
 
-const stats = async (query: string, token = env.adminToken) => {
-  const res = await env.request('GET', `/v1/stats?${query}`, { token });
+const stats = async (query: string, token = env.adminToken, e = env) => {
+  const res = await e.request('GET', `/v1/stats?${query}`, { token });
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -177,16 +177,8 @@ describe('people holding two placements at once', () => {
     const e = await makeTestEnv();
     try {
       e.clock.set('2026-11-20T02:00:00Z');
-      const placeIn = async (workerId: number, body: Record<string, unknown>) => {
-        const r = await e.request('POST', '/v1/placements', { token: e.adminToken, body: { workerId, ...body } });
-        expect(r.status, JSON.stringify(r.body)).toBe(201);
-        return r.body;
-      };
-      const statsOn = async (asOf: string) => {
-        const r = await e.request('GET', `/v1/stats?area=5325&asOf=${asOf}`, { token: e.adminToken });
-        expect(r.status).toBe(200);
-        return r.body.inWork;
-      };
+      const placeIn = (workerId: number, body: Record<string, unknown>) => place(workerId, body, e);
+      const statsOn = async (asOf: string) => (await stats(`area=5325&asOf=${asOf}`, e.adminToken, e)).inWork;
       const hh = await makeHousehold(e, { areaCode: V1, povertyAlleviated: true });
       const p = await makeWorker(e, hh.id, { home: HOME });
       const q = await makeWorker(e, hh.id, { home: HOME });
