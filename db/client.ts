@@ -61,6 +61,12 @@ export async function batch(db: Db, items: BatchItem<'sqlite'>[]): Promise<unkno
   return (db as unknown as Batchable).batch(binding ? items.map((item) => preparedForD1(binding, item)) : items);
 }
 
+/** Rows a `db.run` changed, on either driver (libSQL says rowsAffected, D1 meta.changes). */
+export function rowsAffected(res: unknown): number {
+  const r = res as { rowsAffected?: number; meta?: { changes?: number } };
+  return r.rowsAffected ?? r.meta?.changes ?? 0;
+}
+
 /** Queries built once per database handle (see prepared). */
 const preparedQueries = new WeakMap<Db, Map<string, unknown>>();
 

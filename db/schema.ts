@@ -263,26 +263,16 @@ export const openings = sqliteTable(
 );
 
 /**
- * Each occupation code an opening wants, with the opening's status and grid
- * cell: kept by the triggers of migration 0011 (never written by the
- * service), so the matcher finds the openings wanting a worker's skills near
- * a point without reading every opening in reach.
+ * Every change to what the matcher reads of an opening, in commit order:
+ * appended by the triggers of migration 0012 (never written by the
+ * service), so each process's catalogue of open openings
+ * (services/opening-catalogue.ts) re-reads only the openings changed since
+ * it last looked, whichever connection changed them.
  */
-export const openingSkills = sqliteTable(
-  'opening_skills',
-  {
-    openingId: integer('opening_id')
-      .notNull()
-      .references(() => openings.id),
-    code: text('code').notNull(),
-    status: text('status').notNull(),
-    cell: integer('cell'),
-  },
-  (t) => [
-    index('opening_skills_code_idx').on(t.code, t.status, t.cell, t.openingId),
-    index('opening_skills_opening_idx').on(t.openingId),
-  ],
-);
+export const openingChanges = sqliteTable('opening_changes', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  openingId: integer('opening_id').notNull(),
+});
 
 export const applicationStates = [
   'suggested',

@@ -506,14 +506,19 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
   await timed('triggers', async () => {
     for (const t of triggerDdl) await client.execute(t.sql);
     // What the triggers keep, filled in one pass by the backfill statements
-    // (INSERT or UPDATE) of every migration that creates a trigger.
+    // (INSERT or UPDATE) of every migration that creates a trigger, for the
+    // tables a later migration has not dropped.
     const dir = new URL('../db/migrations/', import.meta.url);
+    const live = new Set((await client.execute(`SELECT name FROM sqlite_master WHERE type = 'table'`)).rows.map((r) => String(r.name)));
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
       const statements = readFileSync(new URL(file, dir), 'utf8')
         .split('--> statement-breakpoint')
         .map((st) => st.replace(/^\s*--.*$/gm, '').trim());
       if (!statements.some((st) => st.startsWith('CREATE TRIGGER'))) continue;
-      for (const st of statements) if (st.startsWith('INSERT') || st.startsWith('UPDATE')) await client.execute(st);
+      for (const st of statements) {
+        const target = /^(?:INSERT INTO|UPDATE)\s+`?(\w+)`?/.exec(st)?.[1];
+        if (target !== undefined && live.has(target)) await client.execute(st);
+      }
     }
   });
   await timed('analyze', async () => {

@@ -7,6 +7,7 @@ import type { Deps } from './context.js';
 import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
 import { expireIdleApplications } from './services/applications.js';
 import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
+import { pruneOpeningChanges } from './services/opening-catalogue.js';
 import { expireOpeningsPastClosing } from './services/openings.js';
 
 export interface ClocksReport {
@@ -17,6 +18,8 @@ export interface ClocksReport {
   digestsOwed: number;
   checkinsOwed: number;
   consoleSessionsForgotten: number;
+  /** Old entries of the openings' change log deleted (see services/opening-catalogue.ts). */
+  openingChangesPruned: number;
 }
 
 export interface ScheduledReport extends ClocksReport {
@@ -36,11 +39,12 @@ export async function runClocks(deps: Deps): Promise<ClocksReport> {
   const digestsOwed = await oweZeroEmploymentDigests(ctx);
   const checkinsOwed = await oweCheckins(ctx);
   const consoleSessionsForgotten = await forgetFinishedConsoleSessions(deps.db, deps.clock);
+  const openingChangesPruned = await pruneOpeningChanges(deps.db);
   if (deps.telegram) {
     await drainForgottenChats(deps);
     await forgetOldUpdates(deps);
   }
-  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten };
+  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, openingChangesPruned };
 }
 
 export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number } = {}): Promise<ScheduledReport> {

@@ -39,6 +39,43 @@ export function cellRanges(box: Box): Array<[number, number]> | null {
   return ranges;
 }
 
+/** Grid columns around the globe: column numbers wrap at the antimeridian. */
+const COLUMNS = 360 * CELLS_PER_DEGREE;
+
+/**
+ * The grid around a point, within a box, in rings: ring k holds the cells k
+ * rows or k columns away from the point's cell (ring 0 is that cell), so
+ * every point of ring k is at least k - 1 cells away. `rings` is how many
+ * rings it takes to cover the box.
+ */
+export function gridRings(p: Point, box: Box): { rings: number; ring: (k: number) => number[] } {
+  const r0 = gridRow(p.lat);
+  const c0 = gridCol(p.lon);
+  const rLo = gridRow(Math.max(-90, box.minLat));
+  const rHi = gridRow(Math.min(90, box.maxLat));
+  // Columns unwrapped here (a box across the antimeridian runs past either end), wrapped in the cell number.
+  const cLo = gridCol(box.minLon);
+  const cHi = gridCol(box.maxLon);
+  const cell = (r: number, c: number) => r * ROW_STRIDE + (((c % COLUMNS) + COLUMNS) % COLUMNS);
+  const ring = (k: number) => {
+    const out: number[] = [];
+    const add = (r: number, c: number) => {
+      if (r >= rLo && r <= rHi && c >= cLo && c <= cHi) out.push(cell(r, c));
+    };
+    if (k === 0) add(r0, c0);
+    for (let c = c0 - k; k > 0 && c <= c0 + k; c++) {
+      add(r0 - k, c);
+      add(r0 + k, c);
+    }
+    for (let r = r0 - k + 1; k > 0 && r <= r0 + k - 1; r++) {
+      add(r, c0 - k);
+      add(r, c0 + k);
+    }
+    return out;
+  };
+  return { rings: Math.max(r0 - rLo, rHi - r0, c0 - cLo, cHi - c0) + 1, ring };
+}
+
 /**
  * Upper bound (km) of each reach band: a worker is in the first band whose
  * bound is at least their maxDistanceKm; the last band has no bound. Must

@@ -116,7 +116,34 @@ export type Reason =
 export const SCORE_POINTS = { nearness: 40, skills: 30, hours: 10, servesOwnVillage: 20 } as const;
 
 /** Nearness points halve at 5 km and fall off slowly after. */
-const nearnessPoints = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
+export const nearnessPoints = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
+
+/**
+ * An opening's points for a worker besides nearness: skills met (every wanted
+ * skill counts alike; half when none is wanted), hours (exactly the worker's
+ * availability fits better than shorter), serving the carer's own village.
+ */
+export function pointsBesideNearness(w: MatchWorker, o: MatchOpening): number {
+  let met = 0; // as skillsMatch counts them, without its lists
+  for (const s of o.skills) if (w.skills.includes(s)) met++;
+  return (
+    (o.skills.length === 0 ? SCORE_POINTS.skills / 2 : (SCORE_POINTS.skills * met) / o.skills.length) +
+    (o.hours === w.availability ? SCORE_POINTS.hours : SCORE_POINTS.hours / 2) +
+    (servesOwnVillage(w, o) ? SCORE_POINTS.servesOwnVillage : 0)
+  );
+}
+
+/** The score, rounded to 0.1: the one formula evaluate() and rankOnly() share. */
+const scoreOf = (w: MatchWorker, o: MatchOpening, km: number) => Math.round((nearnessPoints(km) + pointsBesideNearness(w, o)) * 10) / 10;
+
+/**
+ * The most an opening at `km` or beyond (measured) can score for this
+ * worker, unless it serves a carer's own village: nearness there, and the
+ * most of pointsBesideNearness without the own village's points.
+ */
+export function scoreBeyond(w: Pick<MatchWorker, 'skills'>, km: number): number {
+  return nearnessPoints(km) + (w.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
+}
 
 export interface Match {
   /** Haversine km rounded to 10 m; null when the reach was judged by area. */
@@ -156,13 +183,6 @@ export function evaluate(w: MatchWorker, o: MatchOpening): Evaluation {
   if (w.cannotLeaveHome) reasons.push({ code: 'cannot_leave_home' });
   if (own) reasons.push({ code: 'serves_own_village', serves: o.serves as Exclude<MatchOpening['serves'], 'none'> });
 
-  const score =
-    nearnessPoints(km) +
-    (o.skills.length === 0 ? SCORE_POINTS.skills / 2 : (SCORE_POINTS.skills * skills.met.length) / o.skills.length) +
-    // Hours that are exactly the worker's availability fit better than shorter ones.
-    (o.hours === w.availability ? SCORE_POINTS.hours : SCORE_POINTS.hours / 2) +
-    (own ? SCORE_POINTS.servesOwnVillage : 0);
-
   return {
     ok: true,
     match: {
@@ -171,10 +191,22 @@ export function evaluate(w: MatchWorker, o: MatchOpening): Evaluation {
       rankKm: km,
       tier,
       servesOwnVillage: own,
-      score: Math.round(score * 10) / 10,
+      score: scoreOf(w, o, km),
       reasons,
     },
   };
+}
+
+/**
+ * The score and rank km evaluate() gives, without building its reasons, or
+ * null where it refuses: to rank many openings and evaluate only the best.
+ */
+export function rankOnly(w: MatchWorker, o: MatchOpening): { score: number; rankKm: number } | null {
+  if (ineligibilities(w, o).length > 0) return null;
+  const near = nearness(w, o);
+  if (!near) return null;
+  const km = rankKm(near);
+  return { score: scoreOf(w, o, km), rankKm: km };
 }
 
 /** A worker's openings: best score first, then nearer, then the older opening. */

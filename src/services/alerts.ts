@@ -5,7 +5,7 @@
 // (services/outbox.ts) atomically with what records that it was owed, and
 // is idempotent by its dedupe key, so running a step twice owes nothing twice.
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { batch } from '../../db/client.js';
+import { batch, rowsAffected } from '../../db/client.js';
 import { apiTokens, employers, openings, outbox, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { addDays } from '../domain/dates.js';
@@ -173,8 +173,4 @@ export async function answerCheckin(
   return true;
 }
 
-function rowsAffected(res: unknown): number {
-  const r = res as { rowsAffected?: number; meta?: { changes?: number } };
-  return r.rowsAffected ?? r.meta?.changes ?? 0;
-}
 

@@ -1,13 +1,14 @@
-// Matching queries: indexes narrow the rows (grid cells by reach band, area
-// code ranges when a point is missing, eligibility pushed into SQL), then the
-// pure rules in domain/matching.ts decide reach, eligibility, score, reasons
-// and order. SQL only pre-sorts so the list can stop early; the exact
-// haversine and the rules have the last word.
+// Matching. Worker → openings: the open openings are held in memory (see
+// opening-catalogue.ts) and ranked there by the pure rules of
+// domain/matching.ts, nearest grid cells first, stopping once nothing
+// further could make the list. Opening → workers: indexes narrow the rows
+// (grid cells by reach band, area code ranges when a point is missing,
+// eligibility pushed into SQL), SQL pre-sorts so the list can stop early, and
+// the same rules have the last word.
 import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
   employers,
-  openingSkills,
   households,
   openings,
   placements,
@@ -18,10 +19,9 @@ import { prepared } from '../../db/client.js';
 import type { ServiceCtx } from '../context.js';
 import { hoursFit, tierNames } from '../domain/eligibility.js';
 import { boundingBox, type Box, type Point, pointOf } from '../domain/geo.js';
-import { cellRanges, REACH_BAND_KM } from '../domain/grid.js';
+import { cellRanges, CELLS_PER_DEGREE, gridRings, REACH_BAND_KM, ROW_STRIDE } from '../domain/grid.js';
 import {
   compareCandidates,
-  compareMatches,
   COUNTY_REACH_KM,
   evaluate,
   householdRule,
@@ -30,13 +30,19 @@ import {
   type MatchOpening,
   type MatchWorker,
   NOMINAL_KM,
+  nearnessPoints,
+  pointsBesideNearness,
+  rankOnly,
   SCORE_POINTS,
+  scoreBeyond,
+  servesOwnVillage,
   type TierName,
 } from '../domain/matching.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { notFound } from '../errors.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn, periodContains } from './household-status.js';
+import { type CatalogueOpening, type OpeningCatalogue, openingCatalogue } from './opening-catalogue.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
@@ -45,12 +51,8 @@ const KM_PER_DEGREE = (6371.0088 * Math.PI) / 180;
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
 const SLACK = 20;
-/** Rings (km) a far-reaching worker's disc is read in, nearest first (see matchOpeningsForWorker). */
-const RING_KM = [10, 25];
-/** Rows a source is cut at before it is read whole. */
-const MAX_FETCH = 1000;
 
-/** A constant we computed (score points, knots, a row limit), inlined: it is the same for every call. */
+/** A constant we computed (a squared km, a row limit), inlined: it is the same for every call. */
 function num(n: number): SQL {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return sql.raw(`(${n})`);
@@ -83,86 +85,6 @@ function cellsParam(box: Box): string | null {
 /** `cell` within one row of `cells` (see cellsParam): a range workers_grid_idx or openings_grid_idx can seek. */
 const inCells = (cell: SQL) => sql`${cell} BETWEEN json_extract(cells.value, '$[0]') AND json_extract(cells.value, '$[1]')`;
 
-/** Nearness points (domain/matching.ts: 40 × 5 / (5 + km)). */
-const nearnessPointsAt = (km: number) => (SCORE_POINTS.nearness * 5) / (5 + km);
-/** Distances (km) splitting the pieces of nearnessBound's lower bound of the km. */
-const BOUND_KNOTS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 1024, 40_000];
-
-/**
- * At least the nearness points of any point whose km² is at least `km2`,
- * without sqrt (which D1 may lack): on each piece [a², b²] the chord
- * a + (km² - a²) / (a + b) never exceeds the km (the root is concave), so
- * the points computed from it never fall short. Built as one short string:
- * the statement is prepared on every call, and its size is what costs.
- */
-function nearnessBound(km2: string): SQL {
-  const t = '_t';
-  const piece = (i: number) => {
-    const a = BOUND_KNOTS[i]!;
-    const b = BOUND_KNOTS[i + 1]!;
-    return `${SCORE_POINTS.nearness * 5} / (5 + ${a} + (${t} - ${a * a}) / ${a + b})`;
-  };
-  const build = (lo: number, hi: number): string => {
-    if (hi - lo === 1) return piece(lo);
-    const mid = (lo + hi) >> 1;
-    const knot = BOUND_KNOTS[mid]!;
-    return `(CASE WHEN ${t} < ${knot * knot} THEN ${build(lo, mid)} ELSE ${build(mid, hi)} END)`;
-  };
-  return sql.raw(build(0, BOUND_KNOTS.length - 1).replaceAll(t, km2));
-}
-
-/** Skill slots in the statement: a worker's codes padded to a power of two (see scoreBounds). */
-const skillSlots = (n: number) => (n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n)));
-/** Pads the slots: a control character, which JSON text always escapes, so no stored array holds it. */
-const NO_SKILL = '\u0001';
-
-/**
- * SQL over an opening's columns, for one worker: `rest` is exactly the score
- * evaluate() gives for skills, hours and serving the worker's own village;
- * `byArea` is at least the nearness points when reach is judged by area.
- * Skills are counted as evaluate() does, every wanted skill the worker has,
- * repeats included: the stored JSON array holds occupation codes, each
- * quoted, so a code's occurrences are its quoted form's. The worker's facts
- * are bound values and the skill slots come in powers of two, so a handful of
- * statement texts serve every worker (each prepared once).
- */
-function scoreBounds(w: MatchWorker): { rest: SQL; byArea: SQL } {
-  const col = sql`${openings.skills}`;
-  const own = [...new Set(w.skills)].map((s) => JSON.stringify(s));
-  const slots = Array.from({ length: skillSlots(own.length) }, (_, i) => own[i] ?? NO_SKILL);
-  const met = slots.length
-    ? sql.join(
-        slots.map((quoted) => sql`((length(${col}) - length(replace(${col}, ${quoted}, ''))) / ${quoted.length})`),
-        sql` + `,
-      )
-    : sql`0`;
-  const skills = sql`(CASE WHEN json_array_length(${col}) = 0 THEN ${num(SCORE_POINTS.skills / 2)} ELSE ${num(SCORE_POINTS.skills)} * (${met}) / (1.0 * json_array_length(${col})) END)`; // 1.0: not integer division
-  const hours = sql`(CASE WHEN ${openings.hours} = ${w.availability} THEN ${num(SCORE_POINTS.hours)} ELSE ${num(SCORE_POINTS.hours / 2)} END)`;
-  const carer = isVillageCarer(w);
-  const serves = sql`(CASE WHEN ${carer ? 1 : 0} AND ${openings.serves} <> 'none' AND ${openings.areaCode} = ${w.areaCode} THEN ${num(SCORE_POINTS.servesOwnVillage)} ELSE 0 END)`;
-  const area = sql`${openings.areaCode}`;
-  // A NULL never equals: a worker registered at township level has no village to share.
-  const village = w.areaCode.length >= 12 ? w.areaCode.slice(0, 12) : null;
-  const township = w.areaCode.length >= 9 ? w.areaCode.slice(0, 9) : null;
-  const byArea = sql`(CASE WHEN substr(${area}, 1, 12) = ${village} THEN ${num(nearnessPointsAt(NOMINAL_KM.village))}
-    WHEN substr(${area}, 1, 9) = ${township} THEN ${num(nearnessPointsAt(NOMINAL_KM.township))}
-    ELSE ${num(nearnessPointsAt(NOMINAL_KM.county))} END)`;
-  return { rest: sql`${skills} + ${hours} + ${serves}`, byArea };
-}
-
-type OpeningRow = {
-  id: number;
-  lat: number | null;
-  lon: number | null;
-  area_code: string;
-  kind: MatchOpening['kind'];
-  serves: MatchOpening['serves'];
-  hours: MatchOpening['hours'];
-  skills: string;
-  poverty_only: number;
-  bound: number;
-};
-
 const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
 
 // ---------------------------------------------------------------------------
@@ -175,8 +97,8 @@ export interface OpeningMatch {
   reasons: Match['reasons'];
 }
 
-/** Eligibility facts of one worker, in one round trip. */
-async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<MatchWorker> {
+/** Eligibility facts of one worker, and the openings they applied to (or turned down), in one round trip. */
+async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<{ worker: MatchWorker; applied: number[] }> {
   const facts = prepared(ctx.db, 'match worker facts', (db) => {
     const on = sql.placeholder('day');
     return db
@@ -186,6 +108,7 @@ async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise
         zero: sql<number>`${onZeroListOn(workers.householdId, on)}`,
         holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
         householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
+        applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} <> 'suggested')`,
       })
       .from(workers)
       .innerJoin(households, eq(households.id, workers.householdId))
@@ -193,7 +116,7 @@ async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise
       .prepare();
   });
   const [row] = await facts.all({ id: w.id, day });
-  return toMatchWorker(w, {
+  const worker = toMatchWorker(w, {
     povertyAlleviated: row!.povertyAlleviated,
     monitored: row!.monitored,
     zero: row!.zero,
@@ -201,6 +124,7 @@ async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise
     householdPw: row!.householdPw,
     inWork: 0,
   });
+  return { worker, applied: JSON.parse(row!.applied) as number[] };
 }
 
 type WorkerCols = Pick<
@@ -249,17 +173,87 @@ function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
   };
 }
 
-const openingCols = {
-  id: openings.id,
-  lat: openings.lat,
-  lon: openings.lon,
-  areaCode: openings.areaCode,
-  kind: openings.kind,
-  serves: openings.serves,
-  hours: openings.hours,
-  skills: openings.skills,
-  povertyOnly: openings.povertyOnly,
-};
+/** One opening ranked for a worker, before its reasons are built. */
+type Ranked = { o: CatalogueOpening; score: number; rankKm: number };
+
+/** compareMatches on what rankOnly gives: true when `a` goes before `b`. */
+const before = (a: Ranked, b: Ranked) =>
+  a.score > b.score || (a.score === b.score && (a.rankKm < b.rankKm || (a.rankKm === b.rankKm && a.o.id < b.o.id)));
+
+/**
+ * At most the km from `home` to any point of a grid cell: the gaps in latitude
+ * and longitude (the longitude one at the widest latitude, across the
+ * antimeridian too), flat, with 1% to spare, so it never exceeds the
+ * haversine of any point in the cell.
+ */
+function cellMinKm(home: Point, cell: number): number {
+  const row = Math.floor(cell / ROW_STRIDE);
+  const col = cell - row * ROW_STRIDE;
+  const lat0 = row / CELLS_PER_DEGREE - 90;
+  const lat1 = lat0 + 1 / CELLS_PER_DEGREE;
+  const lonMid = (col + 0.5) / CELLS_PER_DEGREE - 180;
+  const dLat = Math.max(0, lat0 - home.lat, home.lat - lat1);
+  const around = Math.abs(home.lon - lonMid) % 360;
+  const dLon = Math.max(0, Math.min(around, 360 - around) - 0.5 / CELLS_PER_DEGREE);
+  const widest = Math.min(89.9, Math.max(Math.abs(home.lat), Math.abs(lat0), Math.abs(lat1)));
+  const x = dLon * KM_PER_DEGREE * Math.cos((widest * Math.PI) / 180);
+  const y = dLat * KM_PER_DEGREE;
+  return Math.sqrt(x * x + y * y) / 1.01;
+}
+
+/**
+ * The best `limit` of the catalogue's openings for the worker, in the order
+ * of compareMatches: a carer's own village's posts, openings without a point
+ * in the worker's area reach, then the grid around home in rings, nearest
+ * first, until the list's last place beats all a further ring could score
+ * (scoreBeyond its nearest point). Within the rings an opening is skipped
+ * when even its cell's nearest point could not put it on the list.
+ */
+function rankCatalogue(
+  catalogue: OpeningCatalogue,
+  worker: MatchWorker,
+  opts: { day: string; skip: ReadonlySet<number>; limit: number },
+): Ranked[] {
+  const top: Ranked[] = [];
+  const carer = isVillageCarer(worker);
+  // `nearest`: the most nearness points the opening can have.
+  const consider = (o: CatalogueOpening, nearest: number) => {
+    if ((o.closingDate !== null && o.closingDate < opts.day) || opts.skip.has(o.id)) return;
+    // Scores are rounded to 0.1: keep a margin.
+    if (top.length === opts.limit && nearest + pointsBesideNearness(worker, o) + 0.1 < top[top.length - 1]!.score) return;
+    const r = rankOnly(worker, o);
+    if (!r) return;
+    const entry = { o, score: r.score, rankKm: r.rankKm };
+    if (top.length === opts.limit && !before(entry, top[top.length - 1]!)) return;
+    let i = top.length;
+    while (i > 0 && before(entry, top[i - 1]!)) i--;
+    top.splice(i, 0, entry);
+    if (top.length > opts.limit) top.pop();
+  };
+  // Read first, so the rings need not allow for their points; left out below.
+  if (carer) for (const o of catalogue.serving(worker.areaCode)) consider(o, SCORE_POINTS.nearness);
+  const own = (o: CatalogueOpening) => carer && servesOwnVillage(worker, o);
+  // Without a point, reach is judged by area: the township, or the county for a worker who goes far.
+  const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
+  const home = worker.home;
+  for (const o of catalogue.inArea(areaReach, home !== null)) if (!own(o)) consider(o, SCORE_POINTS.nearness);
+  if (!home) return top;
+  const box = boundingBox(home, worker.maxDistanceKm);
+  const grid = gridRings(home, box);
+  // Every point of ring k is k - 1 cells away at least: rows, or columns at the box's widest latitude.
+  const widest = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
+  const cellKm = (KM_PER_DEGREE / CELLS_PER_DEGREE) * Math.cos((widest * Math.PI) / 180);
+  for (let k = 0; k < grid.rings; k++) {
+    if (top.length === opts.limit && scoreBeyond(worker, (Math.max(0, k - 1) * cellKm) / 1.01) + 0.1 < top[top.length - 1]!.score) break;
+    for (const cell of grid.ring(k)) {
+      const list = catalogue.inCell(cell);
+      if (!list) continue;
+      const nearest = nearnessPoints(cellMinKm(home, cell));
+      for (const o of list) if (!own(o)) consider(o, nearest);
+    }
+  }
+  return top;
+}
 
 /**
  * Open openings within the worker's reach that the worker may take, best
@@ -273,181 +267,10 @@ export async function matchOpeningsForWorker(
   const w = await getScopedWorker(ctx, workerId);
   if (w.erasedAt || !w.ableToWork) return [];
   const day = today(ctx);
-  const worker = await loadMatchWorker(ctx, w, day);
-
-  // The worker's facts are bound values (not different SQL), so the statement's text stays the same.
-  const poor = worker.povertyAlleviated || worker.monitored;
-  const holdsPw = worker.holdsPublicWelfare || worker.householdHoldsPublicWelfare;
-  const conds: (SQL | undefined)[] = [
-    sql`(${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${day})`,
-    sql`${openings.hours} IN (SELECT value FROM json_each(${JSON.stringify(availabilities.filter((h) => hoursFit(worker.availability, h)))}))`,
-    // Openings the worker already applied to (or turned down) are not suggested again.
-    sql`${openings.id} NOT IN (SELECT ${applications.openingId} FROM ${applications} WHERE ${applications.workerId} = ${w.id} AND ${applications.state} <> 'suggested')`,
-    // Poverty-only openings and public-welfare posts only for poverty-alleviated or monitored households.
-    sql`(${poor ? 1 : 0} OR (${openings.povertyOnly} = 0 AND ${openings.kind} <> 'public_welfare'))`,
-    // No second public-welfare post for the person or the household.
-    sql`(${holdsPw ? 0 : 1} OR ${openings.kind} <> 'public_welfare')`,
-  ];
-
-  // Where to look: by grid cell around home, and by area for openings without
-  // a point. Each source is read best-first by an upper bound of the score
-  // (scoreBound) and cut at `fetch` rows; the exact rules then rank what was
-  // read. When a cut source might still hold a row that beats the last place
-  // of the list, the sources are read again without a cut.
-  const open = sql`${openings.status} = 'open'`;
-  const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
-  const bounds = scoreBounds(worker);
-  const where = and(...conds)!;
-  const row = sql`${openings.id} AS id, ${openings.lat} AS lat, ${openings.lon} AS lon, ${openings.areaCode} AS area_code,
-    ${openings.kind} AS kind, ${openings.serves} AS serves, ${openings.hours} AS hours, ${openings.skills} AS skills,
-    ${openings.povertyOnly} AS poverty_only`;
-  const limit = (fetch: number | null) => (fetch === null ? sql`` : sql` LIMIT ${num(fetch)}`);
-  const byArea = (only: SQL) => (fetch: number | null) =>
-    sql`SELECT ${row}, ${bounds.byArea} + ${bounds.rest} AS bound FROM ${openings}
-      WHERE ${open} AND ${only} AND ${where} ORDER BY bound DESC${limit(fetch)}`;
-  // Openings with a point within `radiusKm` of home: the grid rows of the
-  // box as `cells`, and the km² (never above the true one, see approxKm2).
-  const disc = (home: Point, radiusKm: number) => {
-    const box = boundingBox(home, radiusKm);
-    const cells = cellsParam(box);
-    const km2 = approxKm2(sql`${openings.lat}`, sql`${openings.lon}`, home, box, true);
-    return { cells, km2, inReach: sql`${km2} <= ${radiusKm * radiusKm * 1.0201}` };
-  };
-  // Ranks an inner query's rows (`row` and their km² as `_d2`) by the score
-  // bound. LIMIT -1 keeps SQLite from folding the inner query into the outer
-  // one, where the bound would compute the km² once per piece; the outer
-  // query is named like the table so the bound reads its columns.
-  const byBound = (inner: SQL, fetch: number | null) =>
-    sql`SELECT *, ${nearnessBound('("openings"."_d2" / 1.0201)')} + ${bounds.rest} AS bound FROM (${inner} LIMIT -1) AS ${openings}
-      ORDER BY bound DESC${limit(fetch)}`;
-  // The disc of radius `radiusKm` around home, by grid cell.
-  const grid = (home: Point) => (fetch: number | null, radiusKm: number) => {
-    const { cells, km2, inReach } = disc(home, radiusKm);
-    return byBound(
-      sql`SELECT ${row}, ${km2} AS _d2
-      FROM ${cells ? sql`json_each(${cells}) AS cells CROSS JOIN ${openings}` : openings}
-      WHERE ${open} AND ${cells ? inCells(sql`${openings.cell}`) : sql`${openings.cell} IS NOT NULL`} AND ${inReach} AND ${where}`,
-      fetch,
-    );
-  };
-  // Openings wanting one of the worker's skills within the whole reach, found
-  // by code and cell (opening_skills, kept by triggers): read instead of the
-  // disc beyond a ring once nothing else there could make the list.
-  const skilled = (home: Point) => (fetch: number | null) => {
-    const { cells, km2, inReach } = disc(home, worker.maxDistanceKm);
-    const codes = JSON.stringify([...new Set(worker.skills)]);
-    // CROSS JOIN keeps this order: code, grid row, the code's openings there, each opening by id.
-    return byBound(
-      sql`SELECT DISTINCT ${row}, ${km2} AS _d2
-      FROM json_each(${codes}) AS codes${cells ? sql` CROSS JOIN json_each(${cells}) AS cells` : sql``}
-        CROSS JOIN ${openingSkills} CROSS JOIN ${openings}
-      WHERE ${openingSkills.code} = codes.value AND ${openingSkills.status} = 'open'
-        AND ${cells ? inCells(sql`${openingSkills.cell}`) : sql`${openingSkills.cell} IS NOT NULL`}
-        AND ${openings.id} = ${openingSkills.openingId}
-        AND ${open} AND ${inReach} AND ${where}`,
-      fetch,
-    );
-  };
-  const home = worker.home;
-  // Each source: its statement for a cut and a ring; `byRing` when it reads the disc of the ring.
-  type Source = { statement: (fetch: number | null, radiusKm: number) => SQL; byRing: boolean };
-  const sources: Source[] = home
-    ? [
-        { statement: grid(home), byRing: true },
-        // Without a point (what a NULL cell means), said by lat and lon so openings_status_area_idx covers the read.
-        { statement: byArea(sql`(${openings.lat} IS NULL OR ${openings.lon} IS NULL) AND ${textRange(sql`${openings.areaCode}`, areaReach)}`), byRing: false },
-      ]
-    : [{ statement: byArea(textRange(sql`${openings.areaCode}`, areaReach)), byRing: false }];
-  // A carer's own village's posts serving its people, wherever their point:
-  // a handful, read whole, so the rings below need not allow for them.
-  const carer = isVillageCarer(worker);
-  if (home && carer) {
-    sources.push({
-      statement: (fetch) => sql`SELECT ${row}, ${num(SCORE_POINTS.nearness)} + ${bounds.rest} AS bound FROM ${openings}
-        WHERE ${open} AND ${openings.areaCode} = ${worker.areaCode} AND ${openings.serves} <> 'none' AND ${where}
-        ORDER BY bound DESC${limit(fetch)}`,
-      byRing: false,
-    });
-  }
-  // A far-reaching worker's disc is read in rings, nearest first: nothing
-  // beyond a ring can score more than the nearness points at its edge plus
-  // the most skills and hours could give this worker, so when the list's last
-  // place beats that, the rest of the disc is not read.
-  const restMax = (worker.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
-  // Each source is read once per cut (and per ring, for those that read the
-  // ring's disc): the 'skilled' pass reuses what the pass before it read.
-  const readBefore = new Map<string, OpeningRow[]>();
-  // What lies beyond a ring scores at most the nearness at its edge plus, in
-  // 'all' mode, the most skills and hours could give this worker; in 'skilled'
-  // mode the openings wanting one of the worker's skills are read for the
-  // whole reach, so the rest score at most half the skill points (none wanted).
-  const beyondMax = (radiusKm: number, mode: 'all' | 'skilled') =>
-    nearnessPointsAt(radiusKm) + (mode === 'all' ? restMax : SCORE_POINTS.skills / 2 + SCORE_POINTS.hours);
-  const read = async (fetch: number | null, radiusKm: number, mode: 'all' | 'skilled' = 'all') => {
-    const cutAt: number[] = [];
-    const rows: OpeningRow[] = [];
-    const all: Source[] = mode === 'skilled' && home ? [...sources, { statement: skilled(home), byRing: false }] : sources;
-    for (const [i, source] of all.entries()) {
-      const key = `${i} ${fetch} ${source.byRing ? radiusKm : ''}`;
-      const got = readBefore.get(key) ?? (await ctx.db.all<OpeningRow>(source.statement(fetch, radiusKm)));
-      readBefore.set(key, got);
-      rows.push(...got);
-      if (fetch !== null && got.length === fetch) cutAt.push(Number(got[got.length - 1]!.bound));
-    }
-    // The carer's source may repeat rows of the others.
-    const ranked = [...new Map(rows.map((r) => [Number(r.id), r])).values()]
-      .map((r) => {
-        const o: MatchOpening = {
-          id: Number(r.id),
-          areaCode: r.area_code,
-          point: pointOf(r.lat, r.lon),
-          kind: r.kind,
-          serves: r.serves,
-          hours: r.hours,
-          skills: JSON.parse(r.skills) as string[],
-          povertyOnly: Boolean(Number(r.poverty_only)),
-        };
-        const e = evaluate(worker, o);
-        return e.ok ? { id: o.id, match: e.match } : null;
-      })
-      .filter((x) => x !== null)
-      .sort(compareMatches)
-      .slice(0, opts.limit);
-    // What was left unread might still beat the last place when it could score
-    // more (scores are rounded to 0.1: keep a margin): rows cut off a source,
-    // and openings beyond the ring.
-    const last = ranked.length === opts.limit ? ranked[opts.limit - 1]!.match.score : -Infinity;
-    const beats = (bound: number) => bound + 0.1 >= last;
-    return {
-      ranked,
-      cutBlocks: cutAt.some(beats),
-      ringBlocks: radiusKm < worker.maxDistanceKm && beats(beyondMax(radiusKm, mode)),
-      last,
-    };
-  };
-  // Ring by ring; within a ring, more rows (four times as many) while rows cut
-  // off might still beat the last place, then every row.
-  const rings = home ? [...RING_KM.filter((r) => r < worker.maxDistanceKm), worker.maxDistanceKm] : [worker.maxDistanceKm];
-  const readRing = async (radiusKm: number, mode: 'all' | 'skilled') => {
-    let fetch: number | null = opts.limit + SLACK;
-    for (;;) {
-      const got = await read(fetch, radiusKm, mode);
-      if (!got.cutBlocks || fetch === null) return got;
-      fetch = fetch * 4 > MAX_FETCH ? null : fetch * 4;
-    }
-  };
-  let result: Awaited<ReturnType<typeof read>> | null = null;
-  for (const radiusKm of rings) {
-    result = await readRing(radiusKm, 'all');
-    if (!result.ringBlocks) break;
-    // Beyond this ring only openings wanting one of the worker's skills could
-    // still make the list: read those for the whole reach, and stop.
-    if (worker.skills.length > 0 && result.last > beyondMax(radiusKm, 'skilled') + 0.1) {
-      result = await readRing(radiusKm, 'skilled');
-      if (!result.ringBlocks) break;
-    }
-  }
-  const { ranked } = result!;
+  const { worker, applied } = await loadMatchWorker(ctx, w, day);
+  const catalogue = await openingCatalogue(ctx.db);
+  // Openings the worker already applied to (or turned down) are not suggested again.
+  const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
   if (ranked.length === 0) return [];
 
   const withEmployers = prepared(ctx.db, 'openings with employer names by ids', (db) =>
@@ -459,17 +282,22 @@ export async function matchOpeningsForWorker(
       .where(sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
       .prepare(),
   );
-  const full = await withEmployers.all({ ids: JSON.stringify(ranked.map((r) => r.id)) });
+  const full = await withEmployers.all({ ids: JSON.stringify(ranked.map((r) => r.o.id)) });
   const byId = new Map(full.map((f) => [f.o.id, f]));
-  return ranked.map((r) => {
-    const f = byId.get(r.id)!;
-    return {
+  const out: OpeningMatch[] = [];
+  for (const r of ranked) {
+    const f = byId.get(r.o.id);
+    const e = evaluate(worker, r.o);
+    // Gone or changed since the catalogue looked (a write between the two reads): left out.
+    if (!f || f.o.status !== 'open' || !e.ok) continue;
+    out.push({
       opening: toOpeningJson(f.o, { employerName: f.employerName }),
-      distanceKm: r.match.distanceKm,
-      score: r.match.score,
-      reasons: r.match.reasons,
-    };
-  });
+      distanceKm: e.match.distanceKm,
+      score: e.match.score,
+      reasons: e.match.reasons,
+    });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,232 @@
+// The open openings the matcher ranks, held in memory once per database
+// handle and kept fresh from `opening_changes`: triggers append the id of
+// every opening whose matched columns change, whichever connection or
+// process changes it, so before each use the catalogue asks the log for its
+// last number (one indexed read) and re-reads only the openings changed since.
+// Fifty thousand openings take a few tens of MB; ranking them in memory
+// answers a worker's matches without reading their rows every time.
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { openingChanges, openings } from '../../db/schema.js';
+import { type Db, prepared, rowsAffected } from '../../db/client.js';
+import { pointOf } from '../domain/geo.js';
+import { gridCell } from '../domain/grid.js';
+import type { MatchOpening } from '../domain/matching.js';
+
+export interface CatalogueOpening extends MatchOpening {
+  closingDate: string | null;
+}
+
+/** Openings changed since the last look that are re-read by id; more, and the whole catalogue is read again. */
+const RELOAD_MAX = 2000;
+/** Openings per page when the whole catalogue is read (D1 answers in bounded sizes). */
+const PAGE = 5000;
+/** Changes the log keeps (see pruneOpeningChanges): a catalogue further behind reads everything again. */
+export const CHANGES_KEPT = 20_000;
+
+const matchedColumns = {
+  id: openings.id,
+  status: openings.status,
+  areaCode: openings.areaCode,
+  lat: openings.lat,
+  lon: openings.lon,
+  kind: openings.kind,
+  serves: openings.serves,
+  hours: openings.hours,
+  skills: openings.skills,
+  povertyOnly: openings.povertyOnly,
+  closingDate: openings.closingDate,
+};
+
+type Row = {
+  id: number;
+  status: string;
+  areaCode: string;
+  lat: number | null;
+  lon: number | null;
+  kind: MatchOpening['kind'];
+  serves: MatchOpening['serves'];
+  hours: MatchOpening['hours'];
+  skills: string[];
+  povertyOnly: boolean;
+  closingDate: string | null;
+};
+
+/** An opening's list in a map of lists, kept without order (the matcher's ranking is total). */
+function addTo<K>(map: Map<K, CatalogueOpening[]>, key: K, o: CatalogueOpening) {
+  const list = map.get(key);
+  if (list) list.push(o);
+  else map.set(key, [o]);
+}
+function removeFrom<K>(map: Map<K, CatalogueOpening[]>, key: K, o: CatalogueOpening) {
+  const list = map.get(key);
+  const i = list ? list.indexOf(o) : -1;
+  if (i < 0) return;
+  list![i] = list![list!.length - 1]!;
+  list!.pop();
+  if (list!.length === 0) map.delete(key);
+}
+
+/** The area prefixes openings are kept under: county (six digits) and township (nine). */
+const AREA_DIGITS = [6, 9] as const;
+/** The keys of an opening's lists by area: every opening, those without a point, those serving the area's people. */
+function areaKeys(o: CatalogueOpening): string[] {
+  const keys: string[] = o.serves === 'none' ? [] : [`serves ${o.areaCode}`];
+  for (const digits of AREA_DIGITS) {
+    if (o.areaCode.length < digits) break;
+    const prefix = o.areaCode.slice(0, digits);
+    keys.push(`all ${prefix}`);
+    if (!o.point) keys.push(`no point ${prefix}`);
+  }
+  return keys;
+}
+
+export class OpeningCatalogue {
+  /** The last change applied; -1 before the first read. */
+  private seq = -1;
+  private readonly byId = new Map<number, CatalogueOpening>();
+  /** Openings with a point, by grid cell. */
+  private readonly byCell = new Map<number, CatalogueOpening[]>();
+  /** By county and by township: every opening, and those without a point; by area, those serving its people (see areaKeys). */
+  private readonly byArea = new Map<string, CatalogueOpening[]>();
+  /** Syncs run one at a time; each caller checks the log itself, after any in flight. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  get size() {
+    return this.byId.size;
+  }
+
+  /** The open openings with a point in a grid cell. */
+  inCell(cell: number): readonly CatalogueOpening[] | undefined {
+    return this.byCell.get(cell);
+  }
+
+  /** The open openings serving the people of an area (elders, children, disabled), wherever their point. */
+  serving(areaCode: string): readonly CatalogueOpening[] {
+    return this.byArea.get(`serves ${areaCode}`) ?? [];
+  }
+
+  /** The open openings of a county or township (a code of 6 or 9 digits); `withoutPoint`: only those without a point. */
+  inArea(prefix: string, withoutPoint: boolean): readonly CatalogueOpening[] {
+    if (!(AREA_DIGITS as readonly number[]).includes(prefix.length)) throw new Error(`not a county or township code: ${prefix}`);
+    return this.byArea.get(`${withoutPoint ? 'no point' : 'all'} ${prefix}`) ?? [];
+  }
+
+  private put(row: Row) {
+    this.drop(row.id);
+    if (row.status !== 'open') return;
+    const o: CatalogueOpening = {
+      id: row.id,
+      areaCode: row.areaCode,
+      point: pointOf(row.lat, row.lon),
+      kind: row.kind,
+      serves: row.serves,
+      hours: row.hours,
+      skills: row.skills,
+      povertyOnly: row.povertyOnly,
+      closingDate: row.closingDate,
+    };
+    this.byId.set(o.id, o);
+    if (o.point) addTo(this.byCell, gridCell(o.point), o);
+    for (const key of areaKeys(o)) addTo(this.byArea, key, o);
+  }
+
+  private drop(id: number) {
+    const o = this.byId.get(id);
+    if (!o) return;
+    this.byId.delete(id);
+    if (o.point) removeFrom(this.byCell, gridCell(o.point), o);
+    for (const key of areaKeys(o)) removeFrom(this.byArea, key, o);
+  }
+
+  /** Brings the catalogue up to the last change committed before the call. */
+  sync(db: Db): Promise<void> {
+    const run = this.queue.then(() => this.catchUp(db));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async catchUp(db: Db) {
+    const log = await db.get<{ hi: number | null; lo: number | null }>(logEnds);
+    const hi = log?.hi == null ? 0 : Number(log.hi);
+    const lo = log?.lo == null ? null : Number(log.lo);
+    if (hi === this.seq) return;
+    // First read, a log pruned past this catalogue, or a database that went back.
+    const whole = this.seq < 0 || hi < this.seq || (lo !== null && lo > this.seq + 1);
+    let ids: number[] = [];
+    if (!whole) {
+      const changed = prepared(db, 'opening changes after', (d) =>
+        d
+          .selectDistinct({ id: openingChanges.openingId })
+          .from(openingChanges)
+          .where(and(gt(openingChanges.seq, sql.placeholder('after')), sql`${openingChanges.seq} <= ${sql.placeholder('upTo')}`))
+          .prepare(),
+      );
+      ids = (await changed.all({ after: this.seq, upTo: hi })).map((r) => r.id);
+    }
+    if (whole || ids.length > RELOAD_MAX) await this.readAll(db);
+    else await this.reread(db, ids);
+    this.seq = hi;
+  }
+
+  private async readAll(db: Db) {
+    const page = prepared(db, 'open openings page', (d) =>
+      d
+        .select(matchedColumns)
+        .from(openings)
+        .where(and(eq(openings.status, 'open'), gt(openings.id, sql.placeholder('after'))))
+        .orderBy(openings.id)
+        .limit(PAGE)
+        .prepare(),
+    );
+    const rows: Row[] = [];
+    for (let after = 0; ; ) {
+      const got = await page.all({ after });
+      rows.push(...got);
+      if (got.length < PAGE) break;
+      after = got[got.length - 1]!.id;
+    }
+    this.byId.clear();
+    this.byCell.clear();
+    this.byArea.clear();
+    for (const row of rows) this.put(row);
+  }
+
+  private async reread(db: Db, ids: number[]) {
+    const byIds = prepared(db, 'matched columns of openings by ids', (d) =>
+      d
+        .select(matchedColumns)
+        .from(openings)
+        // One JSON parameter for any number of ids (D1 binds at most 100).
+        .where(sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+        .prepare(),
+    );
+    const rows = await byIds.all({ ids: JSON.stringify(ids) });
+    // Deleted openings have no row: drop every id first.
+    for (const id of ids) this.drop(id);
+    for (const row of rows) this.put(row);
+  }
+}
+
+/** The log's last and first numbers; each a lookup at an end of its key. */
+const logEnds = sql`SELECT (SELECT max(${openingChanges.seq}) FROM ${openingChanges}) AS hi, (SELECT min(${openingChanges.seq}) FROM ${openingChanges}) AS lo`;
+
+const catalogues = new WeakMap<Db, OpeningCatalogue>();
+
+/** The database's catalogue of open openings, brought up to date. */
+export async function openingCatalogue(db: Db): Promise<OpeningCatalogue> {
+  let catalogue = catalogues.get(db);
+  if (!catalogue) {
+    catalogue = new OpeningCatalogue();
+    catalogues.set(db, catalogue);
+  }
+  await catalogue.sync(db);
+  return catalogue;
+}
+
+/** The scheduled clocks keep the log short: the last CHANGES_KEPT changes. */
+export async function pruneOpeningChanges(db: Db): Promise<number> {
+  const res = await db.run(
+    sql`DELETE FROM ${openingChanges} WHERE ${openingChanges.seq} <= (SELECT max(${openingChanges.seq}) FROM ${openingChanges}) - ${CHANGES_KEPT}`,
+  );
+  return rowsAffected(res);
+}
