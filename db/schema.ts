@@ -263,7 +263,7 @@ export const openings = sqliteTable(
 );
 
 /**
- * Every change to what the matcher reads of an opening, in commit order:
+ * Every change to an opening (or to its employer's name), in commit order:
  * appended by the triggers of migration 0012 (never written by the
  * service), so each process's catalogue of open openings
  * (services/opening-catalogue.ts) re-reads only the openings changed since

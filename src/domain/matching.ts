@@ -50,16 +50,17 @@ export const COUNTY_REACH_KM = 25;
  */
 export const NOMINAL_KM: Record<AreaLevel, number> = { village: 2, township: 6, county: 20 };
 
-const codeLength: Record<AreaLevel, number> = { village: 12, township: 9, county: 6 };
+/** Digits of an area code at each level. */
+export const AREA_CODE_DIGITS: Record<AreaLevel, number> = { village: 12, township: 9, county: 6 };
 
 const sameArea = (a: string, b: string, digits: number) =>
   a.length >= digits && b.length >= digits && a.slice(0, digits) === b.slice(0, digits);
 
 /** The closest administrative level two places share that counts as within this worker's reach. */
 export function areaNearness(workerArea: string, openingArea: string, maxDistanceKm: number): AreaLevel | null {
-  if (sameArea(workerArea, openingArea, codeLength.village)) return 'village';
-  if (sameArea(workerArea, openingArea, codeLength.township)) return 'township';
-  if (maxDistanceKm >= COUNTY_REACH_KM && sameArea(workerArea, openingArea, codeLength.county)) return 'county';
+  if (sameArea(workerArea, openingArea, AREA_CODE_DIGITS.village)) return 'village';
+  if (sameArea(workerArea, openingArea, AREA_CODE_DIGITS.township)) return 'township';
+  if (maxDistanceKm >= COUNTY_REACH_KM && sameArea(workerArea, openingArea, AREA_CODE_DIGITS.county)) return 'county';
   return null;
 }
 
@@ -81,7 +82,7 @@ export const rankKm = (n: Nearness) => (n.by === 'distance' ? n.km : NOMINAL_KM[
 
 /** Someone who cannot leave home, registered in a village: a post serving that village's people suits them best. */
 export const isVillageCarer = (w: Pick<MatchWorker, 'cannotLeaveHome' | 'areaCode'>) =>
-  w.cannotLeaveHome && w.areaCode.length === codeLength.village;
+  w.cannotLeaveHome && w.areaCode.length === AREA_CODE_DIGITS.village;
 
 /** A carer who cannot leave home, and a post serving people of their own village. */
 export function servesOwnVillage(
@@ -137,12 +138,13 @@ export function pointsBesideNearness(w: MatchWorker, o: MatchOpening): number {
 const scoreOf = (w: MatchWorker, o: MatchOpening, km: number) => Math.round((nearnessPoints(km) + pointsBesideNearness(w, o)) * 10) / 10;
 
 /**
- * The most an opening at `km` or beyond (measured) can score for this
- * worker, unless it serves a carer's own village: nearness there, and the
- * most of pointsBesideNearness without the own village's points.
+ * The most an opening at `km` or beyond (measured) can score, unless it
+ * serves a carer's own village: nearness there, and the most of
+ * pointsBesideNearness otherwise; `wantsTheirSkill`: an opening wanting one
+ * of the worker's skills (else it wants none, or only others).
  */
-export function scoreBeyond(w: Pick<MatchWorker, 'skills'>, km: number): number {
-  return nearnessPoints(km) + (w.skills.length > 0 ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
+export function scoreBeyond(km: number, wantsTheirSkill: boolean): number {
+  return nearnessPoints(km) + (wantsTheirSkill ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
 }
 
 export interface Match {

@@ -8,7 +8,6 @@
 import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
-  employers,
   households,
   openings,
   placements,
@@ -21,6 +20,7 @@ import { hoursFit, tierNames } from '../domain/eligibility.js';
 import { boundingBox, type Box, type Point, pointOf } from '../domain/geo.js';
 import { cellRanges, CELLS_PER_DEGREE, gridRings, REACH_BAND_KM, ROW_STRIDE } from '../domain/grid.js';
 import {
+  AREA_CODE_DIGITS,
   compareCandidates,
   COUNTY_REACH_KM,
   evaluate,
@@ -91,7 +91,7 @@ const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AN
 // Worker → openings
 
 export interface OpeningMatch {
-  opening: ReturnType<typeof toOpeningJson>;
+  opening: Readonly<ReturnType<typeof toOpeningJson>>;
   distanceKm: number | null;
   score: number;
   reasons: Match['reasons'];
@@ -206,7 +206,8 @@ function cellMinKm(home: Point, cell: number): number {
  * of compareMatches: a carer's own village's posts, openings without a point
  * in the worker's area reach, then the grid around home in rings, nearest
  * first, until the list's last place beats all a further ring could score
- * (scoreBeyond its nearest point). Within the rings an opening is skipped
+ * (scoreBeyond its nearest point), reading only the openings wanting one of
+ * the worker's skills once no other could. Within the rings an opening is skipped
  * when even its cell's nearest point could not put it on the list.
  */
 function rankCatalogue(
@@ -236,20 +237,49 @@ function rankCatalogue(
   // Without a point, reach is judged by area: the township, or the county for a worker who goes far.
   const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
   const home = worker.home;
-  for (const o of catalogue.inArea(areaReach, home !== null)) if (!own(o)) consider(o, SCORE_POINTS.nearness);
-  if (!home) return top;
+  if (!home) {
+    // Every opening of the area reach, by level, nearest first: the village, the rest of the township, the rest of the county.
+    const levels = (['village', 'township', 'county'] as const).filter(
+      (level) => AREA_CODE_DIGITS[level] >= areaReach.length && AREA_CODE_DIGITS[level] <= worker.areaCode.length,
+    );
+    let inner: string | null = null;
+    for (const level of levels) {
+      const nearest = nearnessPoints(NOMINAL_KM[level]);
+      if (top.length === opts.limit && scoreBeyond(NOMINAL_KM[level], worker.skills.length > 0) + 0.1 < top[top.length - 1]!.score) break;
+      const prefix = worker.areaCode.slice(0, AREA_CODE_DIGITS[level]);
+      for (const o of catalogue.inArea(prefix, false)) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
+      inner = prefix;
+    }
+    return top;
+  }
+  for (const o of catalogue.inArea(areaReach, true)) if (!own(o)) consider(o, SCORE_POINTS.nearness);
   const box = boundingBox(home, worker.maxDistanceKm);
   const grid = gridRings(home, box);
   // Every point of ring k is k - 1 cells away at least: rows, or columns at the box's widest latitude.
   const widest = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
   const cellKm = (KM_PER_DEGREE / CELLS_PER_DEGREE) * Math.cos((widest * Math.PI) / 180);
+  const skills = [...new Set(worker.skills)];
+  // Openings wanting two of the worker's skills are listed under each.
+  const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
-    if (top.length === opts.limit && scoreBeyond(worker, (Math.max(0, k - 1) * cellKm) / 1.01) + 0.1 < top[top.length - 1]!.score) break;
+    const ringKm = (Math.max(0, k - 1) * cellKm) / 1.01;
+    const last = top.length === opts.limit ? top[top.length - 1]!.score : -Infinity;
+    if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
+    // From here on only openings wanting one of the worker's skills could make the list.
+    const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
     for (const cell of grid.ring(k)) {
-      const list = catalogue.inCell(cell);
-      if (!list) continue;
       const nearest = nearnessPoints(cellMinKm(home, cell));
-      for (const o of list) if (!own(o)) consider(o, nearest);
+      if (!skilledOnly) {
+        for (const o of catalogue.inCell(cell) ?? []) if (!own(o)) consider(o, nearest);
+        continue;
+      }
+      for (const skill of skills) {
+        for (const o of catalogue.wantingIn(skill, cell) ?? []) {
+          if (own(o) || seen.has(o.id)) continue;
+          seen.add(o.id);
+          consider(o, nearest);
+        }
+      }
     }
   }
   return top;
@@ -273,31 +303,12 @@ export async function matchOpeningsForWorker(
   const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
   if (ranked.length === 0) return [];
 
-  const withEmployers = prepared(ctx.db, 'openings with employer names by ids', (db) =>
-    db
-      .select({ o: openings, employerName: employers.name })
-      .from(openings)
-      .innerJoin(employers, eq(employers.id, openings.employerId))
-      // One JSON parameter for any number of ids (D1 binds at most 100).
-      .where(sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
-      .prepare(),
-  );
-  const full = await withEmployers.all({ ids: JSON.stringify(ranked.map((r) => r.o.id)) });
-  const byId = new Map(full.map((f) => [f.o.id, f]));
-  const out: OpeningMatch[] = [];
-  for (const r of ranked) {
-    const f = byId.get(r.o.id);
-    const e = evaluate(worker, r.o);
-    // Gone or changed since the catalogue looked (a write between the two reads): left out.
-    if (!f || f.o.status !== 'open' || !e.ok) continue;
-    out.push({
-      opening: toOpeningJson(f.o, { employerName: f.employerName }),
-      distanceKm: e.match.distanceKm,
-      score: e.match.score,
-      reasons: e.match.reasons,
-    });
-  }
-  return out;
+  return ranked.map(({ o }) => {
+    const e = evaluate(worker, o);
+    // rankOnly() accepted it, so evaluate() does.
+    if (!e.ok) throw new Error(`opening ${o.id} ranked but refused: ${e.refusals.join(', ')}`);
+    return { opening: o.json, distanceKm: e.match.distanceKm, score: e.match.score, reasons: e.match.reasons };
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -1,19 +1,23 @@
-// The open openings the matcher ranks, held in memory once per database
-// handle and kept fresh from `opening_changes`: triggers append the id of
-// every opening whose matched columns change, whichever connection or
-// process changes it, so before each use the catalogue asks the log for its
-// last number (one indexed read) and re-reads only the openings changed since.
-// Fifty thousand openings take a few tens of MB; ranking them in memory
-// answers a worker's matches without reading their rows every time.
-import { and, eq, gt, sql } from 'drizzle-orm';
-import { openingChanges, openings } from '../../db/schema.js';
+// The open openings the matcher ranks, as the API shows them, held in memory
+// once per database handle and kept fresh from `opening_changes`: triggers
+// append the id of every opening that changes (and of an employer's openings
+// when its name does), whichever connection or process changes it, so before
+// each use the catalogue asks the log for its last number (one indexed read)
+// and re-reads only the openings changed since. Fifty thousand openings take
+// a few tens of MB; ranking them in memory answers a worker's matches without
+// reading their rows every time.
+import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { employers, openingChanges, openings } from '../../db/schema.js';
 import { type Db, prepared, rowsAffected } from '../../db/client.js';
 import { pointOf } from '../domain/geo.js';
 import { gridCell } from '../domain/grid.js';
 import type { MatchOpening } from '../domain/matching.js';
+import { type Opening, toOpeningJson } from './openings.js';
 
 export interface CatalogueOpening extends MatchOpening {
   closingDate: string | null;
+  /** The opening as the API shows it, with its employer's name: shared, never to be changed. */
+  json: Readonly<ReturnType<typeof toOpeningJson>>;
 }
 
 /** Openings changed since the last look that are re-read by id; more, and the whole catalogue is read again. */
@@ -23,33 +27,18 @@ const PAGE = 5000;
 /** Changes the log keeps (see pruneOpeningChanges): a catalogue further behind reads everything again. */
 export const CHANGES_KEPT = 20_000;
 
-const matchedColumns = {
-  id: openings.id,
-  status: openings.status,
-  areaCode: openings.areaCode,
-  lat: openings.lat,
-  lon: openings.lon,
-  kind: openings.kind,
-  serves: openings.serves,
-  hours: openings.hours,
-  skills: openings.skills,
-  povertyOnly: openings.povertyOnly,
-  closingDate: openings.closingDate,
-};
+type Row = { o: Opening; employerName: string };
 
-type Row = {
-  id: number;
-  status: string;
-  areaCode: string;
-  lat: number | null;
-  lon: number | null;
-  kind: MatchOpening['kind'];
-  serves: MatchOpening['serves'];
-  hours: MatchOpening['hours'];
-  skills: string[];
-  povertyOnly: boolean;
-  closingDate: string | null;
-};
+/** Openings with their employer's name, by a condition on the opening (the queries below are built once per handle). */
+const withEmployer = (d: Db, where: SQL) =>
+  d
+    .select({ o: openings, employerName: employers.name })
+    .from(openings)
+    .innerJoin(employers, eq(employers.id, openings.employerId))
+    .where(where);
+
+/** A skill's number and a grid cell as one key: cells stay below 2^30 (see domain/grid.ts). */
+const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
 
 /** An opening's list in a map of lists, kept without order (the matcher's ranking is total). */
 function addTo<K>(map: Map<K, CatalogueOpening[]>, key: K, o: CatalogueOpening) {
@@ -66,8 +55,8 @@ function removeFrom<K>(map: Map<K, CatalogueOpening[]>, key: K, o: CatalogueOpen
   if (list!.length === 0) map.delete(key);
 }
 
-/** The area prefixes openings are kept under: county (six digits) and township (nine). */
-const AREA_DIGITS = [6, 9] as const;
+/** The area prefixes openings are kept under: county (six digits), township (nine), village (twelve). */
+const AREA_DIGITS = [6, 9, 12] as const;
 /** The keys of an opening's lists by area: every opening, those without a point, those serving the area's people. */
 function areaKeys(o: CatalogueOpening): string[] {
   const keys: string[] = o.serves === 'none' ? [] : [`serves ${o.areaCode}`];
@@ -86,7 +75,11 @@ export class OpeningCatalogue {
   private readonly byId = new Map<number, CatalogueOpening>();
   /** Openings with a point, by grid cell. */
   private readonly byCell = new Map<number, CatalogueOpening[]>();
-  /** By county and by township: every opening, and those without a point; by area, those serving its people (see areaKeys). */
+  /** Openings with a point, by a skill they want and grid cell (see skillCellKey). */
+  private readonly bySkillCell = new Map<number, CatalogueOpening[]>();
+  /** A number for each skill code seen, for skillCellKey. */
+  private readonly skillNumbers = new Map<string, number>();
+  /** By county, township and village: every opening, and those without a point; by area, those serving its people (see areaKeys). */
   private readonly byArea = new Map<string, CatalogueOpening[]>();
   /** Syncs run one at a time; each caller checks the log itself, after any in flight. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -100,18 +93,24 @@ export class OpeningCatalogue {
     return this.byCell.get(cell);
   }
 
+  /** The open openings with a point in a grid cell that want a skill. */
+  wantingIn(skill: string, cell: number): readonly CatalogueOpening[] | undefined {
+    const n = this.skillNumbers.get(skill);
+    return n === undefined ? undefined : this.bySkillCell.get(skillCellKey(n, cell));
+  }
+
   /** The open openings serving the people of an area (elders, children, disabled), wherever their point. */
   serving(areaCode: string): readonly CatalogueOpening[] {
     return this.byArea.get(`serves ${areaCode}`) ?? [];
   }
 
-  /** The open openings of a county or township (a code of 6 or 9 digits); `withoutPoint`: only those without a point. */
+  /** The open openings of a county, township or village (a code of 6, 9 or 12 digits); `withoutPoint`: only those without a point. */
   inArea(prefix: string, withoutPoint: boolean): readonly CatalogueOpening[] {
-    if (!(AREA_DIGITS as readonly number[]).includes(prefix.length)) throw new Error(`not a county or township code: ${prefix}`);
+    if (!(AREA_DIGITS as readonly number[]).includes(prefix.length)) throw new Error(`not a county, township or village code: ${prefix}`);
     return this.byArea.get(`${withoutPoint ? 'no point' : 'all'} ${prefix}`) ?? [];
   }
 
-  private put(row: Row) {
+  private put({ o: row, employerName }: Row) {
     this.drop(row.id);
     if (row.status !== 'open') return;
     const o: CatalogueOpening = {
@@ -124,9 +123,18 @@ export class OpeningCatalogue {
       skills: row.skills,
       povertyOnly: row.povertyOnly,
       closingDate: row.closingDate,
+      json: toOpeningJson(row, { employerName }),
     };
     this.byId.set(o.id, o);
-    if (o.point) addTo(this.byCell, gridCell(o.point), o);
+    if (o.point) {
+      const cell = gridCell(o.point);
+      addTo(this.byCell, cell, o);
+      for (const skill of new Set(o.skills)) {
+        let n = this.skillNumbers.get(skill);
+        if (n === undefined) this.skillNumbers.set(skill, (n = this.skillNumbers.size));
+        addTo(this.bySkillCell, skillCellKey(n, cell), o);
+      }
+    }
     for (const key of areaKeys(o)) addTo(this.byArea, key, o);
   }
 
@@ -134,7 +142,11 @@ export class OpeningCatalogue {
     const o = this.byId.get(id);
     if (!o) return;
     this.byId.delete(id);
-    if (o.point) removeFrom(this.byCell, gridCell(o.point), o);
+    if (o.point) {
+      const cell = gridCell(o.point);
+      removeFrom(this.byCell, cell, o);
+      for (const skill of new Set(o.skills)) removeFrom(this.bySkillCell, skillCellKey(this.skillNumbers.get(skill)!, cell), o);
+    }
     for (const key of areaKeys(o)) removeFrom(this.byArea, key, o);
   }
 
@@ -169,11 +181,8 @@ export class OpeningCatalogue {
   }
 
   private async readAll(db: Db) {
-    const page = prepared(db, 'open openings page', (d) =>
-      d
-        .select(matchedColumns)
-        .from(openings)
-        .where(and(eq(openings.status, 'open'), gt(openings.id, sql.placeholder('after'))))
+    const page = prepared(db, 'open openings with employer names, a page', (d) =>
+      withEmployer(d, and(eq(openings.status, 'open'), gt(openings.id, sql.placeholder('after')))!)
         .orderBy(openings.id)
         .limit(PAGE)
         .prepare(),
@@ -183,22 +192,19 @@ export class OpeningCatalogue {
       const got = await page.all({ after });
       rows.push(...got);
       if (got.length < PAGE) break;
-      after = got[got.length - 1]!.id;
+      after = got[got.length - 1]!.o.id;
     }
     this.byId.clear();
     this.byCell.clear();
+    this.bySkillCell.clear();
     this.byArea.clear();
     for (const row of rows) this.put(row);
   }
 
   private async reread(db: Db, ids: number[]) {
-    const byIds = prepared(db, 'matched columns of openings by ids', (d) =>
-      d
-        .select(matchedColumns)
-        .from(openings)
-        // One JSON parameter for any number of ids (D1 binds at most 100).
-        .where(sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
-        .prepare(),
+    const byIds = prepared(db, 'openings with employer names by ids', (d) =>
+      // One JSON parameter for any number of ids (D1 binds at most 100).
+      withEmployer(d, sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`).prepare(),
     );
     const rows = await byIds.all({ ids: JSON.stringify(ids) });
     // Deleted openings have no row: drop every id first.

@@ -187,6 +187,11 @@ describe('worker → matches', () => {
       expect(await matchesIn(a)).toEqual([other.id, added.id]);
       const [scored] = await matchesOf(w.id, a.adminToken);
       expect(scored.reasons).toContainEqual({ code: 'skills_met', skills: ['sewing'] });
+      // What A shows of an opening follows too: a hire's slots, the employer's new name.
+      expect((await b.request('PATCH', `/v1/employers/${employer.id}`, { token: b.adminToken, body: { name: 'Renamed Workshop' } })).status).toBe(200);
+      expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, employerName: 'Renamed Workshop' });
+      await patch(other.id, { slots: 3 });
+      expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, slots: 3 });
 
       // B closes one and opens another, then changes a far opening more often than the
       // log keeps (in one statement): its clocks prune both from the log, so A, which
