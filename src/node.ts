@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
+import { openingCatalogue } from './services/opening-catalogue.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
@@ -20,6 +21,9 @@ async function main() {
     console.log('\nNo admin token existed, so one was made. It is shown this once; keep it safe:');
     console.log(`  ${prepared.generatedAdminToken}\n`);
   }
+  // The open openings the matcher ranks, read once now rather than by the first request.
+  const catalogue = await openingCatalogue(db);
+  console.log(`open openings in the matcher's catalogue: ${catalogue.size}`);
   const background = new Set<Promise<unknown>>();
   const deps: Deps = {
     db,
