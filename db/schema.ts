@@ -373,9 +373,9 @@ export const placements = sqliteTable(
       .where(sql`overlaps = 1`),
     // Stats: placements in work by type and scope, one seek per pair.
     index('placements_type_scope_idx').on(t.type, t.scope, t.homeAreaCode, t.startDate, t.endDate),
-    // Stats: placements started / ended in a month.
-    index('placements_start_idx').on(t.startDate, t.homeAreaCode, t.endDate),
-    index('placements_end_idx').on(t.endDate, t.homeAreaCode, t.startDate),
+    // Stats: placements started / ended in a month, by type and scope.
+    index('placements_start_idx').on(t.startDate, t.homeAreaCode, t.endDate, t.type, t.scope),
+    index('placements_end_idx').on(t.endDate, t.homeAreaCode, t.startDate, t.type, t.scope),
     // An opening's placements (posts filled, workshops' employees): covers
     // both counts, the people and their households included.
     index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate, t.householdId, t.workerId),
@@ -388,6 +388,27 @@ export const placements = sqliteTable(
       .on(t.householdId)
       .where(sql`type = 'public_welfare' AND end_date IS NULL`),
   ],
+);
+
+/**
+ * Placements started less placements ended, by the county of the home area,
+ * month, type and scope: kept by the triggers of migration 0014 (never
+ * written by the service). People in work as of a day, for a county or
+ * more, are these months before the day's month plus that month's own
+ * starts and ends (services/stats.ts), not a count of every placement.
+ * A placement ending before it starts is never in work and not counted.
+ */
+export const placementMonths = sqliteTable(
+  'placement_months',
+  {
+    county: text('county').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    type: text('type', { enum: placementTypes }).notNull(),
+    scope: text('scope', { enum: transferScopes }).notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.county, t.month, t.type, t.scope] })],
 );
 
 /**

@@ -15,6 +15,7 @@ import {
   employers,
   households,
   openings,
+  placementMonths,
   placements,
   placementTypes,
   transferScopes,
@@ -123,24 +124,12 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
 
   // People in work. A person with two placements at once counts once in the
   // total and once in each type and scope they hold: the people of a
-  // (home area, worker) group. Counting placements is cheap (one covering
-  // index, placements_type_scope_idx, one seek per type and scope); people
-  // are placements less the extra placements of the few groups holding more
-  // than one at once, corrected here. Only a placement that overlaps another
+  // (home area, worker) group. Placements in work are counted by
+  // placementsInWork; people are placements less the extra placements of
+  // the few groups holding more than one at once, corrected here. Only a placement that overlaps another
   // of its group in time can be one of them: those carry `overlaps` (kept by
   // triggers, migration 0007), and placements_overlaps_idx holds just them.
-  const byTypeScope = await db
-    .select({ type: placements.type, scope: placements.scope, n: count() })
-    .from(placements)
-    .where(
-      and(
-        inArray(placements.type, [...placementTypes]),
-        inArray(placements.scope, [...transferScopes]),
-        inArea(placements.homeAreaCode),
-        active,
-      ),
-    )
-    .groupBy(placements.type, placements.scope);
+  const placed = await placementsInWork(ctx, prefix, asOf);
   const overlapping = and(eq(placements.overlaps, 1), inArea(placements.homeAreaCode), active);
   const multi = db
     .select({ homeAreaCode: placements.homeAreaCode, workerId: placements.workerId })
@@ -154,7 +143,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(placements)
     .innerJoin(multi, and(eq(multi.homeAreaCode, placements.homeAreaCode), eq(multi.workerId, placements.workerId)))
     .where(overlapping);
-  const inWork = peopleInWork(byTypeScope, extra);
+  const inWork = peopleInWork(placed, extra);
 
   // Placements (not people) that started and that ended this month:
   // placements_start_idx and placements_end_idx seek the month's dates.
@@ -256,6 +245,85 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   };
 }
 
+/** Placements (not people) by type and by scope; `total` is every placement counted. */
+type Tally = { total: number; byType: Record<PlacementType, number>; byScope: Record<TransferScope, number> };
+
+function emptyTally(): Tally {
+  return {
+    total: 0,
+    byType: Object.fromEntries(placementTypes.map((t) => [t, 0])) as Tally['byType'],
+    byScope: Object.fromEntries(transferScopes.map((sc) => [sc, 0])) as Tally['byScope'],
+  };
+}
+
+/** Adds rows counted by (type, scope) to a tally, each `sign` times. */
+function addCounts(tally: Tally, rows: Array<{ type: string; scope: string; n: unknown }>, sign: 1 | -1 = 1) {
+  for (const r of rows) {
+    const n = sign * num(r.n);
+    tally.total += n;
+    if (r.type in tally.byType) tally.byType[r.type as PlacementType] += n;
+    if (r.scope in tally.byScope) tally.byScope[r.scope as TransferScope] += n;
+  }
+}
+
+/**
+ * One pass over placements counting each type and each scope (no grouping:
+ * a sort of every row would cost more than the scan).
+ */
+async function tallyWhere(db: ServiceCtx['db'], where: SQL | undefined, sign: 1 | -1, into: Tally) {
+  const columns: Record<string, SQL<number>> = { n: sql<number>`count(*)` };
+  for (const t of placementTypes) columns[`type ${t}`] = sql<number>`coalesce(sum(${placements.type} = ${t}), 0)`;
+  for (const sc of transferScopes) columns[`scope ${sc}`] = sql<number>`coalesce(sum(${placements.scope} = ${sc}), 0)`;
+  const [row] = await db.select(columns).from(placements).where(where);
+  into.total += sign * num(row?.n);
+  for (const t of placementTypes) into.byType[t] += sign * num(row?.[`type ${t}`]);
+  for (const sc of transferScopes) into.byScope[sc] += sign * num(row?.[`scope ${sc}`]);
+}
+
+/**
+ * Placements in work on `asOf` by type and by scope, for the area. For a
+ * county or more (a prefecture's 200 k placements in work), from
+ * placement_months (kept by triggers, migration 0014): the placements
+ * started and not ended before the month of `asOf`, plus those started in
+ * the month up to `asOf` and still in work, less those started before the
+ * month that ended in it by `asOf` (placements_start_idx and
+ * placements_end_idx seek the month's dates). For a township or village,
+ * counted directly (placements_type_scope_idx, one seek per type and scope).
+ */
+async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): Promise<Tally> {
+  const db = ctx.db;
+  const inArea = <T extends Parameters<typeof areaPrefix>[0]>(column: T) => areaPrefix(column, prefix);
+  const tally = emptyTally();
+  if (prefix.length > 6) {
+    const rows = await db
+      .select({ type: placements.type, scope: placements.scope, n: count() })
+      .from(placements)
+      .where(
+        and(
+          inArray(placements.type, [...placementTypes]),
+          inArray(placements.scope, [...transferScopes]),
+          inArea(placements.homeAreaCode),
+          activeOn(asOf),
+        ),
+      )
+      .groupBy(placements.type, placements.scope);
+    addCounts(tally, rows);
+    return tally;
+  }
+  const { first } = monthBounds(asOf);
+  const [before] = await Promise.all([
+    db
+      .select({ type: placementMonths.type, scope: placementMonths.scope, n: sql<number>`sum(${placementMonths.delta})` })
+      .from(placementMonths)
+      .where(and(inArea(placementMonths.county), lt(placementMonths.month, first.slice(0, 7))))
+      .groupBy(placementMonths.type, placementMonths.scope),
+    tallyWhere(db, and(gte(placements.startDate, first), lte(placements.startDate, asOf), inArea(placements.homeAreaCode), activeOn(asOf)), 1, tally),
+    tallyWhere(db, and(gte(placements.endDate, first), lte(placements.endDate, asOf), inArea(placements.homeAreaCode), lt(placements.startDate, first)), -1, tally),
+  ]);
+  addCounts(tally, before);
+  return tally;
+}
+
 /** Rows a probe counts at most before the direct count is cheaper. */
 const PROBE_CAP = 20_000;
 
@@ -298,25 +366,15 @@ async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Pr
 type Held = { type: PlacementType; scope: TransferScope };
 
 /**
- * People in work from placement counts by type and scope, less the extra
+ * People in work from placement counts by type and by scope, less the extra
  * placements of the (home area, worker) groups that hold several at once
  * (`extra`: every active placement of those groups).
  */
-export function peopleInWork(
-  counts: Array<Held & { n: number }>,
-  extra: Array<Held & { homeAreaCode: string; workerId: number }>,
-): Stats['inWork'] {
-  const byType = Object.fromEntries(placementTypes.map((t) => [t, 0])) as Record<PlacementType, number>;
-  const byScope = Object.fromEntries(transferScopes.map((s) => [s, 0])) as Record<TransferScope, number>;
-  let total = 0;
-  let inProvince = 0;
-  for (const c of counts) {
-    const n = num(c.n);
-    total += n;
-    if (c.type in byType) byType[c.type] += n;
-    if (c.scope in byScope) byScope[c.scope] += n;
-    if (c.scope !== 'out_of_province') inProvince += n;
-  }
+export function peopleInWork(placed: Tally, extra: Array<Held & { homeAreaCode: string; workerId: number }>): Stats['inWork'] {
+  const byType = { ...placed.byType };
+  const byScope = { ...placed.byScope };
+  let total = placed.total;
+  let inProvince = placed.total - placed.byScope.out_of_province;
   // Each group counts once per figure it has any placement in.
   const groups = new Map<string, Held[]>();
   for (const e of extra) {

@@ -216,3 +216,56 @@ describe('people holding two placements at once', () => {
     }
   });
 });
+
+describe('people in work for a county or more (kept by month)', () => {
+  it('equal the records counted directly, day by day across months, and the sum of the county\'s townships', async () => {
+    const e = await makeTestEnv();
+    try {
+      e.clock.set('2026-12-01T02:00:00Z');
+      const T1 = '532503001'; // V1's township
+      const T2 = '532503002'; // V_OTHER_TOWNSHIP's
+      // [home village, type, where, start, end (exclusive) or null]
+      const specs: Array<[string, string, string, string, string | null]> = [
+        [V1, 'enterprise', '532503', '2026-08-10', '2026-10-05'],
+        [V1, 'migrant', '44', '2026-10-20', null],
+        [V1, 'self_employed', T1, '2026-09-30', '2026-09-30'], // ends the day it starts: never in work
+        [V1, 'enterprise', '5301', '2026-10-01', '2026-11-15'],
+        [V_OTHER_TOWNSHIP, 'workshop', T2, '2026-11-03', '2026-11-28'],
+        [V_OTHER_TOWNSHIP, 'enterprise', T2, '2026-11-01', null],
+        [V_OTHER_TOWNSHIP, 'migrant', '44', '2026-06-30', '2026-11-01'],
+        [V_OTHER_TOWNSHIP, 'self_employed', T2, '2026-07-15', '2026-08-01'],
+        [V_OTHER_TOWNSHIP, 'enterprise', '532503', '2026-08-01', null],
+      ];
+      const records: Array<{ type: string; scope: string; start: string; end: string | null }> = [];
+      for (const [village, type, areaCode, start, end] of specs) {
+        const hh = await makeHousehold(e, { areaCode: village, povertyAlleviated: true });
+        const wk = await makeWorker(e, hh.id, { home: HOME });
+        const p = await place(wk.id, { type, areaCode, startDate: start }, e);
+        if (end !== null) {
+          const r = await e.request('POST', `/v1/placements/${p.id}/end`, { token: e.adminToken, body: { endDate: end, reason: 'contract_ended' } });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+        }
+        records.push({ type, scope: p.scope, start, end });
+      }
+      const inWorkOf = async (area: string, asOf: string) => (await stats(`area=${area}&asOf=${asOf}`, e.adminToken, e)).inWork;
+      for (const asOf of ['2026-06-29', '2026-06-30', '2026-07-31', '2026-08-01', '2026-09-30', '2026-10-01', '2026-10-31', '2026-11-01', '2026-11-02', '2026-11-15', '2026-11-30', '2027-01-31']) {
+        const held = records.filter((r) => r.start <= asOf && (r.end === null || r.end > asOf));
+        const county = await inWorkOf('532503', asOf);
+        expect(county.total, asOf).toBe(held.length);
+        for (const type of ['public_welfare', 'workshop', 'enterprise', 'self_employed', 'migrant']) {
+          expect(county.byType[type], `${asOf} ${type}`).toBe(held.filter((r) => r.type === type).length);
+        }
+        for (const scope of ['township', 'county', 'province', 'out_of_province']) {
+          expect(county.byScope[scope], `${asOf} ${scope}`).toBe(held.filter((r) => r.scope === scope).length);
+        }
+        // The prefecture (also by month) and the two townships (counted directly) agree.
+        expect(await inWorkOf('5325', asOf)).toEqual(county);
+        const [a, b] = [await inWorkOf(T1, asOf), await inWorkOf(T2, asOf)];
+        expect(a.total + b.total, asOf).toBe(county.total);
+        expect(a.outOfProvince + b.outOfProvince, asOf).toBe(county.outOfProvince);
+      }
+    } finally {
+      e.close();
+    }
+  });
+});
