@@ -3,7 +3,6 @@
 // drizzle-kit; never edit a generated migration by hand.
 import { sql } from 'drizzle-orm';
 import {
-  type AnySQLiteColumn,
   check,
   index,
   integer,
@@ -204,10 +203,6 @@ export const hoursValues = ['full_day', 'part_day', 'flexible'] as const;
 export const wagePeriods = ['month', 'day', 'piece'] as const;
 export const openingStatuses = ['draft', 'open', 'filled', 'closed', 'expired'] as const;
 
-/** The columns of an opening the matcher reads, after what its indexes seek by (so they cover the read). */
-const matcherReads = ['areaCode', 'lat', 'lon', 'hours', 'kind', 'povertyOnly', 'closingDate', 'serves', 'skills'] as const;
-const matcherColumns = (t: Record<(typeof matcherReads)[number], AnySQLiteColumn>) => matcherReads.map((k) => t[k]);
-
 export const openings = sqliteTable(
   'openings',
   {
@@ -247,14 +242,8 @@ export const openings = sqliteTable(
   (t) => [
     index('openings_alerts_pending_idx').on(t.alertsPendingAt).where(sql`alerts_pending_at IS NOT NULL`),
     index('openings_status_point_idx').on(t.status, t.lat, t.lon),
-    // Matching: open openings near a point by grid cell, or by area when the
-    // point is missing; covers every column the matching query reads.
-    index('openings_grid_idx').on(t.status, t.cell, ...matcherColumns(t)),
     // Stats: an area's public-welfare posts, covering what is counted of them.
     index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
-    // Matching by area (openings without a point, a carer's own village):
-    // covers what the matcher reads, so the rows are not visited.
-    index('openings_status_area_idx').on(t.status, ...matcherColumns(t)),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
     // Two hires racing for the last slot: the second breaks this and rolls back.

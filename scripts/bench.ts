@@ -31,7 +31,7 @@ import { openingCatalogue } from '../src/services/opening-catalogue.js';
 import { parseConfig } from '../src/config.js';
 import type { Clock, Deps } from '../src/context.js';
 import { chinaDate, chinaDayEnd } from '../src/domain/dates.js';
-import { boundingBox, type Point } from '../src/domain/geo.js';
+import { boundingBox, KM_PER_DEGREE, type Point } from '../src/domain/geo.js';
 import { cellRanges, REACH_BAND_KM } from '../src/domain/grid.js';
 import { occupationCodes } from '../src/domain/occupations.js';
 
@@ -535,7 +535,6 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
 // ---------------------------------------------------------------------------
 // Raw SQL: the same lookups as the service, written by hand, one statement each.
 
-const KM_PER_DEGREE = (6371.0088 * Math.PI) / 180;
 function approxKm2(lat: string, lon: string, p: Point, maxAbsLat: number) {
   const kLon = KM_PER_DEGREE * Math.cos((maxAbsLat * Math.PI) / 180);
   return `(((${lat} - ${p.lat}) * ${KM_PER_DEGREE}) * ((${lat} - ${p.lat}) * ${KM_PER_DEGREE}) + ((${lon} - ${p.lon}) * ${kLon}) * ((${lon} - ${p.lon}) * ${kLon}))`;
@@ -563,7 +562,7 @@ function rawMatchesSql(w: SampleWorker) {
   const p = { lat: w.lat, lon: w.lon };
   const box = boundingBox(p, w.maxKm);
   const d2 = approxKm2('lat', 'lon', p, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
-  return `SELECT id, kind, serves, hours, skills, poverty_only, ${d2} AS d2 FROM openings WHERE (${cellOr(`status = 'open'`, p, w.maxKm)}) AND ${d2} <= ${w.maxKm * w.maxKm * 1.0201} AND ${elig} ORDER BY d2 LIMIT ${LIMIT}`;
+  return `SELECT id, kind, serves, hours, skills, poverty_only, ${d2} AS d2 FROM openings WHERE status = 'open' AND lat BETWEEN ${box.minLat} AND ${box.maxLat} AND lon BETWEEN ${box.minLon} AND ${box.maxLon} AND ${d2} <= ${w.maxKm * w.maxKm * 1.0201} AND ${elig} ORDER BY d2 LIMIT ${LIMIT}`;
 }
 
 interface SampleOpening { id: number; lat: number | null; lon: number | null; area: string; kind: string; hours: keyof typeof hoursLevel; povertyOnly: boolean }
@@ -823,7 +822,7 @@ async function main() {
   );
   console.log(`load: ${reuse ? 'reused database' : `${loadSeconds.toFixed(1)} s`}; whole run ${((performance.now() - tStart) / 1000).toFixed(0)} s`);
   console.log(`matcher's catalogue (read at start, as npm start does): ${catalogue.size} open openings in ${f(catalogueMs)} ms; RSS ${mb(rssAfterCatalogue).toFixed(0)} MB after it`);
-  console.log('raw SQL: matches = one SELECT of open openings by grid cell (openings_grid_idx) with the eligibility filters, ORDER BY distance LIMIT 20 (the service ranks its in-memory catalogue instead);');
+  console.log('raw SQL: matches = one SELECT of open openings in the box around home (openings_status_point_idx) with the eligibility filters, ORDER BY distance LIMIT 20 (the service ranks its in-memory catalogue instead);');
   console.log('         candidates = one SELECT of workers by reach band and grid cell (workers_grid_idx) joined to households, tier/cannot-leave-home/distance order, LIMIT 40;');
   console.log('         stats = one COUNT of the area\'s registered workers (the largest of the six aggregates /v1/stats runs).');
 

@@ -5,6 +5,8 @@ export interface Point {
 }
 
 const EARTH_RADIUS_KM = 6371.0088;
+/** Km along a meridian per degree of latitude (and along the equator per degree of longitude). */
+export const KM_PER_DEGREE = (EARTH_RADIUS_KM * Math.PI) / 180;
 const rad = (deg: number) => (deg * Math.PI) / 180;
 
 /** Haversine distance in km: the exact rule that decides "within reach". */

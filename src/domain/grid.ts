@@ -3,7 +3,7 @@
 // 25 km search. The database computes both as generated columns (db/schema.ts:
 // workers.cell, workers.reach_band, openings.cell) with the same formulas, so
 // every writer of lat/lon or maxDistanceKm keeps them right without trying.
-import type { Box, Point } from './geo.js';
+import { type Box, KM_PER_DEGREE, type Point } from './geo.js';
 
 /** Cells per degree of latitude and of longitude: 1/50 degree, about 2.2 km. */
 export const CELLS_PER_DEGREE = 50;
@@ -44,11 +44,12 @@ const COLUMNS = 360 * CELLS_PER_DEGREE;
 
 /**
  * The grid around a point, within a box, in rings: ring k holds the cells k
- * rows or k columns away from the point's cell (ring 0 is that cell), so
- * every point of ring k is at least k - 1 cells away. `rings` is how many
- * rings it takes to cover the box.
+ * rows or k columns away from the point's cell (ring 0 is that cell). `rings`
+ * is how many rings it takes to cover the box; `ringMinKm(k)` is at most the
+ * km from the point to any point of ring k (k - 1 cells, in rows or in
+ * columns at the box's widest latitude, with 1% to spare).
  */
-export function gridRings(p: Point, box: Box): { rings: number; ring: (k: number) => number[] } {
+export function gridRings(p: Point, box: Box): { rings: number; ring: (k: number) => number[]; ringMinKm: (k: number) => number } {
   const r0 = gridRow(p.lat);
   const c0 = gridCol(p.lon);
   const rLo = gridRow(Math.max(-90, box.minLat));
@@ -56,11 +57,14 @@ export function gridRings(p: Point, box: Box): { rings: number; ring: (k: number
   // Columns unwrapped here (a box across the antimeridian runs past either end), wrapped in the cell number.
   const cLo = gridCol(box.minLon);
   const cHi = gridCol(box.maxLon);
-  const cell = (r: number, c: number) => r * ROW_STRIDE + (((c % COLUMNS) + COLUMNS) % COLUMNS);
   const ring = (k: number) => {
     const out: number[] = [];
     const add = (r: number, c: number) => {
-      if (r >= rLo && r <= rHi && c >= cLo && c <= cHi) out.push(cell(r, c));
+      if (r < rLo || r > rHi || c < cLo || c > cHi) return;
+      const wrapped = ((c % COLUMNS) + COLUMNS) % COLUMNS;
+      out.push(r * ROW_STRIDE + wrapped);
+      // A point at longitude 180 exactly has the column past the last (as in cellRanges).
+      if (wrapped === 0) out.push(r * ROW_STRIDE + COLUMNS);
     };
     if (k === 0) add(r0, c0);
     for (let c = c0 - k; k > 0 && c <= c0 + k; c++) {
@@ -73,7 +77,34 @@ export function gridRings(p: Point, box: Box): { rings: number; ring: (k: number
     }
     return out;
   };
-  return { rings: Math.max(r0 - rLo, rHi - r0, c0 - cLo, cHi - c0) + 1, ring };
+  const widest = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
+  const cellKm = (KM_PER_DEGREE / CELLS_PER_DEGREE) * Math.cos((widest * Math.PI) / 180);
+  return {
+    rings: Math.max(r0 - rLo, rHi - r0, c0 - cLo, cHi - c0) + 1,
+    ring,
+    ringMinKm: (k) => (Math.max(0, k - 1) * cellKm) / 1.01,
+  };
+}
+
+/**
+ * At most the km from `p` to any point of a grid cell: the gaps in latitude
+ * and longitude (the longitude one at the widest latitude, across the
+ * antimeridian too), flat, with 1% to spare, so it never exceeds the
+ * haversine of any point in the cell.
+ */
+export function cellMinKm(p: Point, cell: number): number {
+  const row = Math.floor(cell / ROW_STRIDE);
+  const col = cell - row * ROW_STRIDE;
+  const lat0 = row / CELLS_PER_DEGREE - 90;
+  const lat1 = lat0 + 1 / CELLS_PER_DEGREE;
+  const lonMid = (col + 0.5) / CELLS_PER_DEGREE - 180;
+  const dLat = Math.max(0, lat0 - p.lat, p.lat - lat1);
+  const around = Math.abs(p.lon - lonMid) % 360;
+  const dLon = Math.max(0, Math.min(around, 360 - around) - 0.5 / CELLS_PER_DEGREE);
+  const widest = Math.min(89.9, Math.max(Math.abs(p.lat), Math.abs(lat0), Math.abs(lat1)));
+  const x = dLon * KM_PER_DEGREE * Math.cos((widest * Math.PI) / 180);
+  const y = dLat * KM_PER_DEGREE;
+  return Math.sqrt(x * x + y * y) / 1.01;
 }
 
 /**

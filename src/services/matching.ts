@@ -17,8 +17,8 @@ import {
 import { prepared } from '../../db/client.js';
 import type { ServiceCtx } from '../context.js';
 import { hoursFit, tierNames } from '../domain/eligibility.js';
-import { boundingBox, type Box, type Point, pointOf } from '../domain/geo.js';
-import { cellRanges, CELLS_PER_DEGREE, gridRings, REACH_BAND_KM, ROW_STRIDE } from '../domain/grid.js';
+import { boundingBox, type Box, KM_PER_DEGREE, type Point, pointOf } from '../domain/geo.js';
+import { cellMinKm, cellRanges, gridRings, REACH_BAND_KM } from '../domain/grid.js';
 import {
   AREA_CODE_DIGITS,
   compareCandidates,
@@ -47,7 +47,6 @@ import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
 
-const KM_PER_DEGREE = (6371.0088 * Math.PI) / 180;
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
 const SLACK = 20;
@@ -82,7 +81,7 @@ function cellsParam(box: Box): string | null {
   return ranges === null ? null : JSON.stringify(ranges);
 }
 
-/** `cell` within one row of `cells` (see cellsParam): a range workers_grid_idx or openings_grid_idx can seek. */
+/** `cell` within one row of `cells` (see cellsParam): a range workers_grid_idx can seek. */
 const inCells = (cell: SQL) => sql`${cell} BETWEEN json_extract(cells.value, '$[0]') AND json_extract(cells.value, '$[1]')`;
 
 const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
@@ -181,27 +180,6 @@ const before = (a: Ranked, b: Ranked) =>
   a.score > b.score || (a.score === b.score && (a.rankKm < b.rankKm || (a.rankKm === b.rankKm && a.o.id < b.o.id)));
 
 /**
- * At most the km from `home` to any point of a grid cell: the gaps in latitude
- * and longitude (the longitude one at the widest latitude, across the
- * antimeridian too), flat, with 1% to spare, so it never exceeds the
- * haversine of any point in the cell.
- */
-function cellMinKm(home: Point, cell: number): number {
-  const row = Math.floor(cell / ROW_STRIDE);
-  const col = cell - row * ROW_STRIDE;
-  const lat0 = row / CELLS_PER_DEGREE - 90;
-  const lat1 = lat0 + 1 / CELLS_PER_DEGREE;
-  const lonMid = (col + 0.5) / CELLS_PER_DEGREE - 180;
-  const dLat = Math.max(0, lat0 - home.lat, home.lat - lat1);
-  const around = Math.abs(home.lon - lonMid) % 360;
-  const dLon = Math.max(0, Math.min(around, 360 - around) - 0.5 / CELLS_PER_DEGREE);
-  const widest = Math.min(89.9, Math.max(Math.abs(home.lat), Math.abs(lat0), Math.abs(lat1)));
-  const x = dLon * KM_PER_DEGREE * Math.cos((widest * Math.PI) / 180);
-  const y = dLat * KM_PER_DEGREE;
-  return Math.sqrt(x * x + y * y) / 1.01;
-}
-
-/**
  * The best `limit` of the catalogue's openings for the worker, in the order
  * of compareMatches: a carer's own village's posts, openings without a point
  * in the worker's area reach, then the grid around home in rings, nearest
@@ -253,16 +231,12 @@ function rankCatalogue(
     return top;
   }
   for (const o of catalogue.inArea(areaReach, true)) if (!own(o)) consider(o, SCORE_POINTS.nearness);
-  const box = boundingBox(home, worker.maxDistanceKm);
-  const grid = gridRings(home, box);
-  // Every point of ring k is k - 1 cells away at least: rows, or columns at the box's widest latitude.
-  const widest = Math.min(89.9, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
-  const cellKm = (KM_PER_DEGREE / CELLS_PER_DEGREE) * Math.cos((widest * Math.PI) / 180);
+  const grid = gridRings(home, boundingBox(home, worker.maxDistanceKm));
   const skills = [...new Set(worker.skills)];
   // Openings wanting two of the worker's skills are listed under each.
   const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
-    const ringKm = (Math.max(0, k - 1) * cellKm) / 1.01;
+    const ringKm = grid.ringMinKm(k);
     const last = top.length === opts.limit ? top[top.length - 1]!.score : -Infinity;
     if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
     // From here on only openings wanting one of the worker's skills could make the list.

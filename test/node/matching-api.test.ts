@@ -164,6 +164,21 @@ describe('worker → matches', () => {
     expect(ids(everything2, 'opening')).not.toContain(made[25]!.id);
   });
 
+  it('a skilled post just short of where nothing further could make the list is found among many near ones', async () => {
+    const { employer } = await world();
+    const h = await makeHousehold(env, { povertyAlleviated: false });
+    const w = await makeWorker(env, h.id, { home: HOME, maxDistanceKm: 50, skills: ['sewing'] });
+    // 24 openings needing no skill 0.5 to 1.65 km north (the 20th scores 56.2), and one
+    // wanting the worker's skill 7 km north (56.7): just short of where a post wanting
+    // the skill could no longer beat the 20th (7.35 km), three grid rows from home.
+    const near = [];
+    for (let i = 0; i < 24; i++) near.push(await makeOpening(env, employer.id, { point: northOf(HOME, 0.5 + 0.05 * i) }));
+    const skilled = await makeOpening(env, employer.id, { point: northOf(HOME, 7), skills: ['sewing'] });
+    const top = await matchesOf(w.id, env.adminToken, '?limit=20');
+    expect(ids(top, 'opening')).toContain(skilled.id);
+    expect(ids(top, 'opening')).toEqual(ids(await matchesOf(w.id, env.adminToken, '?limit=50'), 'opening').slice(0, 20));
+  });
+
   it('two processes on one database: each one\'s matches follow the openings the other changes, also after the change log is pruned', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jiujin-catalogue-'));
     const url = `file:${join(dir, 'shared.db')}`;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { canMove, moverMay, needsReason } from '../../src/domain/application-flow.js';
 import { hoursFit, ineligibilities, type OpeningFacts, priorityTier, type WorkerFacts } from '../../src/domain/eligibility.js';
 import { boundingBox, distanceKm } from '../../src/domain/geo.js';
-import { cellRanges, gridCell, reachBand } from '../../src/domain/grid.js';
+import { cellMinKm, cellRanges, gridCell, gridRings, reachBand } from '../../src/domain/grid.js';
 import { periodOn, zeroEmploymentPeriods } from '../../src/domain/household-status.js';
 import {
   areaNearness,
@@ -17,6 +17,10 @@ import {
   type MatchOpening,
   type MatchWorker,
   nearness,
+  nearnessPoints,
+  pointsBesideNearness,
+  rankOnly,
+  scoreBeyond,
 } from '../../src/domain/matching.js';
 import { transferScope } from '../../src/domain/transfer.js';
 
@@ -220,6 +224,38 @@ describe('grid', () => {
     }
   });
 
+  it('rings around a point cover the cells of its box once each, and no point of a ring or cell is nearer than said', () => {
+    // A seeded walk over places, the antimeridian and high latitudes included.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const places = [HOME, { lat: 23.4, lon: 179.95 }, { lat: -41.3, lon: -179.97 }, { lat: 64.1, lon: -21.9 }, { lat: -0.01, lon: 0.01 }];
+    for (const p of places) {
+      for (const km of [3, 25, 50]) {
+        const box = boundingBox(p, km);
+        const grid = gridRings(p, box);
+        const seen: number[] = [];
+        for (let k = 0; k < grid.rings; k++) {
+          for (const cell of grid.ring(k)) {
+            seen.push(cell);
+            // Points of the cell (a cell is 1/50 degree square; cell = row * 100000 + column).
+            const row = Math.floor(cell / 100_000);
+            const col = cell % 100_000;
+            for (let i = 0; i < 4; i++) {
+              const q = { lat: (row + rand()) / 50 - 90, lon: (col + rand()) / 50 - 180 };
+              expect(gridCell(q)).toBe(cell);
+              const d = distanceKm(p, q);
+              expect(cellMinKm(p, cell)).toBeLessThanOrEqual(d);
+              expect(grid.ringMinKm(k)).toBeLessThanOrEqual(d);
+            }
+          }
+        }
+        const expected = cellRanges(box)!.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
+        expect(new Set(seen).size).toBe(seen.length);
+        expect([...seen].sort((a, b) => a - b)).toEqual([...new Set(expected)].sort((a, b) => a - b));
+      }
+    }
+  });
+
   it('reach bands: 5 km, 10 km, 25 km and beyond', () => {
     expect(reachBand(3)).toBe(0);
     expect(reachBand(5)).toBe(0);
@@ -230,6 +266,51 @@ describe('grid', () => {
 });
 
 describe('matching', () => {
+  it('rankOnly gives evaluate\'s score and rank km without its reasons, and nothing beyond a distance outscores scoreBeyond there', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const codes = ['sewing', 'cooking', 'driving', 'elder_care'];
+    const areas = [VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP, OTHER_TOWNSHIP, OTHER_COUNTY, '532503'];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const w = worker({
+        areaCode: pick([VILLAGE, '532503001']),
+        home: rand() < 0.8 ? HOME : null,
+        maxDistanceKm: pick([5, 10, 25, 50]),
+        cannotLeaveHome: rand() < 0.3,
+        skills: codes.filter(() => rand() < 0.4),
+        availability: pick(['full_day', 'part_day', 'flexible'] as const),
+        povertyAlleviated: rand() < 0.5,
+        holdsPublicWelfare: rand() < 0.1,
+      });
+      const o = opening({
+        areaCode: pick(areas),
+        point: rand() < 0.8 ? north(rand() * 60) : null,
+        kind: pick(['workshop', 'enterprise', 'public_welfare'] as const),
+        serves: pick(['none', 'elders', 'children'] as const),
+        hours: pick(['full_day', 'part_day', 'flexible'] as const),
+        skills: codes.filter(() => rand() < 0.3),
+        povertyOnly: rand() < 0.2,
+      });
+      const e = evaluate(w, o);
+      const r = rankOnly(w, o);
+      if (!e.ok) {
+        expect(r).toBeNull();
+        continue;
+      }
+      accepted++;
+      expect(r).toEqual({ score: e.match.score, rankKm: e.match.rankKm });
+      expect(e.match.score).toBeCloseTo(nearnessPoints(e.match.rankKm) + pointsBesideNearness(w, o), 0);
+      if (!e.match.servesOwnVillage) {
+        const wantsTheirSkill = o.skills.some((sk) => w.skills.includes(sk));
+        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, wantsTheirSkill) + 0.05);
+        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, w.skills.length > 0) + 0.05);
+      }
+    }
+    expect(accepted).toBeGreaterThan(300);
+  });
+
   it('within reach by haversine distance from home, the exact formula deciding', () => {
     expect(nearness(worker(), opening({ point: north(4.9) }))).toMatchObject({ by: 'distance' });
     expect(nearness(worker(), opening({ point: north(5.1) }))).toBeNull();
