@@ -1,6 +1,9 @@
 // Cloudflare Workers entry: the database comes from the D1 binding `DB`, or a
 // remote libSQL server when LIBSQL_URL is set. Dependencies are built per
-// request (isolates keep nothing reliable); only "already prepared" is cached.
+// request (isolates keep nothing reliable); cached are only "already
+// prepared" and the database handle, so what is kept per handle (prepared
+// queries, the matcher's catalogue of open openings, brought up to date on
+// each use) serves the isolate's later requests too.
 import { createClient } from '@libsql/client/web';
 import { d1Db, type Db, libsqlDb } from '../db/client.js';
 import { createApp } from './app.js';
@@ -22,12 +25,27 @@ interface ExecutionContext {
 
 let prepared: Promise<unknown> | null = null;
 
+/** Handles by D1 binding and by remote URL, for the isolate's life. */
+const d1Handles = new WeakMap<object, Db>();
+const libsqlHandles = new Map<string, Db>();
+
 function databaseFor(env: WorkerEnv, config: ReturnType<typeof parseConfig>): Db {
   if (config.LIBSQL_URL) {
-    return libsqlDb(createClient({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }));
+    const key = `${config.LIBSQL_URL} ${config.LIBSQL_AUTH_TOKEN ?? ''}`;
+    let db = libsqlHandles.get(key);
+    if (!db) {
+      db = libsqlDb(createClient({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }));
+      libsqlHandles.set(key, db);
+    }
+    return db;
   }
-  if (!env.DB) throw new Error('No database: bind D1 as DB or set LIBSQL_URL');
-  return d1Db(env.DB);
+  if (!env.DB || typeof env.DB !== 'object') throw new Error('No database: bind D1 as DB or set LIBSQL_URL');
+  let db = d1Handles.get(env.DB);
+  if (!db) {
+    db = d1Db(env.DB);
+    d1Handles.set(env.DB, db);
+  }
+  return db;
 }
 
 async function depsFor(env: WorkerEnv): Promise<Deps> {

@@ -81,8 +81,6 @@ export class OpeningCatalogue {
   private readonly skillNumbers = new Map<string, number>();
   /** By county, township and village: every opening, and those without a point; by area, those serving its people (see areaKeys). */
   private readonly byArea = new Map<string, CatalogueOpening[]>();
-  /** Syncs run one at a time; each caller checks the log itself, after any in flight. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   get size() {
     return this.byId.size;
@@ -150,22 +148,21 @@ export class OpeningCatalogue {
     for (const key of areaKeys(o)) removeFrom(this.byArea, key, o);
   }
 
-  /** Brings the catalogue up to the last change committed before the call. */
-  sync(db: Db): Promise<void> {
-    const run = this.queue.then(() => this.catchUp(db));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async catchUp(db: Db) {
+  /**
+   * Brings the catalogue up to the last change committed before the call.
+   * Calls may overlap (requests interleave, on Workers too, where one
+   * request must not wait on another's reads): each reads on its own, and
+   * what it read is applied only if no call applied a later point of the log
+   * meanwhile. Rows are re-read whole, so applying them twice is harmless.
+   */
+  async sync(db: Db): Promise<void> {
+    const from = this.seq;
     const log = await db.get<{ hi: number | null; lo: number | null }>(logEnds);
     const hi = log?.hi == null ? 0 : Number(log.hi);
     const lo = log?.lo == null ? null : Number(log.lo);
-    if (hi === this.seq) return;
-    // First read, a log pruned past this catalogue, or a database that went back.
-    const whole = this.seq < 0 || hi < this.seq || (lo !== null && lo > this.seq + 1);
+    if (hi === from) return;
     let ids: number[] = [];
-    if (!whole) {
+    if (from >= 0 && hi > from && !(lo !== null && lo > from + 1)) {
       const changed = prepared(db, 'opening changes after', (d) =>
         d
           .selectDistinct({ id: openingChanges.openingId })
@@ -173,14 +170,27 @@ export class OpeningCatalogue {
           .where(and(gt(openingChanges.seq, sql.placeholder('after')), sql`${openingChanges.seq} <= ${sql.placeholder('upTo')}`))
           .prepare(),
       );
-      ids = (await changed.all({ after: this.seq, upTo: hi })).map((r) => r.id);
+      ids = (await changed.all({ after: from, upTo: hi })).map((r) => r.id);
     }
-    if (whole || ids.length > RELOAD_MAX) await this.readAll(db);
-    else await this.reread(db, ids);
+    // Everything again: the first read, a log pruned past this catalogue, a database that went back, many changes.
+    const whole = from < 0 || hi < from || (lo !== null && lo > from + 1) || ids.length > RELOAD_MAX;
+    const rows = whole ? await this.readAll(db) : await this.reread(db, ids);
+    // Another call applied as far or further meanwhile: keep its state.
+    if (this.seq !== from && this.seq >= hi) return;
+    if (whole) {
+      this.byId.clear();
+      this.byCell.clear();
+      this.bySkillCell.clear();
+      this.byArea.clear();
+    } else {
+      // Deleted openings have no row: drop every id first.
+      for (const id of ids) this.drop(id);
+    }
+    for (const row of rows) this.put(row);
     this.seq = hi;
   }
 
-  private async readAll(db: Db) {
+  private async readAll(db: Db): Promise<Row[]> {
     const page = prepared(db, 'open openings with employer names, a page', (d) =>
       withEmployer(d, and(eq(openings.status, 'open'), gt(openings.id, sql.placeholder('after')))!)
         .orderBy(openings.id)
@@ -194,22 +204,15 @@ export class OpeningCatalogue {
       if (got.length < PAGE) break;
       after = got[got.length - 1]!.o.id;
     }
-    this.byId.clear();
-    this.byCell.clear();
-    this.bySkillCell.clear();
-    this.byArea.clear();
-    for (const row of rows) this.put(row);
+    return rows;
   }
 
-  private async reread(db: Db, ids: number[]) {
+  private async reread(db: Db, ids: number[]): Promise<Row[]> {
     const byIds = prepared(db, 'openings with employer names by ids', (d) =>
       // One JSON parameter for any number of ids (D1 binds at most 100).
       withEmployer(d, sql`${openings.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`).prepare(),
     );
-    const rows = await byIds.all({ ids: JSON.stringify(ids) });
-    // Deleted openings have no row: drop every id first.
-    for (const id of ids) this.drop(id);
-    for (const row of rows) this.put(row);
+    return byIds.all({ ids: JSON.stringify(ids) });
   }
 }
 

@@ -232,6 +232,39 @@ describe('worker → matches', () => {
     }
   });
 
+  it('matches asked while openings change, all at once, settle on what a fresh process sees', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jiujin-catalogue-'));
+    const url = `file:${join(dir, 'shared.db')}`;
+    const a = await makeTestEnv(url);
+    env = a;
+    try {
+      const employer = await makeEmployer(a);
+      const w = await makeWorker(a, (await makeHousehold(a)).id, { home: HOME, maxDistanceKm: 10 });
+      const made = [];
+      for (let i = 0; i < 6; i++) made.push(await makeOpening(a, employer.id, { point: northOf(HOME, 1 + i) }));
+      const asked = (e: TestEnv) => matchesOf(w.id, e.adminToken, '?limit=50');
+      const patch = (id: number, body: Record<string, unknown>) => a.request('PATCH', `/v1/openings/${id}`, { token: a.adminToken, body });
+      // Reads and writes interleaved: new openings, moves out of reach and back, closes.
+      const jobs: Array<Promise<unknown>> = [];
+      for (let round = 0; round < 4; round++) {
+        jobs.push(asked(a), makeOpening(a, employer.id, { point: northOf(HOME, 0.5 + round) }), asked(a));
+        jobs.push(patch(made[round]!.id, { point: northOf(HOME, 40) }), asked(a));
+        jobs.push(patch(made[(round + 2) % 6]!.id, { point: northOf(HOME, 2.5) }), asked(a));
+      }
+      jobs.push(a.request('POST', `/v1/openings/${made[5]!.id}/close`, { token: a.adminToken, body: {} }));
+      await Promise.all(jobs);
+      const fresh = await makeTestEnv(url);
+      try {
+        expect(ids(await asked(a), 'opening')).toEqual(ids(await asked(fresh), 'opening'));
+        expect(await asked(a)).toEqual(await asked(fresh));
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('hours must fit: a worker free only for flexible hours is not shown full-day jobs', async () => {
     const { employer } = await world();
     const h = await makeHousehold(env);

@@ -104,6 +104,38 @@ describe('worker runtime', () => {
     expect(found!.distanceKm).toBeLessThan(0.1);
   });
 
+  it('a worker\'s matches on Workers follow openings changed by the API and by another connection to D1', async () => {
+    const employerId = await makeEmployer(rt);
+    const home = { lat: 23.0, lon: 102.5 }; // away from the other tests' openings
+    const hh = await rt.request('POST', '/v1/households', { token: ADMIN_TOKEN, body: { areaCode: '532503001001', povertyAlleviated: true, monitored: false } });
+    expect(hh.status, JSON.stringify(hh.body)).toBe(201);
+    const wk = await rt.request('POST', '/v1/workers', { token: ADMIN_TOKEN, body: { householdId: hh.body.id, name: unique('worker'), home, maxDistanceKm: 5 } });
+    expect(wk.status, JSON.stringify(wk.body)).toBe(201);
+    const open = async (km: number) => {
+      const r = await rt.request('POST', '/v1/openings', { token: ADMIN_TOKEN, body: openingBody({ employerId, point: { lat: home.lat + km / 111.195, lon: home.lon }, skills: [] }) });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id as number;
+    };
+    const near = await open(0.5);
+    const other = await open(1);
+    const matches = async () => {
+      const r = await rt.request('GET', `/v1/workers/${wk.body.id}/matches`, { token: ADMIN_TOKEN });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.items as Array<{ opening: { id: number; employerName: string } }>;
+    };
+    expect((await matches()).map((m) => m.opening.id)).toEqual([near, other]);
+    // Written past the worker, straight into D1.
+    await rt.d1.prepare("UPDATE openings SET status = 'closed' WHERE id = ?").bind(near).run();
+    await rt.d1.prepare('UPDATE employers SET name = ? WHERE id = ?').bind('Renamed on D1', employerId).run();
+    const after = await matches();
+    expect(after.map((m) => m.opening.id)).toEqual([other]);
+    expect(after[0]!.opening.employerName).toBe('Renamed on D1');
+    // Through the API: moved out of reach.
+    const moved = await rt.request('PATCH', `/v1/openings/${other}`, { token: ADMIN_TOKEN, body: { point: { lat: home.lat + 0.5, lon: home.lon } } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(await matches()).toEqual([]);
+  });
+
   it('a body with an unknown field is refused with 400 and the error shape', async () => {
     const employerId = await makeEmployer(rt);
     const res = await rt.request('POST', '/v1/openings', {
