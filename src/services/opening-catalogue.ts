@@ -23,7 +23,7 @@ export interface CatalogueOpening extends MatchOpening {
 /** Openings changed since the last look that are re-read by id; more, and the whole catalogue is read again. */
 const RELOAD_MAX = 2000;
 /** Openings per page when the whole catalogue is read (D1 answers in bounded sizes). */
-const PAGE = 5000;
+const PAGE = 2000;
 /** Changes the log keeps (see pruneOpeningChanges): a catalogue further behind reads everything again. */
 export const CHANGES_KEPT = 20_000;
 
