@@ -38,18 +38,21 @@ const hoursLevel: Record<Availability, number> = { flexible: 0, part_day: 1, ful
 /** A worker available for longer hours can also take shorter ones. */
 export const hoursFit = (worker: Availability, opening: Availability) => hoursLevel[worker] >= hoursLevel[opening];
 
-export function ineligibilities(w: WorkerFacts, o: OpeningFacts): Ineligibility[] {
-  const out: Ineligibility[] = [];
-  if (!w.ableToWork) out.push('not_able_to_work');
-  if (w.erased) out.push('erased');
+const ELIGIBLE: readonly Ineligibility[] = Object.freeze([]);
+
+/** Why the worker may not take the opening; empty (one shared list, so the matcher's many calls allocate nothing) when they may. */
+export function ineligibilities(w: WorkerFacts, o: OpeningFacts): readonly Ineligibility[] {
+  let out: Ineligibility[] | null = null;
+  if (!w.ableToWork) (out ??= []).push('not_able_to_work');
+  if (w.erased) (out ??= []).push('erased');
   const povertyOnly = o.povertyOnly || o.kind === 'public_welfare';
-  if (povertyOnly && !w.povertyAlleviated && !w.monitored) out.push('poverty_only');
+  if (povertyOnly && !w.povertyAlleviated && !w.monitored) (out ??= []).push('poverty_only');
   if (o.kind === 'public_welfare') {
-    if (w.holdsPublicWelfare) out.push('holds_public_welfare_post');
-    else if (w.householdHoldsPublicWelfare) out.push('household_holds_public_welfare_post');
+    if (w.holdsPublicWelfare) (out ??= []).push('holds_public_welfare_post');
+    else if (w.householdHoldsPublicWelfare) (out ??= []).push('household_holds_public_welfare_post');
   }
-  if (!hoursFit(w.availability, o.hours)) out.push('hours_do_not_fit');
-  return out;
+  if (!hoursFit(w.availability, o.hours)) (out ??= []).push('hours_do_not_fit');
+  return out ?? ELIGIBLE;
 }
 
 export const ineligibilityText: Record<Ineligibility, string> = {

@@ -164,7 +164,7 @@ export type Evaluation = { ok: true; match: Match } | { ok: false; refusals: Ref
 
 /** Whether the opening suits the worker, and if it does how well and why. */
 export function evaluate(w: MatchWorker, o: MatchOpening): Evaluation {
-  const refusals: Refusal[] = ineligibilities(w, o);
+  const refusals: Refusal[] = [...ineligibilities(w, o)];
   const near = nearness(w, o);
   if (!near) refusals.push('out_of_reach');
   if (refusals.length > 0 || !near) return { ok: false, refusals };

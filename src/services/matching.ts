@@ -210,7 +210,8 @@ function rankCatalogue(
     if (top.length > opts.limit) top.pop();
   };
   // Read first, so the rings need not allow for their points; left out below.
-  if (carer) for (const o of catalogue.serving(worker.areaCode)) consider(o, SCORE_POINTS.nearness);
+  const serving = carer ? catalogue.serving(worker.areaCode) : undefined;
+  if (serving) for (const o of serving) consider(o, SCORE_POINTS.nearness);
   const own = (o: CatalogueOpening) => carer && servesOwnVillage(worker, o);
   // Without a point, reach is judged by area: the township, or the county for a worker who goes far.
   const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
@@ -225,12 +226,14 @@ function rankCatalogue(
       const nearest = nearnessPoints(NOMINAL_KM[level]);
       if (top.length === opts.limit && scoreBeyond(NOMINAL_KM[level], worker.skills.length > 0) + 0.1 < top[top.length - 1]!.score) break;
       const prefix = worker.areaCode.slice(0, AREA_CODE_DIGITS[level]);
-      for (const o of catalogue.inArea(prefix, false)) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
+      const list = catalogue.inArea(prefix, false);
+      if (list) for (const o of list) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
       inner = prefix;
     }
     return top;
   }
-  for (const o of catalogue.inArea(areaReach, true)) if (!own(o)) consider(o, SCORE_POINTS.nearness);
+  const withoutPoint = catalogue.inArea(areaReach, true);
+  if (withoutPoint) for (const o of withoutPoint) if (!own(o)) consider(o, SCORE_POINTS.nearness);
   const grid = gridRings(home, boundingBox(home, worker.maxDistanceKm));
   const skills = [...new Set(worker.skills)];
   // Openings wanting two of the worker's skills are listed under each.
@@ -244,11 +247,14 @@ function rankCatalogue(
     for (const cell of grid.ring(k)) {
       const nearest = nearnessPoints(cellMinKm(home, cell));
       if (!skilledOnly) {
-        for (const o of catalogue.inCell(cell) ?? []) if (!own(o)) consider(o, nearest);
+        const list = catalogue.inCell(cell);
+        if (list) for (const o of list) if (!own(o)) consider(o, nearest);
         continue;
       }
       for (const skill of skills) {
-        for (const o of catalogue.wantingIn(skill, cell) ?? []) {
+        const list = catalogue.wantingIn(skill, cell);
+        if (!list) continue;
+        for (const o of list) {
           if (own(o) || seen.has(o.id)) continue;
           seen.add(o.id);
           consider(o, nearest);

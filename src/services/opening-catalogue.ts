@@ -40,7 +40,12 @@ const withEmployer = (d: Db, where: SQL) =>
 /** A skill's number and a grid cell as one key: cells stay below 2^30 (see domain/grid.ts). */
 const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
 
-/** An opening's list in a map of lists, kept without order (the matcher's ranking is total). */
+/**
+ * An opening's list in a map of lists, kept without order (the matcher's
+ * ranking is total). An empty list is removed, and readers get undefined
+ * rather than a stand-in empty array: one kind of array in the matcher's
+ * loops keeps them optimised.
+ */
 function addTo<K>(map: Map<K, CatalogueOpening[]>, key: K, o: CatalogueOpening) {
   const list = map.get(key);
   if (list) list.push(o);
@@ -98,14 +103,14 @@ export class OpeningCatalogue {
   }
 
   /** The open openings serving the people of an area (elders, children, disabled), wherever their point. */
-  serving(areaCode: string): readonly CatalogueOpening[] {
-    return this.byArea.get(`serves ${areaCode}`) ?? [];
+  serving(areaCode: string): readonly CatalogueOpening[] | undefined {
+    return this.byArea.get(`serves ${areaCode}`);
   }
 
   /** The open openings of a county, township or village (a code of 6, 9 or 12 digits); `withoutPoint`: only those without a point. */
-  inArea(prefix: string, withoutPoint: boolean): readonly CatalogueOpening[] {
+  inArea(prefix: string, withoutPoint: boolean): readonly CatalogueOpening[] | undefined {
     if (!(AREA_DIGITS as readonly number[]).includes(prefix.length)) throw new Error(`not a county, township or village code: ${prefix}`);
-    return this.byArea.get(`${withoutPoint ? 'no point' : 'all'} ${prefix}`) ?? [];
+    return this.byArea.get(`${withoutPoint ? 'no point' : 'all'} ${prefix}`);
   }
 
   private put({ o: row, employerName }: Row) {
