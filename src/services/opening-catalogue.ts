@@ -37,6 +37,12 @@ const withEmployer = (d: Db, where: SQL) =>
     .innerJoin(employers, eq(employers.id, openings.employerId))
     .where(where);
 
+/** An opening's JSON, shared by every answer that shows it: frozen, nested parts too, so no caller can change it for the others. */
+function frozen<T extends Record<string, unknown>>(json: T): Readonly<T> {
+  for (const value of Object.values(json)) if (value !== null && typeof value === 'object') Object.freeze(value);
+  return Object.freeze(json);
+}
+
 /** A skill's number and a grid cell as one key: cells stay below 2^30 (see domain/grid.ts). */
 const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
 
@@ -126,7 +132,7 @@ export class OpeningCatalogue {
       skills: row.skills,
       povertyOnly: row.povertyOnly,
       closingDate: row.closingDate,
-      json: toOpeningJson(row, { employerName }),
+      json: frozen(toOpeningJson(row, { employerName })),
     };
     this.byId.set(o.id, o);
     if (o.point) {
