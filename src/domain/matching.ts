@@ -212,7 +212,10 @@ export function rankOnly(w: MatchWorker, o: MatchOpening): { score: number; rank
 }
 
 /** A worker's openings: best score first, then nearer, then the older opening. */
-export function compareMatches(a: { id: number; match: Match }, b: { id: number; match: Match }): number {
+export function compareMatches(
+  a: { id: number; match: Pick<Match, 'score' | 'rankKm'> },
+  b: { id: number; match: Pick<Match, 'score' | 'rankKm'> },
+): number {
   return b.match.score - a.match.score || a.match.rankKm - b.match.rankKm || a.id - b.id;
 }
 

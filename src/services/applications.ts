@@ -1,11 +1,10 @@
 // Applications: a worker for an opening, moved along the state machine in
 // domain/application-flow.ts. A hire takes a slot and records the placement in
 // one batch; two hires racing for the last slot cannot both win.
-import { pointOf } from '../domain/geo.js';
-import { and, asc, eq, gt, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { batch } from '../../db/client.js';
-import { applications, households, openings, outbox, placements, workers } from '../../db/schema.js';
+import { applications, openings, outbox, workers } from '../../db/schema.js';
 import { type Actor, nowIso, type ServiceCtx } from '../context.js';
 import {
   APPLICATION_IDLE_DAYS,
@@ -19,45 +18,22 @@ import {
 } from '../domain/application-flow.js';
 import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/eligibility.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
+import { pointOf } from '../domain/geo.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
 import { type Owed, owe } from './outbox.js';
 import { areaPrefix } from './sql.js';
 import { today } from './households.js';
-import { heldOn, onZeroListOn } from './household-status.js';
+import { loadMatchWorker } from './matching.js';
 import { placementWrites, publicWelfareClash, type Placement } from './placements.js';
 import type { Worker } from './workers.js';
 
 export type Application = typeof applications.$inferSelect;
 type Opening = typeof openings.$inferSelect;
 
-/** The facts eligibility needs about one worker, as of today. */
+/** The facts eligibility needs about one worker, as of today (the matcher's reading of them). */
 export async function loadWorkerFacts(ctx: ServiceCtx, w: Worker): Promise<WorkerFacts> {
-  const day = today(ctx);
-  const [h] = await ctx.db
-    .select({
-      povertyAlleviated: households.povertyAlleviated,
-      monitored: households.monitored,
-      zero: sql<number>`${onZeroListOn(households.id, day)}`,
-    })
-    .from(households)
-    .where(eq(households.id, w.householdId));
-  const posts = await ctx.db
-    .select({ workerId: placements.workerId })
-    .from(placements)
-    .where(and(eq(placements.householdId, w.householdId), eq(placements.type, 'public_welfare'), heldOn(day)));
-  return {
-    ableToWork: w.ableToWork,
-    erased: w.erasedAt !== null,
-    availability: w.availability,
-    cannotLeaveHome: w.cannotLeaveHome,
-    skills: w.skills,
-    povertyAlleviated: h!.povertyAlleviated,
-    monitored: h!.monitored,
-    zeroEmployment: Boolean(h!.zero),
-    holdsPublicWelfare: posts.some((p) => p.workerId === w.id),
-    householdHoldsPublicWelfare: posts.length > 0,
-  };
+  return (await loadMatchWorker(ctx, w, today(ctx))).worker;
 }
 
 export function notEligibleError(problems: ReturnType<typeof ineligibilities>) {

@@ -5,7 +5,7 @@
 // (grid cells by reach band, area code ranges when a point is missing,
 // eligibility pushed into SQL), SQL pre-sorts so the list can stop early, and
 // the same rules have the last word.
-import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, type Placeholder, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
   households,
@@ -22,6 +22,7 @@ import { cellMinKm, cellRanges, gridRings, REACH_BAND_KM } from '../domain/grid.
 import {
   AREA_CODE_DIGITS,
   compareCandidates,
+  compareMatches,
   COUNTY_REACH_KM,
   evaluate,
   householdRule,
@@ -96,34 +97,38 @@ export interface OpeningMatch {
   reasons: Match['reasons'];
 }
 
+/**
+ * What eligibility and priority need about a worker beyond its row, over
+ * workers joined to households, as of `day` (a date, or a placeholder): the
+ * one reading for matching, candidates and applying alike.
+ */
+function factColumns(day: string | Placeholder) {
+  const publicWelfareHeld = (owner: SQL) =>
+    sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${owner} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`;
+  return {
+    povertyAlleviated: households.povertyAlleviated,
+    monitored: households.monitored,
+    zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
+    holdsPw: publicWelfareHeld(sql`${placements.workerId} = ${workers.id}`),
+    householdPw: publicWelfareHeld(sql`${placements.householdId} = ${workers.householdId}`),
+  };
+}
+
 /** Eligibility facts of one worker, and the openings they applied to (or turned down), in one round trip. */
-async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<{ worker: MatchWorker; applied: number[] }> {
-  const facts = prepared(ctx.db, 'match worker facts', (db) => {
-    const on = sql.placeholder('day');
-    return db
+export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<{ worker: MatchWorker; applied: number[] }> {
+  const facts = prepared(ctx.db, 'match worker facts', (db) =>
+    db
       .select({
-        povertyAlleviated: households.povertyAlleviated,
-        monitored: households.monitored,
-        zero: sql<number>`${onZeroListOn(workers.householdId, on)}`,
-        holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
-        householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(on)})`,
+        ...factColumns(sql.placeholder('day')),
         applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} <> 'suggested')`,
       })
       .from(workers)
       .innerJoin(households, eq(households.id, workers.householdId))
       .where(eq(workers.id, sql.placeholder('id')))
-      .prepare();
-  });
+      .prepare(),
+  );
   const [row] = await facts.all({ id: w.id, day });
-  const worker = toMatchWorker(w, {
-    povertyAlleviated: row!.povertyAlleviated,
-    monitored: row!.monitored,
-    zero: row!.zero,
-    holdsPw: row!.holdsPw,
-    householdPw: row!.householdPw,
-    inWork: 0,
-  });
-  return { worker, applied: JSON.parse(row!.applied) as number[] };
+  return { worker: toMatchWorker(w, { ...row!, inWork: 0 }), applied: JSON.parse(row!.applied) as number[] };
 }
 
 type WorkerCols = Pick<
@@ -172,12 +177,11 @@ function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
   };
 }
 
-/** One opening ranked for a worker, before its reasons are built. */
-type Ranked = { o: CatalogueOpening; score: number; rankKm: number };
+/** One opening ranked for a worker (what rankOnly gives), before its reasons are built. */
+type Ranked = { id: number; o: CatalogueOpening; match: { score: number; rankKm: number } };
 
-/** compareMatches on what rankOnly gives: true when `a` goes before `b`. */
-const before = (a: Ranked, b: Ranked) =>
-  a.score > b.score || (a.score === b.score && (a.rankKm < b.rankKm || (a.rankKm === b.rankKm && a.o.id < b.o.id)));
+/** True when `a` goes before `b` on the worker's list. */
+const before = (a: Ranked, b: Ranked) => compareMatches(a, b) < 0;
 
 /**
  * The best `limit` of the catalogue's openings for the worker, in the order
@@ -194,15 +198,17 @@ function rankCatalogue(
   opts: { day: string; skip: ReadonlySet<number>; limit: number },
 ): Ranked[] {
   const top: Ranked[] = [];
+  // The score to beat once the list is full.
+  const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
   const carer = isVillageCarer(worker);
   // `nearest`: the most nearness points the opening can have.
   const consider = (o: CatalogueOpening, nearest: number) => {
     if ((o.closingDate !== null && o.closingDate < opts.day) || opts.skip.has(o.id)) return;
     // Scores are rounded to 0.1: keep a margin.
-    if (top.length === opts.limit && nearest + pointsBesideNearness(worker, o) + 0.1 < top[top.length - 1]!.score) return;
-    const r = rankOnly(worker, o);
-    if (!r) return;
-    const entry = { o, score: r.score, rankKm: r.rankKm };
+    if (nearest + pointsBesideNearness(worker, o) + 0.1 < lastScore()) return;
+    const match = rankOnly(worker, o);
+    if (!match) return;
+    const entry = { id: o.id, o, match };
     if (top.length === opts.limit && !before(entry, top[top.length - 1]!)) return;
     let i = top.length;
     while (i > 0 && before(entry, top[i - 1]!)) i--;
@@ -224,7 +230,7 @@ function rankCatalogue(
     let inner: string | null = null;
     for (const level of levels) {
       const nearest = nearnessPoints(NOMINAL_KM[level]);
-      if (top.length === opts.limit && scoreBeyond(NOMINAL_KM[level], worker.skills.length > 0) + 0.1 < top[top.length - 1]!.score) break;
+      if (scoreBeyond(NOMINAL_KM[level], worker.skills.length > 0) + 0.1 < lastScore()) break;
       const prefix = worker.areaCode.slice(0, AREA_CODE_DIGITS[level]);
       const list = catalogue.inArea(prefix, false);
       if (list) for (const o of list) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
@@ -240,7 +246,7 @@ function rankCatalogue(
   const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
     const ringKm = grid.ringMinKm(k);
-    const last = top.length === opts.limit ? top[top.length - 1]!.score : -Infinity;
+    const last = lastScore();
     if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
     // From here on only openings wanting one of the worker's skills could make the list.
     const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
@@ -281,8 +287,6 @@ export async function matchOpeningsForWorker(
   const catalogue = await openingCatalogue(ctx.db);
   // Openings the worker already applied to (or turned down) are not suggested again.
   const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
-  if (ranked.length === 0) return [];
-
   return ranked.map(({ o }) => {
     const e = evaluate(worker, o);
     // rankOnly() accepted it, so evaluate() does.
@@ -457,11 +461,7 @@ async function loadCandidateWorkers(ctx: ServiceCtx, ids: number[], day: string)
   return ctx.db
     .select({
       w: workers,
-      povertyAlleviated: households.povertyAlleviated,
-      monitored: households.monitored,
-      zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
-      holdsPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.workerId} = ${workers.id} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
-      householdPw: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
+      ...factColumns(day),
       inWork: sql<number>`EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${heldOn(day)})`,
     })
     .from(workers)
