@@ -5,9 +5,10 @@
 // nothing of the person in a queued message.
 import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { outbox } from '../../db/schema.js';
+import { outbox, zeroEmploymentPeriods } from '../../db/schema.js';
 import { type Clock, nowIso, type ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
+import { periodContains } from './household-status.js';
 
 export type NoticeKind =
   | 'new_applicant'
@@ -84,15 +85,14 @@ export function oweOpeningAlerts(db: Db, clock: Clock, openingId: number, worker
  */
 export function oweZeroPlaced(db: Db, clock: Clock, household: { id: number; areaCode: string }, workerId: number, day: string) {
   const now = nowIso(clock);
-  const [h, d] = [int(household.id), day];
+  const h = int(household.id);
   return db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, staff_token_id, dedupe_key, payload, status, attempts, not_before, created_at)
-    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${h} || ':' || ${d},
+    SELECT 'zero_placed', t.id, 'zero_placed:' || t.id || ':' || ${h} || ':' || ${day},
       json_object('householdId', ${h}, 'workerId', ${int(workerId)}), 'pending', 0, ${now}, ${now}
     FROM api_tokens AS t
     WHERE t.role = 'staff' AND t.revoked_at IS NULL AND t.telegram_chat_id IS NOT NULL
       AND substr(${household.areaCode}, 1, length(t.area_prefix)) = t.area_prefix
-      AND EXISTS (SELECT 1 FROM zero_employment_periods AS z WHERE z.household_id = ${h}
-        AND z.start_date <= ${d} AND (z.end_date IS NULL OR z.end_date > ${d}))`);
+      AND EXISTS (SELECT 1 FROM ${zeroEmploymentPeriods} WHERE ${zeroEmploymentPeriods.householdId} = ${h} AND ${periodContains(day)})`);
 }
 
 export type OutboxStatus = (typeof outbox.status.enumValues)[number];
