@@ -25,6 +25,7 @@ import {
 import type { ServiceCtx } from '../context.js';
 import { addDays, chinaDayEnd, monthBounds } from '../domain/dates.js';
 import { OVERDUE_DAYS } from '../domain/household-status.js';
+import { AREA_CODE_DIGITS } from '../domain/matching.js';
 import { requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import type { TransferScope } from '../domain/transfer.js';
 import { ruleBroken } from '../errors.js';
@@ -125,10 +126,11 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // People in work. A person with two placements at once counts once in the
   // total and once in each type and scope they hold: the people of a
   // (home area, worker) group. Placements in work are counted by
-  // placementsInWork; people are placements less the extra placements of
-  // the few groups holding more than one at once, corrected here. Only a placement that overlaps another
-  // of its group in time can be one of them: those carry `overlaps` (kept by
-  // triggers, migration 0007), and placements_overlaps_idx holds just them.
+  // placementsInWork; people are placements less the extra placements of the
+  // few groups holding more than one at once, corrected here. Only a
+  // placement that overlaps another of its group in time can be one of them:
+  // those carry `overlaps` (kept by triggers, migration 0007), and
+  // placements_overlaps_idx holds just them.
   const placed = await placementsInWork(ctx, prefix, asOf);
   const overlapping = and(eq(placements.overlaps, 1), inArea(placements.homeAreaCode), active);
   const multi = db
@@ -292,9 +294,8 @@ async function tallyWhere(db: ServiceCtx['db'], where: SQL | undefined, sign: 1 
  */
 async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): Promise<Tally> {
   const db = ctx.db;
-  const inArea = <T extends Parameters<typeof areaPrefix>[0]>(column: T) => areaPrefix(column, prefix);
   const tally = emptyTally();
-  if (prefix.length > 6) {
+  if (prefix.length > AREA_CODE_DIGITS.county) {
     const rows = await db
       .select({ type: placements.type, scope: placements.scope, n: count() })
       .from(placements)
@@ -302,7 +303,7 @@ async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): 
         and(
           inArray(placements.type, [...placementTypes]),
           inArray(placements.scope, [...transferScopes]),
-          inArea(placements.homeAreaCode),
+          areaPrefix(placements.homeAreaCode, prefix),
           activeOn(asOf),
         ),
       )
@@ -315,10 +316,10 @@ async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): 
     db
       .select({ type: placementMonths.type, scope: placementMonths.scope, n: sql<number>`sum(${placementMonths.delta})` })
       .from(placementMonths)
-      .where(and(inArea(placementMonths.county), lt(placementMonths.month, first.slice(0, 7))))
+      .where(and(areaPrefix(placementMonths.county, prefix), lt(placementMonths.month, first.slice(0, 7))))
       .groupBy(placementMonths.type, placementMonths.scope),
-    tallyWhere(db, and(gte(placements.startDate, first), lte(placements.startDate, asOf), inArea(placements.homeAreaCode), activeOn(asOf)), 1, tally),
-    tallyWhere(db, and(gte(placements.endDate, first), lte(placements.endDate, asOf), inArea(placements.homeAreaCode), lt(placements.startDate, first)), -1, tally),
+    tallyWhere(db, and(gte(placements.startDate, first), lte(placements.startDate, asOf), areaPrefix(placements.homeAreaCode, prefix), activeOn(asOf)), 1, tally),
+    tallyWhere(db, and(gte(placements.endDate, first), lte(placements.endDate, asOf), areaPrefix(placements.homeAreaCode, prefix), lt(placements.startDate, first)), -1, tally),
   ]);
   addCounts(tally, before);
   return tally;
