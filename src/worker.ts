@@ -29,23 +29,19 @@ let prepared: Promise<unknown> | null = null;
 const d1Handles = new WeakMap<object, Db>();
 const libsqlHandles = new Map<string, Db>();
 
-function databaseFor(env: WorkerEnv, config: ReturnType<typeof parseConfig>): Db {
-  if (config.LIBSQL_URL) {
-    const key = `${config.LIBSQL_URL} ${config.LIBSQL_AUTH_TOKEN ?? ''}`;
-    let db = libsqlHandles.get(key);
-    if (!db) {
-      db = libsqlDb(createClient({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }));
-      libsqlHandles.set(key, db);
-    }
-    return db;
-  }
-  if (!env.DB || typeof env.DB !== 'object') throw new Error('No database: bind D1 as DB or set LIBSQL_URL');
-  let db = d1Handles.get(env.DB);
-  if (!db) {
-    db = d1Db(env.DB);
-    d1Handles.set(env.DB, db);
-  }
+/** The handle kept under `key`, opened the first time it is asked for. */
+function kept<K>(handles: { get(key: K): Db | undefined; set(key: K, db: Db): unknown }, key: K, open: () => Db): Db {
+  let db = handles.get(key);
+  if (!db) handles.set(key, (db = open()));
   return db;
+}
+
+function databaseFor(env: WorkerEnv, config: ReturnType<typeof parseConfig>): Db {
+  const { LIBSQL_URL: url, LIBSQL_AUTH_TOKEN: authToken } = config;
+  if (url) return kept(libsqlHandles, `${url} ${authToken ?? ''}`, () => libsqlDb(createClient({ url, authToken })));
+  const binding = env.DB;
+  if (!binding || typeof binding !== 'object') throw new Error('No database: bind D1 as DB or set LIBSQL_URL');
+  return kept(d1Handles, binding, () => d1Db(binding));
 }
 
 async function depsFor(env: WorkerEnv): Promise<Deps> {
