@@ -1,11 +1,11 @@
 // The conversation's ports bound to one chat: each is a call of the same
 // service verbs the API uses, acting as the system on behalf of the person
 // whose chat this is (and checked against that person's own records).
-import { pointOf } from '../src/domain/geo.js';
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { applications, employers, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
 import { chinaDate } from '../src/domain/dates.js';
+import { pointOf } from '../src/domain/geo.js';
 import { AppError } from '../src/errors.js';
 import { answerCheckin } from '../src/services/alerts.js';
 import { listAreas } from '../src/services/areas.js';

@@ -193,7 +193,6 @@ const WORKER_COLS = [
   'care_for', 'skills', 'availability', 'languages', 'able_to_work', 'telegram_chat_id', 'language', 'alerts_enabled',
   'unreachable', 'consent_at', 'sensitive_consent_at', 'source_id', 'created_at', 'updated_at', 'erased_at',
 ];
-const availabilities = ['full_day', 'part_day', 'flexible'] as const;
 const skillSet = occupationCodes.filter((c) => c !== 'other');
 const someSkills = (max: number) => {
   const k = int(max + 1);

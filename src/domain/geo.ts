@@ -9,12 +9,12 @@ const EARTH_RADIUS_KM = 6371.0088;
 export const KM_PER_DEGREE = (EARTH_RADIUS_KM * Math.PI) / 180;
 const rad = (deg: number) => (deg * Math.PI) / 180;
 
-/** Haversine distance in km: the exact rule that decides "within reach". */
 /** The point stored as two nullable columns, or null when either is missing. */
 export function pointOf(lat: number | null | undefined, lon: number | null | undefined): Point | null {
   return lat != null && lon != null ? { lat: Number(lat), lon: Number(lon) } : null;
 }
 
+/** Haversine distance in km: the exact rule that decides "within reach". */
 export function distanceKm(a: Point, b: Point): number {
   const dLat = rad(b.lat - a.lat);
   const dLon = rad(b.lon - a.lon);

@@ -1,10 +1,10 @@
 // Reference areas: loading the committed subset and reading it back.
-import { pointOf } from '../domain/geo.js';
 import { and, asc, count, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { areas } from '../../db/schema.js';
 import areaRows from '../../db/seed/areas.json' with { type: 'json' };
 import type { ServiceCtx } from '../context.js';
+import { pointOf } from '../domain/geo.js';
 import { areaInScope } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import type { Page } from '../validation.js';
