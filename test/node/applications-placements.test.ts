@@ -64,6 +64,14 @@ async function makeOpening(e: TestEnv, employerToken: string, over: Record<strin
 }
 
 /** A public-welfare post, posted by an admin for a public body. */
+/** Two public-welfare posts, and two people of one household: the one to hold the first post and a sibling. */
+async function twoPostsAndTwoOfAHousehold() {
+  const first = await makePost(env);
+  const second = await makePost(env);
+  const h = await makeHousehold(env);
+  return { first, second, holder: await makeWorker(env, h.id), sibling: await makeWorker(env, h.id) };
+}
+
 async function makePost(e: TestEnv, over: Record<string, unknown> = {}) {
   const body_ = await makeEmployer(e, { kind: 'public_body' });
   const res = await e.request('POST', '/v1/openings', {
@@ -391,11 +399,7 @@ describe('eligibility on apply', () => {
   });
 
   it('a second public-welfare post for the same person or the same household is refused', async () => {
-    const first = await makePost(env);
-    const second = await makePost(env);
-    const h = await makeHousehold(env);
-    const holder = await makeWorker(env, h.id);
-    const sibling = await makeWorker(env, h.id);
+    const { first, second, holder, sibling } = await twoPostsAndTwoOfAHousehold();
     const a = await applicationIn(env, 'offered', first.id, holder.id);
     expect((await move(env, a, 'hired')).status).toBe(200);
 
@@ -415,11 +419,7 @@ describe('eligibility on apply', () => {
   });
 
   it('once the post ends, the household may take another', async () => {
-    const first = await makePost(env);
-    const second = await makePost(env);
-    const h = await makeHousehold(env);
-    const holder = await makeWorker(env, h.id);
-    const sibling = await makeWorker(env, h.id);
+    const { first, second, holder, sibling } = await twoPostsAndTwoOfAHousehold();
     const a = await applicationIn(env, 'offered', first.id, holder.id);
     const hired = await move(env, a, 'hired');
     const ended = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
@@ -431,11 +431,7 @@ describe('eligibility on apply', () => {
   });
 
   it('a post whose end is recorded ahead of time is still held until that day, for applying as for matching', async () => {
-    const first = await makePost(env);
-    const second = await makePost(env);
-    const h = await makeHousehold(env);
-    const holder = await makeWorker(env, h.id);
-    const sibling = await makeWorker(env, h.id);
+    const { first, second, holder, sibling } = await twoPostsAndTwoOfAHousehold();
     const hired = await move(env, await applicationIn(env, 'offered', first.id, holder.id), 'hired');
     const ended = await env.request('POST', `/v1/placements/${hired.body.placement.id}/end`, {
       token: staffMengzi,
