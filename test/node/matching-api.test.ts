@@ -35,6 +35,16 @@ async function world() {
   return { employer };
 }
 
+/** Runs `use` with the URL of a database file in a fresh folder, removed after: for two processes on one database. */
+async function onSharedFile(use: (url: string) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'jiujin-catalogue-'));
+  try {
+    await use(`file:${join(dir, 'shared.db')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const matchesOf = async (workerId: number, token = env.adminToken, query = '') => {
   const res = await env.request('GET', `/v1/workers/${workerId}/matches${query}`, { token });
   expect(res.status).toBe(200);
@@ -180,64 +190,61 @@ describe('worker → matches', () => {
   });
 
   it('two processes on one database: each one\'s matches follow the openings the other changes, also after the change log is pruned', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jiujin-catalogue-'));
-    const url = `file:${join(dir, 'shared.db')}`;
-    const a = await makeTestEnv(url);
-    const b = await makeTestEnv(url);
-    env = a;
-    try {
-      const employer = await makeEmployer(b);
-      const w = await makeWorker(a, (await makeHousehold(a)).id, { home: HOME, maxDistanceKm: 10, skills: ['sewing'] });
-      const near = await makeOpening(b, employer.id, { point: northOf(HOME, 1) });
-      const other = await makeOpening(b, employer.id, { point: northOf(HOME, 3) });
-      const matchesIn = async (e: TestEnv) => ids(await matchesOf(w.id, e.adminToken), 'opening');
-      expect(await matchesIn(a)).toEqual([near.id, other.id]);
+    await onSharedFile(async (url) => {
+      const a = await makeTestEnv(url);
+      const b = await makeTestEnv(url);
+      env = a;
+      try {
+        const employer = await makeEmployer(b);
+        const w = await makeWorker(a, (await makeHousehold(a)).id, { home: HOME, maxDistanceKm: 10, skills: ['sewing'] });
+        const near = await makeOpening(b, employer.id, { point: northOf(HOME, 1) });
+        const other = await makeOpening(b, employer.id, { point: northOf(HOME, 3) });
+        const matchesIn = async (e: TestEnv) => ids(await matchesOf(w.id, e.adminToken), 'opening');
+        expect(await matchesIn(a)).toEqual([near.id, other.id]);
 
-      // B moves one out of reach, makes the other want the worker's skill, adds one: A sees each.
-      const patch = async (id: number, body: Record<string, unknown>) =>
-        expect((await b.request('PATCH', `/v1/openings/${id}`, { token: b.adminToken, body })).status).toBe(200);
-      await patch(near.id, { point: northOf(HOME, 30) });
-      await patch(other.id, { skills: ['sewing'] });
-      const added = await makeOpening(b, employer.id, { point: northOf(HOME, 2), skills: ['driving'] });
-      expect(await matchesIn(a)).toEqual([other.id, added.id]);
-      const [scored] = await matchesOf(w.id, a.adminToken);
-      expect(scored.reasons).toContainEqual({ code: 'skills_met', skills: ['sewing'] });
-      // What A shows of an opening follows too: a hire's slots, the employer's new name.
-      expect((await b.request('PATCH', `/v1/employers/${employer.id}`, { token: b.adminToken, body: { name: 'Renamed Workshop' } })).status).toBe(200);
-      expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, employerName: 'Renamed Workshop' });
-      await patch(other.id, { slots: 3 });
-      expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, slots: 3 });
+        // B moves one out of reach, makes the other want the worker's skill, adds one: A sees each.
+        const patch = async (id: number, body: Record<string, unknown>) =>
+          expect((await b.request('PATCH', `/v1/openings/${id}`, { token: b.adminToken, body })).status).toBe(200);
+        await patch(near.id, { point: northOf(HOME, 30) });
+        await patch(other.id, { skills: ['sewing'] });
+        const added = await makeOpening(b, employer.id, { point: northOf(HOME, 2), skills: ['driving'] });
+        expect(await matchesIn(a)).toEqual([other.id, added.id]);
+        const [scored] = await matchesOf(w.id, a.adminToken);
+        expect(scored.reasons).toContainEqual({ code: 'skills_met', skills: ['sewing'] });
+        // What A shows of an opening follows too: a hire's slots, the employer's new name.
+        expect((await b.request('PATCH', `/v1/employers/${employer.id}`, { token: b.adminToken, body: { name: 'Renamed Workshop' } })).status).toBe(200);
+        expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, employerName: 'Renamed Workshop' });
+        await patch(other.id, { slots: 3 });
+        expect((await matchesOf(w.id, a.adminToken))[0].opening).toMatchObject({ id: other.id, slots: 3 });
 
-      // B closes one and opens another, then changes a far opening more often than the
-      // log keeps (in one statement): its clocks prune both from the log, so A, which
-      // never saw them, must read every opening again rather than only those the log
-      // still names.
-      const far = await makeOpening(b, employer.id, { point: northOf(HOME, 40) });
-      expect((await b.request('POST', `/v1/openings/${added.id}/close`, { token: b.adminToken, body: {} })).status).toBe(200);
-      const late = await makeOpening(b, employer.id, { point: northOf(HOME, 1.5) });
-      await b.db.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${CHANGES_KEPT + 10})
-        INSERT INTO openings (id, employer_id, title, kind, area_code, slots, wage_amount, wage_period, hours, created_at, updated_at)
-        SELECT o.id, o.employer_id, o.title, o.kind, o.area_code, o.slots, o.wage_amount, o.wage_period, o.hours, o.created_at, o.updated_at
-        FROM openings o, n WHERE o.id = ${far.id}
-        ON CONFLICT (id) DO UPDATE SET hours = excluded.hours`);
-      expect((await runClocks(b.deps)).openingChangesPruned).toBeGreaterThan(0);
-      const [log] = await b.db.all<{ n: number; far: number }>(sql`SELECT count(*) AS n, count(*) FILTER (WHERE opening_id = ${far.id}) AS far FROM opening_changes`);
-      expect(log).toEqual({ n: CHANGES_KEPT, far: CHANGES_KEPT });
-      expect(await matchesIn(a)).toEqual([other.id, late.id]);
-      // And B, which made every change, agrees.
-      expect(await matchesIn(b)).toEqual([other.id, late.id]);
-    } finally {
-      b.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+        // B closes one and opens another, then changes a far opening more often than the
+        // log keeps (in one statement): its clocks prune both from the log, so A, which
+        // never saw them, must read every opening again rather than only those the log
+        // still names.
+        const far = await makeOpening(b, employer.id, { point: northOf(HOME, 40) });
+        expect((await b.request('POST', `/v1/openings/${added.id}/close`, { token: b.adminToken, body: {} })).status).toBe(200);
+        const late = await makeOpening(b, employer.id, { point: northOf(HOME, 1.5) });
+        await b.db.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${CHANGES_KEPT + 10})
+          INSERT INTO openings (id, employer_id, title, kind, area_code, slots, wage_amount, wage_period, hours, created_at, updated_at)
+          SELECT o.id, o.employer_id, o.title, o.kind, o.area_code, o.slots, o.wage_amount, o.wage_period, o.hours, o.created_at, o.updated_at
+          FROM openings o, n WHERE o.id = ${far.id}
+          ON CONFLICT (id) DO UPDATE SET hours = excluded.hours`);
+        expect((await runClocks(b.deps)).openingChangesPruned).toBeGreaterThan(0);
+        const [log] = await b.db.all<{ n: number; far: number }>(sql`SELECT count(*) AS n, count(*) FILTER (WHERE opening_id = ${far.id}) AS far FROM opening_changes`);
+        expect(log).toEqual({ n: CHANGES_KEPT, far: CHANGES_KEPT });
+        expect(await matchesIn(a)).toEqual([other.id, late.id]);
+        // And B, which made every change, agrees.
+        expect(await matchesIn(b)).toEqual([other.id, late.id]);
+      } finally {
+        b.close();
+      }
+    });
   });
 
   it('matches asked while openings change, all at once, settle on what a fresh process sees', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jiujin-catalogue-'));
-    const url = `file:${join(dir, 'shared.db')}`;
-    const a = await makeTestEnv(url);
-    env = a;
-    try {
+    await onSharedFile(async (url) => {
+      const a = await makeTestEnv(url);
+      env = a;
       const employer = await makeEmployer(a);
       const w = await makeWorker(a, (await makeHousehold(a)).id, { home: HOME, maxDistanceKm: 10 });
       const made = [];
@@ -260,9 +267,7 @@ describe('worker → matches', () => {
       } finally {
         fresh.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('hours must fit: a worker free only for flexible hours is not shown full-day jobs', async () => {
