@@ -4,7 +4,11 @@
 // stops on purpose (its budget spent, SIGTERM) hands back what it held.
 //
 // Limits: at most MAX_PER_SECOND messages in total and one a second to one
-// chat. The run keeps a few sends in flight and always picks the oldest held
+// chat, as the receiver sees them however slow this machine is: a send's
+// arrival lies between its start and its answer, so a chat's next send
+// starts a second after the previous one's answer came back, and a send
+// starts only a second after the answers of all but the last
+// MAX_PER_SECOND - 1 sends before it. The run keeps a few sends in flight and always picks the oldest held
 // message whose chat is free, so a chat waiting out its second never holds up
 // the others. The pacing state is shared by every run on the same database in
 // this process (a request's run and the loop's run together keep the limits).
@@ -23,10 +27,10 @@ import { languageOf, renderNotice } from './notices.js';
 export const MAX_PER_SECOND = 25;
 export const PER_CHAT_INTERVAL_MS = 1000;
 export const MAX_ATTEMPTS = 8;
-/** Kept between two sends to one chat: the limit plus a margin for network jitter. */
-const CHAT_GAP_MS = PER_CHAT_INTERVAL_MS + 50;
-/** The last MAX_PER_SECOND sends must span at least this long (the limit plus a margin for jitter). */
-const WINDOW_MS = 1000 + 25;
+/** Any MAX_PER_SECOND + 1 sends must span at least this long at the receiver. */
+const WINDOW_MS = 1000;
+/** How often a send waiting for an earlier send's answer (see windowOpensAt) looks again. */
+const WINDOW_POLL_MS = 5;
 const CATCH_UP_MS = 100;
 /** Sent messages are marked in groups (fewer commits); a crash before the mark repeats them once. */
 const MARK_EVERY_MS = 250;
@@ -87,8 +91,10 @@ export function afterQuietHours(at: Date, quiet: QuietHours | null = DEFAULT_QUI
 /** Pacing shared by the runs on one database in this process. Times are Date.now() (real time). */
 interface Pacer {
   nextSlot: number;
-  /** When the last sends actually started (at least the last perSecond of them). */
-  recent: number[];
+  /** The latest sends in the order they started (at least the last perSecond), each with when its answer came. */
+  recent: SendRecord[];
+  /** The latest answer of the sends dropped from `recent` (all of them answered). */
+  answeredBefore: number;
   /** When each chat may get its next message. */
   chatNext: Map<string, number>;
   /** Chats with a send in flight. */
@@ -96,12 +102,16 @@ interface Pacer {
   pausedUntil: number;
   stopping: boolean;
 }
+interface SendRecord {
+  /** Date.now() when its answer (or failure) came back; null while in flight. */
+  answeredAt: number | null;
+}
 const pacers = new WeakMap<object, Pacer>();
 
 function pacerFor(db: Db): Pacer {
   let p = pacers.get(db);
   if (!p) {
-    p = { nextSlot: 0, recent: [], chatNext: new Map(), busy: new Set(), pausedUntil: 0, stopping: false };
+    p = { nextSlot: 0, recent: [], answeredBefore: 0, chatNext: new Map(), busy: new Set(), pausedUntil: 0, stopping: false };
     pacers.set(db, p);
   }
   return p;
@@ -123,14 +133,30 @@ function reserveSlot(p: Pacer, perSecond: number): number {
   return slot;
 }
 
-/** When the next send may start so that no WINDOW_MS holds more than perSecond actual sends. */
+/**
+ * When the next send may start so that no WINDOW_MS holds more than
+ * perSecond arrivals: a second after the latest answer among all sends but
+ * the last perSecond - 1 (each of those arrived before its answer, the new
+ * one arrives after it starts). While one of them is still in flight, soon.
+ */
 function windowOpensAt(p: Pacer, perSecond: number): number {
-  return p.recent.length >= perSecond ? p.recent[p.recent.length - perSecond]! + WINDOW_MS : 0;
+  let latest = p.answeredBefore;
+  for (let i = 0; i <= p.recent.length - perSecond; i++) {
+    const at = p.recent[i]!.answeredAt;
+    if (at === null) return Date.now() + WINDOW_POLL_MS;
+    if (at > latest) latest = at;
+  }
+  return latest === 0 ? 0 : latest + WINDOW_MS;
 }
 
-function recordSend(p: Pacer, perSecond: number, at: number) {
-  p.recent.push(at);
-  if (p.recent.length > perSecond * 2) p.recent.splice(0, p.recent.length - perSecond);
+function recordSend(p: Pacer, perSecond: number): SendRecord {
+  const record: SendRecord = { answeredAt: null };
+  p.recent.push(record);
+  // Keep the last perSecond, and any older one still in flight behind them.
+  while (p.recent.length > perSecond * 2 && p.recent[0]!.answeredAt !== null) {
+    p.answeredBefore = Math.max(p.answeredBefore, p.recent.shift()!.answeredAt!);
+  }
+  return record;
 }
 
 const chatFree = (p: Pacer, chat: string, now: number) => !p.busy.has(chat) && (p.chatNext.get(chat) ?? 0) <= now;
@@ -309,10 +335,14 @@ export async function deliverOwed(
       if (pacer.pausedUntil <= Date.now()) break;
     }
     // No await between the checks above and here: the send is counted before another task looks.
-    recordSend(pacer, perSecond, Date.now());
-    pacer.chatNext.set(chatId, Date.now() + CHAT_GAP_MS);
+    const record = recordSend(pacer, perSecond);
+    const answered = () => {
+      record.answeredAt = Date.now();
+      // The chat's next message starts a second after this one's answer (see the header).
+      pacer.chatNext.set(chatId, Math.max(pacer.chatNext.get(chatId) ?? 0, record.answeredAt + PER_CHAT_INTERVAL_MS));
+    };
     try {
-      await telegram.sendMessage(chatId, rendered.text, inlineMarkup(rendered.buttons));
+      await telegram.sendMessage(chatId, rendered.text, inlineMarkup(rendered.buttons)).finally(answered);
       sentIds.push(row.id);
       sentSince ??= Date.now();
       report.sent++;

@@ -8,6 +8,17 @@
 // class per column list, and answers like @libsql/client: the same rows
 // (named, enumerable columns and numeric indexes), result sets, batches in
 // one transaction, errors. Remote URLs keep using @libsql/client.
+//
+// Beside other processes (the import CLI, a backup, the sqlite3 shell) on the
+// same file: the file runs in WAL (readers never wait for the writer), with
+// synchronous=FULL and secure_delete. Every write takes the write lock first
+// (`BEGIN IMMEDIATE`, run through exec so a refused one leaves no statement
+// half-run behind), waiting for another process's lock a few milliseconds in
+// SQLite and then asynchronously, so the event loop keeps serving while a
+// write waits. A wait that runs out throws SQLITE_BUSY (the app answers 503
+// with Retry-After). A prepared statement that met a lock is left mid-run by
+// the engine (and would make every later COMMIT fail with "SQL statements in
+// progress"): the connection is then opened afresh.
 import { type Client, createClient, type InArgs, type InStatement, LibsqlBatchError, LibsqlError, type ResultSet } from '@libsql/client';
 import Database from 'libsql';
 
@@ -17,6 +28,28 @@ type NativeStatement = ReturnType<Native['prepare']>;
 /** Prepared statements kept per connection; the service's distinct statements number a few hundred. */
 const STATEMENT_CACHE = 500;
 const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
+/** Statements that change the database and so need the write lock (a WITH may end in a write). */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|ANALYZE|REINDEX)\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+/** How long SQLite itself waits for a lock per try: it blocks the event loop, so a few ms only. */
+const BUSY_SYNC_MS = 5;
+/** Between tries the wait is asynchronous: short, so a lock let go between another process's batches is caught. */
+const RETRY_MIN_MS = 2;
+const RETRY_MAX_MS = 10;
+/** How long a statement waits for another connection's lock in all, by default. */
+export const DEFAULT_BUSY_WAIT_MS = 5000;
+
+export interface LocalClientOptions {
+  /** How long a statement waits for another connection's lock before SQLITE_BUSY (default 5 s). */
+  busyWaitMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock; trying again later may work. */
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
 
 /** `file:` and `:memory:` URLs are served here; anything else needs the network client. */
 export function isLocalUrl(url: string): boolean {
@@ -33,8 +66,8 @@ export function localPath(url: string): string {
 }
 
 /** A client for any URL: the embedded engine for local ones, @libsql/client for remote servers. */
-export function createDbClient(config: { url: string; authToken?: string }): Client {
-  return isLocalUrl(config.url) ? createLocalClient(config.url) : createClient(config);
+export function createDbClient(config: { url: string; authToken?: string } & LocalClientOptions): Client {
+  return isLocalUrl(config.url) ? createLocalClient(config.url, config) : createClient({ url: config.url, authToken: config.authToken });
 }
 
 /**
@@ -132,11 +165,51 @@ class LocalResultSet implements ResultSet {
 class LocalClient {
   closed = false;
   readonly protocol = 'file';
-  #db: Native;
+  #path: string;
+  #busyWaitMs: number;
+  #db!: Native;
   #cache = new Map<string, Prepared>();
+  /** A prepared statement met a lock and is left mid-run: open the connection afresh before going on. */
+  #stale = false;
 
-  constructor(path: string) {
-    this.#db = new Database(path);
+  constructor(path: string, opts: LocalClientOptions) {
+    this.#path = path;
+    this.#busyWaitMs = opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
+    this.#open();
+  }
+
+  #open() {
+    const db = new Database(this.#path);
+    try {
+      // Per connection. WAL is the file's own setting (kept once set); :memory: stays in memory.
+      if (this.#path !== ':memory:') {
+        db.exec(`PRAGMA busy_timeout = ${this.#busyWaitMs}`);
+        db.exec('PRAGMA journal_mode = WAL');
+      }
+      db.exec(`PRAGMA busy_timeout = ${BUSY_SYNC_MS}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON`);
+    } catch (err) {
+      db.close();
+      throw toLibsqlError(err);
+    }
+    this.#db = db;
+    this.#cache.clear();
+    this.#stale = false;
+  }
+
+  /** Drops every statement of the connection by closing it, and opens the file again. */
+  #reopen() {
+    if (this.#path === ':memory:') {
+      // One connection owns a memory database: nothing else can hold its lock, so nothing is left mid-run.
+      this.#stale = false;
+      return;
+    }
+    try {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    } catch {
+      // Closing rolls back all the same.
+    }
+    this.#db.close();
+    this.#open();
   }
 
   #prepare(sql: string): Prepared {
@@ -172,6 +245,15 @@ class LocalClient {
     const sql = typeof stmt === 'string' ? stmt : stmt.sql;
     const args = toArgs(typeof stmt === 'string' ? undefined : stmt.args);
     const p = this.#prepare(sql);
+    try {
+      return this.#step(sql, p, args);
+    } catch (err) {
+      if (isBusyError(err)) this.#stale = true;
+      throw err;
+    }
+  }
+
+  #step(sql: string, p: Prepared, args: unknown[] | Record<string, unknown>): ResultSet {
     if (!p.reader) {
       const info = p.stmt.run(args);
       // A kept statement's column list was read when it was prepared: after a
@@ -200,40 +282,74 @@ class LocalClient {
     if (this.closed) throw new LibsqlError('The client is closed', 'CLIENT_CLOSED');
   }
 
-  async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
+  /**
+   * Runs `work` (synchronous: nothing interleaves inside it), and while it
+   * meets another connection's lock, tries again after a short asynchronous
+   * wait, until busyWaitMs has passed. Every try starts from a clean
+   * connection: a statement left mid-run by a lock is cleared first.
+   */
+  async #retrying<T>(work: () => T): Promise<T> {
     this.#check();
-    const stmt = typeof stmtOrSql === 'string' ? { sql: stmtOrSql, args: args ?? [] } : stmtOrSql;
-    try {
-      return this.#run(stmt);
-    } catch (err) {
-      throw toLibsqlError(err);
+    const deadline = Date.now() + this.#busyWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      if (this.#stale) this.#reopen();
+      let err: unknown;
+      try {
+        return work();
+      } catch (e) {
+        err = toLibsqlError(e);
+      }
+      if (!isBusyError(err)) throw err;
+      const wait = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random());
+      if (Date.now() + wait > deadline || this.closed) {
+        const e = err as LibsqlError;
+        throw new LibsqlError(
+          `SQLITE_BUSY: the database is busy (another process holds its lock); waited ${this.#busyWaitMs} ms`,
+          'SQLITE_BUSY',
+          e.extendedCode,
+          e.rawCode,
+          e,
+        );
+      }
+      await sleep(wait);
     }
+  }
+
+  async execute(stmtOrSql: InStatement, args?: InArgs): Promise<ResultSet> {
+    const stmt = typeof stmtOrSql === 'string' ? { sql: stmtOrSql, args: args ?? [] } : stmtOrSql;
+    return this.#retrying(() => {
+      // A write on its own still takes the write lock first (see the header).
+      if (WRITE.test(stmt.sql) && !this.#db.inTransaction) return this.#inTransaction('BEGIN IMMEDIATE', [stmt], false)[0]!;
+      return this.#run(stmt);
+    });
   }
 
   /** All statements in one transaction (one synchronous run: nothing interleaves), rolled back on any error. */
   async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: 'write' | 'read' | 'deferred' = 'deferred'): Promise<ResultSet[]> {
-    this.#check();
-    const list = stmts.map((s) => (Array.isArray(s) ? { sql: s[0], args: s[1] ?? [] } : s));
-    return this.#inTransaction(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED', list);
+    const list = stmts.map((s) => (Array.isArray(s) ? { sql: s[0], args: s[1] ?? [] } : typeof s === 'string' ? { sql: s, args: [] } : s));
+    const writes = mode === 'write' || list.some((s) => WRITE.test(s.sql));
+    return this.#retrying(() => this.#inTransaction(writes ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED', list, true));
   }
 
   /** drizzle's migrator: a batch with foreign keys off. */
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
     this.#check();
-    this.#run('PRAGMA foreign_keys=off');
-    try {
-      return this.#inTransaction('BEGIN DEFERRED', stmts);
-    } finally {
-      this.#run('PRAGMA foreign_keys=on');
-    }
+    return this.#retrying(() => {
+      this.#db.exec('PRAGMA foreign_keys = OFF');
+      try {
+        return this.#inTransaction('BEGIN IMMEDIATE', stmts, true);
+      } finally {
+        this.#db.exec('PRAGMA foreign_keys = ON');
+      }
+    });
   }
 
-  #inTransaction(begin: string, stmts: InStatement[]): ResultSet[] {
-    try {
-      this.#run(begin);
-    } catch (err) {
-      throw toLibsqlError(err);
-    }
+  /**
+   * BEGIN, COMMIT and ROLLBACK go through exec, which finalizes what it runs:
+   * a BEGIN refused for a lock leaves nothing behind.
+   */
+  #inTransaction(begin: string, stmts: InStatement[], asBatch: boolean): ResultSet[] {
+    this.#db.exec(begin);
     const results: ResultSet[] = [];
     try {
       for (let i = 0; i < stmts.length; i++) {
@@ -241,27 +357,30 @@ class LocalClient {
           results.push(this.#run(stmts[i]!));
         } catch (err) {
           const e = toLibsqlError(err);
-          if (!(e instanceof LibsqlError)) throw e;
+          if (!asBatch || !(e instanceof LibsqlError) || isBusyError(e)) throw e;
           throw new LibsqlBatchError(e.message, i, e.code, e.extendedCode, e.rawCode, e.cause instanceof Error ? e.cause : undefined);
         }
       }
-      this.#run('COMMIT');
+      this.#db.exec('COMMIT');
       return results;
     } catch (err) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw toLibsqlError(err);
+      // "cannot commit - SQL statements in progress" is SQLITE_BUSY too: start afresh.
+      if (isBusyError(err)) this.#stale = true;
+      throw err;
     }
   }
 
   async executeMultiple(sql: string): Promise<void> {
-    this.#check();
-    try {
-      this.#db.exec(sql);
-      this.#cache.clear();
-    } catch (err) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw toLibsqlError(err);
-    }
+    return this.#retrying(() => {
+      try {
+        this.#db.exec(sql);
+        this.#cache.clear();
+      } catch (err) {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    });
   }
 
   async transaction(): Promise<never> {
@@ -284,6 +403,6 @@ class LocalClient {
 }
 
 /** The embedded engine behind a `file:` or `:memory:` URL, as a libSQL Client. */
-export function createLocalClient(url: string): Client {
-  return new LocalClient(localPath(url)) as unknown as Client;
+export function createLocalClient(url: string, opts: LocalClientOptions = {}): Client {
+  return new LocalClient(localPath(url), opts) as unknown as Client;
 }

@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
+import { runTool } from './tool.js';
 import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
 
 const usage = `usage:
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  const { client, db } = await openLocalDatabase(config);
+  const { client, db } = await openLocalDatabase(config, { tool: true });
   try {
     const report = await monthlyReport(
       { db, clock: systemClock, actor: { role: 'system', name: 'export' } },
@@ -35,15 +35,9 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(out, format === 'xlsx' ? monthlyReportXlsx(report) : monthlyReportCsv(report));
     console.log(`${out}: ${report.areaName} ${report.area}, ${report.month} as of ${report.asOf}, ${report.rows.length} areas and a total row`);
     return 0;
-  } catch (err) {
-    if (err instanceof AppError) {
-      for (const line of errorLines(err)) console.error(line);
-      return 1;
-    }
-    throw err;
   } finally {
     client.close();
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runTool(() => main(process.argv.slice(2)));

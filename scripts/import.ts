@@ -9,9 +9,12 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
+import { runTool, toolFailure } from './tool.js';
 import { importFile, importKinds, importReportCsv, importSummary, type ImportKind, parseMapping } from '../src/services/imports.js';
+
+/** Between two written batches (about 0.1 s each): a serving API's waiting writes take the lock then. */
+const PAUSE_BETWEEN_BATCHES_MS = 30;
 
 const usage = `usage:
   npm run import -- households FILE [--mapping MAP.json] [--encoding gbk|utf-8]
@@ -34,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  const { client, db } = await openLocalDatabase(config);
+  const { client, db } = await openLocalDatabase(config, { tool: true });
   try {
     const mapping = values.mapping ? parseMapping(JSON.parse(readFileSync(values.mapping, 'utf8'))) : undefined;
     const data = new Uint8Array(readFileSync(file));
@@ -47,11 +50,11 @@ async function main(argv: string[]): Promise<number> {
         data,
         mapping,
         encoding: values.encoding as 'gbk' | 'utf-8' | undefined,
-        onProgress: values.quiet
-          ? undefined
-          : ({ rowsDone, rowsTotal }) => {
-              if (process.stderr.isTTY) process.stderr.write(`\r${rowsDone} / ${rowsTotal} rows written`);
-            },
+        onProgress: async ({ rowsDone, rowsTotal }) => {
+          if (!values.quiet && process.stderr.isTTY) process.stderr.write(`\r${rowsDone} / ${rowsTotal} rows written`);
+          // Let go of the file a moment between batches, so a server on the same file gets its writes in.
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
+        },
       },
     );
     if (!values.quiet && process.stderr.isTTY) process.stderr.write('\n');
@@ -64,10 +67,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(importSummary(result));
     return 0;
   } catch (err) {
-    if (err instanceof AppError) {
-      for (const line of errorLines(err)) console.error(line);
-      return 1;
-    }
+    const status = toolFailure(err, 'The rows written so far are whole; the same command finishes the import.');
+    if (status !== null) return status;
     if (err instanceof SyntaxError && values.mapping) {
       console.error(`${values.mapping} is not valid JSON: ${err.message}`);
       return 1;
@@ -84,4 +85,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runTool(() => main(process.argv.slice(2)));

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
-import { AppError, errorLines } from '../src/errors.js';
 import { openLocalDatabase } from '../src/node-db.js';
+import { runTool } from './tool.js';
 import { createToken, type NewToken } from '../src/services/tokens.js';
 
 const usage = `usage:
@@ -50,20 +50,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadNodeConfig();
-  const { client, db } = await openLocalDatabase(config);
+  const { client, db } = await openLocalDatabase(config, { tool: true });
   try {
     const { token } = await createToken(db, systemClock, spec);
     console.log(token);
     return 0;
-  } catch (err) {
-    if (err instanceof AppError) {
-      for (const line of errorLines(err)) console.error(line);
-      return 1;
-    }
-    throw err;
   } finally {
     client.close();
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runTool(() => main(process.argv.slice(2)));

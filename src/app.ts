@@ -3,10 +3,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
-import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
-import { AppError, errorBody } from './errors.js';
+import { AppError, errorBody, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, toAppError } from './errors.js';
 import { auditRefusals, authenticate, idempotency } from './middleware.js';
 import { applicationRoutes } from './routes/applications.js';
 import { areaRoutes } from './routes/areas.js';
@@ -20,36 +19,6 @@ import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { workerRoutes } from './routes/workers.js';
-
-export const MAX_BODY_BYTES = 64 * 1024;
-
-const unavailablePattern = /SQLITE_CANTOPEN|unable to open database|ECONNREFUSED|fetch failed|CLIENT_CLOSED|SERVER_ERROR|HRANA/i;
-const constraintPattern = /(UNIQUE|CHECK|FOREIGN KEY|NOT NULL) constraint failed/i;
-
-function messages(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.message === 'string') parts.push(e.message);
-    if (typeof (e as { code?: unknown }).code === 'string') parts.push(String((e as { code: string }).code));
-  }
-  return parts.join(' | ');
-}
-
-/** Maps anything thrown to the project's error shape; a stack trace never leaves the server. */
-export function toAppError(err: unknown): AppError | null {
-  if (err instanceof AppError) return err;
-  if (err instanceof HTTPException) {
-    if (err.status === 413) return new AppError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
-    if (err.status === 400) return new AppError('invalid_json', 'The body is not valid JSON', [{ path: '(body)', message: err.message }]);
-    return null;
-  }
-  const text = messages(err);
-  if (constraintPattern.test(text)) {
-    return new AppError('conflict', 'The change conflicts with the current records; reload and try again');
-  }
-  if (unavailablePattern.test(text)) return new AppError('unavailable', 'The database is not reachable; try again soon');
-  return null;
-}
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -103,6 +72,7 @@ export function createApp(deps: Deps) {
     const appErr = toAppError(err);
     if (appErr) {
       c.set('errorCode', appErr.code);
+      if (appErr.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(errorBody(appErr), appErr.status);
     }
     console.error('unhandled error', c.req.method, c.req.path, err);

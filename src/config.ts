@@ -10,6 +10,12 @@ const optionalString = z
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   DATABASE_URL: z.string().min(1).default('file:./data/jiujin.db'),
+  /**
+   * How long a write to the embedded file waits for another process's lock
+   * (an import, a backup) before answering 503; unset: 5 s for the server,
+   * 30 s for the command-line tools.
+   */
+  DATABASE_BUSY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   LIBSQL_URL: optionalString,
   LIBSQL_AUTH_TOKEN: optionalString,
   JIUJIN_ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {

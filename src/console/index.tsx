@@ -4,7 +4,7 @@
 // token; errors render as pages, never as a stack trace.
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { toAppError } from '../app.js';
+import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
 import { AppError } from '../errors.js';
 import { SESSION_HOURS, endConsoleSession, startConsoleSession } from '../services/console-sessions.js';
 import { allocationRoutes, publicNoticeRoutes } from './allocation.js';
@@ -133,6 +133,7 @@ export function createConsole() {
       return c.html(<ErrorPage c={c} message={c.var.t.errorTitle} status={500} />, 500);
     }
     if (appErr.code === 'unauthorized') return c.redirect('/console', 303);
+    if (appErr.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
     const message =
       appErr.code === 'forbidden' && appErr.message === 'csrf'
         ? t.csrf

@@ -16,7 +16,7 @@ import { runClocks, runNodeLoop } from '../../src/scheduler.js';
 import { ALERTS_PER_OPENING } from '../../src/services/alerts.js';
 import { owe } from '../../src/services/outbox.js';
 import { createToken } from '../../src/services/tokens.js';
-import { telegramApi } from '../../src/telegram.js';
+import { classifyFailure, type TelegramApi, telegramApi } from '../../src/telegram.js';
 import { makeBotTestEnv, makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 import * as tg from '../telegram-updates.js';
 
@@ -368,8 +368,9 @@ describe('delivery', () => {
     }
     const times = calls.map((c) => c.at).sort((x, y) => x - y);
     for (let i = 25; i < times.length; i++) expect(times[i]! - times[i - 25]!).toBeGreaterThanOrEqual(1000);
-    // The single chats did not wait behind the busy ones: all 58 in about 58/25 s, not 3 × 6 s.
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The single chats did not wait behind the busy ones: all 58 in about 58/25 s (a loaded machine
+    // takes longer), not the 18 s of sending the busy chats' messages first, one a second.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('a 429 pauses the whole sender for retry_after, then everything goes out once', async () => {
@@ -378,25 +379,41 @@ describe('delivery', () => {
     const ws = await workersAt(at, 8);
     await giveChats(ws);
     await oweAll(ws, os);
-    const seen: Array<{ at: number; status: number }> = [];
     let limited = false;
+    let calls = 0;
     fake.setBehaviour((call) => {
       if (call.method !== 'sendMessage' || !ws.some((w) => w.chat === String(call.body.chat_id))) return undefined;
-      if (!limited && seen.length === 2) {
+      if (!limited && ++calls === 3) {
         limited = true;
-        seen.push({ at: call.at, status: 429 });
         return { status: 429, retryAfter: 1 };
       }
-      seen.push({ at: call.at, status: 200 });
       return undefined;
     });
-    const report = await deliver();
+    // The sender's own decisions, seen at its side of the Bot API client: when each
+    // send started, and when the 429 came back to it. (Arrival times at the fake
+    // add the machine's delays, which a loaded machine makes long.)
+    const inner = telegram();
+    const starts: number[] = [];
+    let limitedAt = 0;
+    const api: TelegramApi = {
+      ...inner,
+      async sendMessage(chat, text, markup) {
+        starts.push(Date.now());
+        try {
+          await inner.sendMessage(chat, text, markup);
+        } catch (err) {
+          if (classifyFailure(err).kind === 'rate_limited') limitedAt = Date.now();
+          throw err;
+        }
+      },
+    };
+    const report = await deliverOwed(env.db, env.clock, api, { quietHours: null });
+    fake.setBehaviour(null);
     expect(report.sent).toBe(8);
-    const pauseAt = seen.find((s) => s.status === 429)!.at;
-    const after = seen.filter((s) => s.at > pauseAt);
-    // Sends already under way may land just after the 429; none starts in the pause.
-    expect(after.filter((s) => s.at < pauseAt + 900).length).toBeLessThanOrEqual(8);
-    expect(after.filter((s) => s.at >= pauseAt + 50 && s.at < pauseAt + 1000)).toEqual([]);
+    expect(limitedAt).toBeGreaterThan(0);
+    // No send starts in the second after the 429 (the 50 ms allow for sends already past every check).
+    expect(starts.filter((t) => t > limitedAt + 50 && t < limitedAt + 1000)).toEqual([]);
+    expect(starts.filter((t) => t >= limitedAt + 1000).length).toBeGreaterThanOrEqual(1);
     for (const w of ws) expect(sentTo(w.chat)).toHaveLength(1);
   });
 
