@@ -40,8 +40,8 @@ export interface TestEnv {
   close: () => void;
 }
 
-export async function makeTestEnv(url = ':memory:', opts: { config?: Record<string, string> } = {}): Promise<TestEnv> {
-  const client = createDbClient({ url });
+export async function makeTestEnv(url = ':memory:', opts: { config?: Record<string, string>; busyWaitMs?: number } = {}): Promise<TestEnv> {
+  const client = createDbClient({ url, busyWaitMs: opts.busyWaitMs });
   const db = libsqlDb(client);
   const clock = new TestClock();
   const adminToken = `test-admin-token-${unique()}`;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDbClient, createLocalClient, isLocalUrl, localPath } from '../../db/local-client.js';
+import { startHolder } from '../db-holder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jiujin-local-client-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -137,6 +138,29 @@ describe('embedded libSQL client', () => {
     expect(await all()).toEqual([{ v: 1, w: 'x' }, { v: 2, w: 'x' }]);
     one.close();
     two.close();
+  });
+
+  it('a statement left mid-run by another process\'s lock, or a read failing half-way, leaves the next batches working', async () => {
+    const path = join(dir, 'poison.db');
+    const c = createLocalClient(`file:${path}`, { busyWaitMs: 200 });
+    await c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    await c.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['{"a":1}'] }, { sql: 'INSERT INTO t (v) VALUES (?)', args: ['not json'] }]);
+    const holder = await startHolder(path);
+    await holder.write();
+    // A write on its own takes the lock first, and waits; past the wait, SQLITE_BUSY.
+    await expect(c.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['x'] })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    // A caller's own BEGIN: the INSERT meets the lock inside SQLite and is left mid-run there.
+    await c.execute('BEGIN');
+    await expect(c.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['y'] })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await holder.release();
+    // Without a fresh connection, this COMMIT would fail: "cannot commit transaction - SQL statements in progress".
+    await c.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['{"a":2}'] }]);
+    // A read failing half-way (the second row is not JSON), then reads and writes as before.
+    await expect(c.execute("SELECT json_extract(v, '$.a') AS a FROM t ORDER BY id")).rejects.toThrow(/malformed JSON/);
+    await c.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['{"a":3}'] }]);
+    expect((await c.execute('SELECT v FROM t ORDER BY id')).rows.map((r) => r.v)).toEqual(['{"a":1}', 'not json', '{"a":2}', '{"a":3}']);
+    await holder.stop();
+    c.close();
   });
 
   it('local URLs go to the embedded engine, others to the network client', () => {

@@ -11,6 +11,7 @@ import { prepareDatabase } from '../../src/bootstrap.js';
 import { runScheduledJobs } from '../../src/scheduler.js';
 import { sha256Hex } from '../../src/services/tokens.js';
 import { makeEmployer, makeTestEnv, openingBody, TestClock } from '../helpers.js';
+import { startServer } from '../server-process.js';
 
 describe('start-up', () => {
   it('the migration bundle the Workers build uses matches db/migrations exactly', () => {
@@ -88,33 +89,11 @@ describe('scheduled job', () => {
 
 describe('npm start', () => {
   async function start(env: Record<string, string>) {
-    const { spawn } = await import('node:child_process');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'jiujin-start-'));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${join(dir, 'j.db')}`, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (out += String(d)));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('chat bot:') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-    const stop = async () => {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      // Never leave a server behind, even when it does not stop on its own.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    };
-    return { port, out: () => out, stop };
+    return startServer({ DATABASE_URL: `file:${join(dir, 'j.db')}`, ...env });
   }
 
   it('serves the API on PORT with the embedded database, says the bot is off without a token, and stops cleanly on SIGTERM', async () => {
