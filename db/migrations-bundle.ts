@@ -63,5 +63,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0015_openings_matcher_indexes_dropped.sql",
     "sql": "-- The matcher ranks its catalogue of open openings in memory (0012): nothing reads openings by these any more.\nDROP INDEX `openings_grid_idx`;--> statement-breakpoint\nDROP INDEX `openings_status_area_idx`;\n"
+  },
+  {
+    "name": "0016_checkin_due.sql",
+    "sql": "ALTER TABLE `placements` ADD `checkin_due` text;--> statement-breakpoint\nCREATE INDEX `placements_checkin_due_idx` ON `placements` (`checkin_due`) WHERE end_date IS NULL;--> statement-breakpoint\n-- When each active placement's check-in is owed: 30 days after its start, or after it was last asked.\nUPDATE `placements` SET `checkin_due` = CASE WHEN `checked_in_at` IS NULL THEN date(`start_date`, '+30 days') ELSE date(`checked_in_at`, '+8 hours', '+30 days') END WHERE `end_date` IS NULL;--> statement-breakpoint\nCREATE TRIGGER `placements_checkin_due_insert` AFTER INSERT ON `placements` WHEN NEW.`checkin_due` IS NULL BEGIN\n  UPDATE `placements` SET `checkin_due` = date(NEW.`start_date`, '+30 days') WHERE `id` = NEW.`id`;\nEND;\n"
   }
 ];

@@ -342,6 +342,13 @@ export const placements = sqliteTable(
     /** When the worker was last asked (monthly check-in) whether they are still in this work. */
     checkedInAt: text('checked_in_at'),
     /**
+     * The China date from which the monthly check-in is owed (30 days after
+     * the start, then after each question or answer): the scheduler reads
+     * the few due today by index instead of every active placement. Set on
+     * insert by a trigger (migration 0016).
+     */
+    checkinDue: text('checkin_due'),
+    /**
      * 1 when another placement of the same worker and home area overlaps this
      * one in time (set by the triggers of migration 0007, never cleared: a
      * shortened placement may keep it). Stats look for people holding two
@@ -354,6 +361,8 @@ export const placements = sqliteTable(
   (t) => [
     index('placements_worker_idx').on(t.workerId, t.endDate),
     index('placements_household_idx').on(t.householdId, t.endDate),
+    // The monthly check-in: active placements by the date it is owed from.
+    index('placements_checkin_due_idx').on(t.checkinDue).where(sql`end_date IS NULL`),
     // Stats: people in work are (home area, worker) groups, streamed in this order.
     index('placements_home_area_idx').on(t.homeAreaCode, t.workerId, t.startDate, t.endDate, t.type, t.scope),
     // Stats: the few placements that overlap another of their (home area, worker) group.

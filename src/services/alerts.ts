@@ -4,13 +4,14 @@
 // monthly check-in of placed workers). Each is written to the outbox
 // (services/outbox.ts) atomically with what records that it was owed, and
 // is idempotent by its dedupe key, so running a step twice owes nothing twice.
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { batch, rowsAffected } from '../../db/client.js';
 import { apiTokens, employers, openings, outbox, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { addDays } from '../domain/dates.js';
 import { OVERDUE_DAYS } from '../domain/household-status.js';
 import { AppError } from '../errors.js';
+import { yieldToEventLoop } from '../lib/yield.js';
 import { today } from './households.js';
 import { candidatesForOpening } from './matching.js';
 import { oweOpeningAlerts } from './outbox.js';
@@ -123,27 +124,53 @@ export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
   return rowsAffected(res);
 }
 
+/** Check-ins looked at per batch: a batch holds the event loop a few milliseconds. */
+const CHECKIN_SLICE = 500;
+
 /**
  * Scheduled: each worker in active work (with a chat) is asked once every
  * CHECKIN_DAYS whether they still are; the first time CHECKIN_DAYS after the
- * start. The question and the note of when it was asked are one batch.
+ * start. Only the placements due today are read, by their `checkinDue` date
+ * (indexed), in slices with the event loop served between them; a due
+ * placement whose worker cannot be reached now is looked at again in
+ * CHECKIN_DAYS. Each slice's questions and the new due dates are one batch.
  */
 export async function oweCheckins(ctx: Ctx): Promise<number> {
   const day = today(ctx);
   const now = nowIso(ctx.clock);
-  const cutoffDay = addDays(day, -CHECKIN_DAYS);
-  const cutoff = new Date(ctx.clock.now().getTime() - CHECKIN_DAYS * 86_400_000).toISOString();
+  const next = addDays(day, CHECKIN_DAYS);
   const p = placements;
-  const due = sql`${p.startDate} <= ${day} AND ${p.endDate} IS NULL
-    AND ((${p.checkedInAt} IS NULL AND ${p.startDate} <= ${cutoffDay}) OR ${p.checkedInAt} <= ${cutoff})
-    AND EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0)`;
-  const [res] = await batch(ctx.db, [
-    ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-      SELECT 'checkin', ${p.workerId}, 'checkin:' || ${p.id} || ':' || ${day}, json_object('placementId', ${p.id}), 'pending', 0, ${now}, ${now}
-      FROM ${p} WHERE ${due}`),
-    ctx.db.update(p).set({ checkedInAt: now }).where(due),
-  ]);
-  return rowsAffected(res);
+  let owed = 0;
+  for (;;) {
+    const due = await ctx.db
+      .select({
+        id: p.id,
+        workerId: p.workerId,
+        reachable: sql<number>`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0)`,
+      })
+      .from(p)
+      .where(and(isNull(p.endDate), lte(p.checkinDue, day)))
+      .limit(CHECKIN_SLICE);
+    if (due.length === 0) break;
+    const asked = due.filter((d) => d.reachable);
+    const ids = (list: typeof due) => JSON.stringify(list.map((d) => d.id));
+    const writes = [
+      ctx.db.run(sql`UPDATE ${p} SET checkin_due = ${next} WHERE ${p.id} IN (SELECT value FROM json_each(${ids(due)}))`),
+    ];
+    if (asked.length) {
+      writes.push(
+        ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
+          SELECT 'checkin', ${p.workerId}, 'checkin:' || ${p.id} || ':' || ${day}, json_object('placementId', ${p.id}), 'pending', 0, ${now}, ${now}
+          FROM ${p} WHERE ${p.id} IN (SELECT value FROM json_each(${ids(asked)}))`),
+        ctx.db.run(sql`UPDATE ${p} SET checked_in_at = ${now} WHERE ${p.id} IN (SELECT value FROM json_each(${ids(asked)}))`),
+      );
+    }
+    const results = await batch(ctx.db, writes);
+    if (asked.length) owed += rowsAffected(results[1]);
+    if (due.length < CHECKIN_SLICE) break;
+    await yieldToEventLoop();
+  }
+  return owed;
 }
 
 /**
@@ -160,7 +187,10 @@ export async function answerCheckin(
   const [p] = await ctx.db.select().from(placements).where(eq(placements.id, placementId));
   if (!p || p.workerId !== workerId || p.endDate !== null) return false;
   if (stillWorking) {
-    await ctx.db.update(placements).set({ checkedInAt: nowIso(ctx.clock) }).where(eq(placements.id, placementId));
+    await ctx.db
+      .update(placements)
+      .set({ checkedInAt: nowIso(ctx.clock), checkinDue: addDays(today(ctx), CHECKIN_DAYS) })
+      .where(eq(placements.id, placementId));
     return true;
   }
   const day = today(ctx);

@@ -12,6 +12,7 @@ import { type Db, prepared, rowsAffected } from '../../db/client.js';
 import { pointOf } from '../domain/geo.js';
 import { gridCell } from '../domain/grid.js';
 import type { MatchOpening } from '../domain/matching.js';
+import { yieldToEventLoop } from '../lib/yield.js';
 import { type Opening, toOpeningJson } from './openings.js';
 
 export interface CatalogueOpening extends MatchOpening {
@@ -20,10 +21,12 @@ export interface CatalogueOpening extends MatchOpening {
   json: Readonly<ReturnType<typeof toOpeningJson>>;
 }
 
-/** Openings changed since the last look that are re-read by id; more, and the whole catalogue is read again. */
-const RELOAD_MAX = 2000;
-/** Openings per page when the whole catalogue is read (D1 answers in bounded sizes). */
-const PAGE = 2000;
+/**
+ * Openings read per statement, whole catalogue or changed ones by id (D1
+ * answers in bounded sizes); between two, the event loop serves others
+ * (a page of 500 takes about 20 ms on Node).
+ */
+const PAGE = 500;
 /** Changes the log keeps (see pruneOpeningChanges): a catalogue further behind reads everything again. */
 export const CHANGES_KEPT = 20_000;
 
@@ -83,15 +86,15 @@ function areaKeys(o: CatalogueOpening): string[] {
 export class OpeningCatalogue {
   /** The last change applied; -1 before the first read. */
   private seq = -1;
-  private readonly byId = new Map<number, CatalogueOpening>();
+  private byId = new Map<number, CatalogueOpening>();
   /** Openings with a point, by grid cell. */
-  private readonly byCell = new Map<number, CatalogueOpening[]>();
+  private byCell = new Map<number, CatalogueOpening[]>();
   /** Openings with a point, by a skill they want and grid cell (see skillCellKey). */
-  private readonly bySkillCell = new Map<number, CatalogueOpening[]>();
+  private bySkillCell = new Map<number, CatalogueOpening[]>();
   /** A number for each skill code seen, for skillCellKey. */
-  private readonly skillNumbers = new Map<string, number>();
+  private skillNumbers = new Map<string, number>();
   /** By county, township and village: every opening, and those without a point; by area, those serving its people (see areaKeys). */
-  private readonly byArea = new Map<string, CatalogueOpening[]>();
+  private byArea = new Map<string, CatalogueOpening[]>();
 
   get size() {
     return this.byId.size;
@@ -183,39 +186,50 @@ export class OpeningCatalogue {
       );
       ids = (await changed.all({ after: from, upTo: hi })).map((r) => r.id);
     }
-    // Everything again: the first read, a log pruned past this catalogue, a database that went back, many changes.
-    const whole = from < 0 || hi < from || (lo !== null && lo > from + 1) || ids.length > RELOAD_MAX;
-    const rows = whole ? await this.readAll(db) : await this.reread(db, ids);
-    // Another call applied as far or further meanwhile: keep its state.
-    if (this.seq !== from && this.seq >= hi) return;
+    // Everything again: the first read, a log pruned past this catalogue, a database that went back.
+    const whole = from < 0 || hi < from || (lo !== null && lo > from + 1);
     if (whole) {
-      this.byId.clear();
-      this.byCell.clear();
-      this.bySkillCell.clear();
-      this.byArea.clear();
+      // Built aside in slices while this one goes on serving, then taken over at once.
+      const fresh = new OpeningCatalogue();
+      for await (const page of this.readAll(db)) {
+        for (const row of page) fresh.put(row);
+        await yieldToEventLoop();
+      }
+      if (this.seq !== from && this.seq >= hi) return;
+      this.byId = fresh.byId;
+      this.byCell = fresh.byCell;
+      this.bySkillCell = fresh.bySkillCell;
+      this.skillNumbers = fresh.skillNumbers;
+      this.byArea = fresh.byArea;
     } else {
+      const rows: Row[] = [];
+      for (let i = 0; i < ids.length; i += PAGE) {
+        if (i > 0) await yieldToEventLoop();
+        rows.push(...(await this.reread(db, ids.slice(i, i + PAGE))));
+      }
+      // Another call applied as far or further meanwhile: keep its state.
+      if (this.seq !== from && this.seq >= hi) return;
       // Deleted openings have no row: drop every id first.
       for (const id of ids) this.drop(id);
+      for (const row of rows) this.put(row);
     }
-    for (const row of rows) this.put(row);
     this.seq = hi;
   }
 
-  private async readAll(db: Db): Promise<Row[]> {
+  /** Every open opening, a page at a time. */
+  private async *readAll(db: Db): AsyncGenerator<Row[]> {
     const page = prepared(db, 'open openings with employer names, a page', (d) =>
       withEmployer(d, and(eq(openings.status, 'open'), gt(openings.id, sql.placeholder('after')))!)
         .orderBy(openings.id)
         .limit(PAGE)
         .prepare(),
     );
-    const rows: Row[] = [];
     for (let after = 0; ; ) {
       const got = await page.all({ after });
-      rows.push(...got);
+      yield got;
       if (got.length < PAGE) break;
       after = got[got.length - 1]!.o.id;
     }
-    return rows;
   }
 
   private async reread(db: Db, ids: number[]): Promise<Row[]> {

@@ -241,6 +241,41 @@ describe('worker → matches', () => {
     });
   });
 
+  it('thousands of openings changed by another process are read in slices, and matches equal a fresh process\'s', async () => {
+    await onSharedFile(async (url) => {
+      const a = await makeTestEnv(url);
+      env = a;
+      const employer = await makeEmployer(a);
+      const w = await makeWorker(a, (await makeHousehold(a)).id, { home: HOME, maxDistanceKm: 25 });
+      const seed = await makeOpening(a, employer.id, { point: northOf(HOME, 20) });
+      const asked = (e: TestEnv) => matchesOf(w.id, e.adminToken, '?limit=50');
+      expect(ids(await asked(a), 'opening')).toEqual([seed.id]);
+      // 2,400 new openings in one statement by another connection (a day's expiry changes as many):
+      // spread 0.2 to 24 km north, every fourth closed, then 600 of them moved nearer.
+      const b = await makeTestEnv(url);
+      try {
+        await b.db.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)
+          INSERT INTO openings (employer_id, title, kind, area_code, lat, lon, slots, wage_amount, wage_period, hours, status, created_at, updated_at)
+          SELECT o.employer_id, 'bulk ' || n.i, o.kind, o.area_code, o.lat - (20 - n.i * 0.01) / 111.195, o.lon, o.slots, o.wage_amount, o.wage_period, o.hours,
+            CASE WHEN n.i % 4 = 0 THEN 'closed' ELSE 'open' END, o.created_at, o.updated_at
+          FROM openings o, n WHERE o.id = ${seed.id}`);
+        await b.db.run(sql`UPDATE openings SET lat = lat - 0.001 WHERE title LIKE 'bulk %' AND id % 4 = 1`);
+        const [log] = await b.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM opening_changes`);
+        expect(log!.n).toBeGreaterThan(2400);
+      } finally {
+        b.close();
+      }
+      const fresh = await makeTestEnv(url);
+      try {
+        const mine = await asked(a);
+        expect(mine).toHaveLength(50);
+        expect(mine).toEqual(await asked(fresh));
+      } finally {
+        fresh.close();
+      }
+    });
+  });
+
   it('matches asked while openings change, all at once, settle on what a fresh process sees', async () => {
     await onSharedFile(async (url) => {
       const a = await makeTestEnv(url);
