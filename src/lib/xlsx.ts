@@ -192,6 +192,20 @@ export function writeXlsx(sheets: Sheet[]): Uint8Array {
 // ---------------------------------------------------------------------------
 // Reading
 
+/**
+ * What a workbook may hold before it is refused: its parts as unpacked (a
+ * 400 KB zip can unpack to gigabytes), its rows and its columns. The sizes
+ * the archive declares decide before anything is unpacked; fflate unpacks a
+ * part into a buffer of its declared size, so a part that lies cannot grow.
+ */
+export const XLSX_LIMITS = { unpackedBytes: 100 * 1024 * 1024, rows: 200_000, columns: 200 };
+export type XlsxLimits = typeof XLSX_LIMITS;
+
+/** A workbook over one of XLSX_LIMITS: its message names the limit. */
+export class XlsxLimitError extends Error {
+  override name = 'XlsxLimitError';
+}
+
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeXml(s: string): string {
@@ -267,7 +281,7 @@ function cellRef(ref: string): { row: number; col: number } | null {
 
 const attrRe = { r: /(?:^|\s)r\s*=\s*["']([^"']*)["']/, t: /(?:^|\s)t\s*=\s*["']([^"']*)["']/ };
 
-function readSheet(xml: string, shared: string[]): (string | number | null)[][] {
+function readSheet(xml: string, shared: string[], limits: XlsxLimits): (string | number | null)[][] {
   const start = xml.search(new RegExp(`<${P}sheetData\\b`));
   if (start === -1) return [];
   const end = xml.search(new RegExp(`</${P}sheetData>`));
@@ -323,6 +337,8 @@ function readSheet(xml: string, shared: string[]): (string | number | null)[][] 
       }
     }
     if (value === null) continue;
+    if (rowNo > limits.rows) throw new XlsxLimitError(`the sheet has more than ${limits.rows} rows`);
+    if (col >= limits.columns) throw new XlsxLimitError(`the sheet has more than ${limits.columns} columns`);
     while (rows.length < rowNo) rows.push([]);
     const row = rows[rowNo - 1]!;
     while (row.length < col) row.push(null);
@@ -337,11 +353,20 @@ function readSheet(xml: string, shared: string[]): (string | number | null)[][] 
  * null). Text comes from shared or inline strings, booleans as 'TRUE' /
  * 'FALSE', numbers as numbers. Throws when the bytes are not a workbook.
  */
-export function readXlsx(data: Uint8Array): Array<{ name: string; rows: (string | number | null)[][] }> {
+export function readXlsx(data: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Array<{ name: string; rows: (string | number | null)[][] }> {
   let files: Record<string, Uint8Array>;
+  let unpacked = 0;
   try {
-    files = unzipSync(data, { filter: (f) => f.name.endsWith('.xml') || f.name.endsWith('.rels') });
-  } catch {
+    files = unzipSync(data, {
+      filter: (f) => {
+        if (!(f.name.endsWith('.xml') || f.name.endsWith('.rels'))) return false;
+        unpacked += f.originalSize;
+        if (unpacked > limits.unpackedBytes) throw new XlsxLimitError(`the workbook unpacks to more than ${limits.unpackedBytes / 1024 / 1024} MB`);
+        return true;
+      },
+    });
+  } catch (err) {
+    if (err instanceof XlsxLimitError) throw err;
     throw new Error('not an .xlsx file (it is not a zip archive)');
   }
   const rootRels = relationships(files, '');
@@ -365,7 +390,7 @@ export function readXlsx(data: Uint8Array): Array<{ name: string; rows: (string 
     const target = a.id ? rels.get(a.id)?.target : undefined;
     const part = target ? files[target] : undefined;
     if (!part) continue; // a chart sheet or a missing part: nothing to read
-    out.push({ name: a.name ?? '', rows: readSheet(strFromU8(part), shared) });
+    out.push({ name: a.name ?? '', rows: readSheet(strFromU8(part), shared, limits) });
   }
   return out;
 }

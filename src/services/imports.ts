@@ -23,7 +23,7 @@ import { areaInScope, requireRole } from '../domain/scope.js';
 import { AppError, type Issue } from '../errors.js';
 import { parseCsv, toCsv } from '../lib/csv.js';
 import { decodeText, type TextEncodingName } from '../lib/text.js';
-import { readXlsx } from '../lib/xlsx.js';
+import { readXlsx, XLSX_LIMITS, XlsxLimitError } from '../lib/xlsx.js';
 import { householdCreateSchema, workerCreateSchema } from '../schemas/people.js';
 import { auditInsert } from './audit.js';
 import type { Household } from './household-status.js';
@@ -230,6 +230,7 @@ export function readTable(data: Uint8Array, encoding?: TextEncodingName): ReadTa
     try {
       sheets = readXlsx(data);
     } catch (err) {
+      if (err instanceof XlsxLimitError) throw tooLarge(err.message);
       throw new AppError('validation_failed', 'The file is not a readable .xlsx workbook', [{ path: '(file)', message: (err as Error).message }]);
     }
     const first = sheets[0];
@@ -242,8 +243,14 @@ export function readTable(data: Uint8Array, encoding?: TextEncodingName): ReadTa
   const { text, encoding: used } = decodeText(data, encoding);
   const firstLine = text.slice(0, text.search(/\r|\n/) >>> 0);
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
-  return { format: 'csv', encoding: used, sheet: null, rows: parseCsv(text, delimiter) };
+  const rows = parseCsv(text, delimiter);
+  if (rows.length > XLSX_LIMITS.rows) throw tooLarge(`the file has more than ${XLSX_LIMITS.rows} rows`);
+  return { format: 'csv', encoding: used, sheet: null, rows };
 }
+
+/** 413 naming the limit the file is over (see XLSX_LIMITS, which CSV files keep too). */
+const tooLarge = (message: string) =>
+  new AppError('payload_too_large', `The file is too large to import: ${message}; split it and import the parts`, [{ path: '(file)', message }]);
 
 // ---------------------------------------------------------------------------
 // Values

@@ -8,8 +8,9 @@ import { auditLog, households, workers, zeroEmploymentPeriods } from '../../db/s
 import type { Actor } from '../../src/context.js';
 import { toCsv } from '../../src/lib/csv.js';
 import { encodeText } from '../../src/lib/text.js';
-import { readXlsx, writeXlsx } from '../../src/lib/xlsx.js';
-import { importFile, type ImportInput, importReportCsv, importSummary, parseMapping } from '../../src/services/imports.js';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { readXlsx, writeXlsx, XLSX_LIMITS } from '../../src/lib/xlsx.js';
+import { importFile, type ImportInput, importReportCsv, importSummary, parseMapping, readTable } from '../../src/services/imports.js';
 import { monthlyHeader, monthlyReport, monthlyReportXlsx } from '../../src/services/reports.js';
 import { statsFor } from '../../src/services/stats.js';
 import { parseCsv } from '../../src/lib/csv.js';
@@ -620,5 +621,32 @@ describe('monthly report export', () => {
     await expect(monthlyReport({ db: e.db, clock: e.clock, actor: staff }, { area: '5325', month: '2026-12' })).rejects.toThrow(/not begun/);
     const audits = await e.db.select().from(auditLog).where(eq(auditLog.action, 'report.monthly')).orderBy(asc(auditLog.id));
     expect(audits.at(-1)).toMatchObject({ actorRole: 'staff', actorTokenId: 42, objectId: '532503', detail: { month: '2026-11', asOf: '2026-11-20', rows: 13 } });
+  });
+});
+
+describe('files over the limits', () => {
+  it('a zip bomb (323 KB that unpacks to 110 MB) is refused with 413 naming the limit, before anything is unpacked', async () => {
+    const files = unzipSync(writeXlsx([{ name: 's', header: ['户编号'], rows: [['x']] }]));
+    const part = Object.keys(files).find((f) => f.includes('worksheets/'))!;
+    const row = '<row><c t="inlineStr"><is><t>x</t></is></c></row>';
+    files[part] = strToU8(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${row.repeat(Math.ceil(110e6 / row.length))}</sheetData></worksheet>`);
+    const bomb = zipSync(files, { level: 9 });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const heapBefore = process.memoryUsage().heapUsed;
+    const res = await upload(env, env.adminToken, { kind: 'households', file: { bytes: bomb, name: 'bomb.xlsx' } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.issues).toEqual([{ path: '(file)', message: 'the workbook unpacks to more than 100 MB' }]);
+    // Nothing of the 110 MB was unpacked.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it('a workbook or CSV with more rows or columns than the limits is refused, naming the limit', () => {
+    const small = { unpackedBytes: 1024 * 1024, rows: 10, columns: 3 };
+    const rows = Array.from({ length: 11 }, (_, i) => [`r${i}`]);
+    expect(() => readXlsx(writeXlsx([{ name: 's', header: ['a'], rows: rows.slice(0, 9) }]), small)).not.toThrow();
+    expect(() => readXlsx(writeXlsx([{ name: 's', header: ['a'], rows }]), small)).toThrow('the sheet has more than 10 rows');
+    expect(() => readXlsx(writeXlsx([{ name: 's', header: ['a', 'b', 'c', 'd'], rows: [] }]), small)).toThrow('the sheet has more than 3 columns');
+    const csv = new TextEncoder().encode(`户编号\n${'x\n'.repeat(XLSX_LIMITS.rows + 1)}`);
+    expect(() => readTable(csv)).toThrow(expect.objectContaining({ code: 'payload_too_large', issues: [{ path: '(file)', message: `the file has more than ${XLSX_LIMITS.rows} rows` }] }));
   });
 });
