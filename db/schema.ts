@@ -246,6 +246,9 @@ export const openings = sqliteTable(
     index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
+    // The clocks: openings past their closing date, and open ones idle for long (read by index, not by a scan).
+    index('openings_status_closing_idx').on(t.status, t.closingDate),
+    index('openings_status_updated_idx').on(t.status, t.updatedAt),
     // Two hires racing for the last slot: the second breaks this and rolls back.
     check('openings_slots_ck', sql`${t.slots} >= 1 AND ${t.slotsFilled} >= 0 AND ${t.slotsFilled} <= ${t.slots}`),
   ],

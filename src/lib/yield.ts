@@ -7,3 +7,6 @@ export function yieldToEventLoop(): Promise<void> {
   const later = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate ?? ((f: () => void) => setTimeout(f, 0));
   return new Promise((resolve) => void later(resolve));
 }
+
+/** Rows one slice of scheduled work writes: a batch of them holds the event loop a few milliseconds. */
+export const SLICE_ROWS = 500;

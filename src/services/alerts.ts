@@ -4,14 +4,14 @@
 // monthly check-in of placed workers). Each is written to the outbox
 // (services/outbox.ts) atomically with what records that it was owed, and
 // is idempotent by its dedupe key, so running a step twice owes nothing twice.
-import { and, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { batch, rowsAffected } from '../../db/client.js';
 import { apiTokens, employers, openings, outbox, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { addDays } from '../domain/dates.js';
 import { OVERDUE_DAYS } from '../domain/household-status.js';
 import { AppError } from '../errors.js';
-import { yieldToEventLoop } from '../lib/yield.js';
+import { SLICE_ROWS, yieldToEventLoop } from '../lib/yield.js';
 import { today } from './households.js';
 import { candidatesForOpening } from './matching.js';
 import { oweOpeningAlerts } from './outbox.js';
@@ -124,9 +124,6 @@ export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
   return rowsAffected(res);
 }
 
-/** Check-ins looked at per batch: a batch holds the event loop a few milliseconds. */
-const CHECKIN_SLICE = 500;
-
 /**
  * Scheduled: each worker in active work (with a chat) is asked once every
  * CHECKIN_DAYS whether they still are; the first time CHECKIN_DAYS after the
@@ -142,15 +139,11 @@ export async function oweCheckins(ctx: Ctx): Promise<number> {
   const p = placements;
   let owed = 0;
   for (;;) {
-    const due = await ctx.db
-      .select({
-        id: p.id,
-        workerId: p.workerId,
-        reachable: sql<number>`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0)`,
-      })
-      .from(p)
-      .where(and(isNull(p.endDate), lte(p.checkinDue, day)))
-      .limit(CHECKIN_SLICE);
+    // The planner would walk every active placement by end date: the due-date index is named.
+    const due = await ctx.db.all<{ id: number; reachable: number }>(sql`SELECT ${p.id} AS id,
+        EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0) AS reachable
+      FROM ${p} INDEXED BY placements_checkin_due_idx
+      WHERE ${p.endDate} IS NULL AND ${p.checkinDue} <= ${day} LIMIT ${SLICE_ROWS}`);
     if (due.length === 0) break;
     const asked = due.filter((d) => d.reachable);
     const ids = (list: typeof due) => JSON.stringify(list.map((d) => d.id));
@@ -167,7 +160,7 @@ export async function oweCheckins(ctx: Ctx): Promise<number> {
     }
     const results = await batch(ctx.db, writes);
     if (asked.length) owed += rowsAffected(results[1]);
-    if (due.length < CHECKIN_SLICE) break;
+    if (due.length < SLICE_ROWS) break;
     await yieldToEventLoop();
   }
   return owed;

@@ -19,6 +19,7 @@ import {
 import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/eligibility.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { pointOf } from '../domain/geo.js';
+import { SLICE_ROWS, yieldToEventLoop } from '../lib/yield.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { auditInsert } from './audit.js';
 import { type Owed, owe } from './outbox.js';
@@ -288,21 +289,30 @@ export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
   const cutoff = new Date(ctx.clock.now().getTime() - APPLICATION_IDLE_DAYS * 86_400_000).toISOString();
   const now = nowIso(ctx.clock);
   const idle = and(inArray(applications.state, openStates), lt(applications.updatedAt, cutoff));
-  // Both sides are told, in the same batch as the expiry (see noticeFor): the
-  // worker, and the employer of an application it had seen (not a suggestion).
-  const [, , rows] = (await batch(ctx.db, [
-    ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-      SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
-      FROM ${applications} WHERE ${idle}`),
-    ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
-      SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
-      FROM ${applications} INNER JOIN ${openings} ON ${openings.id} = ${applications.openingId}
-      WHERE ${idle} AND ${applications.state} <> 'suggested'`),
-    ctx.db
-      .update(applications)
-      .set({ state: 'expired', reason: 'expired', updatedAt: now })
-      .where(idle)
-      .returning({ id: applications.id }),
-  ])) as [unknown, unknown, Array<{ id: number }>];
-  return rows.length;
+  let expired = 0;
+  // In slices, the event loop served between them (after a pause, tens of thousands may be due).
+  for (;;) {
+    const slice = await ctx.db.select({ id: applications.id }).from(applications).where(idle).limit(SLICE_ROWS);
+    if (slice.length === 0) return expired;
+    const these = and(idle, sql`${applications.id} IN (SELECT value FROM json_each(${JSON.stringify(slice.map((a) => a.id))}))`);
+    // Both sides are told, in the same batch as the expiry (see noticeFor): the
+    // worker, and the employer of an application it had seen (not a suggestion).
+    const [, , rows] = (await batch(ctx.db, [
+      ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
+        SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+        FROM ${applications} WHERE ${these}`),
+      ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
+        SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+        FROM ${applications} INNER JOIN ${openings} ON ${openings.id} = ${applications.openingId}
+        WHERE ${these} AND ${applications.state} <> 'suggested'`),
+      ctx.db
+        .update(applications)
+        .set({ state: 'expired', reason: 'expired', updatedAt: now })
+        .where(these)
+        .returning({ id: applications.id }),
+    ])) as [unknown, unknown, Array<{ id: number }>];
+    expired += rows.length;
+    if (slice.length < SLICE_ROWS) return expired;
+    await yieldToEventLoop();
+  }
 }

@@ -14,6 +14,7 @@ import { nowIso, type ServiceCtx } from '../context.js';
 import { boundingBox, distanceKm, type Point, pointOf, roundKm } from '../domain/geo.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
+import { SLICE_ROWS, yieldToEventLoop } from '../lib/yield.js';
 import { oweAlertsForOpening } from './alerts.js';
 import { requireAreaInScope } from './areas.js';
 import { auditInsert } from './audit.js';
@@ -350,12 +351,20 @@ export async function listOpenOpenings(
 
 /** Scheduled: openings past their closing date close. Returns how many. */
 export async function expireOpeningsPastClosing(ctx: ServiceCtx): Promise<number> {
-  const rows = await ctx.db
-    .update(openings)
-    .set({ status: 'expired', updatedAt: nowIso(ctx.clock) })
-    .where(and(inArray(openings.status, ['open', 'draft']), isNotNull(openings.closingDate), lt(openings.closingDate, today(ctx))))
-    .returning({ id: openings.id });
-  return rows.length;
+  const past = and(inArray(openings.status, ['open', 'draft']), isNotNull(openings.closingDate), lt(openings.closingDate, today(ctx)));
+  let expired = 0;
+  // In slices (a day's expiries after a pause can be thousands), the event loop served between them.
+  for (;;) {
+    const slice = ctx.db.select({ id: openings.id }).from(openings).where(past).limit(SLICE_ROWS);
+    const rows = await ctx.db
+      .update(openings)
+      .set({ status: 'expired', updatedAt: nowIso(ctx.clock) })
+      .where(and(past, inArray(openings.id, slice)))
+      .returning({ id: openings.id });
+    expired += rows.length;
+    if (rows.length < SLICE_ROWS) return expired;
+    await yieldToEventLoop();
+  }
 }
 
 /**
