@@ -112,6 +112,8 @@ export async function oweZeroEmploymentDigests(ctx: Ctx): Promise<number> {
  * Scheduled: an open opening nobody touched for IDLE_OPENING_DAYS is flagged
  * to its employer (when it has a chat), once per idle spell: the key carries
  * the last change, so an opening touched and left idle again is flagged again.
+ * Read from the employers with a chat (CROSS JOIN keeps that order): the idle
+ * openings of employers without one would otherwise be walked every minute.
  */
 export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
   const now = nowIso(ctx.clock);
@@ -119,8 +121,8 @@ export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
   const res = await ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
     SELECT 'opening_idle', ${openings.employerId}, 'opening_idle:' || ${openings.id} || ':' || ${openings.updatedAt},
       json_object('openingId', ${openings.id}), 'pending', 0, ${now}, ${now}
-    FROM ${openings} INNER JOIN ${employers} ON ${employers.id} = ${openings.employerId}
-    WHERE ${openings.status} = 'open' AND ${openings.updatedAt} < ${cutoff} AND ${employers.telegramChatId} IS NOT NULL`);
+    FROM ${employers} CROSS JOIN ${openings} ON ${openings.employerId} = ${employers.id}
+    WHERE ${employers.telegramChatId} IS NOT NULL AND ${openings.status} = 'open' AND ${openings.updatedAt} < ${cutoff}`);
   return rowsAffected(res);
 }
 

@@ -218,6 +218,11 @@ describe('application notices and the zero-employment list', () => {
     env.clock.advanceDays(61);
     const report = await runClocks(env.deps);
     expect(report.applicationsExpired).toBeGreaterThanOrEqual(1);
+    // The opening, untouched as long, is flagged to its employer once.
+    expect(report.idleOpeningsFlagged).toBeGreaterThanOrEqual(1);
+    expect((await runClocks(env.deps)).idleOpeningsFlagged).toBe(0);
+    const idle = await env.db.select().from(outbox).where(and(eq(outbox.kind, 'opening_idle'), eq(outbox.employerId, employer.id)));
+    expect(idle.map((r) => r.payload)).toEqual([{ openingId: o.id }]);
     await deliver({ quietHours: null });
     expect(texts(c!.chat).at(-1)).toContain('报名已过期');
     expect(texts(bossChat).some((t) => t.includes('的报名 60 天没有进展'))).toBe(true);
