@@ -9,4 +9,4 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** Rows one slice of scheduled work writes: a batch of them holds the event loop a few milliseconds. */
-export const SLICE_ROWS = 500;
+export const SLICE_ROWS = 100;
