@@ -3,6 +3,7 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import { z } from 'zod';
+import { dateOutOfRange } from './domain/dates.js';
 import { occupationCodes } from './domain/occupations.js';
 import { AppError, type Issue } from './errors.js';
 
@@ -15,7 +16,13 @@ export const areaCodeSchema = z
   .string()
   .regex(/^\d{2,12}$/, 'must be an area code of 2 to 12 digits');
 
-export const isoDateSchema = z.iso.date('must be a date as YYYY-MM-DD');
+/** A date as YYYY-MM-DD within reason (domain/dates.ts: 2000-01-01 to five years from today). */
+export const isoDateSchema = z.iso
+  .date('must be a date as YYYY-MM-DD')
+  .superRefine((d, ctx) => {
+    const why = dateOutOfRange(d, new Date());
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
 
 export const skillsSchema = z
   .array(z.enum(occupationCodes, { error: 'is not a code from the occupation list' }))

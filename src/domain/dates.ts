@@ -35,3 +35,27 @@ export function monthBounds(isoDate: string): { first: string; last: string } {
 export function chinaDayEnd(isoDate: string): string {
   return new Date((dayNumber(isoDate) + 1) * DAY_MS - 8 * 3_600_000).toISOString();
 }
+
+/**
+ * Dates people enter (starts, ends, closings, as-of dates) lie between
+ * EARLIEST_DATE and YEARS_AHEAD years after today in China: earlier is before
+ * any record this service could hold, later is a typing slip (a placement
+ * "ending" in 9999 would keep a household off the list for ever).
+ */
+export const EARLIEST_DATE = '2000-01-01';
+export const YEARS_AHEAD = 5;
+
+/** The last date accepted as of an instant (today in China, YEARS_AHEAD years on; 29 February to 28). */
+export function latestDate(now: Date): string {
+  const today = chinaDate(now);
+  const later = `${Number(today.slice(0, 4)) + YEARS_AHEAD}${today.slice(4)}`;
+  return later.endsWith('-02-29') ? `${later.slice(0, 8)}28` : later;
+}
+
+/** Why a date is out of reason, or null when it is within it. */
+export function dateOutOfRange(isoDate: string, now: Date): string | null {
+  if (isoDate < EARLIEST_DATE) return `must be ${EARLIEST_DATE} or later`;
+  const latest = latestDate(now);
+  if (isoDate > latest) return `must be ${latest} or earlier (at most ${YEARS_AHEAD} years from today)`;
+  return null;
+}

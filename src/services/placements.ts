@@ -5,7 +5,7 @@ import { and, asc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
 import { batch, type Db } from '../../db/client.js';
 import { areas, employers, households, openings, placementTypes, placements, workers } from '../../db/schema.js';
 import { type Actor, nowIso, type ServiceCtx } from '../context.js';
-import { monthBounds } from '../domain/dates.js';
+import { dateOutOfRange, monthBounds } from '../domain/dates.js';
 import { distanceKm, type Point, pointOf } from '../domain/geo.js';
 import { transferScope } from '../domain/transfer.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
@@ -112,6 +112,9 @@ export async function placementWrites(
     applicationId?: number | null;
   },
 ) {
+  // Every way in (API, console, bot, a hire) meets the same bound as the API's dates.
+  const outOfRange = dateOutOfRange(p.startDate, ctx.clock.now());
+  if (outOfRange) throw ruleBroken('startDate', `startDate ${outOfRange}`);
   const [household] = await ctx.db.select().from(households).where(eq(households.id, worker.householdId));
   const facts = await loadHouseholdFacts(ctx.db, household!);
   facts.placements.push({ startDate: p.startDate, endDate: null });
@@ -193,6 +196,8 @@ export async function endPlacement(
   const p = await getScopedPlacement(ctx, id);
   if (p.endDate) throw new AppError('invalid_transition', `The placement already ended on ${p.endDate}`);
   if (input.endDate < p.startDate) throw ruleBroken('endDate', `The placement started on ${p.startDate}`);
+  const endOutOfRange = dateOutOfRange(input.endDate, ctx.clock.now());
+  if (endOutOfRange) throw ruleBroken('endDate', `endDate ${endOutOfRange}`);
   const [household] = await ctx.db.select().from(households).where(eq(households.id, p.householdId));
   const facts = await loadHouseholdFacts(ctx.db, household!);
   facts.placements = facts.placements.map((x) => (x.id === id ? { ...x, endDate: input.endDate } : x));

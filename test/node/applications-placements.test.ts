@@ -984,3 +984,30 @@ describe('what an employer sees', () => {
     expect((await env.request('GET', `/v1/workers/${w.id}/matches`, { token: emp.token })).status).toBe(403);
   });
 });
+
+describe('dates within reason', () => {
+  it('a placement from 2100 or ending in 9999, a closing date in 2099 or a date before 2000 is refused with 400 naming the field; five years ahead is accepted', async () => {
+    const h = await makeHousehold(env);
+    const w = await makeWorker(env, h.id);
+    const place = (startDate: string) => env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId: w.id, type: 'workshop', areaCode: '532503', startDate } });
+    for (const [startDate, message] of [['2100-01-01', /or earlier \(at most 5 years from today\)/], ['1999-12-31', /2000-01-01 or later/]] as const) {
+      const res = await place(startDate);
+      expect(res.status).toBe(400);
+      expect(res.body.error.issues).toEqual([{ path: 'startDate', message: expect.stringMatching(message) }]);
+    }
+    const employer = await makeEmployer(env);
+    const far = await env.request('POST', '/v1/openings', { token: env.adminToken, body: openingBody({ employerId: employer.id, closingDate: '2099-01-01' }) });
+    expect(far.status).toBe(400);
+    expect(far.body.error.issues[0].path).toBe('closingDate');
+    const ok = await place('2026-11-20');
+    expect(ok.status).toBe(201);
+    const end = await env.request('POST', `/v1/placements/${ok.body.id}/end`, { token: env.adminToken, body: { endDate: '9999-12-31', reason: 'other' } });
+    expect(end.status).toBe(400);
+    expect(end.body.error.issues[0].path).toBe('endDate');
+    // Nothing was written by the refusals: the household's waiting is counted from a real date.
+    const household = await env.request('GET', `/v1/households/${h.id}`, { token: env.adminToken });
+    expect(household.status).toBe(200);
+    const stats = await env.request('GET', '/v1/stats?area=532503&asOf=2031-11-19', { token: env.adminToken });
+    expect(stats.status).toBe(200);
+  });
+});
