@@ -8,6 +8,7 @@ import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
 import { AppError, errorBody } from './errors.js';
 import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { applicationRoutes } from './routes/applications.js';
 import { areaRoutes } from './routes/areas.js';
 import { employerRoutes } from './routes/employers.js';
@@ -70,6 +71,7 @@ export function createApp(deps: Deps) {
   app.use('/v1/imports', limit(IMPORT_MAX_BYTES));
 
   app.route('/', healthRoutes);
+  app.route('/', openApiRoutes(() => app.routes));
   app.route('/telegram', telegramRoutes);
 
   const v1 = new Hono<AppEnv>();

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
+import type { DocsAssets } from './openapi/routes.js';
 import type { TelegramApi } from './telegram.js';
 
 export interface Clock {
@@ -28,6 +29,8 @@ export interface Deps {
   telegram?: TelegramApi;
   /** Runs a task after the response (Workers: waitUntil; Node: in the process). */
   background?: (task: Promise<unknown>) => void;
+  /** The docs page's script and styles (Node reads them from node_modules); without it /docs is 404. */
+  docsAssets?: DocsAssets;
 }
 
 export type AppEnv = {

@@ -43,6 +43,24 @@ export function zodIssues(error: z.ZodError): Issue[] {
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
 
+/**
+ * Where the OpenAPI document (src/openapi/) reads what a validator checks:
+ * each middleware validate() returns carries its target and schema, so the
+ * published request shapes are the very ones the routes enforce.
+ */
+export const validatesKey = Symbol.for('jiujin.validates');
+export interface Validates {
+  target: keyof ValidationTargets;
+  schema: z.ZodType;
+  /** The body may be left out (validated as this value). */
+  optionalBody: boolean;
+}
+
+function tagged<M extends object>(mw: M, v: Validates): M {
+  (mw as Record<symbol, unknown>)[validatesKey] = v;
+  return mw;
+}
+
 /** zValidator with the project's error shape; JSON bodies must say they are JSON. */
 export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
@@ -54,8 +72,8 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       throw new AppError('validation_failed', `The ${target === 'json' ? 'body' : target} is not valid`, zodIssues(result.error as unknown as z.ZodError));
     }
   });
-  if (target !== 'json') return inner;
-  return (async (c, next) => {
+  if (target !== 'json') return tagged(inner, { target, schema, optionalBody: false });
+  return tagged((async (c, next) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
     if (options.emptyBody !== undefined && !type && !(await c.req.text())) {
       // A body-less POST where the body is optional: validate the default instead.
@@ -70,7 +88,7 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       ]);
     }
     return inner(c, next);
-  }) as typeof inner;
+  }) as typeof inner, { target, schema, optionalBody: options.emptyBody !== undefined });
 }
 
 // Opaque cursors: base64url of a small JSON value.

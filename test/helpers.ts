@@ -5,11 +5,15 @@ import { createDbClient } from '../db/local-client.js';
 import { type FakeBotApi, startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { libsqlDb, type Db } from '../db/client.js';
 import { createApp } from '../src/app.js';
+import { buildDocument } from '../src/openapi/document.js';
+import { nodeDocsAssets } from '../src/openapi/node-assets.js';
+import { API_VERSION } from '../src/openapi/routes.js';
 import { prepareDatabase } from '../src/bootstrap.js';
 import { parseConfig } from '../src/config.js';
 import type { Clock, Deps } from '../src/context.js';
 import { createToken } from '../src/services/tokens.js';
 import { telegramApi } from '../src/telegram.js';
+import { contractChecker } from './contract.js';
 
 export class TestClock implements Clock {
   constructor(public current = new Date('2026-11-20T02:00:00Z')) {}
@@ -57,8 +61,10 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
       pending.add(task);
       void task.finally(() => pending.delete(task));
     },
+    docsAssets: nodeDocsAssets(),
   };
   const app = createApp(deps);
+  checkResponsesAgainstContract(app);
   const request: TestEnv['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -89,6 +95,24 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     close: () => client.close(),
+  };
+}
+
+let check: ReturnType<typeof contractChecker> | undefined;
+
+/**
+ * Every response of the app (through app.request, app.fetch or a server on
+ * it) is checked against the OpenAPI document: see test/contract.ts.
+ */
+function checkResponsesAgainstContract(app: ReturnType<typeof createApp>) {
+  check ??= contractChecker(buildDocument(app.routes, { version: API_VERSION }));
+  const checker = check;
+  const inner = app.fetch;
+  app.fetch = async (request, ...rest) => {
+    const res = await inner(request, ...rest);
+    const copy = res.clone();
+    checker(request.method, new URL(request.url).pathname, res.status, res.headers.get('content-type') ?? '', await copy.text());
+    return res;
   };
 }
 
