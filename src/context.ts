@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
+import type { Logger } from './observability/log.js';
 import type { DocsAssets } from './openapi/routes.js';
 import type { TelegramApi } from './telegram.js';
 
@@ -31,6 +32,8 @@ export interface Deps {
   background?: (task: Promise<unknown>) => void;
   /** The docs page's script and styles (Node reads them from node_modules); without it /docs is 404. */
   docsAssets?: DocsAssets;
+  /** Where log lines go; without it, the console at config.LOG_LEVEL (see observability/log.ts). */
+  log?: Logger;
 }
 
 export type AppEnv = {
@@ -39,6 +42,8 @@ export type AppEnv = {
     actor: Actor;
     /** The error code of a refused request, for the audit row. */
     errorCode: string;
+    /** The request's id: the caller's sane X-Request-Id, or a new one; answered as X-Request-Id. */
+    requestId: string;
   };
 };
 

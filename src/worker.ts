@@ -85,7 +85,7 @@ export default {
   async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const deps = await depsFor(env);
     deps.background = (task) => ctx.waitUntil(task);
-    const report = await runScheduledJobs(deps, { deliveryBudgetMs: CRON_DELIVERY_BUDGET_MS });
-    console.log('scheduled run', JSON.stringify(report));
+    // Logged as JSON lines by runScheduledJobs (src/observability/runs.ts).
+    await runScheduledJobs(deps, { deliveryBudgetMs: CRON_DELIVERY_BUDGET_MS, trigger: 'cron' });
   },
 };

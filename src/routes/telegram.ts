@@ -10,6 +10,7 @@ import { describeRoute } from '../openapi/describe.js';
 import { webhookResponse } from '../schemas/responses.js';
 import type { AppEnv, Deps } from '../context.js';
 import { AppError } from '../errors.js';
+import { loggedDelivery } from '../observability/runs.js';
 
 /** Equal strings, compared without leaking where they differ (both hashed first: equal lengths). */
 export async function secretsMatch(given: string, expected: string): Promise<boolean> {
@@ -28,8 +29,8 @@ export async function secretsMatch(given: string, expected: string): Promise<boo
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
   if (!deps.telegram) return;
-  const task = deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }).catch((err) =>
-    console.error('outbox delivery failed', err),
+  const task = loggedDelivery(deps, 'request', () =>
+    deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
   );
   deps.background?.(task);
 }
