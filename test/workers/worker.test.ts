@@ -220,3 +220,24 @@ describe('worker runtime', () => {
     expect((await rt.request('GET', `/v1/openings/${current}`)).status).toBe(200);
   });
 });
+
+describe('operators and integrators on Workers', () => {
+  it('serves the same OpenAPI document, /ready, /metrics and X-Request-Id inside workerd', async () => {
+    const doc = await rt.request('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/stats', '/v1/imports', '/metrics', '/ready']));
+    const ready = await rt.request('GET', '/ready', { headers: { 'x-request-id': 'worker-probe-0001' } });
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+    expect(ready.headers.get('x-request-id')).toBe('worker-probe-0001');
+    const metrics = await rt.request('GET', '/metrics', { token: ADMIN_TOKEN });
+    expect(metrics.status).toBe(200);
+    expect(String(metrics.body)).toMatch(/^jiujin_outbox_messages\{status="owed",kind="opening_alert"\} \d+$/m);
+    expect(String(metrics.body)).toMatch(/^jiujin_http_requests_total\{method="GET",route="\/ready",status="200"\} \d+$/m);
+    // No Swagger UI in the Worker bundle: the page says where the document is.
+    const docs = await rt.request('GET', '/docs');
+    expect(docs.status).toBe(404);
+    expect(docs.body.error.message).toMatch(/openapi\.json/);
+  });
+});
