@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeText } from '../../src/lib/text.js';
 import {
   ADMIN_TOKEN,
   type Bundle,
@@ -239,5 +240,29 @@ describe('operators and integrators on Workers', () => {
     const docs = await rt.request('GET', '/docs');
     expect(docs.status).toBe(404);
     expect(docs.body.error.message).toMatch(/openapi\.json/);
+  });
+});
+
+describe('GBK on Workers', () => {
+  it('a GBK CSV of households imports in workerd: TextDecoder(\'gb18030\') reads it, no bundled table', async () => {
+    const csv = encodeText(`户编号,户主姓名,所在县,所在乡镇,所在村,是否脱贫户,是否监测对象\r\n${unique('W')},张大,蒙自市,文澜街道,东村村委会,是,否\r\n`, 'gbk');
+    const boundary = `----jiujin${Date.now()}`;
+    const enc = new TextEncoder();
+    const part = (head: string) => enc.encode(`--${boundary}\r\n${head}\r\n\r\n`);
+    const body = new Uint8Array([
+      ...part('Content-Disposition: form-data; name="kind"'),
+      ...enc.encode('households\r\n'),
+      ...part('Content-Disposition: form-data; name="file"; filename="households.csv"\r\nContent-Type: text/csv'),
+      ...csv,
+      ...enc.encode(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await rt.mf.dispatchFetch('http://localhost/v1/imports', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    expect(res.status, JSON.stringify(json)).toBe(200);
+    expect(json).toMatchObject({ encoding: 'gbk', read: 1, imported: 1, rejected: 0, ignoredColumns: ['户主姓名'] });
   });
 });
