@@ -1,6 +1,6 @@
 // The only module that reads environment variables. Node passes process.env,
 // the Workers entry passes its env bindings; both are validated here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { logLevels } from './observability/log.js';
 
 const optionalString = z

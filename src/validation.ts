@@ -2,7 +2,7 @@
 // answers 400 with the field and the reason in the project's error shape.
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { occupationCodes } from './domain/occupations.js';
 import { AppError, type Issue } from './errors.js';
 

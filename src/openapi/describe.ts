@@ -4,7 +4,7 @@
 // schemas, by walking the app's routes — so a route and its description are
 // one line apart and a route without one fails the completeness test.
 import type { MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Who may call: `anyone` needs no token; the roles are the token roles. */
 export type Caller = 'anyone' | 'admin' | 'staff' | 'employer';

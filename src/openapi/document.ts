@@ -9,7 +9,7 @@
 // validator or route objects in every route, while ours already carry the
 // project's error shape and the JSON-content-type rule; tagging validate()
 // keeps the routes as they were and adds no runtime dependency to the Worker.
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorStatus } from '../errors.js';
 import { errorResponse } from '../schemas/responses.js';
 import { type Validates, validatesKey } from '../validation.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applicationStates, endingReasons } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';

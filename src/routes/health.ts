@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeRoute } from '../openapi/describe.js';
 import { errorResponse, healthResponse } from '../schemas/responses.js';
 import type { AppEnv } from '../context.js';

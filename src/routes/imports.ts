@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { AppError } from '../errors.js';
 import { describeRoute } from '../openapi/describe.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hoursValues, openingKinds, servesValues, wagePeriods } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { isOccupationCode } from '../domain/occupations.js';

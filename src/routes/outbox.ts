@@ -2,7 +2,7 @@
 // personal values). POST /v1/staff/link-code: a staff member links their own
 // chat, where their digests and notices go.
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { outbox } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';

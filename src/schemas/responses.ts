@@ -3,7 +3,7 @@
 // validates every response of the API tests against what is published. They
 // mirror the services' to*Json / *View functions; a field added there and not
 // here fails the contract check (objects are closed: additionalProperties false).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   applicationStates,
   employerKinds,

@@ -236,6 +236,10 @@ describe('operators and integrators on Workers', () => {
     expect(metrics.status).toBe(200);
     expect(String(metrics.body)).toMatch(/^jiujin_outbox_messages\{status="owed",kind="opening_alert"\} \d+$/m);
     expect(String(metrics.body)).toMatch(/^jiujin_http_requests_total\{method="GET",route="\/ready",status="200"\} \d+$/m);
+    // zod's messages (its English locale) survive the bundle's tree-shaking.
+    const bad = await rt.request('POST', '/v1/employers', { token: ADMIN_TOKEN, body: { name: 5, kind: 'workshop', areaCode: '532503' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues).toContainEqual({ path: 'name', message: expect.stringMatching(/expected string, received number/) });
     // No Swagger UI in the Worker bundle: the page says where the document is.
     const docs = await rt.request('GET', '/docs');
     expect(docs.status).toBe(404);
