@@ -14,6 +14,8 @@ import { metricsFor } from './metrics.js';
 /** An incoming id is kept when it is 8 to 128 of A-Z a-z 0-9 . _ : - (a UUID, a proxy's trace id). */
 const saneId = /^[A-Za-z0-9._:-]{8,128}$/;
 
+const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export const requestIdOf = (incoming: string | undefined) => (incoming && saneId.test(incoming) ? incoming : newRunId());
 
 /** The matched route's pattern; "(none)" when nothing matched (a 404 from notFound). */
@@ -36,7 +38,9 @@ export const observeRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
   } catch {
     // An immutable response (none of ours today): the id is still in the log.
   }
-  metricsFor(deps.db).recordRequest(c.req.method, route, status, seconds);
+  // Labels stay few: route patterns, and methods outside the usual set as "other".
+  const method = knownMethods.has(c.req.method) ? c.req.method : 'other';
+  metricsFor(deps.db).recordRequest(method, route, status, seconds);
   const log = loggerOf(deps);
   const actor = c.get('actor');
   // app.notFound answers without setting errorCode: no route is its code.
