@@ -24,7 +24,10 @@ export const skillsSchema = z
 export const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const idParamSchema = z.strictObject({ id: idSchema });
 
-export const limitSchema = z.coerce.number().int().min(1).max(100).default(20);
+export const limitSchema = z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page, 1 to 100.' });
+
+/** A list's position: the `nextCursor` of the page before. */
+export const cursorSchema = z.string().meta({ description: 'The `nextCursor` of the previous page (opaque); leave out for the first page.' });
 
 const yes = ['1', 'true', 'yes'];
 const no = ['0', 'false', 'no'];

@@ -1317,7 +1317,9 @@ export interface operations {
                 openingId?: number;
                 workerId?: number;
                 state?: "suggested" | "applied" | "offered" | "hired" | "declined" | "withdrawn" | "expired";
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -1457,7 +1459,9 @@ export interface operations {
         parameters: {
             query?: {
                 parent?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -1516,7 +1520,9 @@ export interface operations {
                 area?: string;
                 kind?: "workshop" | "cooperative" | "enterprise" | "public_body";
                 certified?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -1858,7 +1864,9 @@ export interface operations {
                 serves?: "none" | "elders" | "children" | "disabled";
                 area?: string;
                 skills?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -2037,6 +2045,7 @@ export interface operations {
     getV1OpeningsByIdCandidates: {
         parameters: {
             query?: {
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -2107,7 +2116,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "sending" | "sent" | "dead" | "cancelled";
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -2311,7 +2322,9 @@ export interface operations {
                 area?: string;
                 zeroEmployment?: string;
                 cannotLeaveHome?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -2526,6 +2539,7 @@ export interface operations {
     getV1WorkersByIdMatches: {
         parameters: {
             query?: {
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;
@@ -2559,7 +2573,9 @@ export interface operations {
             query?: {
                 area?: string;
                 asOf?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
                 cursor?: string;
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
             };
             header?: never;

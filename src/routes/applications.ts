@@ -13,7 +13,7 @@ import {
   transitionApplication,
 } from '../services/applications.js';
 import { placementViewFor } from '../services/placements.js';
-import { decodeCursor, encodeCursor, idParamSchema, idSchema, limitSchema, validate } from '../validation.js';
+import { cursorSchema, decodeCursor, encodeCursor, idParamSchema, idSchema, limitSchema, validate } from '../validation.js';
 
 const createBody = z.strictObject({
   workerId: idSchema,
@@ -30,7 +30,7 @@ const listQuery = z.strictObject({
   openingId: idSchema.optional(),
   workerId: idSchema.optional(),
   state: z.enum(applicationStates).optional(),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema,
 });
 

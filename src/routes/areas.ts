@@ -4,11 +4,11 @@ import type { AppEnv } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';
 import { areaResponse, page } from '../schemas/responses.js';
 import { getArea, listAreas, toAreaJson } from '../services/areas.js';
-import { areaCodeSchema, decodeCursor, encodeCursor, limitSchema, validate } from '../validation.js';
+import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, limitSchema, validate } from '../validation.js';
 
 const listQuery = z.strictObject({
   parent: areaCodeSchema.optional(),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema.optional().default(100),
 });
 

@@ -14,6 +14,7 @@ import {
 } from '../services/employers.js';
 import {
   areaCodeSchema,
+  cursorSchema,
   decodeCursor,
   encodeCursor,
   idParamSchema,
@@ -53,7 +54,7 @@ const listQuery = z.strictObject({
   area: areaCodeSchema.optional(),
   kind: z.enum(employerKinds).optional(),
   certified: queryBoolSchema.optional(),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema,
 });
 

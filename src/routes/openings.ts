@@ -17,6 +17,7 @@ import {
 import { candidatesForOpening } from '../services/matching.js';
 import {
   areaCodeSchema,
+  cursorSchema,
   decodeCursor,
   encodeCursor,
   idParamSchema,
@@ -91,7 +92,7 @@ const listQuery = z
     serves: z.enum(servesValues).optional(),
     area: areaCodeSchema.optional(),
     skills: skillList.optional(),
-    cursor: z.string().optional(),
+    cursor: cursorSchema.optional(),
     limit: limitSchema,
   })
   .refine((q) => q.radiusKm === undefined || q.near !== undefined, {

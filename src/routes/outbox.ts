@@ -10,11 +10,11 @@ import { linkCodeResponse, outboxItemResponse, page } from '../schemas/responses
 import { requireRole } from '../domain/scope.js';
 import { issueLinkCode } from '../services/link-codes.js';
 import { listOutbox } from '../services/outbox.js';
-import { decodeCursor, encodeCursor, limitSchema, validate } from '../validation.js';
+import { cursorSchema, decodeCursor, encodeCursor, limitSchema, validate } from '../validation.js';
 
 const listQuery = z.strictObject({
   status: z.enum(outbox.status.enumValues).default('dead'),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema,
 });
 

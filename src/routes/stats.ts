@@ -5,14 +5,14 @@ import { describeRoute } from '../openapi/describe.js';
 import { statsResponse, worklistResponse } from '../schemas/responses.js';
 import { statsFor } from '../services/stats.js';
 import { zeroEmploymentWorklist } from '../services/worklists.js';
-import { areaCodeSchema, decodeCursor, encodeCursor, isoDateSchema, limitSchema, validate } from '../validation.js';
+import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, isoDateSchema, limitSchema, validate } from '../validation.js';
 
 const statsQuery = z.strictObject({ area: areaCodeSchema.optional(), asOf: isoDateSchema.optional() });
 
 const worklistQuery = z.strictObject({
   area: areaCodeSchema.optional(),
   asOf: isoDateSchema.optional(),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema,
 });
 const worklistCursor = z.strictObject({ since: isoDateSchema, householdId: z.number().int() });

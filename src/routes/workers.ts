@@ -15,6 +15,7 @@ import { issueLinkCode } from '../services/link-codes.js';
 import { matchOpeningsForWorker } from '../services/matching.js';
 import {
   areaCodeSchema,
+  cursorSchema,
   decodeCursor,
   encodeCursor,
   idParamSchema,
@@ -31,7 +32,7 @@ const listQuery = z.strictObject({
   area: areaCodeSchema.optional(),
   zeroEmployment: queryBoolSchema.optional(),
   cannotLeaveHome: queryBoolSchema.optional(),
-  cursor: z.string().optional(),
+  cursor: cursorSchema.optional(),
   limit: limitSchema,
 });
 
