@@ -58,6 +58,7 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
   const logs: string[] = [];
   // Every token, name and phone the test sends: no log line may hold one (see noteSecrets).
   const secrets = new Set<string>([adminToken]);
+  for (const [key, value] of Object.entries(opts.config ?? {})) if (/TOKEN|SECRET/.test(key) && value.length >= 4) secrets.add(value);
   const deps: Deps = {
     db,
     clock,
