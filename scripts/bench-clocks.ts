@@ -80,7 +80,7 @@ async function main() {
     const steps: string[] = [];
     const clocks = (label: string) =>
       phase(label, () =>
-        runClocks(deps, (step, ms) => {
+        runClocks(deps, 'bench', (step, ms) => {
           if (ms >= 5) steps.push(`${step} ${ms.toFixed(0)} ms`);
         }),
       ).then((r) => {

@@ -7,6 +7,9 @@ import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
 import { AppError, errorBody, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, toAppError } from './errors.js';
 import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { observeRequests } from './observability/request.js';
+import { observabilityRoutes } from './observability/routes.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { applicationRoutes } from './routes/applications.js';
 import { areaRoutes } from './routes/areas.js';
 import { employerRoutes } from './routes/employers.js';
@@ -27,6 +30,8 @@ export function createApp(deps: Deps) {
     c.set('deps', deps);
     await next();
   });
+  // Request id, the request's log line and its count for /metrics (src/observability/).
+  app.use('*', observeRequests);
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -39,6 +44,8 @@ export function createApp(deps: Deps) {
   app.use('/v1/imports', limit(IMPORT_MAX_BYTES));
 
   app.route('/', healthRoutes);
+  app.route('/', openApiRoutes(() => app.routes));
+  app.route('/', observabilityRoutes);
   app.route('/telegram', telegramRoutes);
 
   const v1 = new Hono<AppEnv>();
@@ -75,7 +82,7 @@ export function createApp(deps: Deps) {
       if (appErr.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(errorBody(appErr), appErr.status);
     }
-    console.error('unhandled error', c.req.method, c.req.path, err);
+    // Logged with the request's id by observeRequests (src/observability/request.ts).
     c.set('errorCode', 'internal');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side', issues: [] } }, 500);
   });

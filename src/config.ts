@@ -1,6 +1,7 @@
 // The only module that reads environment variables. Node passes process.env,
 // the Workers entry passes its env bindings; both are validated here.
-import { z } from 'zod';
+import * as z from 'zod';
+import { logLevels } from './observability/log.js';
 
 const optionalString = z
   .string()
@@ -28,6 +29,12 @@ export const configSchema = z.object({
   TELEGRAM_BOT_USERNAME: optionalString,
   /** The prefecture whose counties the bot offers in its menus (an area code). */
   BOT_HOME_AREA: optionalString,
+  /** debug, info (the default), warn, error or silent: the structured log lines written (src/observability/log.ts). */
+  LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info'),
+  /** A token (16+ characters) that may read GET /metrics besides admin tokens; for a Prometheus scraper. */
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'METRICS_TOKEN must be at least 16 characters',
+  }),
   /**
    * Hours (China time) when nothing is sent to workers: "21-8" (the default)
    * means from 21:00 to 08:00; "off" sends at any hour.

@@ -3,6 +3,8 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
+import type { Logger } from './observability/log.js';
+import type { DocsAssets } from './openapi/routes.js';
 import type { TelegramApi } from './telegram.js';
 
 export interface Clock {
@@ -28,6 +30,10 @@ export interface Deps {
   telegram?: TelegramApi;
   /** Runs a task after the response (Workers: waitUntil; Node: in the process). */
   background?: (task: Promise<unknown>) => void;
+  /** The docs page's script and styles (Node reads them from node_modules); without it /docs is 404. */
+  docsAssets?: DocsAssets;
+  /** Where log lines go; without it, the console at config.LOG_LEVEL (see observability/log.ts). */
+  log?: Logger;
 }
 
 export type AppEnv = {
@@ -36,6 +42,8 @@ export type AppEnv = {
     actor: Actor;
     /** The error code of a refused request, for the audit row. */
     errorCode: string;
+    /** The request's id: the caller's sane X-Request-Id, or a new one; answered as X-Request-Id. */
+    requestId: string;
   };
 };
 

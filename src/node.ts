@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
+import { nodeDocsAssets } from './openapi/node-assets.js';
 import { openingCatalogue } from './services/opening-catalogue.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
@@ -34,6 +35,7 @@ async function main() {
       background.add(task);
       void task.finally(() => background.delete(task));
     },
+    docsAssets: nodeDocsAssets(),
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {

@@ -4,6 +4,7 @@
 import { type DeliveryReport, deliverOwed } from '../bot/sender.js';
 import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
+import { loggedClocks, loggedDelivery } from './observability/runs.js';
 import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
 import { expireIdleApplications } from './services/applications.js';
 import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
@@ -29,8 +30,8 @@ export interface ScheduledReport extends ClocksReport {
 /** Workers' cron: time for the drain, leaving the rest of a run's time to the clocks. */
 export const CRON_DELIVERY_BUDGET_MS = 25_000;
 
-/** Told of each clock step as it ends: its name and how long it took (logs, benchmarks). */
-export type ClockStepObserver = (step: keyof ClocksReport | 'telegramUpdates', ms: number) => void;
+/** Told of each clock step as it ends: its name and how long it took (benchmarks). */
+export type ClockStepObserver = (clock: string, ms: number) => void;
 
 /**
  * The clocks: each step owes its messages atomically and idempotently, so a
@@ -38,39 +39,38 @@ export type ClockStepObserver = (step: keyof ClocksReport | 'telegramUpdates', m
  * index, and the long ones work in slices that let the event loop serve
  * between them.
  */
-export async function runClocks(deps: Deps, observe?: ClockStepObserver): Promise<ClocksReport> {
+export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: ClockStepObserver): Promise<ClocksReport> {
   const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const };
-  const step = async <T>(name: Parameters<ClockStepObserver>[0], work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    observe?.(name, performance.now() - started);
-    return result;
-  };
-  const openingsExpired = await step('openingsExpired', () => expireOpeningsPastClosing(ctx));
-  const applicationsExpired = await step('applicationsExpired', () => expireIdleApplications(ctx));
-  const openingAlertsOwed = await step('openingAlertsOwed', () => oweDueOpeningAlerts(ctx));
-  const idleOpeningsFlagged = await step('idleOpeningsFlagged', () => flagIdleOpenings(ctx));
-  const digestsOwed = await step('digestsOwed', () => oweZeroEmploymentDigests(ctx));
-  const checkinsOwed = await step('checkinsOwed', () => oweCheckins(ctx));
-  const consoleSessionsForgotten = await step('consoleSessionsForgotten', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
-  const openingChangesPruned = await step('openingChangesPruned', () => pruneOpeningChanges(deps.db));
-  if (deps.telegram) {
-    await step('telegramUpdates', async () => {
-      await drainForgottenChats(deps);
-      await forgetOldUpdates(deps);
-    });
-  }
-  return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, openingChangesPruned };
+  // Each step is timed for /metrics (its last run) and the run is one log line (src/observability/runs.ts).
+  return loggedClocks(deps, trigger, observe, async (step) => {
+    const openingsExpired = await step('expire_openings', () => expireOpeningsPastClosing(ctx));
+    const applicationsExpired = await step('expire_applications', () => expireIdleApplications(ctx));
+    const openingAlertsOwed = await step('opening_alerts', () => oweDueOpeningAlerts(ctx));
+    const idleOpeningsFlagged = await step('idle_openings', () => flagIdleOpenings(ctx));
+    const digestsOwed = await step('zero_digests', () => oweZeroEmploymentDigests(ctx));
+    const checkinsOwed = await step('checkins', () => oweCheckins(ctx));
+    const consoleSessionsForgotten = await step('console_sessions', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
+    const openingChangesPruned = await step('prune_opening_changes', () => pruneOpeningChanges(deps.db));
+    if (deps.telegram) {
+      await step('forgotten_chats', () => drainForgottenChats(deps));
+      await step('old_updates', () => forgetOldUpdates(deps));
+    }
+    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, openingChangesPruned };
+  });
 }
 
-export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number } = {}): Promise<ScheduledReport> {
-  const clocks = await runClocks(deps);
+export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: number; trigger?: string } = {}): Promise<ScheduledReport> {
+  const trigger = opts.trigger ?? 'scheduler';
+  const clocks = await runClocks(deps, trigger);
   let delivery: DeliveryReport | null = null;
   if (deps.telegram) {
-    delivery = await deliverOwed(deps.db, deps.clock, deps.telegram, {
-      budgetMs: opts.deliveryBudgetMs ?? CRON_DELIVERY_BUDGET_MS,
-      quietHours: deps.config.QUIET_HOURS,
-    });
+    const telegram = deps.telegram;
+    delivery = await loggedDelivery(deps, trigger, () =>
+      deliverOwed(deps.db, deps.clock, telegram, {
+        budgetMs: opts.deliveryBudgetMs ?? CRON_DELIVERY_BUDGET_MS,
+        quietHours: deps.config.QUIET_HOURS,
+      }),
+    );
   }
   return { ...clocks, delivery };
 }
@@ -95,18 +95,19 @@ export async function runNodeLoop(deps: Deps, opts: NodeLoopOptions): Promise<vo
   while (!opts.signal.aborted) {
     if (Date.now() >= nextClocks) {
       nextClocks = Date.now() + clocksEvery;
-      await runClocks(deps).catch((err) => console.error('scheduled job failed', err));
+      // A failed run is logged by runClocks; the next minute runs it again.
+      await runClocks(deps, 'node-loop').catch(() => undefined);
     }
     let worked = false;
     if (deps.telegram && !opts.signal.aborted) {
-      const r = await deliverOwed(deps.db, deps.clock, deps.telegram, {
-        budgetMs: Math.max(1000, nextClocks - Date.now()),
-        signal: opts.signal,
-        quietHours: deps.config.QUIET_HOURS,
-      }).catch((err) => {
-        console.error('outbox delivery failed', err);
-        return null;
-      });
+      const telegram = deps.telegram;
+      const r = await loggedDelivery(deps, 'node-loop', () =>
+        deliverOwed(deps.db, deps.clock, telegram, {
+          budgetMs: Math.max(1000, nextClocks - Date.now()),
+          signal: opts.signal,
+          quietHours: deps.config.QUIET_HOURS,
+        }),
+      );
       worked = r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
     }
     if (!worked) await restFor(idleMs, opts.signal);

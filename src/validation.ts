@@ -2,7 +2,7 @@
 // answers 400 with the field and the reason in the project's error shape.
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dateOutOfRange } from './domain/dates.js';
 import { occupationCodes } from './domain/occupations.js';
 import { AppError, type Issue } from './errors.js';
@@ -31,7 +31,10 @@ export const skillsSchema = z
 export const idSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const idParamSchema = z.strictObject({ id: idSchema });
 
-export const limitSchema = z.coerce.number().int().min(1).max(100).default(20);
+export const limitSchema = z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page, 1 to 100.' });
+
+/** A list's position: the `nextCursor` of the page before. */
+export const cursorSchema = z.string().meta({ description: 'The `nextCursor` of the previous page (opaque); leave out for the first page.' });
 
 const yes = ['1', 'true', 'yes'];
 const no = ['0', 'false', 'no'];
@@ -50,6 +53,24 @@ export function zodIssues(error: z.ZodError): Issue[] {
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
 
+/**
+ * Where the OpenAPI document (src/openapi/) reads what a validator checks:
+ * each middleware validate() returns carries its target and schema, so the
+ * published request shapes are the very ones the routes enforce.
+ */
+export const validatesKey = Symbol.for('jiujin.validates');
+export interface Validates {
+  target: keyof ValidationTargets;
+  schema: z.ZodType;
+  /** The body may be left out (validated as this value). */
+  optionalBody: boolean;
+}
+
+function tagged<M extends object>(mw: M, v: Validates): M {
+  (mw as Record<symbol, unknown>)[validatesKey] = v;
+  return mw;
+}
+
 /** zValidator with the project's error shape; JSON bodies must say they are JSON. */
 export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
@@ -61,8 +82,8 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       throw new AppError('validation_failed', `The ${target === 'json' ? 'body' : target} is not valid`, zodIssues(result.error as unknown as z.ZodError));
     }
   });
-  if (target !== 'json') return inner;
-  return (async (c, next) => {
+  if (target !== 'json') return tagged(inner, { target, schema, optionalBody: false });
+  return tagged((async (c, next) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
     if (options.emptyBody !== undefined && !type && !(await c.req.text())) {
       // A body-less POST where the body is optional: validate the default instead.
@@ -77,7 +98,7 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       ]);
     }
     return inner(c, next);
-  }) as typeof inner;
+  }) as typeof inner, { target, schema, optionalBody: options.emptyBody !== undefined });
 }
 
 // Opaque cursors: base64url of a small JSON value.

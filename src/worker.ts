@@ -10,6 +10,8 @@ import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { parseConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
+import { createLogger, errorFields } from './observability/log.js';
+import { requestIdOf } from './observability/request.js';
 import { CRON_DELIVERY_BUDGET_MS, runScheduledJobs } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
@@ -70,10 +72,12 @@ export default {
     try {
       deps = await depsFor(env);
     } catch (err) {
-      console.error('database not ready', err);
+      // Before the app (and its logger at LOG_LEVEL) exists: the same line shape, at error level.
+      const requestId = requestIdOf(request.headers.get('x-request-id') ?? undefined);
+      createLogger('error').error('database not ready', { requestId, ...errorFields(err) });
       return Response.json(
         { error: { code: 'unavailable', message: 'The database is not reachable; try again soon', issues: [] } },
-        { status: 503 },
+        { status: 503, headers: { 'X-Request-Id': requestId } },
       );
     }
     deps.background = (task) => ctx.waitUntil(task);
@@ -85,7 +89,7 @@ export default {
   async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const deps = await depsFor(env);
     deps.background = (task) => ctx.waitUntil(task);
-    const report = await runScheduledJobs(deps, { deliveryBudgetMs: CRON_DELIVERY_BUDGET_MS });
-    console.log('scheduled run', JSON.stringify(report));
+    // Logged as JSON lines by runScheduledJobs (src/observability/runs.ts).
+    await runScheduledJobs(deps, { deliveryBudgetMs: CRON_DELIVERY_BUDGET_MS, trigger: 'cron' });
   },
 };

@@ -5,11 +5,16 @@ import { createDbClient } from '../db/local-client.js';
 import { type FakeBotApi, startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { libsqlDb, type Db } from '../db/client.js';
 import { createApp } from '../src/app.js';
+import { createLogger, logLevels, type LogLevel, writes } from '../src/observability/log.js';
+import { buildDocument } from '../src/openapi/document.js';
+import { nodeDocsAssets } from '../src/openapi/node-assets.js';
+import { API_VERSION } from '../src/openapi/routes.js';
 import { prepareDatabase } from '../src/bootstrap.js';
 import { parseConfig } from '../src/config.js';
 import type { Clock, Deps } from '../src/context.js';
 import { createToken } from '../src/services/tokens.js';
 import { telegramApi } from '../src/telegram.js';
+import { contractChecker } from './contract.js';
 
 export class TestClock implements Clock {
   constructor(public current = new Date('2026-11-20T02:00:00Z')) {}
@@ -35,6 +40,8 @@ export interface TestEnv {
   adminToken: string;
   request: (method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
   token: (spec: Parameters<typeof createToken>[2]) => Promise<string>;
+  /** Every log line the app wrote (JSON), at debug and up; printed too when LOG_LEVEL is set for the test run. */
+  logs: string[];
   /** Waits for the work the app left running after its responses (sending owed messages). */
   settle: () => Promise<void>;
   close: () => void;
@@ -48,6 +55,10 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
   await prepareDatabase(db, clock, { adminToken, generateAdminToken: false });
   const config = parseConfig(opts.config ?? {});
   const pending = new Set<Promise<unknown>>();
+  const logs: string[] = [];
+  // Every token, name and phone the test sends: no log line may hold one (see noteSecrets).
+  const secrets = new Set<string>([adminToken]);
+  for (const [key, value] of Object.entries(opts.config ?? {})) if (/TOKEN|SECRET/.test(key) && value.length >= 4) secrets.add(value);
   const deps: Deps = {
     db,
     clock,
@@ -57,11 +68,26 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
       pending.add(task);
       void task.finally(() => pending.delete(task));
     },
+    docsAssets: nodeDocsAssets(),
+    // Quiet by default: lines are kept for the tests, printed only with LOG_LEVEL=… npx vitest.
+    log: createLogger('debug', {
+      clock,
+      sink: (line, level) => {
+        logs.push(line);
+        for (const secret of secrets) {
+          if (line.includes(secret)) throw new Error(`A log line holds a token, name or phone the test used (${secret}): ${line}`);
+        }
+        if (writes(echoLevel, level)) console.log(line);
+      },
+    }),
   };
   const app = createApp(deps);
+  checkResponsesAgainstContract(app);
   const request: TestEnv['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    noteSecrets(secrets, opts.body);
+    if (opts.token) secrets.add(opts.token);
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
@@ -84,11 +110,49 @@ export async function makeTestEnv(url = ':memory:', opts: { config?: Record<stri
     app,
     adminToken,
     request,
-    token: async (spec) => (await createToken(db, clock, spec)).token,
+    token: async (spec) => {
+      const { token } = await createToken(db, clock, spec);
+      secrets.add(token);
+      return token;
+    },
+    logs,
     settle: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     close: () => client.close(),
+  };
+}
+
+const personalKeys = new Set(['name', 'phone', 'email', 'first_name', 'last_name', 'phone_number']);
+
+/** The personal values (names, phones) of a request body, at any depth. */
+function noteSecrets(secrets: Set<string>, value: unknown, key?: string): void {
+  if (typeof value === 'string') {
+    if (key && personalKeys.has(key) && value.trim().length >= 2) secrets.add(value.trim());
+  } else if (Array.isArray(value)) {
+    for (const v of value) noteSecrets(secrets, v, key);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) noteSecrets(secrets, v, k);
+  }
+}
+
+const echoLevel: LogLevel = logLevels.find((l) => l === process.env.LOG_LEVEL) ?? 'silent';
+
+let check: ReturnType<typeof contractChecker> | undefined;
+
+/**
+ * Every response of the app (through app.request, app.fetch or a server on
+ * it) is checked against the OpenAPI document: see test/contract.ts.
+ */
+function checkResponsesAgainstContract(app: ReturnType<typeof createApp>) {
+  check ??= contractChecker(buildDocument(app.routes, { version: API_VERSION }));
+  const checker = check;
+  const inner = app.fetch;
+  app.fetch = async (request, ...rest) => {
+    const res = await inner(request, ...rest);
+    const copy = res.clone();
+    checker(request.method, new URL(request.url).pathname, res.status, res.headers.get('content-type') ?? '', await copy.text());
+    return res;
   };
 }
 

@@ -3,7 +3,7 @@
 // then finalise the hires. The notice's public page shows masked names and
 // villages only.
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors.js';
 import { type Candidate, candidatesForOpening } from '../services/matching.js';
 import { getOpening, type Opening } from '../services/openings.js';

@@ -4,7 +4,7 @@
 // the worklist's and placementsOfMonth's: nothing is counted here. Every
 // export is audited.
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { placementTypes, transferScopes } from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';

@@ -3,7 +3,7 @@
 // counting, asked twelve times) and one row per area one level down.
 import type { Hono } from 'hono';
 import { raw } from 'hono/html';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sql } from 'drizzle-orm';
 import { areas, placementTypes, transferScopes } from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';

@@ -1,7 +1,7 @@
 // Worklists: zero-employment households, longest waiting first, each with its
 // members and the openings that suit them best; and offers nobody answered.
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type OpeningMatch, matchOpeningsForWorker } from '../services/matching.js';
 import { stalledApplications, zeroEmploymentWorklist, type ZeroEmploymentItem } from '../services/worklists.js';
 import { findArea } from '../services/areas.js';

@@ -1,7 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
+import * as z from 'zod';
 import type { AppEnv } from '../context.js';
+import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
+import { describeRoute } from '../openapi/describe.js';
+import { errorResponse, healthResponse } from '../schemas/responses.js';
+
+const healthDoc = describeRoute({
+  tag: 'operations',
+  summary: 'Liveness: ok when the database takes a write (see /ready for readiness)',
+  who: ['anyone'],
+  responses: {
+    200: { description: 'The database took a write', json: healthResponse },
+    503: { description: 'The database did not answer, or another process holds its lock (Retry-After)', json: errorResponse.extend({ status: z.literal('unavailable') }) },
+  },
+});
 
 /**
  * Healthy means the database takes a write: a statement that changes nothing
@@ -9,7 +22,7 @@ import type { AppEnv } from '../context.js';
  * write does). A read alone would pass on a connection that can no longer
  * write, or while another process holds the lock for good.
  */
-export const healthRoutes = new Hono<AppEnv>().get('/health', async (c) => {
+export const healthRoutes = new Hono<AppEnv>().get('/health', healthDoc, async (c) => {
   try {
     await c.var.deps.db.run(sql`DELETE FROM idempotency_keys WHERE 0`);
     return c.json({ status: 'ok' });

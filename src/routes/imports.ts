@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { AppError } from '../errors.js';
+import { describeRoute } from '../openapi/describe.js';
+import { importResponse } from '../schemas/responses.js';
 import { importFile, importKinds, importReportCsv, importSummary, parseMapping } from '../services/imports.js';
 import { validate } from '../validation.js';
 
@@ -30,7 +32,24 @@ async function mappingOf(value: string | File | undefined) {
   return parseMapping(json);
 }
 
-export const importRoutes = new Hono<AppEnv>().post('/', validate('query', uploadQuery), validate('form', uploadBody), async (c) => {
+const importDoc = describeRoute({
+  tag: 'imports',
+  summary: 'Import a provincial households or workers sheet (.xlsx or .csv, UTF-8 or GBK)',
+  description:
+    'Every row passes the rules of the API (the same shapes) or is listed with its line, column and reason. Records are keyed on the source numbers (户编号, 人员编号): a second run updates, never duplicates. Columns and the mapping file: docs/import-mapping.md.',
+  who: ['staff', 'admin'],
+  whoNote: 'Staff import rows of their area only.',
+  responses: {
+    200: {
+      description: 'The summary and every rejected row; with `format=csv` the report as CSV (header `X-Import-Summary`)',
+      json: importResponse,
+      text: 'text/csv',
+    },
+  },
+  errors: [403, 422],
+});
+
+export const importRoutes = new Hono<AppEnv>().post('/', importDoc, validate('query', uploadQuery), validate('form', uploadBody), async (c) => {
   const form = c.req.valid('form');
   const result = await importFile(serviceCtx(c), {
     kind: form.kind,

@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hoursValues, openingKinds, servesValues, wagePeriods } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { isOccupationCode } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
+import { describeRoute } from '../openapi/describe.js';
+import { candidateResponse, openingResponse, page } from '../schemas/responses.js';
 import {
   closeOpening,
   createOpening,
@@ -15,6 +17,7 @@ import {
 import { candidatesForOpening } from '../services/matching.js';
 import {
   areaCodeSchema,
+  cursorSchema,
   decodeCursor,
   encodeCursor,
   idParamSchema,
@@ -89,7 +92,7 @@ const listQuery = z
     serves: z.enum(servesValues).optional(),
     area: areaCodeSchema.optional(),
     skills: skillList.optional(),
-    cursor: z.string().optional(),
+    cursor: cursorSchema.optional(),
     limit: limitSchema,
   })
   .refine((q) => q.radiusKm === undefined || q.near !== undefined, {
@@ -99,12 +102,61 @@ const listQuery = z
 
 const cursorShape = z.strictObject({ id: z.number().int(), d: z.number().optional() });
 
+const docs = {
+  create: describeRoute({
+    tag: 'openings',
+    summary: 'Post an opening',
+    who: ['employer', 'staff', 'admin'],
+    whoNote: 'An employer posts for itself (not public-welfare posts); staff post public-welfare posts in their area with `employerId`.',
+    responses: { 201: { description: 'The opening', json: openingResponse } },
+    errors: [403, 422],
+  }),
+  list: describeRoute({
+    tag: 'openings',
+    summary: 'Open openings, nearest first with `distanceKm` when `near` is given',
+    who: ['anyone'],
+    paginated: true,
+    responses: { 200: { description: 'A page of open openings', json: page(openingResponse) } },
+  }),
+  read: describeRoute({
+    tag: 'openings',
+    summary: 'Read one opening',
+    who: ['anyone', 'employer', 'staff', 'admin'],
+    whoNote: 'Anyone reads open ones; the owner and staff of the area read the others.',
+    responses: { 200: { description: 'The opening with its employer\'s name', json: openingResponse } },
+  }),
+  candidates: describeRoute({
+    tag: 'matching',
+    summary: 'Eligible workers within reach of an opening, in priority order',
+    who: ['staff', 'admin'],
+    whoNote: 'Staff of the opening\'s area.',
+    responses: { 200: { description: 'The candidates with tier, distance, score and reasons', json: z.object({ items: z.array(candidateResponse) }) } },
+    errors: [403],
+  }),
+  update: describeRoute({
+    tag: 'openings',
+    summary: 'Change an opening',
+    who: ['employer', 'staff', 'admin'],
+    whoNote: 'The owner, staff of the area, admin.',
+    responses: { 200: { description: 'The opening as changed', json: openingResponse } },
+    errors: [403, 409, 422],
+  }),
+  close: describeRoute({
+    tag: 'openings',
+    summary: 'Close an opening (the body and its `reason` are optional)',
+    who: ['employer', 'staff', 'admin'],
+    whoNote: 'The owner, staff of the area, admin.',
+    responses: { 200: { description: 'The closed opening', json: openingResponse } },
+    errors: [403, 409],
+  }),
+};
+
 export const openingRoutes = new Hono<AppEnv>()
-  .post('/', validate('json', createBody), async (c) => {
+  .post('/', docs.create, validate('json', createBody), async (c) => {
     const o = await createOpening(serviceCtx(c), c.req.valid('json'));
     return c.json(toOpeningJson(o), 201);
   })
-  .get('/', validate('query', listQuery), async (c) => {
+  .get('/', docs.list, validate('query', listQuery), async (c) => {
     const q = c.req.valid('query');
     const after = q.cursor ? decodeCursor(q.cursor, cursorShape) : undefined;
     if (after && (after.d !== undefined) !== (q.near !== undefined)) {
@@ -123,20 +175,21 @@ export const openingRoutes = new Hono<AppEnv>()
       nextCursor: page.last ? encodeCursor(page.last) : null,
     });
   })
-  .get('/:id', validate('param', idParamSchema), async (c) => {
+  .get('/:id', docs.read, validate('param', idParamSchema), async (c) => {
     const o = await getOpening(serviceCtx(c), c.req.valid('param').id);
     return c.json(toOpeningJson(o, { employerName: o.employerName }));
   })
-  .get('/:id/candidates', validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
+  .get('/:id/candidates', docs.candidates, validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
     const items = await candidatesForOpening(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
     return c.json({ items });
   })
-  .patch('/:id', validate('param', idParamSchema), validate('json', patchBody), async (c) => {
+  .patch('/:id', docs.update, validate('param', idParamSchema), validate('json', patchBody), async (c) => {
     const o = await updateOpening(serviceCtx(c), c.req.valid('param').id, c.req.valid('json'));
     return c.json(toOpeningJson(o));
   })
   .post(
     '/:id/close',
+    docs.close,
     validate('param', idParamSchema),
     validate('json', z.strictObject({ reason: z.string().trim().max(500).optional() }), { emptyBody: {} }),
     async (c) => {

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { placementTypes } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
+import { describeRoute } from '../openapi/describe.js';
+import { placementResponse } from '../schemas/responses.js';
 import {
   createPlacement,
   endPlacement,
@@ -25,15 +27,41 @@ const endBody = z.strictObject({
   reason: z.enum(placementEndReasons),
 });
 
+const docs = {
+  create: describeRoute({
+    tag: 'placements',
+    summary: 'Record work found (elsewhere too): the transfer `scope` follows from the place against the home',
+    who: ['staff', 'admin'],
+    whoNote: 'Staff for people of their area.',
+    responses: { 201: { description: 'The placement', json: placementResponse } },
+    errors: [403, 409, 422],
+  }),
+  read: describeRoute({
+    tag: 'placements',
+    summary: 'Read one placement',
+    who: ['staff', 'admin'],
+    whoNote: 'Staff of the person\'s area.',
+    responses: { 200: { description: 'The placement', json: placementResponse } },
+  }),
+  end: describeRoute({
+    tag: 'placements',
+    summary: 'End a placement with a coded reason',
+    who: ['staff', 'admin'],
+    whoNote: 'Staff of the person\'s area.',
+    responses: { 200: { description: 'The ended placement', json: placementResponse } },
+    errors: [403, 409, 422],
+  }),
+};
+
 export const placementRoutes = new Hono<AppEnv>()
-  .post('/', validate('json', createBody), async (c) => {
+  .post('/', docs.create, validate('json', createBody), async (c) => {
     const p = await createPlacement(serviceCtx(c), c.req.valid('json'));
     return c.json(toPlacementJson(p), 201);
   })
-  .get('/:id', validate('param', idParamSchema), async (c) => {
+  .get('/:id', docs.read, validate('param', idParamSchema), async (c) => {
     return c.json(toPlacementJson(await getScopedPlacement(serviceCtx(c), c.req.valid('param').id)));
   })
-  .post('/:id/end', validate('param', idParamSchema), validate('json', endBody), async (c) => {
+  .post('/:id/end', docs.end, validate('param', idParamSchema), validate('json', endBody), async (c) => {
     const p = await endPlacement(serviceCtx(c), c.req.valid('param').id, c.req.valid('json'));
     return c.json(toPlacementJson(p));
   });

@@ -6,8 +6,11 @@ import { Hono } from 'hono';
 import type { Update } from 'grammy/types';
 import { deliverOwed } from '../../bot/sender.js';
 import { receiveUpdate } from '../../bot/updates.js';
+import { describeRoute } from '../openapi/describe.js';
+import { webhookResponse } from '../schemas/responses.js';
 import type { AppEnv, Deps } from '../context.js';
 import { AppError } from '../errors.js';
+import { loggedDelivery } from '../observability/runs.js';
 
 /** Equal strings, compared without leaking where they differ (both hashed first: equal lengths). */
 export async function secretsMatch(given: string, expected: string): Promise<boolean> {
@@ -26,13 +29,22 @@ export async function secretsMatch(given: string, expected: string): Promise<boo
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
   if (!deps.telegram) return;
-  const task = deliverOwed(deps.db, deps.clock, deps.telegram, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }).catch((err) =>
-    console.error('outbox delivery failed', err),
+  const task = loggedDelivery(deps, 'request', () =>
+    deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
   );
   deps.background?.(task);
 }
 
-export const telegramRoutes = new Hono<AppEnv>().post('/webhook', async (c) => {
+const webhookDoc = describeRoute({
+  tag: 'operations',
+  summary: 'Telegram\'s updates for the chat bot',
+  description: 'Only Telegram calls this: the header `X-Telegram-Bot-Api-Secret-Token` must equal TELEGRAM_WEBHOOK_SECRET.',
+  who: ['anyone'],
+  responses: { 200: { description: 'Stored (and handled, or queued behind the chat\'s earlier updates)', json: webhookResponse } },
+  errors: [400, 401, 404],
+});
+
+export const telegramRoutes = new Hono<AppEnv>().post('/webhook', webhookDoc, async (c) => {
   const deps = c.var.deps;
   const { TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_SECRET: secret } = deps.config;
   if (!token) throw new AppError('not_found', 'The chat bot is off on this server');

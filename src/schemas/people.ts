@@ -2,7 +2,7 @@
 // validate request bodies with them and the bulk import validates each
 // spreadsheet row with them, so a row is accepted exactly when the same
 // record sent to the API would be.
-import { z } from 'zod';
+import * as z from 'zod';
 import { areaCodeSchema, idSchema, pointSchema, skillsSchema } from '../validation.js';
 
 /** A record's number in the provincial system (户编号, 人员编号), the key of re-imports. */

@@ -13,7 +13,7 @@
 // domain/household-status.ts), so no chunk is ever half-written.
 import { eq, getTableColumns, is, SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { batch, type Db } from '../../db/client.js';
 import { areas, households, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';

@@ -2,7 +2,6 @@
 // read back, workbooks as other software writes them, CSV both ways, and
 // telling UTF-8 from GBK.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, toCsv } from '../../src/lib/csv.js';
 import { decodeText, detectEncoding, encodeText } from '../../src/lib/text.js';
@@ -127,19 +126,40 @@ describe('csv', () => {
   });
 });
 
+const hex = (h: string) => Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16));
+
 describe('text encodings', () => {
   it('GBK bytes are detected and decoded, UTF-8 with or without BOM too', () => {
     const text = '户编号,姓名\r\nH1,李䶮\r\n';
     const gbk = encodeText(text, 'gbk');
     expect(detectEncoding(gbk)).toBe('gbk');
     expect(decodeText(gbk)).toEqual({ text, encoding: 'gbk' });
-    expect(decodeText(new Uint8Array(iconv.encode('户编号,姓名', 'gbk'))).text).toBe('户编号,姓名');
+    // The bytes Excel writes for 户编号,姓名 and 李䶮 (GBK / GB 18030), not made by our encoder.
+    expect(decodeText(hex('bba7b1e0bac52cd0d5c3fb')).text).toBe('户编号,姓名');
+    expect(decodeText(hex('c0eefe9f'), 'gbk').text).toBe('李䶮');
+    expect(encodeText(text, 'gbk')).toEqual(hex('bba7b1e0bac52cd0d5c3fb0d0a48312cc0eefe9f0d0a'));
+    expect(encodeText('€𠀀', 'gbk')).toEqual(hex('a2e395328236'));
     expect(decodeText(new TextEncoder().encode(text))).toEqual({ text, encoding: 'utf-8' });
     expect(decodeText(new TextEncoder().encode(`\uFEFF${text}`))).toEqual({ text, encoding: 'utf-8' });
   });
 
+  it('GBK decodes by GB 18030-2022: the 18 codes older tables read as private use are the real characters', () => {
+    // What TextDecoder('gb18030') changed against iconv-lite (see src/lib/text.ts).
+    const changed: Array<[string, number]> = [
+      ['a6d9', 0xfe10], ['a6da', 0xfe12], ['a6db', 0xfe11], ['a6dc', 0xfe13], ['a6dd', 0xfe14], ['a6de', 0xfe15],
+      ['a6df', 0xfe16], ['a6ec', 0xfe17], ['a6ed', 0xfe18], ['a6f3', 0xfe19],
+      ['fe59', 0x9fb4], ['fe61', 0x9fb5], ['fe66', 0x9fb6], ['fe67', 0x9fb7], ['fe6d', 0x9fb8], ['fe7e', 0x9fb9], ['fe90', 0x9fba], ['fea0', 0x9fbb],
+    ];
+    for (const [bytes, cp] of changed) {
+      expect(decodeText(hex(bytes), 'gbk').text.codePointAt(0), bytes).toBe(cp);
+      expect(encodeText(String.fromCodePoint(cp), 'gbk')).toEqual(hex(bytes));
+    }
+  });
+
   it('UTF-16 with a byte-order mark (Excel "Unicode text") is read', () => {
-    const bytes = new Uint8Array(iconv.encode('\uFEFF户编号\t姓名', 'utf-16le'));
+    const text = '\uFEFF户编号\t姓名';
+    const bytes = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) new DataView(bytes.buffer).setUint16(i * 2, text.charCodeAt(i), true);
     expect(decodeText(bytes)).toEqual({ text: '户编号\t姓名', encoding: 'utf-16le' });
   });
 });

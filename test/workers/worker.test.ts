@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeText } from '../../src/lib/text.js';
 import {
   ADMIN_TOKEN,
   type Bundle,
@@ -218,5 +219,54 @@ describe('worker runtime', () => {
     // An expired opening is no longer public.
     expect((await rt.request('GET', `/v1/openings/${stale}`)).status).toBe(404);
     expect((await rt.request('GET', `/v1/openings/${current}`)).status).toBe(200);
+  });
+});
+
+describe('operators and integrators on Workers', () => {
+  it('serves the same OpenAPI document, /ready, /metrics and X-Request-Id inside workerd', async () => {
+    const doc = await rt.request('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/stats', '/v1/imports', '/metrics', '/ready']));
+    const ready = await rt.request('GET', '/ready', { headers: { 'x-request-id': 'worker-probe-0001' } });
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+    expect(ready.headers.get('x-request-id')).toBe('worker-probe-0001');
+    const metrics = await rt.request('GET', '/metrics', { token: ADMIN_TOKEN });
+    expect(metrics.status).toBe(200);
+    expect(String(metrics.body)).toMatch(/^jiujin_outbox_messages\{status="owed",kind="opening_alert"\} \d+$/m);
+    expect(String(metrics.body)).toMatch(/^jiujin_http_requests_total\{method="GET",route="\/ready",status="200"\} \d+$/m);
+    // zod's messages (its English locale) survive the bundle's tree-shaking.
+    const bad = await rt.request('POST', '/v1/employers', { token: ADMIN_TOKEN, body: { name: 5, kind: 'workshop', areaCode: '532503' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues).toContainEqual({ path: 'name', message: expect.stringMatching(/expected string, received number/) });
+    // No Swagger UI in the Worker bundle: the page says where the document is.
+    const docs = await rt.request('GET', '/docs');
+    expect(docs.status).toBe(404);
+    expect(docs.body.error.message).toMatch(/openapi\.json/);
+  });
+});
+
+describe('GBK on Workers', () => {
+  it('a GBK CSV of households imports in workerd: TextDecoder(\'gb18030\') reads it, no bundled table', async () => {
+    const csv = encodeText(`户编号,户主姓名,所在县,所在乡镇,所在村,是否脱贫户,是否监测对象\r\n${unique('W')},张大,蒙自市,文澜街道,东村村委会,是,否\r\n`, 'gbk');
+    const boundary = `----jiujin${Date.now()}`;
+    const enc = new TextEncoder();
+    const part = (head: string) => enc.encode(`--${boundary}\r\n${head}\r\n\r\n`);
+    const body = new Uint8Array([
+      ...part('Content-Disposition: form-data; name="kind"'),
+      ...enc.encode('households\r\n'),
+      ...part('Content-Disposition: form-data; name="file"; filename="households.csv"\r\nContent-Type: text/csv'),
+      ...csv,
+      ...enc.encode(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await rt.mf.dispatchFetch('http://localhost/v1/imports', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    expect(res.status, JSON.stringify(json)).toBe(200);
+    expect(json).toMatchObject({ encoding: 'gbk', read: 1, imported: 1, rejected: 0, ignoredColumns: ['户主姓名'] });
   });
 });
