@@ -235,6 +235,12 @@ export async function endPlacement(
   return rows[0]!;
 }
 
+/** A worker's placements (staff of the worker's area), newest start first. */
+export async function placementsOfWorker(ctx: ServiceCtx, workerId: number): Promise<Placement[]> {
+  const w = await getScopedWorker(ctx, workerId);
+  return ctx.db.select().from(placements).where(eq(placements.workerId, w.id)).orderBy(sql`${placements.startDate} DESC`, sql`${placements.id} DESC`);
+}
+
 export interface MonthPlacement {
   placement: Placement;
   worker: { name: string | null; householdId: number };
