@@ -90,6 +90,10 @@ ul.found{margin:.3rem 0;padding-left:1.2rem}
 td a,li a{display:inline-block;min-height:24px;padding:.1rem 0}
 a.tel{white-space:nowrap}
 svg.chart text{font-family:inherit}
+.notice{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:1rem 1.2rem;max-width:60rem;margin:0 auto}
+.notice-title{text-align:center}
+.notice-sign{text-align:right;margin-top:2rem}
+.pickbar{position:sticky;bottom:0;background:#fff;border-top:1px solid #dde1e6;padding:.5rem;margin:0}
 @media (max-width:600px){
   main{padding:.6rem}
   header nav.wide{display:none}
@@ -119,6 +123,8 @@ svg.chart text{font-family:inherit}
   .tablewrap{border:0}
   th,td{border:1px solid #444}
   a{color:#000;text-decoration:none}
+  .notice{border:0;padding:0;max-width:none}
+  .notice .tablewrap table,.notice .tablewrap tbody,.notice .tablewrap tr{display:revert}
 }
 `;
 
