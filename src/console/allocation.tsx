@@ -175,6 +175,11 @@ function AllocationPage(p: AllocationProps) {
                       <a href={`/console/workers/${cand.worker.id}`}>{cand.worker.name ?? '—'}</a> · {placeName(p.names, cand.worker.areaCode)}{' '}
                       <span class="tag busy">{n.workerId === cand.worker.id ? t.onNotice : t.householdOnNotice}</span>{' '}
                       <a href={`/console/notices/${n.noticeId}`}>{t.seeNotice}</a>
+                      {p.issues?.[String(cand.worker.id)] ? (
+                        <div class="err" role="alert" id={`issue-${cand.worker.id}`}>
+                          {p.issues[String(cand.worker.id)]}
+                        </div>
+                      ) : null}
                     </li>
                   );
                 })}

@@ -24,6 +24,7 @@ const rootOf = (ctx: ServiceCtx) => (ctx.actor.role === 'staff' ? ctx.actor.area
  * else the deepest level chosen whose code lies under the level above it (a
  * level changed above leaves the stale ones below unused), else a code sent
  * as `<name>` itself (what the API-style tests and old bookmarks send).
+ * Lists left at the root name nothing: undefined.
  */
 export function pickedArea(values: FormValues | Record<string, string | undefined>, name: string, root: string): string | undefined {
   const get = (k: string) => valueOf(values as FormValues, k).trim();
@@ -37,7 +38,8 @@ export function pickedArea(values: FormValues | Record<string, string | undefine
     if (!v || !/^\d{2,12}$/.test(v) || !v.startsWith(cur) || v.length <= cur.length) break;
     cur = v;
   }
-  return cur || undefined;
+  // Nothing chosen below the root: no area named (the root itself is the default scope).
+  return cur && cur !== root ? cur : undefined;
 }
 
 /** The form was sent to choose an area (a list, or a found village), not to save. */
