@@ -63,8 +63,18 @@ export class FormReader {
     const v = this.text(name, opts);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-      this.errors[name] = this.t.fieldErrors.invalidNumber;
+    // Say what is wrong: "at least 1" for a 0, not "give a number".
+    const problem = !Number.isFinite(n)
+      ? this.t.fieldErrors.invalidNumber
+      : opts.integer && !Number.isInteger(n)
+        ? this.t.fieldErrors.wholeNumber
+        : opts.min !== undefined && n < opts.min
+          ? this.t.fieldErrors.atLeast(opts.min)
+          : opts.max !== undefined && n > opts.max
+            ? this.t.fieldErrors.atMost(opts.max)
+            : null;
+    if (problem) {
+      this.errors[name] = problem;
       return undefined;
     }
     return n;

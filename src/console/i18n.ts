@@ -280,6 +280,9 @@ const zh = {
   fieldErrors: {
     invalidArea: '请填写正确的地区代码',
     invalidNumber: '请填写数字',
+    wholeNumber: '请填写整数',
+    atLeast: (n: number) => `至少为 ${n}`,
+    atMost: (n: number) => `最多为 ${n}`,
     invalidDate: '日期格式为 YYYY-MM-DD',
     invalidPhone: '电话号码格式不正确',
     invalidPoint: '格式为 纬度,经度，如 23.4,103.38',
@@ -594,6 +597,9 @@ const en: Messages = {
   fieldErrors: {
     invalidArea: 'Give a valid area code',
     invalidNumber: 'Give a number',
+    wholeNumber: 'Give a whole number',
+    atLeast: (n) => `At least ${n}`,
+    atMost: (n) => `At most ${n}`,
     invalidDate: 'Dates are YYYY-MM-DD',
     invalidPhone: 'Not a phone number',
     invalidPoint: 'As lat,lon, e.g. 23.4,103.38',
