@@ -38,7 +38,7 @@ h2{font-size:1.1rem;margin:1.4rem 0 .6rem}
 .panel{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:.6rem .8rem}
 .panel h2{margin-top:0}
 svg.chart{display:block;height:auto}
-.chart-narrow{display:none}
+svg.chart.chart-narrow{display:none}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #e3e6ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef1f5;font-weight:600;font-size:.9rem}
@@ -101,8 +101,8 @@ svg.chart text{font-family:inherit}
   details.menu[open] summary{margin-bottom:.2rem}
   h1{font-size:1.15rem}
   .card .n{font-size:1.3rem}
-  .chart-wide{display:none}
-  .chart-narrow{display:block}
+  svg.chart.chart-wide{display:none}
+  svg.chart.chart-narrow{display:block}
   .tablewrap{border:0;overflow:visible}
   .tablewrap table,.tablewrap tbody,.tablewrap tr,.tablewrap td{display:block;width:100%}
   .tablewrap thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
