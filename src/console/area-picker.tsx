@@ -171,7 +171,9 @@ export function AreaPicker(props: { t: Messages; p: PickerState; legend: string;
         )
       ) : null}
       <p class="chosen">
-        {t.chosenArea}: <strong data-area-chosen={p.chosen ?? ''}>{p.chosenName || p.rootName || t.allAreas}</strong>
+        {t.chosenArea}
+        {t.colon}
+        <strong data-area-chosen={p.chosen ?? ''}>{p.chosenName || p.rootName || t.allAreas}</strong>
       </p>
       {props.hint ? (
         <span class="hint" id={`hint-${p.name}`}>
