@@ -3,6 +3,8 @@
 import { occupations } from '../domain/occupations.js';
 
 export type Lang = 'zh' | 'en';
+
+const zhNotice: Record<string, string> = { finalised: '确认聘用', withdrawn: '撤销', open: '在公示中' };
 export const langs: readonly Lang[] = ['zh', 'en'];
 
 const zh = {
@@ -299,8 +301,37 @@ const zh = {
     'not an eligible candidate for this post': '不是此岗位的符合条件人选',
     'outside your area': '不在您负责的地区内',
     'Say whom the person cares for when they cannot leave home': '无法离乡的人员请填写需照顾的对象',
-    'A household lives in a village or township: give its 9- or 12-digit code': '农户所在地须为村（12位）或乡镇（9位）代码',
+    'A household lives in a village or township: give its 9- or 12-digit code': '农户所在地须为村（社区）或乡镇，请选到村或乡镇',
+    "This person's data was erased; register them again": '此人的信息已删除，请重新登记',
+    'Public-welfare posts are for poverty-alleviated or monitored households': '公益性岗位只安排脱贫户或监测户成员',
+    'Every public-welfare post is for poverty-alleviated or monitored households': '公益性岗位只安排脱贫户或监测户成员',
+    'The person already holds a public-welfare post': '此人已在公益性岗位上',
+    'Someone in the household already holds a public-welfare post': '此户已有人在公益性岗位上',
+    'holds a public-welfare post': '已在公益性岗位上',
+    'household holds a public-welfare post': '此户已有人在公益性岗位上',
+    'household not eligible': '此户不符合条件',
+    'Say where the work is': '请选择工作地点',
+    'The placement was ended meanwhile; reload it': '这条就业记录刚被他人结束，请刷新页面',
+    'Someone picked was given an application for this post meanwhile; reload the list': '所选人员刚被他人安排了此岗位，请刷新名单',
+    'Every slot of this opening is filled': '此岗位已满',
+    'The closing date is before the start date': '截止日期早于开始日期',
+    'The closing date is in the past': '截止日期已过',
+    'Not on this notice': '不在此公示中',
+    'A staff token links its own chat only': '工作人员只能绑定自己的聊天',
   } as Record<string, string>,
+  /** Service messages with a figure or a date in them: a pattern and its Chinese. */
+  servicePatterns: [
+    [/^Only (\d+) place\(s\) left on this post$/, (m) => `此岗位只剩 ${m[1]} 个名额`],
+    [/^The placement started on (\S+)$/, (m) => `这份工作从 ${m[1]} 开始，结束日期不能更早`],
+    [/^The placement already ended on (\S+)$/, (m) => `这份工作已于 ${m[1]} 结束`],
+    [/^Unknown area code (\S+)$/, (m) => `没有这个地区：${m[1]}`],
+    [/^Unknown household (\S+)$/, (m) => `没有这个农户：${m[1]}`],
+    [/^The notice runs until (\S+); hires are final from (\S+)$/, (m) => `公示期到 ${m[1]}，${m[2]} 起可确认聘用`],
+    [/^The notice is already (\w+)$/, (m) => `此公示已${zhNotice[m[1]!] ?? m[1]}`],
+    [/^The offer is already (\w+)$/, () => '此人已不在拟聘用状态'],
+    [/^The post is (\w+)$/, () => '此岗位已不在招聘中'],
+    [/^This person already has an application for this opening/, () => '此人已申请过这个岗位'],
+  ] as Array<[RegExp, (m: RegExpExecArray) => string]>,
   occupation: (code: string) => occupations.find((o) => o.code === code)?.zh ?? code,
   reason: (r: { code: string; km?: number; tier?: string; skills?: string[]; serves?: string; hours?: string }) => {
     switch (r.code) {
@@ -607,6 +638,7 @@ const en: Messages = {
     pickOne: 'Pick at least one person',
   },
   serviceText: {},
+  servicePatterns: [],
   occupation: (code) => occupations.find((o) => o.code === code)?.en ?? code,
   reason: (r) => {
     switch (r.code) {
@@ -629,5 +661,13 @@ const en: Messages = {
 export const messages: Record<Lang, Messages> = { zh, en };
 
 /** A service's message in the page's language when we have it, else as the service said it. */
-export const say = (t: Messages, message: string) =>
-  t.serviceText[message] ?? (/^Area \d+ is outside your area/.test(message) ? (t.serviceText['outside your area'] ?? message) : message);
+export function say(t: Messages, message: string): string {
+  const exact = t.serviceText[message];
+  if (exact) return exact;
+  if (/^Area \d+ is outside your area/.test(message)) return t.serviceText['outside your area'] ?? message;
+  for (const [re, render] of t.servicePatterns) {
+    const m = re.exec(message);
+    if (m) return render(m);
+  }
+  return message;
+}

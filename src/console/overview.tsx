@@ -296,17 +296,17 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
               <tbody>
                 {o.children.map(({ area: a, stats: cs }) => (
                   <tr data-area={a.code}>
-                    <td>
+                    <td data-label={t.name}>
                       <a href={`/console/overview${q({ area: a.code, asOf: s.asOf })}`}>{a.name}</a> <span class="muted">{a.code}</span>
                     </td>
-                    <td class="num">{cs.inWork.total}</td>
-                    <td class="num">{cs.inWork.inProvince}</td>
-                    <td class="num">{cs.inWork.outOfProvince}</td>
-                    <td class="num">{cs.publicWelfarePosts.filled}</td>
-                    <td class="num">{cs.publicWelfarePosts.open}</td>
-                    <td class="num">{cs.zeroEmployment.remaining}</td>
-                    <td class="num">{cs.zeroEmployment.overdue > 0 ? <span class="tag bad">{cs.zeroEmployment.overdue}</span> : 0}</td>
-                    <td class="num">{cs.placementsThisMonth.started}</td>
+                    <td data-label={t.figures.inWork} class="num">{cs.inWork.total}</td>
+                    <td data-label={t.figures.inProvince} class="num">{cs.inWork.inProvince}</td>
+                    <td data-label={t.figures.outOfProvince} class="num">{cs.inWork.outOfProvince}</td>
+                    <td data-label={t.figures.pwFilled} class="num">{cs.publicWelfarePosts.filled}</td>
+                    <td data-label={t.figures.pwOpen} class="num">{cs.publicWelfarePosts.open}</td>
+                    <td data-label={t.figures.zeroRemaining} class="num">{cs.zeroEmployment.remaining}</td>
+                    <td data-label={t.figures.zeroOverdue} class="num">{cs.zeroEmployment.overdue > 0 ? <span class="tag bad">{cs.zeroEmployment.overdue}</span> : 0}</td>
+                    <td data-label={t.figures.started} class="num">{cs.placementsThisMonth.started}</td>
                   </tr>
                 ))}
               </tbody>

@@ -20,7 +20,7 @@ import { idSchema } from '../validation.js';
 import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from './area-picker.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { FormReader, type FormValues, hasValue, readForm, serviceErrors, valueOf } from './forms.js';
-import type { Messages } from './i18n.js';
+import { type Messages, say } from './i18n.js';
 import { Csrf, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
 import { namesOf, placeName } from './overview.js';
 
@@ -756,7 +756,7 @@ export function peopleRoutes(app: Hono<ConsoleEnv>) {
       return renderWorker(c, id, { linkCode: code });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.code === 'not_found') throw err;
-      return renderWorker(c, id, { general: err.message }, err.status as 409);
+      return renderWorker(c, id, { general: say(c.var.t, err.message) }, err.status as 409);
     }
   });
 
