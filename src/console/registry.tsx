@@ -7,9 +7,9 @@ import type { Hono } from 'hono';
 import { employerKinds, hoursValues, servesValues, wagePeriods } from '../../db/schema.js';
 import { occupations } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
-import { createEmployer, searchEmployers, updateEmployer } from '../services/employers.js';
+import { createEmployer, searchEmployers, searchEmployersPage, updateEmployer } from '../services/employers.js';
 import { householdView, searchHouseholdsPage } from '../services/households.js';
-import { createOpening, searchOpenings } from '../services/openings.js';
+import { createOpening, searchOpeningsPage } from '../services/openings.js';
 import { searchWorkersPage } from '../services/workers.js';
 import type { ServiceCtx } from '../context.js';
 import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from './area-picker.js';
@@ -21,7 +21,6 @@ import { namesOf, placeName } from './overview.js';
 import { Tel } from './people.js';
 
 export const REGISTRY_PAGE = 50;
-const RESULTS = 50;
 const rootOf = (ctx: ServiceCtx) => (ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : '');
 
 /** The picked area, checked as a code (the service checks that it exists and is ours). */
@@ -379,7 +378,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const rows = await searchEmployers(ctx, { q, limit: RESULTS });
+    const page = await searchEmployersPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const rows = page.items;
     const names = await namesOf(ctx.db, rows.map((e) => e.areaCode));
     return c.html(
       <SearchPage
@@ -390,6 +390,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         hint={t.searchHintEmployer}
         add={{ href: '/console/employers/new', label: t.newEmployer }}
         empty={rows.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/employers?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="employers"
         headers={[t.name, t.kind, t.place, t.phone, t.status]}
       >
@@ -434,7 +436,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const rows = await searchOpenings(ctx, { q, limit: RESULTS });
+    const page = await searchOpeningsPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const rows = page.items;
     const names = await namesOf(ctx.db, rows.map((r) => r.opening.areaCode));
     return c.html(
       <SearchPage
@@ -445,6 +448,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         hint={t.searchHintOpening}
         add={{ href: '/console/openings/new', label: t.newPost }}
         empty={rows.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/openings?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="openings"
         headers={[t.title, t.kind, t.employer, t.place, { text: t.slots, cls: 'num' }, { text: t.slotsFilled, cls: 'num' }, t.status]}
       >
