@@ -62,7 +62,7 @@ fieldset.group{border:0;padding:0;margin:.6rem 0;background:none}
 fieldset.group legend{padding:0;font-size:.9rem}
 .checks{display:flex;flex-wrap:wrap;gap:.2rem .9rem}
 .checks label{font-weight:400;display:inline-flex;align-items:center;gap:.3rem;min-height:32px}
-input[type=checkbox],input[type=radio]{width:22px;height:22px;margin:0;accent-color:#12406b}
+input[type=checkbox],input[type=radio]{width:24px;height:24px;min-height:0;margin:0;padding:0;accent-color:#12406b}
 input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #767f8a;border-radius:4px;background:#fff;min-height:32px}
 button{cursor:pointer}
 button.primary{background:#12406b;color:#fff;border-color:#12406b}

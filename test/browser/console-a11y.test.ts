@@ -194,6 +194,35 @@ describe.each(sizes)('the console at $name size', (size) => {
     }
   });
 
+  it('controls are at least 24 px on each side, and a field with an error keeps its focus ring', async () => {
+    const small: string[] = [];
+    for (const path of [`/console/openings/${seeded.ids.pw1}`, '/console/workers/new', `/console/workers/${seeded.ids.twoMembers[0]}`, '/console/worklists/zero-employment']) {
+      await page.goto(`${server.base}${path}`);
+      small.push(
+        ...(await page.$$eval('main input:not([type=hidden]), main select, main button, header button, header a, summary', (els) =>
+          els
+            .map((e) => ({ e, r: e.getBoundingClientRect() }))
+            .filter(({ r }) => r.width > 0 && r.height > 0)
+            .filter(({ r }) => r.width < 24 || r.height < 24)
+            .map(({ e, r }) => `${e.tagName} ${e.getAttribute('name') ?? e.textContent?.trim()} ${Math.round(r.width)}×${Math.round(r.height)}`),
+        )).map((x) => `${path}: ${x}`),
+      );
+    }
+    expect(small).toEqual([]);
+    await page.goto(`${server.base}/console/workers/new`);
+    await page.fill('#f-phone', '12ab');
+    await Promise.all([page.waitForLoadState(), page.click('#register-worker button.primary')]);
+    const outline = () => page.$eval('#f-phone', (e) => `${getComputedStyle(e).outlineStyle} ${getComputedStyle(e).outlineWidth}`);
+    const unfocused = await outline();
+    await page.focus('#f-name');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-phone');
+    const focused = await outline();
+    // The error marks the field without an outline, so focus still shows as a ring of its own.
+    expect(focused).not.toBe(unfocused);
+    expect(focused).toMatch(/^solid [2-9]/);
+  });
+
   it('the allocation submit is a few Tabs from the top of its page', async () => {
     await page.goto(`${server.base}/console/openings/${seeded.ids.pw1}`);
     let tabs = 0;
