@@ -71,6 +71,8 @@ button.linkish{background:none;border:0;color:#0b5cad;text-decoration:underline;
 .picker-lists,.picker-find{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.2rem 0}
 .picker label{display:flex;flex-direction:column;font-size:.85rem}
 .picker .chosen{margin:.3rem 0 0}
+.picker .hint,.picker .err{display:block}
+.picker.has-error input[type=search]{border-color:#767f8a;box-shadow:none}
 ul.found{margin:.3rem 0;padding-left:1.2rem}
 .msg{padding:.5rem .8rem;border-radius:4px;margin:.5rem 0}
 .msg.error{background:#fbe3e1;color:#8c1d18}
