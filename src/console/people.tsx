@@ -13,6 +13,7 @@ import { issueLinkCode } from '../services/link-codes.js';
 import { matchOpeningsForWorker } from '../services/matching.js';
 import { getOpening } from '../services/openings.js';
 import { alertsForWorker } from '../services/outbox.js';
+import { householdsOnOpenNotices } from '../services/public-notices.js';
 import { createPlacement, endPlacement, getScopedPlacement, type Placement, placementEndReasons, placementsOfWorker } from '../services/placements.js';
 import { createWorker, eraseWorker, getScopedWorker, registerWorkerWithHousehold, updateWorker, type Worker, workerView } from '../services/workers.js';
 import type { ServiceCtx } from '../context.js';
@@ -565,8 +566,10 @@ async function renderHousehold(c: CCtx, id: number, edit?: FormState, status: 20
     ...(h.incomeAtMinimumSince ? { incomeAtMinimum: '1' } : {}),
   };
   const picker = await loadPicker(ctx, edit?.values ?? {}, 'areaCode', { deepest: 'village', value: edit?.values ? undefined : h.areaCode });
-  const posts = await postsForMembers(ctx, view.members);
-  return c.html(<HouseholdPage c={c} view={view} names={names} picker={picker} edit={{ ...edit, values }} posts={posts} />, status);
+  // A household with someone on an open notice gets no second proposal (one post per household).
+  const onNotice = (await householdsOnOpenNotices(ctx, [h.id])).get(h.id) ?? null;
+  const posts = onNotice ? [] : await postsForMembers(ctx, view.members);
+  return c.html(<HouseholdPage c={c} view={view} names={names} picker={picker} edit={{ ...edit, values }} posts={posts} onNotice={onNotice} />, status);
 }
 
 function HouseholdPage(props: {
@@ -576,6 +579,7 @@ function HouseholdPage(props: {
   picker: PickerState;
   edit: FormState;
   posts: PostOption[];
+  onNotice: { noticeId: string; workerId: number } | null;
 }) {
   const { c, view: h, edit } = props;
   const t = c.var.t;
@@ -643,7 +647,11 @@ function HouseholdPage(props: {
         </a>
       </p>
       <h2 id="posts">{t.proposeForPost}</h2>
-      {props.posts.length === 0 ? (
+      {props.onNotice ? (
+        <p id="household-on-notice">
+          <span class="tag busy">{t.householdOnNotice}</span> <a href={`/console/notices/${props.onNotice.noticeId}`}>{t.seeNotice}</a>
+        </p>
+      ) : props.posts.length === 0 ? (
         <p class="muted">{t.noPostsInReach}</p>
       ) : (
         <ul id="post-options">

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../context.js';
 import { type OpeningMatch, matchOpeningsForWorker } from '../services/matching.js';
 import { findArea } from '../services/areas.js';
+import { householdsOnOpenNotices } from '../services/public-notices.js';
 import { stalledApplications, zeroEmploymentWorklist, type ZeroEmploymentItem } from '../services/worklists.js';
 import { decodeCursor, encodeCursor, isoDateSchema } from '../validation.js';
 import { AreaPicker, loadPicker, type PickerState, pickedArea } from './area-picker.js';
@@ -61,6 +62,7 @@ function ZeroPage(props: {
   counts: { total: number; overdue: number };
   next: string | null;
   areaNames: Record<string, string>;
+  onNotice: Map<number, { noticeId: string }>;
 }) {
   const { c, rows, filters } = props;
   const t = c.var.t;
@@ -119,6 +121,12 @@ function ZeroPage(props: {
                         ...(r.monitored ? [{ text: t.monitored }] : []),
                       ]}
                     />
+                    {props.onNotice.has(r.householdId) ? (
+                      <div>
+                        <span class="tag busy">{t.onNotice}</span>{' '}
+                        <a href={`/console/notices/${props.onNotice.get(r.householdId)!.noticeId}`}>{t.seeNotice}</a>
+                      </div>
+                    ) : null}
                   </td>
                   <td data-label={t.since}>{r.since}</td>
                   <td data-label={t.daysWaiting} class="num">
@@ -155,7 +163,7 @@ function ZeroPage(props: {
                                       .join(t.reasonSep)}
                                     )
                                   </span>
-                                  {x.opening.kind === 'public_welfare' ? (
+                                  {x.opening.kind === 'public_welfare' && !props.onNotice.has(r.householdId) ? (
                                     <>
                                       {' '}
                                       <a href={`/console/openings/${x.opening.id}?pick=${m.id}`} class="propose" data-propose={`${x.opening.id}:${m.id}`}>
@@ -225,6 +233,7 @@ export function worklistRoutes(app: Hono<ConsoleEnv>) {
       (await Promise.all(codes.map((code) => findArea(ctx.db, code)))).filter((a) => a).map((a) => [a!.code, a!.name]),
     );
     const picker = await loadPicker(ctx, query, 'area', { value: filters.area });
+    const onNotice = await householdsOnOpenNotices(ctx, rows.map((r) => r.householdId));
     const t = c.var.t;
     return c.html(
       <ZeroPage
@@ -237,6 +246,7 @@ export function worklistRoutes(app: Hono<ConsoleEnv>) {
         counts={list.counts ?? { total: rows.length, overdue: rows.filter((r) => r.overdue).length }}
         next={list.next ? encodeCursor(list.next) : null}
         areaNames={names}
+        onNotice={onNotice}
       />,
     );
   });

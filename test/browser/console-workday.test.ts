@@ -169,6 +169,12 @@ describe.each(sizes)('a working day at $name', (size) => {
     expect(await p.locator(`#taken li[data-worker="${workerId}"]`).count()).toBe(1);
     expect(await p.locator(`#pick-${workerId}`).count()).toBe(0);
     expect(await p.locator('#candidates tbody tr').count()).toBeGreaterThan(0);
+    // Back on the worklist the household reads as on notice, with no second proposal.
+    const householdId = (await env.db.select().from(workers).where(eq(workers.id, workerId!)))[0]!.householdId;
+    await p.goto(`${server.base}/console/worklists/zero-employment?area_township=532503001&overdue=1`);
+    const row = p.locator(`#worklist tr[data-household="${householdId}"]`);
+    expect(await row.locator('a[href^="/console/notices/"]').count()).toBe(1);
+    expect(await row.locator('a.propose').count()).toBe(0);
     // The overview lists the running notice.
     await p.goto(`${server.base}/console/overview`);
     expect(await p.locator('#open-notices li').count()).toBe(1);
