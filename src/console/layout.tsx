@@ -72,6 +72,7 @@ button.linkish{background:none;border:0;color:#0b5cad;text-decoration:underline;
 .picker label{display:flex;flex-direction:column;font-size:.85rem}
 .picker .chosen{margin:.3rem 0 0}
 .picker .hint,.picker .err{display:block}
+.default-submit{position:absolute;width:1px;height:1px;min-height:0;padding:0;margin:-1px;overflow:hidden;clip-path:inset(50%);border:0}
 .picker.has-error input[type=search]{border-color:#767f8a;box-shadow:none}
 ul.found{margin:.3rem 0;padding-left:1.2rem}
 .msg{padding:.5rem .8rem;border-radius:4px;margin:.5rem 0}
@@ -198,6 +199,15 @@ function NavLinks(props: { t: Messages }) {
       <a href="/console/employers">{t.nav.employers}</a>
     </>
   );
+}
+
+/**
+ * A form whose area picker has its own submit buttons ("choose", "find")
+ * starts with this one, out of sight and out of the Tab order, so Enter in a
+ * text field saves the form (the browser's default button is the first).
+ */
+export function DefaultSubmit() {
+  return <button type="submit" class="default-submit" tabindex={-1} aria-hidden="true" />;
 }
 
 export function Csrf(props: { c: CCtx }) {

@@ -22,7 +22,7 @@ import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from 
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { FormReader, type FormValues, hasValue, readForm, serviceErrors, valueOf } from './forms.js';
 import { type Messages, say } from './i18n.js';
-import { Csrf, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
+import { Csrf, DefaultSubmit, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
 import { namesOf, placeName } from './overview.js';
 
 type CareFor = 'elders' | 'children' | 'disabled' | 'other';
@@ -134,6 +134,7 @@ function RegisterPage(props: {
       <h1>{title}</h1>
       <form method="post" action="/console/workers" id="register-worker" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={errors} general={state.general} />
         {household ? (
           <fieldset>
@@ -393,6 +394,7 @@ function WorkerPage(props: {
           <h3>{t.recordPlacement}</h3>
           <form method="post" action={`/console/workers/${w.id}/placements`} id="record-placement" novalidate>
             <Csrf c={c} />
+        <DefaultSubmit />
             <FormErrors t={t} errors={place.errors} general={place.general} />
             <Field label={t.placementType} name="type" errors={place.errors}>
               <Select name="type" value={valueOf(place.values, 'type') || 'enterprise'} options={Object.fromEntries(placementTypes.map((p) => [p, t.types[p]!]))} errors={place.errors} />
@@ -668,6 +670,7 @@ function HouseholdPage(props: {
       <h2>{t.editHousehold}</h2>
       <form method="post" action={`/console/households/${h.id}`} id="edit-household" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={edit.errors} general={edit.general} />
         <AreaPicker t={t} p={props.picker} legend={t.householdArea} errors={edit.errors} hint={t.householdAreaHint} choose />
         <Group legend={t.householdStatus} name="status" errors={edit.errors}>

@@ -16,7 +16,7 @@ import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from 
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { FormReader, type FormValues, hasValue, readForm, serviceErrors, valueOf } from './forms.js';
 import type { Messages } from './i18n.js';
-import { Csrf, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
+import { Csrf, DefaultSubmit, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
 import { namesOf, placeName } from './overview.js';
 import { Tel } from './people.js';
 
@@ -130,6 +130,7 @@ function PostForm(props: { c: CCtx; employers: Array<{ id: number; name: string 
       <h1>{t.newPost}</h1>
       <form method="post" action="/console/openings" id="new-post" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={errors} general={props.general} />
         <Field label={t.title} name="title" errors={errors}>
           <input {...fa('title', errors)} value={v('title')} size={30} />
@@ -220,6 +221,7 @@ function EmployerForm(props: { c: CCtx; picker: PickerState; values?: FormValues
       <h1>{t.newEmployer}</h1>
       <form method="post" action="/console/employers" id="new-employer" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={errors} general={props.general} />
         <Field label={t.name} name="name" errors={errors}>
           <input {...fa('name', errors)} value={v('name')} size={30} />

@@ -202,7 +202,7 @@ describe.each(sizes)('the console at $name size', (size) => {
         ...(await page.$$eval('main input:not([type=hidden]), main select, main button, header button, header a, summary', (els) =>
           els
             .map((e) => ({ e, r: e.getBoundingClientRect() }))
-            .filter(({ r }) => r.width > 0 && r.height > 0)
+            .filter(({ e, r }) => r.width > 0 && r.height > 0 && e.getAttribute('aria-hidden') !== 'true')
             .filter(({ r }) => r.width < 24 || r.height < 24)
             .map(({ e, r }) => `${e.tagName} ${e.getAttribute('name') ?? e.textContent?.trim()} ${Math.round(r.width)}×${Math.round(r.height)}`),
         )).map((x) => `${path}: ${x}`),

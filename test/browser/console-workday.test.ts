@@ -70,7 +70,8 @@ describe.each(sizes)('a working day at $name', (size) => {
     await p.check('input[name=povertyAlleviated]');
     await p.check('input[name=cannotLeaveHome]');
     await p.check('input[name=careFor][value=elders]');
-    await go(p, '#register-worker button.primary', /\/console\/workers\/\d+\?saved=registered/);
+    // Enter in a text field saves (the picker's own buttons are not the form's default).
+    await Promise.all([p.waitForURL(/\/console\/workers\/\d+\?saved=registered/), p.press('#f-name', 'Enter')]);
     const workerId = Number(/\/workers\/(\d+)/.exec(p.url())![1]);
     const [w] = await env.db.select().from(workers).where(eq(workers.id, workerId));
     expect(w).toMatchObject({ name: '马春花', areaCode: '532503001002', cannotLeaveHome: true, careFor: ['elders'] });
