@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { today } from '../services/households.js';
 import { type Candidate, candidatesForOpening } from '../services/matching.js';
 import { getOpening, type Opening } from '../services/openings.js';
+import { publicWelfareHolders } from '../services/placements.js';
 import {
   type FinaliseResult,
   finaliseNotice,
@@ -44,6 +45,7 @@ interface AllocationProps {
   free: number;
   candidates: Candidate[];
   taken: Map<number, { noticeId: string; openingId: number; workerId: number }>;
+  holders: Awaited<ReturnType<typeof publicWelfareHolders>>;
   notices: PublicNotice[];
   names: Record<string, string>;
   picked?: number[];
@@ -188,6 +190,20 @@ function AllocationPage(p: AllocationProps) {
           ) : null}
         </>
       ) : null}
+      {canPick && p.holders.length ? (
+        <>
+          <h2>{t.holdingPost}</h2>
+          <p class="muted">{t.holdingPostHelp}</p>
+          <ul id="holders">
+            {p.holders.map((x) => (
+              <li data-worker={x.workerId} data-pickable="false">
+                <a href={`/console/workers/${x.workerId}`}>{x.name ?? t.erasedPerson}</a> · {placeName(p.names, x.areaCode)}{' '}
+                <span class="tag ok">{t.holdsPostSince(x.startDate)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {p.notices.length > 0 ? (
         <>
           <h2>{t.notices}</h2>
@@ -212,9 +228,13 @@ async function renderAllocation(c: CCtx, id: number, extra: Partial<AllocationPr
     o.kind === 'public_welfare' && o.status === 'open' ? candidatesForOpening(ctx, id, { limit: CANDIDATES_SHOWN }) : Promise.resolve([]),
     noticesForOpening(ctx, id),
   ]);
-  const taken = await householdsOnOpenNotices(ctx, [...new Set(candidates.map((x) => x.worker.householdId))]);
-  const names = await namesOf(ctx.db, [o.areaCode, ...candidates.map((x) => x.worker.areaCode)]);
-  return c.html(<AllocationPage c={c} o={o} free={free} candidates={candidates} taken={taken} notices={notices} names={names} {...extra} />, status);
+  const [taken, holders] = await Promise.all([
+    householdsOnOpenNotices(ctx, [...new Set(candidates.map((x) => x.worker.householdId))]),
+    // People of the post's own village (or township) already in a post: shown so nobody looks for them.
+    o.kind === 'public_welfare' ? publicWelfareHolders(ctx, { area: o.areaCode, limit: 30 }) : Promise.resolve([]),
+  ]);
+  const names = await namesOf(ctx.db, [o.areaCode, ...candidates.map((x) => x.worker.areaCode), ...holders.map((x) => x.areaCode)]);
+  return c.html(<AllocationPage c={c} o={o} free={free} candidates={candidates} taken={taken} holders={holders} notices={notices} names={names} {...extra} />, status);
 }
 
 function NoticeStaffPage(props: { c: CCtx; v: NoticeView; today: string; results?: FinaliseResult[]; error?: string }) {

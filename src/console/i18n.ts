@@ -10,6 +10,9 @@ export const langs: readonly Lang[] = ['zh', 'en'];
 const zh = {
   appName: '就近 · 劳动就业工作台',
   skipToMain: '跳到正文',
+  holdingPost: '已在公益性岗位上，不可选',
+  holdingPostHelp: '本村（乡镇）这些人员已有公益性岗位，一人一岗、一户一岗。',
+  holdsPostSince: (d: string) => `在岗，自 ${d}`,
   toDo: '待办',
   nothingWaiting: '暂无待确认的公示或待回复的录用',
   peopleN: (n: number) => `${n} 人`,
@@ -356,6 +359,9 @@ export type Messages = typeof zh;
 const en: Messages = {
   appName: 'Jiujin · labour bureau console',
   skipToMain: 'Skip to the content',
+  holdingPost: 'Already holding a public-welfare post: not pickable',
+  holdingPostHelp: 'These people of the village (or township) already hold a post: one post per person and per household.',
+  holdsPostSince: (d) => `in a post since ${d}`,
   toDo: 'Waiting for you',
   nothingWaiting: 'No notice to finalise and no offer waiting for an answer',
   peopleN: (n) => `${n} ${n === 1 ? 'person' : 'people'}`,

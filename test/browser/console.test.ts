@@ -131,6 +131,11 @@ describe('console in a browser', () => {
     await page.goto(`${server.base}/console/openings/${pw1}`);
     const free = Number(await page.locator('[data-figure="free"]').textContent());
     expect(free).toBe(2);
+    // The village's post holder is shown as such, not as a candidate.
+    expect(await page.locator('#holders li').textContent()).toContain('张秀英');
+    expect(await page.locator('#candidates').textContent()).not.toContain('张秀英');
+    // Each candidate shows the household's status and care facts.
+    expect(await page.locator(`#candidates tr[data-worker="${twoMembers[0]}"]`).textContent()).toMatch(/脱贫户.*无法离乡.*需照顾：老人/);
     // Two people of one household: refused, with the picks kept.
     await page.check(`#pick-${twoMembers[0]}`);
     await page.check(`#pick-${twoMembers[1]}`);
