@@ -287,8 +287,56 @@ export function Tags(props: { items: Array<{ text: string; cls?: string }> }) {
   );
 }
 
+/** The label a field's error is listed under in the summary on top of a form. */
+function fieldLabel(t: Messages, name: string): string {
+  const labels: Record<string, string> = {
+    name: t.personName,
+    phone: t.phone,
+    home: t.homePoint,
+    areaCode: t.area,
+    careFor: t.careFor,
+    skills: t.skills,
+    householdId: t.household,
+    title: t.title,
+    employerId: t.employer,
+    slots: t.slots,
+    wageAmount: t.wage,
+    startDate: t.startDate,
+    closingDate: t.closingDate,
+    placeArea: t.workPlace,
+    type: t.placementType,
+    contractMonths: t.contractMonths,
+    point: t.placePoint,
+    token: t.token,
+  };
+  if (/^end\d+Date$/.test(name)) return t.endDate;
+  return labels[name] ?? name;
+}
+
+/**
+ * On top of a form: what went wrong, each field's message linked to the
+ * field (the message also sits next to the field itself).
+ */
 export function FormErrors(props: { t: Messages; errors?: FieldErrors; general?: string | null }) {
-  if (props.general) return <p class="msg error" role="alert">{props.general}</p>;
-  if (props.errors && Object.keys(props.errors).length > 0) return <p class="msg error" role="alert">{props.t.formHasErrors}</p>;
-  return null;
+  const { t } = props;
+  const entries = Object.entries(props.errors ?? {});
+  if (!props.general && entries.length === 0) return null;
+  return (
+    <div class="msg error" role="alert">
+      <p style="margin:0">{props.general ?? t.formHasErrors}</p>
+      {entries.length ? (
+        <ul class="error-list" style="margin:.2rem 0 0;padding-left:1.2rem">
+          {entries.map(([name, message]) => (
+            <li>
+              <a href={`#f-${name}`}>
+                {fieldLabel(t, name)}
+                {t.colon}
+                {message}
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }
