@@ -3,6 +3,7 @@
 // field and fill the form again with what was typed.
 import { isOccupationCode } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
+import { idSchema } from '../validation.js';
 import type { FieldErrors } from './layout.js';
 import { type Messages, say } from './i18n.js';
 
@@ -160,3 +161,17 @@ export const hasValue = (values: FormValues | undefined, name: string, value: st
   const v = values?.[name];
   return Array.isArray(v) ? v.includes(value) : v === value;
 };
+
+/** A form as it was sent and what was wrong with it, to show it again. */
+export interface FormState {
+  values?: FormValues;
+  errors?: FieldErrors;
+  general?: string | null;
+}
+
+/** A record id from the path; anything else is a page that does not exist. */
+export function parseId(raw: string | undefined): number {
+  const p = idSchema.safeParse(raw);
+  if (!p.success) throw new AppError('not_found', 'not found');
+  return p.data;
+}

@@ -210,6 +210,17 @@ export function DefaultSubmit() {
   return <button type="submit" class="default-submit" tabindex={-1} aria-hidden="true" />;
 }
 
+/** A phone number as a tap-to-call link. */
+export const telHref = (phone: string) => `tel:${phone.replace(/[\s-]/g, '')}`;
+
+export function Tel(props: { phone: string | null | undefined }) {
+  return props.phone ? (
+    <a class="tel" href={telHref(props.phone)}>
+      {props.phone}
+    </a>
+  ) : null;
+}
+
 export function Csrf(props: { c: CCtx }) {
   return <input type="hidden" name="_csrf" value={props.c.var.session?.csrf ?? ''} />;
 }

@@ -16,9 +16,8 @@ import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from 
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { FormReader, type FormValues, hasValue, readForm, serviceErrors, valueOf } from './forms.js';
 import type { Messages } from './i18n.js';
-import { Csrf, DefaultSubmit, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags } from './layout.js';
+import { Csrf, DefaultSubmit, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags, Tel } from './layout.js';
 import { namesOf, placeName } from './overview.js';
-import { Tel } from './people.js';
 
 export const REGISTRY_PAGE = 50;
 const rootOf = (ctx: ServiceCtx) => (ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : '');

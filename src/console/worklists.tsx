@@ -13,9 +13,8 @@ import { stalledApplications, zeroEmploymentWorklist, type ZeroEmploymentItem } 
 import { decodeCursor, encodeCursor, isoDateSchema } from '../validation.js';
 import { AreaPicker, loadPicker, type PickerState, pickedArea } from './area-picker.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
-import { Page, Tags } from './layout.js';
+import { Page, Tags, Tel } from './layout.js';
 import { areaLabel } from './overview.js';
-import { Tel } from './people.js';
 
 export const WORKLIST_PAGE = 20;
 const BEST_MATCHES = 3;
