@@ -174,9 +174,17 @@ describe('console in a browser', () => {
     try {
       const p = await signIn(later, seeded.staffCounty);
       await p.goto(noticeUrl);
+      // The notice's state follows the clock: its days have run, it waits to be finalised.
+      expect(await p.locator('[data-notice-state]').getAttribute('data-notice-state')).toBe('due');
+      expect(await p.locator('[data-notice-state]').textContent()).toContain('公示期满');
+      await p.goto(`${server.base}/console/overview`);
+      expect(await p.locator('#open-notices li[data-due="true"]').count()).toBe(1);
+      await p.goto(noticeUrl);
       await Promise.all([p.waitForLoadState(), p.click('#finalise button[type=submit]')]);
       await expect.poll(() => p.locator(`#finalise-results [data-worker="${twoMembers[0]}"]`).getAttribute('data-outcome')).toBe('hired');
       expect(await p.locator('[data-notice-status]').getAttribute('data-notice-status')).toBe('finalised');
+      // Results name the people, not their ids.
+      expect(await p.locator('#finalise-results').textContent()).toContain('周大山');
       const held = await env.db
         .select()
         .from(placements)
