@@ -1,44 +1,67 @@
 // Allocation of a public-welfare post: its ranked eligible candidates with
-// their reasons; staff pick people, who go on a 7-day public notice (公示),
-// then finalise the hires. The notice's public page shows masked names and
-// villages only.
+// their reasons and status; people whose household is already proposed on an
+// open notice are shown apart and cannot be picked. Staff pick people (a
+// counter shows the picks against the free slots, drawn by CSS: no script),
+// who go on a 7-day public notice (公示); once it has run, staff finalise the
+// hires. A withdrawal asks why. The notice's public page is in public-notice.tsx.
 import type { Hono } from 'hono';
 import * as z from 'zod';
+import { endingReasons } from '../../db/schema.js';
+import { addDays } from '../domain/dates.js';
 import { AppError } from '../errors.js';
+import { today } from '../services/households.js';
 import { type Candidate, candidatesForOpening } from '../services/matching.js';
 import { getOpening, type Opening } from '../services/openings.js';
+import { publicWelfareHolders } from '../services/placements.js';
 import {
   type FinaliseResult,
   finaliseNotice,
   freeSlots,
   getNotice,
+  householdsOnOpenNotices,
   type NoticeView,
   noticesForOpening,
   proposeHires,
   type PublicNotice,
-  publicNoticePage,
   withdrawFromNotice,
 } from '../services/public-notices.js';
-import { today } from '../services/households.js';
-import { addDays } from '../domain/dates.js';
 import { idSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
-import { Csrf, Page, Tags } from './layout.js';
-import { say } from './i18n.js';
+import { type Messages, say } from './i18n.js';
+import { Csrf, Page, Select, Tags } from './layout.js';
+import { parseNoticeId } from './public-notice.js';
 import { namesOf, placeName } from './overview.js';
 
 const CANDIDATES_SHOWN = 30;
+
+/** A notice's state as the day stands: an open notice whose days have run waits to be finalised. */
+export function noticeState(n: Pick<PublicNotice, 'status' | 'endDate'>, day: string): 'open' | 'due' | 'finalised' | 'withdrawn' {
+  return n.status === 'open' && day >= n.endDate ? 'due' : n.status;
+}
 
 interface AllocationProps {
   c: CCtx;
   o: Opening & { employerName: string };
   free: number;
   candidates: Candidate[];
+  taken: Map<number, { noticeId: string; openingId: number; workerId: number }>;
+  holders: Awaited<ReturnType<typeof publicWelfareHolders>>;
   notices: PublicNotice[];
   names: Record<string, string>;
   picked?: number[];
   error?: string;
   issues?: Record<string, string>;
+  note?: string;
+}
+
+function candidateTags(t: Messages, cand: Candidate) {
+  return [
+    { text: t.tiers[cand.tier] ?? cand.tier, cls: cand.tier === 'zero_employment' ? 'bad' : undefined },
+    ...(cand.household.povertyAlleviated ? [{ text: t.poverty }] : []),
+    ...(cand.household.monitored ? [{ text: t.monitored }] : []),
+    ...(cand.worker.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
+    ...cand.worker.careFor.map((x) => ({ text: `${t.careFor}${t.colon}${t.careForValues[x] ?? x}` })),
+  ];
 }
 
 function AllocationPage(p: AllocationProps) {
@@ -46,92 +69,151 @@ function AllocationPage(p: AllocationProps) {
   const t = c.var.t;
   const title = t.allocationTitle(o.title);
   const picked = new Set(p.picked ?? []);
+  const day = today(ctxOf(c));
+  const pickable = p.candidates.filter((x) => !p.taken.has(x.worker.householdId));
+  const onNotice = p.candidates.filter((x) => p.taken.has(x.worker.householdId));
+  const canPick = o.kind === 'public_welfare' && o.status === 'open';
   return (
     <Page c={c} title={title}>
       <h1>{title}</h1>
-      <p>
-        {t.employer}: {o.employerName} · {t.place}: {placeName(p.names, o.areaCode)} · {t.status}: {t.statuses[o.status]} · {t.slots}:{' '}
-        <strong data-figure="slots">{o.slots}</strong> · {t.slotsFilled}: <strong data-figure="slotsFilled">{o.slotsFilled}</strong> ·{' '}
-        {t.freeSlots}: <strong data-figure="free">{p.free}</strong>
-      </p>
-      {p.notices.length > 0 ? (
-        <>
-          <h2>{t.notices}</h2>
-          <ul>
-            {p.notices.map((n) => (
-              <li>
-                <a href={`/console/notices/${n.id}`}>{t.noticePeriod(n.startDate, addDays(n.endDate, -1))}</a> — {t.noticeStatus[n.status]}
-              </li>
-            ))}
-          </ul>
-        </>
+      <dl class="facts">
+        <dt>{t.employer}</dt>
+        <dd>{o.employerName}</dd>
+        <dt>{t.place}</dt>
+        <dd>{placeName(p.names, o.areaCode)}</dd>
+        <dt>{t.status}</dt>
+        <dd>{t.statuses[o.status]}</dd>
+        <dt>{t.slots}</dt>
+        <dd>
+          <strong data-figure="slots">{o.slots}</strong> · {t.slotsFilled} <strong data-figure="slotsFilled">{o.slotsFilled}</strong> · {t.freeSlots}{' '}
+          <strong data-figure="free">{p.free}</strong>
+        </dd>
+      </dl>
+      {p.note ? (
+        <p class="msg info" role="status" id="allocation-note">
+          {p.note}
+        </p>
       ) : null}
-      {o.kind === 'public_welfare' && o.status === 'open' ? (
+      {canPick ? (
         <>
-          <h2>{t.candidates}</h2>
           {p.error ? (
             <p class="msg error" role="alert" id="allocation-error">
               {p.error}
             </p>
           ) : null}
-          {p.candidates.length === 0 ? (
+          {pickable.length === 0 ? (
             <p class="muted">{t.noCandidates}</p>
           ) : (
-            <form method="post" action={`/console/openings/${o.id}/propose`} id="allocate">
+            <form method="post" action={`/console/openings/${o.id}/propose`} id="allocate" class="counter">
               <Csrf c={c} />
+              <p class="actions">
+                <button type="submit" class="primary" id="propose-top" disabled={p.free === 0}>
+                  {t.propose}
+                </button>
+                <span class="muted">{t.pickUpTo(p.free)}</span>
+              </p>
+              <h2>{t.candidates}</h2>
               <div class="tablewrap">
                 <table id="candidates">
                   <thead>
                     <tr>
                       <th>{t.pick}</th>
-                      <th>#</th>
-                      <th>{t.personName}</th>
+                      <th class="num">{t.rank}</th>
                       <th>{t.village}</th>
-                      <th>{t.tier}</th>
+                      <th>{t.status}</th>
                       <th class="num">{t.distance}</th>
                       <th>{t.reasons}</th>
                     </tr>
                   </thead>
                   <tbody>
-                    {p.candidates.map((cand, i) => (
-                      <tr data-worker={cand.worker.id} data-household={cand.worker.householdId}>
-                        <td>
-                          <input
-                            type="checkbox"
-                            name="workerIds"
-                            value={String(cand.worker.id)}
-                            id={`pick-${cand.worker.id}`}
-                            checked={picked.has(cand.worker.id)}
-                            aria-label={`${t.pick} ${cand.worker.name ?? ''}`}
-                          />
-                        </td>
-                        <td>{i + 1}</td>
-                        <td>
-                          <label for={`pick-${cand.worker.id}`}>{cand.worker.name ?? '—'}</label>
+                    {pickable.map((cand, i) => (
+                      <tr data-worker={cand.worker.id} data-household={cand.worker.householdId} data-pickable="true">
+                        <td data-label={t.pick}>
+                          <label class="check">
+                            <input type="checkbox" name="workerIds" value={String(cand.worker.id)} id={`pick-${cand.worker.id}`} checked={picked.has(cand.worker.id)} />{' '}
+                            <a href={`/console/workers/${cand.worker.id}`}>{cand.worker.name ?? '—'}</a>
+                          </label>
                           {p.issues?.[String(cand.worker.id)] ? (
-                            <div class="err" style="color:#b3261e" role="alert">
+                            <div class="err" role="alert" id={`issue-${cand.worker.id}`}>
                               {p.issues[String(cand.worker.id)]}
                             </div>
                           ) : null}
                         </td>
-                        <td>{placeName(p.names, cand.worker.areaCode)}</td>
-                        <td>
-                          <Tags items={[{ text: t.tiers[cand.tier] ?? cand.tier, cls: cand.tier === 'zero_employment' ? 'bad' : undefined }]} />
+                        <td data-label={t.rank} class="num">
+                          {i + 1}
                         </td>
-                        <td class="num">{cand.distanceKm !== null ? `${cand.distanceKm} km` : '—'}</td>
-                        <td>{cand.reasons.map((r) => t.reason(r)).join('；')}</td>
+                        <td data-label={t.village}>{placeName(p.names, cand.worker.areaCode)}</td>
+                        <td data-label={t.status}>
+                          <Tags items={candidateTags(t, cand)} />
+                        </td>
+                        <td data-label={t.distance} class="num">
+                          {cand.distanceKm !== null ? `${cand.distanceKm} km` : '—'}
+                        </td>
+                        <td data-label={t.reasons}>{cand.reasons.map((r) => t.reason(r)).join(t.reasonSep)}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
               </div>
-              <p>
+              <p class="actions pickbar">
+                <span id="pick-counter">
+                  {t.picked} <strong class="picks" aria-hidden="true"></strong> / {t.freeSlots} <strong>{p.free}</strong>
+                </span>
                 <button type="submit" class="primary" disabled={p.free === 0}>
                   {t.propose}
                 </button>
               </p>
             </form>
           )}
+          {onNotice.length ? (
+            <>
+              <h2>{t.onOtherNotice}</h2>
+              <p class="muted">{t.onOtherNoticeHelp}</p>
+              <ul id="taken">
+                {onNotice.map((cand) => {
+                  const n = p.taken.get(cand.worker.householdId)!;
+                  return (
+                    <li data-worker={cand.worker.id} data-pickable="false">
+                      <a href={`/console/workers/${cand.worker.id}`}>{cand.worker.name ?? '—'}</a> · {placeName(p.names, cand.worker.areaCode)}{' '}
+                      <span class="tag busy">{n.workerId === cand.worker.id ? t.onNotice : t.householdOnNotice}</span>{' '}
+                      <a href={`/console/notices/${n.noticeId}`}>{t.seeNotice}</a>
+                      {p.issues?.[String(cand.worker.id)] ? (
+                        <div class="err" role="alert" id={`issue-${cand.worker.id}`}>
+                          {p.issues[String(cand.worker.id)]}
+                        </div>
+                      ) : null}
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
+          ) : null}
+        </>
+      ) : null}
+      {canPick && p.holders.length ? (
+        <>
+          <h2>{t.holdingPost}</h2>
+          <p class="muted">{t.holdingPostHelp}</p>
+          <ul id="holders">
+            {p.holders.map((x) => (
+              <li data-worker={x.workerId} data-pickable="false">
+                <a href={`/console/workers/${x.workerId}`}>{x.name ?? t.erasedPerson}</a> · {placeName(p.names, x.areaCode)}{' '}
+                <span class="tag ok">{t.holdsPostSince(x.startDate)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {p.notices.length > 0 ? (
+        <>
+          <h2>{t.notices}</h2>
+          <ul id="notices">
+            {p.notices.map((n) => (
+              <li data-notice-state={noticeState(n, day)}>
+                <a href={`/console/notices/${n.id}`}>{t.noticePeriod(n.startDate, addDays(n.endDate, -1))}</a> — {t.noticeStatus[noticeState(n, day)]}
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
     </Page>
@@ -146,36 +228,59 @@ async function renderAllocation(c: CCtx, id: number, extra: Partial<AllocationPr
     o.kind === 'public_welfare' && o.status === 'open' ? candidatesForOpening(ctx, id, { limit: CANDIDATES_SHOWN }) : Promise.resolve([]),
     noticesForOpening(ctx, id),
   ]);
-  const names = await namesOf(ctx.db, [o.areaCode, ...candidates.map((x) => x.worker.areaCode)]);
-  return c.html(<AllocationPage c={c} o={o} free={free} candidates={candidates} notices={notices} names={names} {...extra} />, status);
+  const [taken, holders] = await Promise.all([
+    householdsOnOpenNotices(ctx, [...new Set(candidates.map((x) => x.worker.householdId))]),
+    // People of the post's own village (or township) already in a post: shown so nobody looks for them.
+    o.kind === 'public_welfare' ? publicWelfareHolders(ctx, { area: o.areaCode, limit: 30 }) : Promise.resolve([]),
+  ]);
+  const names = await namesOf(ctx.db, [o.areaCode, ...candidates.map((x) => x.worker.areaCode), ...holders.map((x) => x.areaCode)]);
+  return c.html(<AllocationPage c={c} o={o} free={free} candidates={candidates} taken={taken} holders={holders} notices={notices} names={names} {...extra} />, status);
 }
 
 function NoticeStaffPage(props: { c: CCtx; v: NoticeView; today: string; results?: FinaliseResult[]; error?: string }) {
   const { c, v } = props;
   const t = c.var.t;
   const n = v.notice;
-  const finalFrom = n.endDate;
+  const state = noticeState(n, props.today);
+  const nameOf = new Map(v.entries.map((e) => [e.workerId, e.name]));
   return (
     <Page c={c} title={t.noticeTitle}>
       <h1>
-        {t.noticeTitle}: {v.opening.title}
+        {t.noticeTitle}
+        {t.colon}
+        {v.opening.title}
       </h1>
       <p>
-        {t.noticePeriod(n.startDate, addDays(n.endDate, -1))} · {t.status}: <strong data-notice-status={n.status}>{t.noticeStatus[n.status]}</strong>
+        {t.noticePeriod(n.startDate, addDays(n.endDate, -1))} · {t.status}
+        {t.colon}
+        <strong data-notice-status={n.status} data-notice-state={state}>
+          {t.noticeStatus[state]}
+        </strong>
       </p>
-      <p>
+      <p class="actions">
         <a href={`/console/public/notices/${n.id}`} id="public-link">
           {t.publicPage}
-        </a>{' '}
-        · <a href={`/console/openings/${v.opening.id}`}>{t.allocate}</a>
+        </a>
+        <a href={`/console/openings/${v.opening.id}`}>{t.allocationOf}</a>
       </p>
-      {props.error ? <p class="msg error" role="alert">{props.error}</p> : null}
+      {props.error ? (
+        <p class="msg error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {c.req.query('withdrawn') ? (
+        <p class="msg ok" role="status">
+          {t.withdrawnDone}
+        </p>
+      ) : null}
       {props.results ? (
-        <div class="msg ok" id="finalise-results">
+        <div class="msg ok" id="finalise-results" role="status">
           {props.results.map((r) => (
             <div data-worker={r.workerId} data-outcome={r.outcome}>
-              #{r.workerId}: {t.results[r.outcome]}
-              {r.message ? ` (${r.message})` : ''}
+              {nameOf.get(r.workerId) ?? t.erasedPerson}
+              {t.colon}
+              {t.results[r.outcome]}
+              {r.message ? ` (${say(t, r.message)})` : ''}
             </div>
           ))}
         </div>
@@ -187,22 +292,22 @@ function NoticeStaffPage(props: { c: CCtx; v: NoticeView; today: string; results
               <th>{t.personName}</th>
               <th>{t.village}</th>
               <th>{t.state}</th>
-              <th></th>
+              <th>{t.actions}</th>
             </tr>
           </thead>
           <tbody>
             {v.entries.map((e) => (
               <tr data-worker={e.workerId} data-state={e.state ?? ''}>
-                <td>{e.name ?? '—'}</td>
-                <td>{placeName(v.areaNames, e.areaCode)}</td>
-                <td>{e.state ? t.states[e.state] : '—'}</td>
-                <td>
+                <td data-label={t.personName}>
+                  <a href={`/console/workers/${e.workerId}`}>{e.name ?? t.erasedPerson}</a>
+                </td>
+                <td data-label={t.village}>{placeName(v.areaNames, e.areaCode)}</td>
+                <td data-label={t.state}>{e.state ? t.states[e.state] : '—'}</td>
+                <td data-label={t.actions}>
                   {n.status === 'open' && e.state === 'offered' ? (
-                    <form method="post" action={`/console/notices/${n.id}/withdraw`}>
-                      <Csrf c={c} />
-                      <input type="hidden" name="workerId" value={String(e.workerId)} />
-                      <button type="submit" class="secondary">{t.withdraw}</button>
-                    </form>
+                    <a href={`/console/notices/${n.id}/withdraw?worker=${e.workerId}`} class="withdraw">
+                      {t.withdraw}
+                    </a>
                   ) : null}
                 </td>
               </tr>
@@ -211,23 +316,74 @@ function NoticeStaffPage(props: { c: CCtx; v: NoticeView; today: string; results
         </table>
       </div>
       {n.status === 'open' ? (
-        props.today >= finalFrom ? (
+        state === 'due' ? (
           <form method="post" action={`/console/notices/${n.id}/finalise`} id="finalise">
             <Csrf c={c} />
             <p>
-              <button type="submit" class="primary">{t.finalise}</button>
+              <button type="submit" class="primary">
+                {t.finalise}
+              </button>
             </p>
           </form>
         ) : (
-          <p class="muted" id="finalise-not-yet">{t.finaliseNotYet(finalFrom)}</p>
+          <p class="muted" id="finalise-not-yet">
+            {t.finaliseNotYet(n.endDate)}
+          </p>
         )
       ) : null}
     </Page>
   );
 }
 
+const withdrawReasons = ['not_eligible', 'other', 'chose_other', 'not_reachable'] as const satisfies ReadonlyArray<(typeof endingReasons)[number]>;
+
+function WithdrawPage(props: { c: CCtx; v: NoticeView; workerId: number; error?: string }) {
+  const { c, v } = props;
+  const t = c.var.t;
+  const e = v.entries.find((x) => x.workerId === props.workerId);
+  if (!e) throw new AppError('not_found', 'not found');
+  const errors = props.error ? { reason: props.error } : undefined;
+  return (
+    <Page c={c} title={t.withdrawTitle}>
+      <h1>
+        {t.withdrawTitle}
+        {t.colon}
+        {e.name ?? t.erasedPerson}
+      </h1>
+      <p>
+        {t.post}
+        {t.colon}
+        {v.opening.title}
+      </p>
+      <form method="post" action={`/console/notices/${v.notice.id}/withdraw`} id="withdraw" novalidate>
+        <Csrf c={c} />
+        <input type="hidden" name="workerId" value={String(e.workerId)} />
+        <div class={errors ? 'field has-error' : 'field'}>
+          <label for="f-reason">{t.withdrawReason}</label>
+          <Select
+            name="reason"
+            value=""
+            options={Object.fromEntries([['', t.pickAny], ...withdrawReasons.map((r) => [r, t.withdrawReasons[r] ?? r])])}
+            errors={errors}
+          />
+          {errors ? (
+            <span class="err" id="err-reason">
+              {errors.reason}
+            </span>
+          ) : null}
+        </div>
+        <div class="actions">
+          <button type="submit" class="danger">
+            {t.withdrawDo}
+          </button>
+          <a href={`/console/notices/${v.notice.id}`}>{t.cancel}</a>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
 const idParam = z.object({ id: idSchema });
-const noticeIdParam = z.object({ id: z.string().regex(/^pn_[A-Za-z0-9_-]{20,100}$/) });
 
 function parseId(c: CCtx): number {
   const p = idParam.safeParse({ id: c.req.param('id') });
@@ -235,14 +391,12 @@ function parseId(c: CCtx): number {
   return p.data.id;
 }
 
-function parseNoticeId(c: CCtx): string {
-  const p = noticeIdParam.safeParse({ id: c.req.param('id') });
-  if (!p.success) throw new AppError('not_found', 'not found');
-  return p.data.id;
-}
 
 export function allocationRoutes(app: Hono<ConsoleEnv>) {
-  app.get('/openings/:id{[0-9]+}', async (c) => renderAllocation(c, parseId(c)));
+  app.get('/openings/:id{[0-9]+}', async (c) => {
+    const pick = Number(c.req.query('pick'));
+    return renderAllocation(c, parseId(c), Number.isSafeInteger(pick) && pick > 0 ? { picked: [pick] } : {});
+  });
 
   app.post('/openings/:id{[0-9]+}/propose', async (c) => {
     const id = parseId(c);
@@ -280,8 +434,15 @@ export function allocationRoutes(app: Hono<ConsoleEnv>) {
       return c.html(<NoticeStaffPage c={c} v={await getNotice(ctx, id)} today={today(ctx)} results={results} />);
     } catch (err) {
       if (!(err instanceof AppError) || err.code === 'not_found' || err.code === 'forbidden') throw err;
-      return c.html(<NoticeStaffPage c={c} v={await getNotice(ctx, id)} today={today(ctx)} error={err.message} />, err.status);
+      return c.html(<NoticeStaffPage c={c} v={await getNotice(ctx, id)} today={today(ctx)} error={say(c.var.t, err.message)} />, err.status);
     }
+  });
+
+  app.get('/notices/:id/withdraw', async (c) => {
+    const ctx = ctxOf(c);
+    const v = await getNotice(ctx, parseNoticeId(c));
+    const workerId = Number(c.req.query('worker'));
+    return c.html(<WithdrawPage c={c} v={v} workerId={workerId} />);
   });
 
   app.post('/notices/:id/withdraw', async (c) => {
@@ -289,55 +450,17 @@ export function allocationRoutes(app: Hono<ConsoleEnv>) {
     const id = parseNoticeId(c);
     const body = await c.req.parseBody();
     const workerId = Number(body.workerId);
+    const reason = withdrawReasons.find((r) => r === body.reason);
+    if (!reason) return c.html(<WithdrawPage c={c} v={await getNotice(ctx, id)} workerId={workerId} error={c.var.t.withdrawReasonNeeded} />, 400);
     try {
-      await withdrawFromNotice(ctx, id, workerId);
-      return c.redirect(`/console/notices/${id}`, 303);
+      await withdrawFromNotice(ctx, id, workerId, reason);
+      return c.redirect(`/console/notices/${id}?withdrawn=${workerId}`, 303);
     } catch (err) {
       if (!(err instanceof AppError) || err.code === 'not_found' || err.code === 'forbidden') throw err;
-      return c.html(<NoticeStaffPage c={c} v={await getNotice(ctx, id)} today={today(ctx)} error={err.message} />, err.status);
+      return c.html(<NoticeStaffPage c={c} v={await getNotice(ctx, id)} today={today(ctx)} error={say(c.var.t, err.message)} />, err.status);
     }
   });
 }
 
-/** The public page of a notice: anyone with the address, no sign-in. */
-export function publicNoticeRoutes(app: Hono<ConsoleEnv>) {
-  app.get('/public/notices/:id', async (c) => {
-    const page = await publicNoticePage(c.var.deps.db, parseNoticeId(c));
-    if (!page) throw new AppError('not_found', 'not found');
-    const t = c.var.t;
-    return c.html(
-      <Page c={c} title={t.noticeTitle} bare>
-        <h1>{t.noticeTitle}</h1>
-        <p>
-          <strong>{t.noticePeriod(page.startDate, page.lastDay)}</strong> · <span data-notice-status={page.status}>{t.noticeStatus[page.status]}</span>
-        </p>
-        <p>{t.noticeIntro}</p>
-        <p>
-          {t.post}: {page.post.title} · {t.employer}: {page.post.employerName} · {t.place}: {page.post.place}
-        </p>
-        <div class="tablewrap">
-          <table id="public-notice">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t.personName}</th>
-                <th>{t.village}</th>
-                <th>{t.post}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.people.map((p, i) => (
-                <tr>
-                  <td>{i + 1}</td>
-                  <td>{p.name}</td>
-                  <td>{p.village}</td>
-                  <td>{page.post.title}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </Page>,
-    );
-  });
-}
+// The public page lives in its own module; index.tsx mounts it from here.
+export { publicNoticeRoutes } from './public-notice.js';

@@ -3,6 +3,7 @@
 // field and fill the form again with what was typed.
 import { isOccupationCode } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
+import { idSchema } from '../validation.js';
 import type { FieldErrors } from './layout.js';
 import { type Messages, say } from './i18n.js';
 
@@ -63,8 +64,18 @@ export class FormReader {
     const v = this.text(name, opts);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-      this.errors[name] = this.t.fieldErrors.invalidNumber;
+    // Say what is wrong: "at least 1" for a 0, not "give a number".
+    const problem = !Number.isFinite(n)
+      ? this.t.fieldErrors.invalidNumber
+      : opts.integer && !Number.isInteger(n)
+        ? this.t.fieldErrors.wholeNumber
+        : opts.min !== undefined && n < opts.min
+          ? this.t.fieldErrors.atLeast(opts.min)
+          : opts.max !== undefined && n > opts.max
+            ? this.t.fieldErrors.atMost(opts.max)
+            : null;
+    if (problem) {
+      this.errors[name] = problem;
       return undefined;
     }
     return n;
@@ -150,3 +161,17 @@ export const hasValue = (values: FormValues | undefined, name: string, value: st
   const v = values?.[name];
   return Array.isArray(v) ? v.includes(value) : v === value;
 };
+
+/** A form as it was sent and what was wrong with it, to show it again. */
+export interface FormState {
+  values?: FormValues;
+  errors?: FieldErrors;
+  general?: string | null;
+}
+
+/** A record id from the path; anything else is a page that does not exist. */
+export function parseId(raw: string | undefined): number {
+  const p = idSchema.safeParse(raw);
+  if (!p.success) throw new AppError('not_found', 'not found');
+  return p.data;
+}

@@ -12,6 +12,7 @@ import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loa
 import { exportRoutes } from './exports.js';
 import { Field, FormErrors, Page } from './layout.js';
 import { overviewRoutes } from './overview.js';
+import { peopleRoutes } from './people.js';
 import { registryRoutes } from './registry.js';
 import { worklistRoutes } from './worklists.js';
 
@@ -119,6 +120,7 @@ export function createConsole() {
   overviewRoutes(staff);
   worklistRoutes(staff);
   allocationRoutes(staff);
+  peopleRoutes(staff);
   registryRoutes(staff);
   exportRoutes(staff);
   app.route('/', staff);

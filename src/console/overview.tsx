@@ -16,6 +16,9 @@ import { areaCodeSchema, isoDateSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import type { Messages } from './i18n.js';
 import { Page } from './layout.js';
+import { AreaPicker, loadPicker, type PickerState, pickedArea } from './area-picker.js';
+import { type OpenNotice, openNotices } from '../services/public-notices.js';
+import { stalledApplications } from '../services/worklists.js';
 
 export const areaDateQuery = z.object({
   area: z.union([areaCodeSchema, z.literal('')]).optional().transform((v) => (v ? v : undefined)),
@@ -106,7 +109,7 @@ function q(params: Record<string, string | undefined>) {
   return s ? `?${s}` : '';
 }
 
-function OverviewPage(props: { c: CCtx; o: Overview }) {
+function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notices: OpenNotice[]; stalled: number }) {
   const { c, o } = props;
   const t = c.var.t;
   const s = o.stats;
@@ -129,17 +132,35 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
         ))}
       </div>
       <h1 id="overview-title">{title}</h1>
-      <form class="inline" method="get" action="/console/overview">
-        <label>
-          {t.area}
-          <input name="area" value={area ?? ''} inputmode="numeric" pattern="\d{2,12}" size={12} />
-        </label>
-        <label>
-          {t.asOf}
-          <input type="date" name="asOf" value={s.asOf} />
-        </label>
-        <button type="submit" class="secondary">{t.show}</button>
+      <form method="get" action="/console/overview" id="overview-filter">
+        <AreaPicker t={t} p={props.picker} legend={t.area} />
+        <div class="actions">
+          <label for="f-asOf">{t.asOf}</label>
+          <input type="date" id="f-asOf" name="asOf" value={s.asOf} />
+          <button type="submit" class="primary">
+            {t.show}
+          </button>
+        </div>
       </form>
+      <div class="panel" id="to-do">
+        <h2>{t.toDo}</h2>
+        {props.notices.length === 0 && props.stalled === 0 ? <p class="muted">{t.nothingWaiting}</p> : null}
+        {props.notices.length ? (
+          <ul id="open-notices">
+            {props.notices.map((n) => (
+              <li data-notice={n.id} data-due={n.due ? 'true' : 'false'}>
+                <a href={`/console/notices/${n.id}`}>{n.title}</a> · {t.peopleN(n.people)} ·{' '}
+                {n.due ? <span class="tag bad">{t.noticeStatus.due}</span> : <span class="tag busy">{t.finaliseNotYet(n.finalFrom)}</span>}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {props.stalled > 0 ? (
+          <p id="stalled-offers">
+            <a href="/console/worklists/stalled">{t.stalledN(props.stalled)}</a>
+          </p>
+        ) : null}
+      </div>
       <div class="cards">
         {cardKeys.map((k) => {
           const r = byKey.get(k)!;
@@ -154,11 +175,11 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
       <div class="charts" style="margin-top:.8rem">
         <div class="panel">
           <h2>{t.byType}</h2>
-          {raw(barChart({ title: t.byType, width: 420, bars: placementTypes.map((p) => ({ label: t.types[p]!, value: s.inWork.byType[p] })) }))}
+          {raw(barChart({ title: t.byType, width: 340, bars: placementTypes.map((p) => ({ label: t.types[p]!, value: s.inWork.byType[p] })) }))}
         </div>
         <div class="panel">
           <h2>{t.byScope}</h2>
-          {raw(barChart({ title: t.byScope, width: 420, bars: transferScopes.map((p) => ({ label: t.scopes[p]!, value: s.inWork.byScope[p] })) }))}
+          {raw(barChart({ title: t.byScope, width: 340, bars: transferScopes.map((p) => ({ label: t.scopes[p]!, value: s.inWork.byScope[p] })) }))}
         </div>
       </div>
       <div class="panel" style="margin-top:.8rem">
@@ -167,6 +188,20 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
           columnChart({
             title: t.trend,
             width: 900,
+            className: 'chart-wide',
+            labels: o.trend.map((m) => m.month.slice(2).replace('-', '/')),
+            series: [
+              { name: t.trendStarted, values: o.trend.map((m) => m.started) },
+              { name: t.trendEnded, values: o.trend.map((m) => m.ended) },
+            ],
+          }),
+        )}
+        {raw(
+          columnChart({
+            title: t.trend,
+            width: 340,
+            className: 'chart-narrow',
+            labelEvery: 2,
             labels: o.trend.map((m) => m.month.slice(2).replace('-', '/')),
             series: [
               { name: t.trendStarted, values: o.trend.map((m) => m.started) },
@@ -261,17 +296,17 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
               <tbody>
                 {o.children.map(({ area: a, stats: cs }) => (
                   <tr data-area={a.code}>
-                    <td>
+                    <td data-label={t.name}>
                       <a href={`/console/overview${q({ area: a.code, asOf: s.asOf })}`}>{a.name}</a> <span class="muted">{a.code}</span>
                     </td>
-                    <td class="num">{cs.inWork.total}</td>
-                    <td class="num">{cs.inWork.inProvince}</td>
-                    <td class="num">{cs.inWork.outOfProvince}</td>
-                    <td class="num">{cs.publicWelfarePosts.filled}</td>
-                    <td class="num">{cs.publicWelfarePosts.open}</td>
-                    <td class="num">{cs.zeroEmployment.remaining}</td>
-                    <td class="num">{cs.zeroEmployment.overdue > 0 ? <span class="tag bad">{cs.zeroEmployment.overdue}</span> : 0}</td>
-                    <td class="num">{cs.placementsThisMonth.started}</td>
+                    <td data-label={t.figures.inWork} class="num">{cs.inWork.total}</td>
+                    <td data-label={t.figures.inProvince} class="num">{cs.inWork.inProvince}</td>
+                    <td data-label={t.figures.outOfProvince} class="num">{cs.inWork.outOfProvince}</td>
+                    <td data-label={t.figures.pwFilled} class="num">{cs.publicWelfarePosts.filled}</td>
+                    <td data-label={t.figures.pwOpen} class="num">{cs.publicWelfarePosts.open}</td>
+                    <td data-label={t.figures.zeroRemaining} class="num">{cs.zeroEmployment.remaining}</td>
+                    <td data-label={t.figures.zeroOverdue} class="num">{cs.zeroEmployment.overdue > 0 ? <span class="tag bad">{cs.zeroEmployment.overdue}</span> : 0}</td>
+                    <td data-label={t.figures.started} class="num">{cs.placementsThisMonth.started}</td>
                   </tr>
                 ))}
               </tbody>
@@ -300,10 +335,19 @@ function OverviewPage(props: { c: CCtx; o: Overview }) {
 
 export function overviewRoutes(app: Hono<ConsoleEnv>) {
   app.get('/overview', async (c) => {
-    const parsed = areaDateQuery.safeParse(c.req.query());
+    const ctx = ctxOf(c);
+    const query = c.req.query();
+    const picked = pickedArea(query, 'area', ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : '');
+    const parsed = areaDateQuery.safeParse({ area: picked ?? '', asOf: query.asOf ?? '' });
     const input: { area?: string; asOf?: string } = parsed.success ? parsed.data : {};
-    const o = await overviewData(ctxOf(c), input);
-    return c.html(<OverviewPage c={c} o={o} />);
+    const o = await overviewData(ctx, input);
+    const area = o.stats.area ?? undefined;
+    const [picker, notices, stalled] = await Promise.all([
+      loadPicker(ctx, query, 'area', { value: area }),
+      openNotices(ctx, { area, limit: 50 }),
+      stalledApplications(ctx, { area, limit: 200 }),
+    ]);
+    return c.html(<OverviewPage c={c} o={o} picker={picker} notices={[...notices].sort((a, b) => Number(b.due) - Number(a.due))} stalled={stalled.items.length} />);
   });
 }
 

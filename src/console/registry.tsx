@@ -1,22 +1,40 @@
 // Workers, households, employers and openings of the area: search by name or
-// phone, register a person and their household on their behalf, certify a
-// workshop, create a public-welfare post. Every change goes through the
+// phone, paged by cursor with the number found; register an employer, certify
+// a workshop, create a public-welfare post. Every change goes through the
 // service verbs, which audit it; a refused form is shown again as typed.
+// (A person's and a household's own pages are in people.tsx.)
 import type { Hono } from 'hono';
 import { employerKinds, hoursValues, servesValues, wagePeriods } from '../../db/schema.js';
 import { occupations } from '../domain/occupations.js';
 import { AppError } from '../errors.js';
-import { createEmployer, searchEmployers, updateEmployer } from '../services/employers.js';
-import { householdView, searchHouseholds } from '../services/households.js';
-import { createOpening, searchOpenings } from '../services/openings.js';
-import { createWorker, registerWorkerWithHousehold, searchWorkers } from '../services/workers.js';
+import { createEmployer, searchEmployers, searchEmployersPage, updateEmployer } from '../services/employers.js';
+import { householdView, searchHouseholdsPage } from '../services/households.js';
+import { createOpening, searchOpeningsPage } from '../services/openings.js';
+import { searchWorkersPage } from '../services/workers.js';
+import type { ServiceCtx } from '../context.js';
+import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from './area-picker.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import { FormReader, type FormValues, hasValue, readForm, serviceErrors, valueOf } from './forms.js';
 import type { Messages } from './i18n.js';
-import { Csrf, Field, type FieldErrors, FormErrors, Page, Select, Tags } from './layout.js';
+import { Csrf, DefaultSubmit, fa, Field, type FieldErrors, FormErrors, Group, Page, Select, Tags, Tel } from './layout.js';
 import { namesOf, placeName } from './overview.js';
 
-const RESULTS = 50;
+export const REGISTRY_PAGE = 50;
+const rootOf = (ctx: ServiceCtx) => (ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : '');
+
+/** The picked area, checked as a code (the service checks that it exists and is ours). */
+function readArea(f: FormReader, values: FormValues, name: string, root: string, required: boolean): string | undefined {
+  const code = pickedArea(values, name, root);
+  if (!code) {
+    if (required) f.errors[name] = f.t.pickArea;
+    return undefined;
+  }
+  if (!/^\d{2,12}$/.test(code)) {
+    f.errors[name] = f.t.fieldErrors.invalidArea;
+    return undefined;
+  }
+  return code;
+}
 
 function SearchForm(props: { c: CCtx; action: string; q: string; hint: string; extra?: unknown }) {
   const t = props.c.var.t;
@@ -24,7 +42,7 @@ function SearchForm(props: { c: CCtx; action: string; q: string; hint: string; e
     <form class="inline" method="get" action={props.action} role="search">
       <label>
         {t.search}
-        <input name="q" value={props.q} placeholder={props.hint} size={24} />
+        <input name="q" value={props.q} placeholder={props.hint} size={24} type="search" />
       </label>
       <button type="submit" class="secondary">{t.search}</button>
     </form>
@@ -44,6 +62,8 @@ function SearchPage(props: {
   empty: boolean;
   tableId: string;
   headers: Array<string | { text: string; cls: string }>;
+  total?: number;
+  next?: string | null;
   children: unknown;
 }) {
   const { c, add } = props;
@@ -58,6 +78,11 @@ function SearchPage(props: {
       ) : null}
       <SearchForm c={c} action={props.action} q={props.q} hint={props.hint} />
       {props.empty ? <p class="muted">{c.var.t.noResults}</p> : null}
+      {props.total !== undefined ? (
+        <p class="muted" id="total" data-total={props.total}>
+          {c.var.t.foundN(props.total)}
+        </p>
+      ) : null}
       <div class="tablewrap">
         <table id={props.tableId}>
           <thead>
@@ -68,132 +93,34 @@ function SearchPage(props: {
           <tbody>{props.children}</tbody>
         </table>
       </div>
+      <div class="pager">
+        {c.req.query('before') ? <a href={`${props.action}?q=${encodeURIComponent(props.q)}`}>{c.var.t.firstPage}</a> : null}
+        {props.next ? (
+          <a href={props.next} id="next-page" rel="next">
+            {c.var.t.next} →
+          </a>
+        ) : null}
+      </div>
     </Page>
   );
 }
 
-// ---------------------------------------------------------------------------
-// Workers
-
-function WorkerForm(props: { c: CCtx; values?: FormValues; errors?: FieldErrors; general?: string | null }) {
-  const { c, values, errors } = props;
-  const t = c.var.t;
-  const v = (n: string) => valueOf(values, n);
-  const fresh = values === undefined;
+function SkillChecks(props: { t: Messages; values?: FormValues; errors?: FieldErrors }) {
   return (
-    <Page c={c} title={t.registerWorker}>
-      <h1>{t.registerWorker}</h1>
-      <form method="post" action="/console/workers" id="register-worker" novalidate>
-        <Csrf c={c} />
-        <FormErrors t={t} errors={errors} general={props.general} />
-        <fieldset>
-          <legend>{t.household}</legend>
-          <Field label={t.existingHousehold} name="householdId" errors={errors}>
-            <input id="f-householdId" name="householdId" value={v('householdId')} inputmode="numeric" size={10} />
-          </Field>
-          <Field label={t.householdArea} name="areaCode" errors={errors} hint={t.areaCodeHint}>
-            <input id="f-areaCode" name="areaCode" value={v('areaCode')} inputmode="numeric" size={14} />
-          </Field>
-          <div class="field checks">
-            <label>
-              <input type="checkbox" name="povertyAlleviated" value="1" checked={hasValue(values, 'povertyAlleviated', '1')} /> {t.povertyAlleviated}
-            </label>
-            <label>
-              <input type="checkbox" name="monitored" value="1" checked={hasValue(values, 'monitored', '1')} /> {t.monitoredFlag}
-            </label>
-          </div>
-        </fieldset>
-        <fieldset>
-          <legend>{t.worker}</legend>
-          <Field label={t.personName} name="name" errors={errors}>
-            <input id="f-name" name="name" value={v('name')} size={20} />
-          </Field>
-          <Field label={t.phone} name="phone" errors={errors}>
-            <input id="f-phone" name="phone" value={v('phone')} inputmode="tel" size={16} />
-          </Field>
-          <Field label={t.homePoint} name="home" errors={errors}>
-            <input id="f-home" name="home" value={v('home')} size={20} />
-          </Field>
-          <Field label={t.maxDistance} name="maxDistanceKm" errors={errors}>
-            <Select name="maxDistanceKm" value={v('maxDistanceKm') || '5'} options={{ '5': '5', '10': '10', '25': '25' }} />
-          </Field>
-          <Field label={t.availability} name="availability" errors={errors}>
-            <Select name="availability" value={v('availability') || 'full_day'} options={t.hoursValues} />
-          </Field>
-          <div class="field checks">
-            <label>
-              <input type="checkbox" name="ableToWork" value="1" checked={fresh || hasValue(values, 'ableToWork', '1')} /> {t.ableToWork}
-            </label>
-            <label>
-              <input type="checkbox" name="cannotLeaveHome" value="1" checked={hasValue(values, 'cannotLeaveHome', '1')} /> {t.cannotLeaveHome}
-            </label>
-          </div>
-          <Field label={t.careFor} name="careFor" errors={errors}>
-            <div class="checks" id="f-careFor">
-              {Object.entries(t.careForValues).map(([k, label]) => (
-                <label>
-                  <input type="checkbox" name="careFor" value={k} checked={hasValue(values, 'careFor', k)} /> {label}
-                </label>
-              ))}
-            </div>
-          </Field>
-          <Field label={t.skills} name="skills" errors={errors}>
-            <SkillChecks t={t} values={values} />
-          </Field>
-        </fieldset>
-        <button type="submit" class="primary">{t.save}</button>
-      </form>
-    </Page>
-  );
-}
-
-function SkillChecks(props: { t: Messages; values?: FormValues }) {
-  return (
-    <div class="checks" id="f-skills">
+    <Group legend={props.t.skills} name="skills" errors={props.errors}>
       {occupations.map((o) => (
         <label>
           <input type="checkbox" name="skills" value={o.code} checked={hasValue(props.values, 'skills', o.code)} /> {props.t.occupation(o.code)}
         </label>
       ))}
-    </div>
+    </Group>
   );
-}
-
-async function postWorker(c: CCtx) {
-  const values = await readForm(c.req);
-  const f = new FormReader(values, c.var.t);
-  const householdId = f.number('householdId', { integer: true, min: 1 });
-  const areaCode = f.area('areaCode', { required: householdId === undefined && !f.errors.householdId, lengths: [9, 12] });
-  const worker = {
-    name: f.text('name', { required: true, max: 100 })!,
-    phone: f.phone('phone'),
-    home: f.point('home'),
-    maxDistanceKm: f.number('maxDistanceKm', { min: 1, max: 200 }) ?? 5,
-    availability: f.oneOf('availability', hoursValues, 'full_day'),
-    ableToWork: f.flag('ableToWork'),
-    cannotLeaveHome: f.flag('cannotLeaveHome'),
-    careFor: f.list('careFor').filter((x): x is 'elders' | 'children' | 'disabled' | 'other' => ['elders', 'children', 'disabled', 'other'].includes(x)),
-    skills: f.skills('skills'),
-  };
-  if (!f.ok) return c.html(<WorkerForm c={c} values={values} errors={f.errors} />, 400);
-  const ctx = ctxOf(c);
-  try {
-    const w =
-      householdId !== undefined
-        ? await createWorker(ctx, { householdId, ...worker })
-        : (await registerWorkerWithHousehold(ctx, { areaCode: areaCode!, povertyAlleviated: f.flag('povertyAlleviated'), monitored: f.flag('monitored') }, worker)).worker;
-    return c.redirect(`/console/workers?q=${encodeURIComponent(w.name ?? '')}&saved=${w.id}`, 303);
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    const { errors, general } = serviceErrors(c.var.t, err, { householdId: 'householdId', areaCode: 'areaCode', careFor: 'careFor', name: 'name', phone: 'phone' });
-    return c.html(<WorkerForm c={c} values={values} errors={errors} general={general} />, err.status);
-  }
 }
 
 // ---------------------------------------------------------------------------
 // Openings
 
-function PostForm(props: { c: CCtx; employers: Array<{ id: number; name: string }>; values?: FormValues; errors?: FieldErrors; general?: string | null }) {
+function PostForm(props: { c: CCtx; employers: Array<{ id: number; name: string }>; picker: PickerState; values?: FormValues; errors?: FieldErrors; general?: string | null }) {
   const { c, values, errors } = props;
   const t = c.var.t;
   const v = (n: string) => valueOf(values, n);
@@ -202,39 +129,36 @@ function PostForm(props: { c: CCtx; employers: Array<{ id: number; name: string 
       <h1>{t.newPost}</h1>
       <form method="post" action="/console/openings" id="new-post" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={errors} general={props.general} />
         <Field label={t.title} name="title" errors={errors}>
-          <input id="f-title" name="title" value={v('title')} size={30} />
+          <input {...fa('title', errors)} value={v('title')} size={30} />
         </Field>
         <Field label={t.employer} name="employerId" errors={errors}>
-          <Select name="employerId" value={v('employerId')} options={Object.fromEntries([['', '—'], ...props.employers.map((e) => [String(e.id), e.name])])} />
+          <Select name="employerId" value={v('employerId')} options={Object.fromEntries([['', t.pickAny], ...props.employers.map((e) => [String(e.id), e.name])])} errors={errors} />
         </Field>
-        <Field label={t.areaCode} name="areaCode" errors={errors} hint={t.areaCodeHint}>
-          <input id="f-areaCode" name="areaCode" value={v('areaCode')} inputmode="numeric" size={14} />
-        </Field>
+        <AreaPicker t={t} p={props.picker} legend={t.postArea} errors={errors} hint={t.postAreaHint} choose />
         <Field label={t.serves} name="serves" errors={errors}>
-          <Select name="serves" value={v('serves') || 'none'} options={t.servesValues} />
+          <Select name="serves" value={v('serves') || 'none'} options={t.servesValues} errors={errors} />
         </Field>
         <Field label={t.slots} name="slots" errors={errors}>
-          <input id="f-slots" name="slots" value={v('slots') || '1'} inputmode="numeric" size={6} />
+          <input {...fa('slots', errors)} value={v('slots') || '1'} inputmode="numeric" size={6} />
         </Field>
         <Field label={t.wage} name="wageAmount" errors={errors}>
-          <input id="f-wageAmount" name="wageAmount" value={v('wageAmount')} inputmode="decimal" size={8} />
+          <input {...fa('wageAmount', errors)} value={v('wageAmount')} inputmode="decimal" size={8} />
         </Field>
         <Field label={t.wagePeriod} name="wagePeriod" errors={errors}>
-          <Select name="wagePeriod" value={v('wagePeriod') || 'month'} options={t.wagePeriods} />
+          <Select name="wagePeriod" value={v('wagePeriod') || 'month'} options={t.wagePeriods} errors={errors} />
         </Field>
         <Field label={t.hours} name="hours" errors={errors}>
-          <Select name="hours" value={v('hours') || 'part_day'} options={t.hoursValues} />
+          <Select name="hours" value={v('hours') || 'part_day'} options={t.hoursValues} errors={errors} />
         </Field>
-        <Field label={t.skills} name="skills" errors={errors}>
-          <SkillChecks t={t} values={values} />
-        </Field>
+        <SkillChecks t={t} values={values} errors={errors} />
         <Field label={t.startDate} name="startDate" errors={errors}>
-          <input id="f-startDate" type="date" name="startDate" value={v('startDate')} />
+          <input type="date" {...fa('startDate', errors)} value={v('startDate')} />
         </Field>
         <Field label={t.closingDate} name="closingDate" errors={errors}>
-          <input id="f-closingDate" type="date" name="closingDate" value={v('closingDate')} />
+          <input type="date" {...fa('closingDate', errors)} value={v('closingDate')} />
         </Field>
         <button type="submit" class="primary">{t.create}</button>
       </form>
@@ -245,13 +169,19 @@ function PostForm(props: { c: CCtx; employers: Array<{ id: number; name: string 
 const employerChoices = async (c: CCtx) =>
   (await searchEmployers(ctxOf(c), { q: '', limit: 200 })).map((e) => ({ id: e.id, name: `${e.name} (${c.var.t.employerKinds[e.kind]})` }));
 
+async function renderPostForm(c: CCtx, values?: FormValues, errors?: FieldErrors, general?: string | null, status: 200 | 400 | 403 | 409 | 422 = 200) {
+  const picker = await loadPicker(ctxOf(c), values ?? {}, 'areaCode', { deepest: 'village' });
+  return c.html(<PostForm c={c} employers={await employerChoices(c)} picker={picker} values={values} errors={errors} general={general} />, status);
+}
+
 async function postOpening(c: CCtx) {
   const values = await readForm(c.req);
+  if (isPicking(values, 'areaCode')) return renderPostForm(c, values);
   const f = new FormReader(values, c.var.t);
   const input = {
     title: f.text('title', { required: true })!,
     employerId: f.number('employerId', { required: true, integer: true, min: 1 })!,
-    areaCode: f.area('areaCode', { required: true })!,
+    areaCode: readArea(f, values, 'areaCode', rootOf(ctxOf(c)), true)!,
     serves: f.oneOf('serves', servesValues, 'none')!,
     slots: f.number('slots', { required: true, integer: true, min: 1, max: 10_000 })!,
     wage: { amount: f.number('wageAmount', { required: true, min: 0, max: 1_000_000 })!, period: f.oneOf('wagePeriod', wagePeriods, 'month')! },
@@ -260,7 +190,7 @@ async function postOpening(c: CCtx) {
     startDate: f.date('startDate'),
     closingDate: f.date('closingDate'),
   };
-  if (!f.ok) return c.html(<PostForm c={c} employers={await employerChoices(c)} values={values} errors={f.errors} />, 400);
+  if (!f.ok) return renderPostForm(c, values, f.errors, null, 400);
   try {
     const o = await createOpening(ctxOf(c), { ...input, kind: 'public_welfare', povertyOnly: true, status: 'open' });
     return c.redirect(`/console/openings/${o.id}`, 303);
@@ -274,14 +204,14 @@ async function postOpening(c: CCtx) {
       startDate: 'startDate',
       closingDate: 'closingDate',
     });
-    return c.html(<PostForm c={c} employers={await employerChoices(c)} values={values} errors={errors} general={general} />, err.status);
+    return renderPostForm(c, values, errors, general, err.status as 403 | 409 | 422);
   }
 }
 
 // ---------------------------------------------------------------------------
 // Employers
 
-function EmployerForm(props: { c: CCtx; values?: FormValues; errors?: FieldErrors; general?: string | null }) {
+function EmployerForm(props: { c: CCtx; picker: PickerState; values?: FormValues; errors?: FieldErrors; general?: string | null }) {
   const { c, values, errors } = props;
   const t = c.var.t;
   const v = (n: string) => valueOf(values, n);
@@ -290,21 +220,20 @@ function EmployerForm(props: { c: CCtx; values?: FormValues; errors?: FieldError
       <h1>{t.newEmployer}</h1>
       <form method="post" action="/console/employers" id="new-employer" novalidate>
         <Csrf c={c} />
+        <DefaultSubmit />
         <FormErrors t={t} errors={errors} general={props.general} />
         <Field label={t.name} name="name" errors={errors}>
-          <input id="f-name" name="name" value={v('name')} size={30} />
+          <input {...fa('name', errors)} value={v('name')} size={30} />
         </Field>
         <Field label={t.kind} name="kind" errors={errors}>
-          <Select name="kind" value={v('kind') || 'workshop'} options={t.employerKinds} />
+          <Select name="kind" value={v('kind') || 'workshop'} options={t.employerKinds} errors={errors} />
         </Field>
-        <Field label={t.areaCode} name="areaCode" errors={errors} hint={t.areaCodeHint}>
-          <input id="f-areaCode" name="areaCode" value={v('areaCode')} inputmode="numeric" size={14} />
-        </Field>
-        <Field label={t.homePoint} name="point" errors={errors}>
-          <input id="f-point" name="point" value={v('point')} size={20} />
+        <AreaPicker t={t} p={props.picker} legend={t.employerArea} errors={errors} choose />
+        <Field label={t.placePoint} name="point" errors={errors} hint={t.pointHint}>
+          <input {...fa('point', errors, true)} value={v('point')} size={20} />
         </Field>
         <Field label={t.phone} name="phone" errors={errors}>
-          <input id="f-phone" name="phone" value={v('phone')} inputmode="tel" size={16} />
+          <input {...fa('phone', errors)} value={v('phone')} inputmode="tel" size={16} />
         </Field>
         <button type="submit" class="primary">{t.create}</button>
       </form>
@@ -312,33 +241,45 @@ function EmployerForm(props: { c: CCtx; values?: FormValues; errors?: FieldError
   );
 }
 
+async function renderEmployerForm(c: CCtx, values?: FormValues, errors?: FieldErrors, general?: string | null, status: 200 | 400 | 403 | 409 | 422 = 200) {
+  const picker = await loadPicker(ctxOf(c), values ?? {}, 'areaCode', { deepest: 'village' });
+  return c.html(<EmployerForm c={c} picker={picker} values={values} errors={errors} general={general} />, status);
+}
+
 async function postEmployer(c: CCtx) {
   const values = await readForm(c.req);
+  if (isPicking(values, 'areaCode')) return renderEmployerForm(c, values);
   const f = new FormReader(values, c.var.t);
   const name = f.text('name', { required: true })!;
   const kind = f.oneOf('kind', employerKinds, 'workshop')!;
-  const areaCode = f.area('areaCode', { required: true })!;
+  const areaCode = readArea(f, values, 'areaCode', rootOf(ctxOf(c)), true)!;
   const point = f.point('point');
   const phone = f.phone('phone');
-  if (!f.ok) return c.html(<EmployerForm c={c} values={values} errors={f.errors} />, 400);
+  if (!f.ok) return renderEmployerForm(c, values, f.errors, null, 400);
   try {
     const e = await createEmployer(ctxOf(c), { name, kind, areaCode, point: point ?? null, contact: phone ? { phone } : {} });
     return c.redirect(`/console/employers?q=${encodeURIComponent(e.name)}&saved=${e.id}`, 303);
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     const { errors, general } = serviceErrors(c.var.t, err, { areaCode: 'areaCode', name: 'name' });
-    return c.html(<EmployerForm c={c} values={values} errors={errors} general={general} />, err.status);
+    return renderEmployerForm(c, values, errors, general, err.status as 403 | 409 | 422);
   }
 }
 
 // ---------------------------------------------------------------------------
+
+const beforeOf = (c: CCtx) => {
+  const b = c.req.query('before');
+  return b && /^\d{1,15}$/.test(b) ? Number(b) : undefined;
+};
 
 export function registryRoutes(app: Hono<ConsoleEnv>) {
   app.get('/workers', async (c) => {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const rows = await searchWorkers(ctx, { q, limit: RESULTS });
+    const page = await searchWorkersPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const rows = page.items;
     const names = await namesOf(ctx.db, rows.map((w) => w.areaCode));
     return c.html(
       <SearchPage
@@ -349,25 +290,30 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         hint={t.searchHint}
         add={{ href: '/console/workers/new', label: t.registerWorker }}
         empty={rows.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/workers?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="workers"
-        headers={['#', t.personName, t.phone, t.village, t.household, t.skills, '']}
+        headers={[t.personName, t.phone, t.village, t.household, t.skills, t.status]}
       >
         {rows.map((w) => (
           <tr data-worker={w.id}>
-            <td>{w.id}</td>
-            <td>{w.name}</td>
-            <td>{w.phone ?? ''}</td>
-            <td>{placeName(names, w.areaCode)}</td>
-            <td>
-              <a href={`/console/households?q=${w.householdId}`}>#{w.householdId}</a>
+            <td data-label={t.personName}>
+              <a href={`/console/workers/${w.id}`}>{w.name}</a>
             </td>
-            <td>{w.skills.map((s) => t.occupation(s)).join('、')}</td>
-            <td>
+            <td data-label={t.phone}>
+              <Tel phone={w.phone} />
+            </td>
+            <td data-label={t.village}>{placeName(names, w.areaCode)}</td>
+            <td data-label={t.household}>
+              <a href={`/console/households/${w.householdId}`}>{t.householdNo(w.householdId)}</a>
+            </td>
+            <td data-label={t.skills}>{w.skills.map((s) => t.occupation(s)).join(t.listSep)}</td>
+            <td data-label={t.status}>
               <Tags
                 items={[
                   ...(!w.ableToWork ? [{ text: t.notAble }] : []),
                   ...(w.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
-                  ...w.careFor.map((x) => ({ text: t.careForValues[x] ?? x })),
+                  ...w.careFor.map((x) => ({ text: `${t.careFor}${t.colon}${t.careForValues[x] ?? x}` })),
                 ]}
               />
             </td>
@@ -376,15 +322,13 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
       </SearchPage>,
     );
   });
-  app.get('/workers/new', (c) => c.html(<WorkerForm c={c} />));
-  app.post('/workers', postWorker);
 
   app.get('/households', async (c) => {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const found = await searchHouseholds(ctx, { q, limit: RESULTS });
-    const views = await Promise.all(found.map((h) => householdView(ctx, h)));
+    const page = await searchHouseholdsPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const views = await Promise.all(page.items.map((h) => householdView(ctx, h)));
     const names = await namesOf(ctx.db, views.map((h) => h.areaCode));
     return c.html(
       <SearchPage
@@ -393,29 +337,34 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         action="/console/households"
         q={q}
         hint={t.searchHintHousehold}
+        add={{ href: '/console/workers/new', label: t.registerWorker }}
         empty={views.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/households?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="households"
         headers={[t.household, t.village, t.members, t.status]}
       >
         {views.map((h) => (
           <tr data-household={h.id}>
-            <td>#{h.id}</td>
-            <td>{placeName(names, h.areaCode)}</td>
-            <td>
+            <td data-label={t.household}>
+              <a href={`/console/households/${h.id}`}>{t.householdNo(h.id)}</a>
+            </td>
+            <td data-label={t.village}>{placeName(names, h.areaCode)}</td>
+            <td data-label={t.members}>
               {h.members.map((m) => (
                 <div>
-                  {m.name ?? '—'} {m.inWork ? <span class="tag ok">{t.types[m.inWork]}</span> : null}
+                  {m.erased ? t.erasedPerson : <a href={`/console/workers/${m.id}`}>{m.name ?? '—'}</a>} {m.inWork ? <span class="tag ok">{t.types[m.inWork]}</span> : null}
                   {!m.ableToWork ? <span class="tag">{t.notAble}</span> : null}
                 </div>
               ))}
             </td>
-            <td>
+            <td data-label={t.status}>
               <Tags
                 items={[
                   ...(h.povertyAlleviated ? [{ text: t.poverty }] : []),
                   ...(h.monitored ? [{ text: t.monitored }] : []),
                   ...(h.zeroEmployment.onList
-                    ? [{ text: `${t.zeroChart} ${h.zeroEmployment.daysWaiting}d`, cls: h.zeroEmployment.overdue ? 'bad' : undefined }]
+                    ? [{ text: `${t.zeroChart} · ${t.daysN(h.zeroEmployment.daysWaiting ?? 0)}`, cls: h.zeroEmployment.overdue ? 'bad' : undefined }]
                     : []),
                 ]}
               />
@@ -430,7 +379,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const rows = await searchEmployers(ctx, { q, limit: RESULTS });
+    const page = await searchEmployersPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const rows = page.items;
     const names = await namesOf(ctx.db, rows.map((e) => e.areaCode));
     return c.html(
       <SearchPage
@@ -441,17 +391,20 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         hint={t.searchHintEmployer}
         add={{ href: '/console/employers/new', label: t.newEmployer }}
         empty={rows.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/employers?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="employers"
-        headers={['#', t.name, t.kind, t.place, t.phone, t.status]}
+        headers={[t.name, t.kind, t.place, t.phone, t.status]}
       >
         {rows.map((e) => (
           <tr data-employer={e.id}>
-            <td>{e.id}</td>
-            <td>{e.name}</td>
-            <td>{t.employerKinds[e.kind]}</td>
-            <td>{placeName(names, e.areaCode)}</td>
-            <td>{e.contact.phone ?? ''}</td>
-            <td>
+            <td data-label={t.name}>{e.name}</td>
+            <td data-label={t.kind}>{t.employerKinds[e.kind]}</td>
+            <td data-label={t.place}>{placeName(names, e.areaCode)}</td>
+            <td data-label={t.phone}>
+              <Tel phone={e.contact.phone} />
+            </td>
+            <td data-label={t.status}>
               {e.verified ? <span class="tag ok">{t.verified}</span> : null}
               {e.certified ? (
                 <span class="tag ok" data-certified="true">
@@ -470,7 +423,7 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
       </SearchPage>,
     );
   });
-  app.get('/employers/new', (c) => c.html(<EmployerForm c={c} />));
+  app.get('/employers/new', (c) => renderEmployerForm(c));
   app.post('/employers', postEmployer);
   app.post('/employers/:id{[0-9]+}/certify', async (c) => {
     const id = Number(c.req.param('id'));
@@ -484,7 +437,8 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
     const ctx = ctxOf(c);
     const t = c.var.t;
     const q = c.req.query('q') ?? '';
-    const rows = await searchOpenings(ctx, { q, limit: RESULTS });
+    const page = await searchOpeningsPage(ctx, { q, beforeId: beforeOf(c), limit: REGISTRY_PAGE });
+    const rows = page.items;
     const names = await namesOf(ctx.db, rows.map((r) => r.opening.areaCode));
     return c.html(
       <SearchPage
@@ -495,25 +449,25 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
         hint={t.searchHintOpening}
         add={{ href: '/console/openings/new', label: t.newPost }}
         empty={rows.length === 0}
+        total={page.total}
+        next={page.nextBeforeId ? `/console/openings?q=${encodeURIComponent(q)}&before=${page.nextBeforeId}` : null}
         tableId="openings"
-        headers={['#', t.title, t.kind, t.employer, t.place, { text: t.slots, cls: 'num' }, { text: t.slotsFilled, cls: 'num' }, t.status, '']}
+        headers={[t.title, t.kind, t.employer, t.place, { text: t.slots, cls: 'num' }, { text: t.slotsFilled, cls: 'num' }, t.status]}
       >
         {rows.map(({ opening: o, employerName }) => (
           <tr data-opening={o.id}>
-            <td>{o.id}</td>
-            <td>{o.title}</td>
-            <td>{t.kinds[o.kind]}</td>
-            <td>{employerName}</td>
-            <td>{placeName(names, o.areaCode)}</td>
-            <td class="num">{o.slots}</td>
-            <td class="num">{o.slotsFilled}</td>
-            <td>{t.statuses[o.status]}</td>
-            <td>{o.kind === 'public_welfare' ? <a href={`/console/openings/${o.id}`}>{t.allocate}</a> : null}</td>
+            <td data-label={t.title}>{o.kind === 'public_welfare' ? <a href={`/console/openings/${o.id}`}>{o.title}</a> : o.title}</td>
+            <td data-label={t.kind}>{t.kinds[o.kind]}</td>
+            <td data-label={t.employer}>{employerName}</td>
+            <td data-label={t.place}>{placeName(names, o.areaCode)}</td>
+            <td data-label={t.slots} class="num">{o.slots}</td>
+            <td data-label={t.slotsFilled} class="num">{o.slotsFilled}</td>
+            <td data-label={t.status}>{t.statuses[o.status]}</td>
           </tr>
         ))}
       </SearchPage>,
     );
   });
-  app.get('/openings/new', async (c) => c.html(<PostForm c={c} employers={await employerChoices(c)} />));
+  app.get('/openings/new', (c) => renderPostForm(c));
   app.post('/openings', postOpening);
 }

@@ -1,5 +1,5 @@
 // Reference areas: loading the committed subset and reading it back.
-import { and, asc, count, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { areas } from '../../db/schema.js';
 import areaRows from '../../db/seed/areas.json' with { type: 'json' };
@@ -8,6 +8,7 @@ import { pointOf } from '../domain/geo.js';
 import { areaInScope } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import type { Page } from '../validation.js';
+import { areaPrefix, containsText } from './sql.js';
 
 export type Area = typeof areas.$inferSelect;
 type AreaRow = { code: string; name: string; parent: string | null; level: Area['level']; lat: number | null; lon: number | null };
@@ -88,4 +89,20 @@ export async function requireAreaInScope(ctx: ServiceCtx, areaCode: string, path
     ]);
   }
   return area;
+}
+
+/**
+ * Areas under `prefix` (the caller's scope, or all for '') whose name contains
+ * `q`, villages and townships first, then by code: what a staff member finds
+ * by typing part of a village's name. An empty `q` finds nothing.
+ */
+export async function searchAreas(db: Db, q: { q: string; prefix: string; levels?: Area['level'][]; limit: number }): Promise<Area[]> {
+  const text = q.q.trim();
+  if (!text) return [];
+  return db
+    .select()
+    .from(areas)
+    .where(and(areaPrefix(areas.code, q.prefix), containsText(areas.name, text), q.levels ? inArray(areas.level, q.levels) : undefined))
+    .orderBy(asc(areas.code))
+    .limit(q.limit);
 }

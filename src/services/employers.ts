@@ -1,5 +1,5 @@
 // Employers: workshops, cooperatives, firms and public bodies that post work.
-import { and, asc, desc, eq, gt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import { employers, type employerKinds } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
@@ -153,16 +153,30 @@ export async function searchEmployers(
   ctx: ServiceCtx,
   q: { area?: string; q: string; kind?: Employer['kind']; limit: number },
 ): Promise<Employer[]> {
+  return (await searchEmployersPage(ctx, q)).items;
+}
+
+/** One page of searchEmployers after the cursor (an employer id), with how many match in all. */
+export async function searchEmployersPage(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; kind?: Employer['kind']; beforeId?: number; limit: number },
+): Promise<{ items: Employer[]; total: number; nextBeforeId: number | null }> {
   requireRole(ctx.actor, 'staff', 'admin');
   const prefix = scopedAreaPrefix(ctx.actor, q.area);
   const text = q.q.trim();
   const match = text
     ? or(containsText(employers.name, text), containsText(sql`json_extract(${employers.contact}, '$.phone')`, text.replace(/[\s-]/g, '')))
     : undefined;
-  return ctx.db
-    .select()
-    .from(employers)
-    .where(and(areaPrefix(employers.areaCode, prefix), q.kind ? eq(employers.kind, q.kind) : undefined, match))
-    .orderBy(desc(employers.id))
-    .limit(q.limit);
+  const where = and(areaPrefix(employers.areaCode, prefix), q.kind ? eq(employers.kind, q.kind) : undefined, match);
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(employers)
+      .where(and(where, q.beforeId !== undefined ? lt(employers.id, q.beforeId) : undefined))
+      .orderBy(desc(employers.id))
+      .limit(q.limit + 1),
+    ctx.db.select({ n: count() }).from(employers).where(where),
+  ]);
+  const items = rows.slice(0, q.limit);
+  return { items, total: total?.n ?? 0, nextBeforeId: rows.length > q.limit ? items[items.length - 1]!.id : null };
 }

@@ -1,6 +1,6 @@
 // Households (户): registered by village and township staff, with the facts
 // the clearance action needs. Their zero-employment status is derived.
-import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import { households, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
@@ -174,6 +174,14 @@ export async function searchHouseholds(
   ctx: ServiceCtx,
   q: { area?: string; q: string; limit: number },
 ): Promise<Household[]> {
+  return (await searchHouseholdsPage(ctx, q)).items;
+}
+
+/** One page of searchHouseholds after the cursor (a household id), with how many match in all. */
+export async function searchHouseholdsPage(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; beforeId?: number; limit: number },
+): Promise<{ items: Household[]; total: number; nextBeforeId: number | null }> {
   requireRole(ctx.actor, 'staff', 'admin');
   const prefix = scopedAreaPrefix(ctx.actor, q.area);
   const text = q.q.trim();
@@ -194,10 +202,16 @@ export async function searchHouseholds(
         /^\d{1,15}$/.test(text) ? eq(households.id, Number(text)) : undefined,
       )
     : undefined;
-  return ctx.db
-    .select()
-    .from(households)
-    .where(and(areaPrefix(households.areaCode, prefix), match))
-    .orderBy(desc(households.id))
-    .limit(q.limit);
+  const where = and(areaPrefix(households.areaCode, prefix), match);
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(households)
+      .where(and(where, q.beforeId !== undefined ? lt(households.id, q.beforeId) : undefined))
+      .orderBy(desc(households.id))
+      .limit(q.limit + 1),
+    ctx.db.select({ n: count() }).from(households).where(where),
+  ]);
+  const items = rows.slice(0, q.limit);
+  return { items, total: total?.n ?? 0, nextBeforeId: rows.length > q.limit ? items[items.length - 1]!.id : null };
 }

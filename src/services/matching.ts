@@ -311,6 +311,8 @@ export interface Candidate {
     availability: Worker['availability'];
     maxDistanceKm: number;
   };
+  /** The household's status, for staff weighing the pick. */
+  household: { povertyAlleviated: boolean; monitored: boolean };
   tier: TierName;
   distanceKm: number | null;
   score: number;
@@ -502,7 +504,7 @@ export async function candidatesForOpening(
       .map((r) => {
         const worker = toMatchWorker(r.w, r);
         const e = evaluate(worker, opening);
-        return e.ok ? { worker, row: r.w, match: e.match } : null;
+        return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
       })
       .filter((x) => x !== null);
   };
@@ -517,7 +519,8 @@ export async function candidatesForOpening(
   return kept
     .sort(compareCandidates)
     .slice(0, opts.limit)
-    .map(({ row, match }) => ({
+    .map(({ row, facts, match }) => ({
+      household: { povertyAlleviated: Boolean(facts.povertyAlleviated), monitored: Boolean(facts.monitored) },
       worker: {
         id: row.id,
         householdId: row.householdId,

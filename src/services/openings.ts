@@ -1,6 +1,6 @@
 // Openings: jobs to fill. Employers post their own; labour bureau staff post
 // public-welfare posts in their area. The public list never carries worker data.
-import { and, between, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, between, count, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import {
   employers,
@@ -375,20 +375,32 @@ export async function searchOpenings(
   ctx: ServiceCtx,
   q: { area?: string; q: string; kind?: Opening['kind']; limit: number },
 ): Promise<ListedOpening[]> {
+  return (await searchOpeningsPage(ctx, q)).items;
+}
+
+/** One page of searchOpenings after the cursor (an opening id), with how many match in all. */
+export async function searchOpeningsPage(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; kind?: Opening['kind']; beforeId?: number; limit: number },
+): Promise<{ items: ListedOpening[]; total: number; nextBeforeId: number | null }> {
   requireRole(ctx.actor, 'staff', 'admin');
   const prefix = scopedAreaPrefix(ctx.actor, q.area);
   const text = q.q.trim();
-  return ctx.db
-    .select({ opening: openings, employerName: employers.name })
-    .from(openings)
-    .innerJoin(employers, eq(employers.id, openings.employerId))
-    .where(
-      and(
-        areaPrefix(openings.areaCode, prefix),
-        q.kind ? eq(openings.kind, q.kind) : undefined,
-        text ? or(containsText(openings.title, text), containsText(employers.name, text)) : undefined,
-      ),
-    )
-    .orderBy(desc(openings.id))
-    .limit(q.limit);
+  const where = and(
+    areaPrefix(openings.areaCode, prefix),
+    q.kind ? eq(openings.kind, q.kind) : undefined,
+    text ? or(containsText(openings.title, text), containsText(employers.name, text)) : undefined,
+  );
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select({ opening: openings, employerName: employers.name })
+      .from(openings)
+      .innerJoin(employers, eq(employers.id, openings.employerId))
+      .where(and(where, q.beforeId !== undefined ? lt(openings.id, q.beforeId) : undefined))
+      .orderBy(desc(openings.id))
+      .limit(q.limit + 1),
+    ctx.db.select({ n: count() }).from(openings).innerJoin(employers, eq(employers.id, openings.employerId)).where(where),
+  ]);
+  const items = rows.slice(0, q.limit);
+  return { items, total: total?.n ?? 0, nextBeforeId: rows.length > q.limit ? items[items.length - 1]!.opening.id : null };
 }

@@ -3,12 +3,13 @@
 // change does. The payload names records, not people: the text is rendered
 // when the message is sent (bot/notices.ts), so an erasure in between leaves
 // nothing of the person in a queued message.
-import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { outbox, zeroEmploymentPeriods } from '../../db/schema.js';
 import { type Clock, nowIso, type ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
 import { periodContains } from './household-status.js';
+import { getScopedWorker } from './workers.js';
 
 export type NoticeKind =
   | 'new_applicant'
@@ -132,4 +133,23 @@ export async function listOutbox(
     }),
   );
   return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
+}
+
+/**
+ * What the outbox owed one worker, newest first (staff of the worker's area):
+ * the kind of message, its status and dates only, never its content, which
+ * may name an employer's other applicants or other people.
+ */
+export async function alertsForWorker(
+  ctx: ServiceCtx,
+  workerId: number,
+  limit: number,
+): Promise<Array<{ id: number; kind: string; status: OutboxStatus; createdAt: string; sentAt: string | null }>> {
+  const w = await getScopedWorker(ctx, workerId);
+  return ctx.db
+    .select({ id: outbox.id, kind: outbox.kind, status: outbox.status, createdAt: outbox.createdAt, sentAt: outbox.sentAt })
+    .from(outbox)
+    .where(eq(outbox.workerId, w.id))
+    .orderBy(desc(outbox.id))
+    .limit(limit);
 }

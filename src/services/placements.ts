@@ -13,7 +13,7 @@ import { AppError, notFound, ruleBroken } from '../errors.js';
 import { findArea } from './areas.js';
 import { oweAlertsForOpening } from './alerts.js';
 import { auditInsert } from './audit.js';
-import { loadHouseholdFacts, periodWrites } from './household-status.js';
+import { heldOn, loadHouseholdFacts, periodWrites } from './household-status.js';
 import { oweZeroPlaced } from './outbox.js';
 import { today } from './households.js';
 import { areaPrefix } from './sql.js';
@@ -238,6 +238,39 @@ export async function endPlacement(
     await oweAlertsForOpening(ctx, p.openingId).catch((err) => console.error('opening alerts: left to the scheduler', p.openingId, err));
   }
   return rows[0]!;
+}
+
+/** A worker's placements (staff of the worker's area), newest start first. */
+export async function placementsOfWorker(ctx: ServiceCtx, workerId: number): Promise<Placement[]> {
+  const w = await getScopedWorker(ctx, workerId);
+  return ctx.db.select().from(placements).where(eq(placements.workerId, w.id)).orderBy(sql`${placements.startDate} DESC`, sql`${placements.id} DESC`);
+}
+
+/**
+ * People of an area (a code prefix, within the caller's scope) who hold a
+ * public-welfare post today or from a later start (the matcher's reading of
+ * "holds a post"): allocation shows them as taken, not as candidates.
+ */
+export async function publicWelfareHolders(
+  ctx: ServiceCtx,
+  q: { area: string; limit: number },
+): Promise<Array<{ workerId: number; name: string | null; householdId: number; areaCode: string; openingId: number | null; startDate: string }>> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  return ctx.db
+    .select({
+      workerId: workers.id,
+      name: workers.name,
+      householdId: workers.householdId,
+      areaCode: workers.areaCode,
+      openingId: placements.openingId,
+      startDate: placements.startDate,
+    })
+    .from(placements)
+    .innerJoin(workers, eq(workers.id, placements.workerId))
+    .where(and(eq(placements.type, 'public_welfare'), heldOn(today(ctx)), areaPrefix(placements.homeAreaCode, prefix)))
+    .orderBy(asc(placements.startDate), asc(placements.id))
+    .limit(q.limit);
 }
 
 export interface MonthPlacement {

@@ -14,6 +14,7 @@ import { batch, type Db } from '../../db/client.js';
 import {
   applications,
   areas,
+  type endingReasons,
   employers,
   openings,
   publicNoticeEntries,
@@ -22,12 +23,13 @@ import {
 } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { addDays } from '../domain/dates.js';
-import { areaInScope, requireRole } from '../domain/scope.js';
+import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { transitionApplication } from './applications.js';
 import { auditInsert } from './audit.js';
 import { today } from './households.js';
 import { candidatesForOpening } from './matching.js';
+import { areaPrefix } from './sql.js';
 import { randomToken } from './tokens.js';
 
 export const NOTICE_DAYS = 7;
@@ -35,6 +37,7 @@ export const NOTICE_DAYS = 7;
 export const PICKABLE_CANDIDATES = 50;
 
 export type PublicNotice = typeof publicNotices.$inferSelect;
+type EndingReason = (typeof endingReasons)[number];
 
 async function scopedPost(ctx: ServiceCtx, openingId: number) {
   requireRole(ctx.actor, 'staff', 'admin');
@@ -181,7 +184,17 @@ export interface NoticeEntryView {
 
 export interface NoticeView {
   notice: PublicNotice;
-  opening: { id: number; title: string; areaCode: string; employerName: string; slots: number };
+  opening: {
+    id: number;
+    title: string;
+    areaCode: string;
+    employerName: string;
+    employerPhone: string | null;
+    slots: number;
+    wageAmount: number;
+    wagePeriod: string;
+    startDate: string | null;
+  };
   entries: NoticeEntryView[];
   /** Names of the areas the entries and the post name, by code. */
   areaNames: Record<string, string>;
@@ -189,7 +202,17 @@ export interface NoticeView {
 
 async function loadNotice(db: Db, id: string): Promise<NoticeView | null> {
   const [row] = await db
-    .select({ n: publicNotices, title: openings.title, areaCode: openings.areaCode, slots: openings.slots, employerName: employers.name })
+    .select({
+      n: publicNotices,
+      title: openings.title,
+      areaCode: openings.areaCode,
+      slots: openings.slots,
+      wageAmount: openings.wageAmount,
+      wagePeriod: openings.wagePeriod,
+      startDate: openings.startDate,
+      employerName: employers.name,
+      contact: employers.contact,
+    })
     .from(publicNotices)
     .innerJoin(openings, eq(openings.id, publicNotices.openingId))
     .innerJoin(employers, eq(employers.id, openings.employerId))
@@ -213,7 +236,17 @@ async function loadNotice(db: Db, id: string): Promise<NoticeView | null> {
   const names = await db.select({ code: areas.code, name: areas.name }).from(areas).where(inArray(areas.code, codes));
   return {
     notice: row.n,
-    opening: { id: row.n.openingId, title: row.title, areaCode: row.areaCode, employerName: row.employerName, slots: row.slots },
+    opening: {
+      id: row.n.openingId,
+      title: row.title,
+      areaCode: row.areaCode,
+      employerName: row.employerName,
+      employerPhone: row.contact?.phone ?? null,
+      slots: row.slots,
+      wageAmount: row.wageAmount,
+      wagePeriod: row.wagePeriod,
+      startDate: row.startDate,
+    },
     entries,
     areaNames: Object.fromEntries(names.map((a) => [a.code, a.name])),
   };
@@ -233,11 +266,16 @@ export async function noticesForOpening(ctx: ServiceCtx, openingId: number): Pro
   return ctx.db.select().from(publicNotices).where(eq(publicNotices.openingId, openingId)).orderBy(sql`${publicNotices.createdAt} DESC`);
 }
 
-/** "张三" → "张*": the public page never shows a full name. */
+/**
+ * A name as a public notice shows it, by the custom: the given name's middle
+ * hidden, so villagers can tell 周大山 (周*山) from 周小芳 (周*芳) and
+ * still nobody reads a full name. Two characters keep the surname only (郑*).
+ */
 export function maskName(name: string | null): string {
   if (!name) return '*';
   const chars = [...name.trim()];
-  return chars.length <= 1 ? `${chars[0] ?? ''}*` : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 2))}`;
+  if (chars.length <= 2) return `${chars[0] ?? ''}*`;
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
 }
 
 export interface PublicNoticePage {
@@ -246,7 +284,17 @@ export interface PublicNoticePage {
   startDate: string;
   /** Last day shown (inclusive). */
   lastDay: string;
-  post: { title: string; employerName: string; place: string };
+  post: {
+    title: string;
+    /** The issuing office (the post's employer, a bureau or township). */
+    employerName: string;
+    /** Where objections go: the office's phone. */
+    contactPhone: string | null;
+    place: string;
+    wageAmount: number;
+    wagePeriod: string;
+    startDate: string | null;
+  };
   /** Masked name, village and township only: no poverty status, disability, care facts or phone. */
   people: Array<{ name: string; village: string }>;
 }
@@ -264,7 +312,15 @@ export async function publicNoticePage(db: Db, id: string): Promise<PublicNotice
     status: v.notice.status,
     startDate: v.notice.startDate,
     lastDay: addDays(v.notice.endDate, -1),
-    post: { title: v.opening.title, employerName: v.opening.employerName, place: name(v.opening.areaCode) },
+    post: {
+      title: v.opening.title,
+      employerName: v.opening.employerName,
+      contactPhone: v.opening.employerPhone,
+      place: v.opening.areaCode.length > 9 ? `${name(v.opening.areaCode.slice(0, 9))} ${name(v.opening.areaCode)}` : name(v.opening.areaCode),
+      wageAmount: v.opening.wageAmount,
+      wagePeriod: v.opening.wagePeriod,
+      startDate: v.opening.startDate,
+    },
     people: v.entries
       .filter((e) => e.state === 'offered' || e.state === 'hired')
       .map((e) => ({
@@ -319,12 +375,77 @@ export async function finaliseNotice(ctx: ServiceCtx, id: string): Promise<Final
   return results;
 }
 
-/** An objection upheld: the person comes off the notice (their offer is declined). */
-export async function withdrawFromNotice(ctx: ServiceCtx, id: string, workerId: number): Promise<void> {
+/** An objection upheld: the person comes off the notice (their offer is declined, with the reason staff give). */
+export async function withdrawFromNotice(ctx: ServiceCtx, id: string, workerId: number, reason: EndingReason = 'other'): Promise<void> {
   const v = await getNotice(ctx, id);
   if (v.notice.status !== 'open') throw new AppError('invalid_transition', `The notice is already ${v.notice.status}`);
   const e = v.entries.find((x) => x.workerId === workerId);
   if (!e || e.applicationId === null) throw ruleBroken('workerId', 'Not on this notice');
   if (e.state !== 'offered') throw new AppError('invalid_transition', `The offer is already ${e.state}`);
-  await transitionApplication(ctx, e.applicationId, { to: 'declined', reason: 'other' });
+  await transitionApplication(ctx, e.applicationId, { to: 'declined', reason });
+}
+
+/**
+ * Of these households, those with someone proposed on an open notice (any
+ * post), and which notice: allocation shows them as taken before anyone
+ * picks them (proposeHires refuses them in any case).
+ */
+export async function householdsOnOpenNotices(ctx: ServiceCtx, householdIds: number[]): Promise<Map<number, { noticeId: string; openingId: number; workerId: number }>> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  if (householdIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ householdId: publicNoticeEntries.householdId, workerId: publicNoticeEntries.workerId, noticeId: publicNotices.id, openingId: publicNotices.openingId })
+    .from(publicNoticeEntries)
+    .innerJoin(publicNotices, eq(publicNotices.id, publicNoticeEntries.noticeId))
+    .innerJoin(applications, and(eq(applications.workerId, publicNoticeEntries.workerId), eq(applications.openingId, publicNotices.openingId)))
+    .where(
+      and(
+        sql`${publicNoticeEntries.householdId} IN (SELECT value FROM json_each(${JSON.stringify(householdIds)}))`,
+        eq(publicNotices.status, 'open'),
+        eq(applications.state, 'offered'),
+      ),
+    );
+  return new Map(rows.map((r) => [r.householdId, { noticeId: r.noticeId, openingId: r.openingId, workerId: r.workerId }]));
+}
+
+export interface OpenNotice {
+  id: string;
+  openingId: number;
+  title: string;
+  startDate: string;
+  /** First day the hires may be finalised (the notice's exclusive end). */
+  finalFrom: string;
+  /** The notice has run its days: waiting for staff to finalise. */
+  due: boolean;
+  people: number;
+}
+
+/** Open notices of the caller's area, those waiting to be finalised first, then by end date. */
+export async function openNotices(ctx: ServiceCtx, q: { area?: string; limit: number }): Promise<OpenNotice[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const prefix = scopedAreaPrefix(ctx.actor, q.area);
+  const day = today(ctx);
+  const rows = await ctx.db
+    .select({
+      id: publicNotices.id,
+      openingId: publicNotices.openingId,
+      title: openings.title,
+      startDate: publicNotices.startDate,
+      endDate: publicNotices.endDate,
+      people: sql<number>`(SELECT count(*) FROM ${publicNoticeEntries} WHERE ${publicNoticeEntries.noticeId} = ${publicNotices.id})`,
+    })
+    .from(publicNotices)
+    .innerJoin(openings, eq(openings.id, publicNotices.openingId))
+    .where(and(eq(publicNotices.status, 'open'), areaPrefix(publicNotices.areaCode, prefix)))
+    .orderBy(publicNotices.endDate, publicNotices.id)
+    .limit(q.limit);
+  return rows.map((r) => ({
+    id: r.id,
+    openingId: r.openingId,
+    title: r.title,
+    startDate: r.startDate,
+    finalFrom: r.endDate,
+    due: day >= r.endDate,
+    people: Number(r.people),
+  }));
 }

@@ -1,6 +1,6 @@
 // Workers (jobseekers): registered by staff on a person's behalf or by the
 // person through the bot. Employers never read this; erasure keeps counts.
-import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, not, or, type SQL, sql } from 'drizzle-orm';
 import { batch, prepared } from '../../db/client.js';
 import {
   applications,
@@ -291,6 +291,12 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
   ]);
 }
 
+/** Search terms on a worker's name or phone (digits only match phones). */
+function workerMatch(text: string): SQL | undefined {
+  const digits = text.replace(/[\s-]/g, '');
+  return text ? or(containsText(workers.name, text), /^\+?\d{3,}$/.test(digits) ? containsText(workers.phone, digits) : undefined) : undefined;
+}
+
 /**
  * Workers of the caller's area whose name or phone contains `q` (staff and
  * admins; erased people are not found). Newest registrations first.
@@ -299,19 +305,31 @@ export async function searchWorkers(
   ctx: ServiceCtx,
   q: { area?: string; q: string; limit: number },
 ): Promise<Worker[]> {
+  return (await searchWorkersPage(ctx, q)).items;
+}
+
+/**
+ * One page of searchWorkers after the cursor (a worker id: the page holds
+ * older registrations than it), with how many match in all.
+ */
+export async function searchWorkersPage(
+  ctx: ServiceCtx,
+  q: { area?: string; q: string; beforeId?: number; limit: number },
+): Promise<{ items: Worker[]; total: number; nextBeforeId: number | null }> {
   requireRole(ctx.actor, 'staff', 'admin');
   const prefix = scopedAreaPrefix(ctx.actor, q.area);
-  const text = q.q.trim();
-  const digits = text.replace(/[\s-]/g, '');
-  const match = text
-    ? or(containsText(workers.name, text), /^\+?\d{3,}$/.test(digits) ? containsText(workers.phone, digits) : undefined)
-    : undefined;
-  return ctx.db
-    .select()
-    .from(workers)
-    .where(and(isNull(workers.erasedAt), areaPrefix(workers.areaCode, prefix), match))
-    .orderBy(desc(workers.id))
-    .limit(q.limit);
+  const where = and(isNull(workers.erasedAt), areaPrefix(workers.areaCode, prefix), workerMatch(q.q.trim()));
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(workers)
+      .where(and(where, q.beforeId !== undefined ? lt(workers.id, q.beforeId) : undefined))
+      .orderBy(desc(workers.id))
+      .limit(q.limit + 1),
+    ctx.db.select({ n: count() }).from(workers).where(where),
+  ]);
+  const items = rows.slice(0, q.limit);
+  return { items, total: total?.n ?? 0, nextBeforeId: rows.length > q.limit ? items[items.length - 1]!.id : null };
 }
 
 /**

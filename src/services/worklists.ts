@@ -37,6 +37,14 @@ export interface ZeroEmploymentWorklistQuery {
   /** Position after the last item of the previous page. */
   after?: { since: string; householdId: number };
   limit: number;
+  /** Only households waiting more than OVERDUE_DAYS days. */
+  overdueOnly?: boolean;
+  /** Only households with a member who cannot leave home. */
+  cannotLeaveHome?: boolean;
+  /** Also count the whole list (and its overdue part) under the same filters. */
+  withCounts?: boolean;
+  /** Members' phones too (the console's tap-to-call; the API's list stays as it was). */
+  withPhones?: boolean;
 }
 
 export interface ZeroEmploymentItem {
@@ -50,7 +58,7 @@ export interface ZeroEmploymentItem {
   daysWaiting: number;
   /** Waiting more than OVERDUE_DAYS days with nobody placed. */
   overdue: boolean;
-  members: Array<{ id: number; name: string | null; ableToWork: boolean; cannotLeaveHome: boolean; erased: boolean }>;
+  members: Array<{ id: number; name: string | null; ableToWork: boolean; cannotLeaveHome: boolean; erased: boolean; phone?: string | null }>;
   /**
    * Distinct open openings at least one member able to work may take and
    * reaches, by the matcher (matchOpeningsForWorker), against the openings
@@ -65,38 +73,60 @@ export interface ZeroEmploymentWorklist {
   items: ZeroEmploymentItem[];
   /** Where the next page starts; null on the last page. */
   next: { since: string; householdId: number } | null;
+  /** With withCounts: households on the list under the filters, and how many of them are overdue. */
+  counts?: { total: number; overdue: number };
 }
 
 export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentWorklistQuery): Promise<ZeroEmploymentWorklist> {
   const prefix = await resolveStatsArea(ctx, q.area);
   const asOf = q.asOf ?? today(ctx);
   const after = q.after;
+  const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
+  const filters = and(
+    areaPrefix(zeroEmploymentPeriods.areaCode, prefix),
+    periodContains(asOf),
+    q.overdueOnly ? lt(zeroEmploymentPeriods.startDate, overdueBefore) : undefined,
+    q.cannotLeaveHome
+      ? sql`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.householdId} = ${zeroEmploymentPeriods.householdId} AND ${workers.cannotLeaveHome} = 1 AND ${workers.erasedAt} IS NULL)`
+      : undefined,
+  );
   // A household is in at most one period on a date, so (since, household) orders the list totally.
-  const rows = await ctx.db
-    .select({
-      householdId: zeroEmploymentPeriods.householdId,
-      areaCode: zeroEmploymentPeriods.areaCode,
-      since: zeroEmploymentPeriods.startDate,
-    })
-    .from(zeroEmploymentPeriods)
-    .where(
-      and(
-        areaPrefix(zeroEmploymentPeriods.areaCode, prefix),
-        periodContains(asOf),
-        after
-          ? or(
-              gt(zeroEmploymentPeriods.startDate, after.since),
-              and(eq(zeroEmploymentPeriods.startDate, after.since), gt(zeroEmploymentPeriods.householdId, after.householdId)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(zeroEmploymentPeriods.startDate), asc(zeroEmploymentPeriods.householdId))
-    .limit(q.limit + 1);
+  const [rows, counted] = await Promise.all([
+    ctx.db
+      .select({
+        householdId: zeroEmploymentPeriods.householdId,
+        areaCode: zeroEmploymentPeriods.areaCode,
+        since: zeroEmploymentPeriods.startDate,
+      })
+      .from(zeroEmploymentPeriods)
+      .where(
+        and(
+          filters,
+          after
+            ? or(
+                gt(zeroEmploymentPeriods.startDate, after.since),
+                and(eq(zeroEmploymentPeriods.startDate, after.since), gt(zeroEmploymentPeriods.householdId, after.householdId)),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(asc(zeroEmploymentPeriods.startDate), asc(zeroEmploymentPeriods.householdId))
+      .limit(q.limit + 1),
+    q.withCounts
+      ? ctx.db
+          .select({
+            total: sql<number>`count(*)`,
+            overdue: sql<number>`coalesce(sum(CASE WHEN ${zeroEmploymentPeriods.startDate} < ${overdueBefore} THEN 1 ELSE 0 END), 0)`,
+          })
+          .from(zeroEmploymentPeriods)
+          .where(filters)
+      : Promise.resolve(null),
+  ]);
+  const counts = counted ? { total: Number(counted[0]?.total ?? 0), overdue: Number(counted[0]?.overdue ?? 0) } : undefined;
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const next = rows.length > q.limit && last ? { since: last.since, householdId: last.householdId } : null;
-  if (page.length === 0) return { area: prefix || null, asOf, items: [], next };
+  if (page.length === 0) return { area: prefix || null, asOf, items: [], next, ...(counts ? { counts } : {}) };
 
   // One JSON parameter for the page's ids (D1 binds at most 100).
   const ids = JSON.stringify(page.map((r) => r.householdId));
@@ -113,6 +143,7 @@ export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentW
         ableToWork: workers.ableToWork,
         cannotLeaveHome: workers.cannotLeaveHome,
         erasedAt: workers.erasedAt,
+        phone: workers.phone,
       })
       .from(workers)
       .where(sql`${workers.householdId} IN (SELECT value FROM json_each(${ids}))`)
@@ -131,7 +162,6 @@ export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentW
     }),
   );
 
-  const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
   const items = page.map((r, i): ZeroEmploymentItem => {
     const f = flagsOf.get(r.householdId);
     return {
@@ -148,11 +178,12 @@ export async function zeroEmploymentWorklist(ctx: ServiceCtx, q: ZeroEmploymentW
         ableToWork: m.ableToWork,
         cannotLeaveHome: m.cannotLeaveHome,
         erased: m.erasedAt !== null,
+        ...(q.withPhones ? { phone: m.phone } : {}),
       })),
       eligibleOpenings: reach[i]!,
     };
   });
-  return { area: prefix || null, asOf, items, next };
+  return { area: prefix || null, asOf, items, next, ...(counts ? { counts } : {}) };
 }
 
 /** An offer nobody answered for this many days is stalled. */

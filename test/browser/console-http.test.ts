@@ -4,7 +4,7 @@
 // statistics code and are audited.
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, consoleSessions, households, publicNotices, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { applications, auditLog, consoleSessions, households, publicNotices, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { runClocks } from '../../src/scheduler.js';
 import { readXlsx } from '../../src/lib/xlsx.js';
 import { statsFor } from '../../src/services/stats.js';
@@ -244,5 +244,81 @@ describe('console sessions end', () => {
       env = prior;
       e.close();
     }
+  });
+});
+
+describe("console pages of a person and a household", () => {
+  it("a county's staff open their own people's pages only; another county's person, household and placement answer 404 and change nothing", async () => {
+    const s = await signIn(seeded.staffCounty);
+    const h = await makeHousehold(env, { areaCode: '532501001001', povertyAlleviated: true });
+    const w = await makeWorker(env, h.id, { name: '他县人' });
+    expect((await get(`/console/workers/${w.id}`, s)).status).toBe(404);
+    expect((await get(`/console/households/${h.id}`, s)).status).toBe(404);
+    expect((await post(`/console/workers/${w.id}`, s, { _csrf: s.csrf, name: '改名' })).status).toBe(404);
+    expect((await post(`/console/workers/${w.id}/erase`, s, { _csrf: s.csrf, confirm: '1' })).status).toBe(404);
+    expect((await post(`/console/households/${h.id}`, s, { _csrf: s.csrf, areaCode: V1 })).status).toBe(404);
+    const [still] = await env.db.select().from(workers).where(eq(workers.id, w.id));
+    expect(still).toMatchObject({ name: '他县人', erasedAt: null });
+    const own = await get(`/console/workers/${seeded.ids.twoMembers[0]}`, s);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('周大山');
+  });
+
+  it('erasing asks for a confirmation first; confirmed, the person is erased and it is audited', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const h = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const w = await makeWorker(env, h.id, { name: '待删除', phone: '13800001111' });
+    const unconfirmed = await post(`/console/workers/${w.id}/erase`, s, { _csrf: s.csrf });
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toContain('id="err-confirm"');
+    expect((await env.db.select().from(workers).where(eq(workers.id, w.id)))[0]!.erasedAt).toBeNull();
+    const done = await post(`/console/workers/${w.id}/erase`, s, { _csrf: s.csrf, confirm: '1' });
+    expect(done.status).toBe(303);
+    const [erased] = await env.db.select().from(workers).where(eq(workers.id, w.id));
+    expect(erased).toMatchObject({ name: null, phone: null });
+    expect(erased!.erasedAt).not.toBeNull();
+    expect((await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'worker.erase'), eq(auditLog.objectId, String(w.id))))).length).toBe(1);
+  });
+
+  it('a withdrawal from a notice needs a reason, which the declined offer keeps', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const bureau = await makeEmployer(env, { kind: 'public_body', areaCode: '532503' });
+    const postX = await makeOpening(env, bureau.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 1, hours: 'part_day' });
+    const h = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const w = await makeWorker(env, h.id, { name: '孔异议', home: HOME });
+    const proposed = await post(`/console/openings/${postX.id}/propose`, s, { _csrf: s.csrf, workerIds: String(w.id) });
+    expect(proposed.status).toBe(303);
+    const noticeId = proposed.headers.get('location')!.split('/').pop()!;
+    const noReason = await post(`/console/notices/${noticeId}/withdraw`, s, { _csrf: s.csrf, workerId: String(w.id) });
+    expect(noReason.status).toBe(400);
+    expect(await noReason.text()).toContain('id="err-reason"');
+    const ok = await post(`/console/notices/${noticeId}/withdraw`, s, { _csrf: s.csrf, workerId: String(w.id), reason: 'not_eligible' });
+    expect(ok.status).toBe(303);
+    const [offer] = await env.db.select().from(applications).where(and(eq(applications.workerId, w.id), eq(applications.openingId, postX.id)));
+    expect(offer).toMatchObject({ state: 'declined', reason: 'not_eligible' });
+  });
+
+  it('registries page by cursor and show the total; the pages together hold every match once', async () => {
+    const s = await signIn(seeded.staffPrefecture);
+    // More than a page's worth (50).
+    const many = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    for (let i = 0; i < 45; i++) await makeWorker(env, many.id, { name: `翻页${i}` });
+    const ids: string[] = [];
+    let pages = 0;
+    let path: string | null = '/console/workers?q=';
+    let total = -1;
+    while (path) {
+      const html: string = await (await get(path, s)).text();
+      pages++;
+      total = Number(/data-total="(\d+)"/.exec(html)![1]);
+      ids.push(...[...html.matchAll(/data-worker="(\d+)"/g)].map((m) => m[1]!));
+      const next: string | undefined = /href="([^"]+)" id="next-page"/.exec(html)?.[1];
+      path = next ? next.replace(/&amp;/g, '&') : null;
+    }
+    const all = (await env.db.select().from(workers)).filter((w) => w.erasedAt === null && w.areaCode.startsWith('5325'));
+    expect(pages).toBeGreaterThan(1);
+    expect(total).toBe(all.length);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(all.length);
   });
 });

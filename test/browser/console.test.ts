@@ -131,17 +131,22 @@ describe('console in a browser', () => {
     await page.goto(`${server.base}/console/openings/${pw1}`);
     const free = Number(await page.locator('[data-figure="free"]').textContent());
     expect(free).toBe(2);
+    // The village's post holder is shown as such, not as a candidate.
+    expect(await page.locator('#holders li').textContent()).toContain('张秀英');
+    expect(await page.locator('#candidates').textContent()).not.toContain('张秀英');
+    // Each candidate shows the household's status and care facts.
+    expect(await page.locator(`#candidates tr[data-worker="${twoMembers[0]}"]`).textContent()).toMatch(/脱贫户.*无法离乡.*需照顾：老人/);
     // Two people of one household: refused, with the picks kept.
     await page.check(`#pick-${twoMembers[0]}`);
     await page.check(`#pick-${twoMembers[1]}`);
-    await Promise.all([page.waitForURL(/\/propose$/), page.click('#allocate button[type=submit]')]);
+    await Promise.all([page.waitForURL(/\/propose$/), page.click('#propose-top')]);
     expect(await page.locator('#allocation-error').count()).toBe(1);
     expect(await page.locator('#allocation-error').textContent()).toContain('同户');
     expect(await page.isChecked(`#pick-${twoMembers[0]}`)).toBe(true);
     expect(await env.db.select().from(publicNotices)).toHaveLength(0);
 
     await page.uncheck(`#pick-${twoMembers[1]}`);
-    await Promise.all([page.waitForURL(/\/console\/notices\/pn_/), page.click('#allocate button[type=submit]')]);
+    await Promise.all([page.waitForURL(/\/console\/notices\/pn_/), page.click('#propose-top')]);
     expect(await page.locator('#finalise-not-yet').count()).toBe(1);
     const publicHref = await page.locator('#public-link').getAttribute('href');
 
@@ -151,9 +156,13 @@ describe('console in a browser', () => {
     const res = await pub.goto(`${server.base}${publicHref}`);
     expect(res!.status()).toBe(200);
     const text = (await pub.locator('main').textContent())!;
-    expect(text).toContain('周*');
+    expect(text).toContain('周*山');
     expect(text).toContain('天马社区');
     expect(text).not.toContain('周大山');
+    // What makes it a notice one can object to: the office, its phone, the dates and how.
+    expect(text).toContain('蒙自市人力资源和社会保障局');
+    expect(await pub.locator('#notice-period').textContent()).toMatch(/2026-11-20 至 2026-11-26/);
+    expect(await pub.locator('#how-to-object').textContent()).toContain('异议');
     expect(text).not.toMatch(/1387300/);
     expect(text).not.toMatch(/脱贫|监测|零就业|无法离乡|留守老人关爱员.*照顾/);
     await anonymous.close();
@@ -165,9 +174,17 @@ describe('console in a browser', () => {
     try {
       const p = await signIn(later, seeded.staffCounty);
       await p.goto(noticeUrl);
+      // The notice's state follows the clock: its days have run, it waits to be finalised.
+      expect(await p.locator('[data-notice-state]').getAttribute('data-notice-state')).toBe('due');
+      expect(await p.locator('[data-notice-state]').textContent()).toContain('公示期满');
+      await p.goto(`${server.base}/console/overview`);
+      expect(await p.locator('#open-notices li[data-due="true"]').count()).toBe(1);
+      await p.goto(noticeUrl);
       await Promise.all([p.waitForLoadState(), p.click('#finalise button[type=submit]')]);
       await expect.poll(() => p.locator(`#finalise-results [data-worker="${twoMembers[0]}"]`).getAttribute('data-outcome')).toBe('hired');
       expect(await p.locator('[data-notice-status]').getAttribute('data-notice-status')).toBe('finalised');
+      // Results name the people, not their ids.
+      expect(await p.locator('#finalise-results').textContent()).toContain('周大山');
       const held = await env.db
         .select()
         .from(placements)
@@ -213,28 +230,36 @@ describe('console in a browser', () => {
     expect(await certified()).toBe(true);
   });
 
-  it('a form with bad input shows the message next to the field, keeps what was typed and saves nothing', async () => {
+  it('a form with bad input shows the message next to the field, keeps what was typed and saves nothing; the village is picked, not typed', async () => {
     const before = (await env.db.select().from(households)).length;
     await page.goto(`${server.base}/console/workers/new`);
     await page.fill('#f-name', '孙美玲');
-    await page.fill('#f-phone', '13873009999');
-    await page.fill('#f-areaCode', '5325030010');
-    await page.click('#register-worker button[type=submit]');
+    await page.fill('#f-phone', '12ab');
+    await Promise.all([page.waitForLoadState(), page.click('#register-worker button.primary')]);
     await expect.poll(() => page.locator('#err-areaCode').count()).toBe(1);
+    expect(await page.locator('#err-phone').count()).toBe(1);
+    expect(await page.getAttribute('#f-phone', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#f-phone', 'aria-describedby')).toBe('err-phone');
     expect(await page.inputValue('#f-name')).toBe('孙美玲');
-    expect(await page.inputValue('#f-phone')).toBe('13873009999');
-    // A village outside the staff member's prefecture: the service refuses, nothing is saved.
-    await page.fill('#f-areaCode', '530102001001');
-    await page.click('#register-worker button[type=submit]');
-    await expect.poll(() => page.locator('.msg.error').count()).toBe(1);
+    expect(await page.inputValue('#f-phone')).toBe('12ab');
+
+    // A county is not where a household lives: the service says so next to the picker, nothing is saved.
+    await page.fill('#f-phone', '13873009999');
+    await page.selectOption('#f-areaCode_county', '532503');
+    await Promise.all([page.waitForLoadState(), page.click('#register-worker button.primary')]);
+    await expect.poll(() => page.locator('#err-areaCode').textContent()).toContain('村');
     expect(await page.inputValue('#f-name')).toBe('孙美玲');
     expect((await env.db.select().from(households)).length).toBe(before);
 
-    await page.fill('#f-areaCode', '532503001001');
+    // County → township → village, each list after the one above (no script).
+    await Promise.all([page.waitForLoadState(), page.click('#register-worker button[name=_pick][value=choose]')]);
+    await page.selectOption('#f-areaCode_township', '532503001');
+    await Promise.all([page.waitForLoadState(), page.click('#register-worker button[name=_pick][value=choose]')]);
+    await page.selectOption('#f-areaCode_village', '532503001001');
     await page.check('input[name=povertyAlleviated]');
-    await Promise.all([page.waitForURL(/\/console\/workers\?q=/), page.click('#register-worker button[type=submit]')]);
-    expect(await page.locator('#workers tbody tr').count()).toBe(1);
-    expect(await page.locator('#workers').textContent()).toContain('13873009999');
+    await Promise.all([page.waitForURL(/\/console\/workers\/\d+\?saved=registered/), page.click('#register-worker button.primary')]);
+    expect(await page.locator('main').textContent()).toContain('13873009999');
+    expect(await page.locator('main').textContent()).toContain('天马社区');
     expect((await env.db.select().from(households)).length).toBe(before + 1);
   });
 

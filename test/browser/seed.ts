@@ -12,6 +12,8 @@ export const GEJIU_POINT = { lat: 23.36, lon: 103.155 };
 export interface Seeded {
   staffPrefecture: string;
   staffCounty: string;
+  /** Staff of one township (文澜街道): a village helper's scope. */
+  staffTownship: string;
   ids: {
     pw1: number;
     pw2: number;
@@ -43,7 +45,7 @@ export async function seedPrefecture(env: TestEnv): Promise<Seeded> {
   env.clock.set('2026-01-05T02:00:00Z');
   const workshop = await makeEmployer(env, { name: '天马刺绣帮扶车间', kind: 'workshop', areaCode: '532503', point: HOME });
   await ok(env.request('PATCH', `/v1/employers/${workshop.id}`, { token: admin, body: { certified: true } }));
-  const bureau = await makeEmployer(env, { name: '蒙自市人力资源和社会保障局', kind: 'public_body', areaCode: '532503', point: HOME });
+  const bureau = await makeEmployer(env, { name: '蒙自市人力资源和社会保障局', kind: 'public_body', areaCode: '532503', point: HOME, contact: { phone: '0873-3722110' } });
   const gejiuBureau = await makeEmployer(env, { name: '个旧市人力资源和社会保障局', kind: 'public_body', areaCode: '532501', point: GEJIU_POINT });
   const uncertified = await makeEmployer(env, { name: '雨过铺编织车间', kind: 'workshop', areaCode: '532503', point: HOME });
   const ws = await makeOpening(env, workshop.id, { title: '刺绣工', kind: 'workshop', areaCode: '532503', point: HOME, slots: 10, skills: ['embroidery'] });
@@ -109,6 +111,7 @@ export async function seedPrefecture(env: TestEnv): Promise<Seeded> {
   return {
     staffPrefecture: await env.token({ role: 'staff', areaPrefix: '5325' }),
     staffCounty: await env.token({ role: 'staff', areaPrefix: '532503' }),
+    staffTownship: await env.token({ role: 'staff', areaPrefix: '532503001' }),
     ids: {
       pw1: pw1.id,
       pw2: pw2.id,
