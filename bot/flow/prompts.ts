@@ -7,10 +7,12 @@ import {
   CARE,
   COMMON_DESTINATIONS,
   DISTANCES,
+  draftStarted,
   EDIT_GROUPS,
   EMPLOYER_REASONS,
   FOUND_TYPES,
   HOURS,
+  inSignup,
   monthBefore,
   WITHDRAW_REASONS,
 } from './steps.js';
@@ -54,6 +56,11 @@ export async function home(turn: Turn) {
   turn.s.page = 0;
   if (who.worker) return go(turn, 'menu');
   if (who.employer) return go(turn, 'employer_menu');
+  if (inSignup(turn.s) && draftStarted(turn.s.draft)) {
+    // A sign-up half done is not thrown away by a detour.
+    turn.s.resume = turn.s.step;
+    return go(turn, 'resume');
+  }
   turn.s.draft = {};
   return go(turn, 'intro');
 }
