@@ -44,7 +44,7 @@ export const zh = {
   'checkin.ask': '您好！这份工作您还在做吗：{work}？',
   'checkin.yes': '✅ 还在做',
   'checkin.no': '不做了',
-  'checkin.thanks': '好的，祝您顺利！',
+  'checkin.thanks': '好的，祝工作顺利！',
   'checkin.ended': '已记录这份工作结束了。想找新活，点“找附近的活”。',
   'checkin.gone': '这个问题已经回答过了。',
 
