@@ -445,6 +445,17 @@ describe('work, applying and hiring', () => {
     expect(after.map((x) => x.state).sort()).toEqual(['declined', 'withdrawn']);
   });
 
+  it('a new-opening alert carries an Apply button that applies', async () => {
+    const spot = { lat: 22.7, lon: 103.7 };
+    const p = await signUp({ name: '杨五', home: spot });
+    const employer = await makeEmployer(env);
+    await makeOpening(env, employer.id, { title: '采茶', point: { lat: 22.701, lon: 103.7 }, skills: [] });
+    await env.settle();
+    expect(p.lastText()).toContain('附近有新活：“采茶”');
+    const applied = await p.press('✅ 报名');
+    expect(p.texts(applied)).toContain('报上名了：“采茶”');
+  });
+
   it('an employer closes an opening from the chat after a confirmation', async () => {
     const { employer, boss } = await linkedEmployer();
     const o = await makeOpening(env, employer.id, { title: 'Picker', point: { lat: 23.5, lon: 103.5 } });
