@@ -14,6 +14,8 @@ export interface RecordedCall {
   at: number;
   /** The message id a sendMessage was answered with. */
   messageId?: number;
+  /** Answered with an error (a message to edit that is gone or unchanged). */
+  failed?: boolean;
 }
 
 export type Failure =
@@ -97,11 +99,13 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
         });
       case 'editMessageReplyMarkup': {
         const sent = calls.find((c) => c.method === 'sendMessage' && c.messageId === Number(body.message_id) && String(c.body.chat_id) === String(body.chat_id));
+        call.failed = true;
         if (!sent) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
         const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
         if (JSON.stringify(markup) === JSON.stringify(sent.body.reply_markup)) {
           return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified' });
         }
+        call.failed = false;
         sent.body.reply_markup = markup;
         return reply(200, { ok: true, result: { message_id: sent.messageId, chat: { id: Number(body.chat_id), type: 'private' }, text: sent.body.text } });
       }
@@ -116,7 +120,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     url: `http://127.0.0.1:${port}`,
     calls,
     sent: (method = 'sendMessage', chatId) =>
-      calls.filter((c) => c.method === method && (chatId === undefined || String(c.body.chat_id) === String(chatId))),
+      calls.filter((c) => c.method === method && !c.failed && (chatId === undefined || String(c.body.chat_id) === String(chatId))),
     fail: (failure, when = () => true, times = 1) => queued.push({ failure, when, left: times }),
     setBehaviour: (fn) => {
       behaviour = fn;

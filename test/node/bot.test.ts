@@ -764,6 +764,55 @@ describe('terminal chat (npm run chat)', () => {
     const apps = await env.db.select().from(applications).where(eq(applications.workerId, w!.id));
     expect(apps.map((a) => a.state)).toEqual(['applied']);
   });
+
+  it('plays two people against one fake Bot API: each sees only their own messages, with their buttons', async () => {
+    const employer = await makeEmployer(env, { name: '石屏豆腐坊' });
+    await makeOpening(env, employer.id, { title: '磨豆腐', point: { lat: 22.6, lon: 102.6 }, skills: [] });
+    const code = await env.request('POST', `/v1/employers/${employer.id}/link-code`, { token: env.adminToken });
+    const postAndSettle = async (u: unknown) => {
+      await post(u);
+      await env.settle();
+    };
+    const worker = new TerminalChat(fake, postAndSettle, h.nextChat(), 'Wu', { fromStart: true });
+    const boss = new TerminalChat(fake, postAndSettle, h.nextChat(), 'Boss', { fromStart: true });
+    const pick = (out: string[], label: string) => {
+      const line = out.find((l) => l.includes(label) && /\[\d+\]/.test(l));
+      if (!line) throw new Error(`no choice "${label}" in:\n${out.join('\n')}`);
+      return /\[(\d+)\]/.exec(line)![1]!;
+    };
+    let b = await boss.input('/start');
+    b = await boss.input(pick(b, '号码'));
+    b = await boss.input(code.body.code);
+    b = await boss.input(pick(b, '同意'));
+    expect(b.join('\n')).toContain('已连上单位');
+    let w = await worker.input('/start');
+    w = await worker.input(pick(w, '同意'));
+    w = await worker.input('吴大');
+    w = await worker.input('13900004444');
+    for (const label of ['蒙自市', '文澜街道', '天马社区', '能出门', '好了', '一整天', '5 公里']) w = await worker.input(pick(w, label));
+    await post(tg.location(worker.chatId, 22.6, 102.6));
+    w = worker.render();
+    w = await worker.input('菜单');
+    w = await worker.input(pick(w, '找附近的活'));
+    w = await worker.input(pick(w, '报名第 1 个'));
+    expect(w.join('\n')).toContain('报上名了：“磨豆腐”');
+    expect(w.join('\n')).not.toContain('新报名');
+    // The employer's notice waits in the employer's chat, buttons and all.
+    expect(boss.unseen()).toBe(1);
+    b = boss.render();
+    expect(b.join('\n')).toContain('新报名：“磨豆腐”');
+    b = await boss.input(pick(b, '要'));
+    expect(worker.unseen()).toBe(1);
+    w = worker.render();
+    expect(w.join('\n')).toContain('好消息！“磨豆腐”');
+    w = await worker.input(pick(w, '去'));
+    expect(w.join('\n')).toContain('已记下您上班了');
+    // A toggle shows its changed buttons in place.
+    const toggles = await worker.input(pick(await worker.input(pick(await worker.input('菜单'), '改资料')), '会做什么'));
+    const changed = await worker.input(pick(toggles, '缝纫'));
+    expect(changed[0]).toContain('buttons changed');
+    expect(changed.join('\n')).toContain('✓ 缝纫');
+  });
 });
 
 export type { Person };
