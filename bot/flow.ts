@@ -14,18 +14,20 @@ import { employerAction, employerStepButton } from './flow/employer.js';
 import { go, home, nudge, prompt } from './flow/prompts.js';
 import { draftStarted, inSignup } from './flow/steps.js';
 import { say, type Turn } from './flow/turn.js';
-import { STEPS, type Input, type Ports, type Reply, type Session } from './flow/types.js';
+import { STEPS, type Input, type Ports, type Reply, type Session, type Step } from './flow/types.js';
 import { globalButton, menuAction, menuStepButton } from './flow/worker-menu.js';
 
 export * from './flow/types.js';
 
 /** Words typed anywhere (but where a name or a code is asked) that mean the menu or help. */
 const MENU_WORDS = new Set(['菜单', '主菜单', '回菜单', '开始', 'menu', 'start']);
+const LEGACY_STEPS: Record<string, Step> = { sensitive: 'name', confirm: 'distance' };
 const HELP_WORDS = new Set(['帮助', '怎么用', '?', '？', 'help']);
 
 export async function handle(session: Session, input: Input, ports: Ports): Promise<{ session: Session; replies: Reply[] }> {
   const s: Session = structuredClone(session);
-  if (!STEPS.includes(s.step)) s.step = 'intro';
+  // Steps an earlier version kept: the consent for family facts and the confirmation.
+  if (!STEPS.includes(s.step)) s.step = LEGACY_STEPS[s.step as string] ?? 'intro';
   const turn: Turn = { s, lang: s.lang ?? 'zh', ports, replies: [] };
   switch (input.type) {
     case 'command':
