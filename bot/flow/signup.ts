@@ -42,6 +42,15 @@ export async function back(turn: Turn) {
     case 'lang':
     case 'resume':
       return s.resume ? go(turn, 'resume') : home(turn);
+    // "I found work" steps back one question at a time.
+    case 'found_where':
+      return go(turn, 'found_type');
+    case 'found_county':
+    case 'found_province':
+    case 'found_since':
+      return go(turn, 'found_where');
+    case 'found_month':
+      return go(turn, 'found_since');
   }
   if (s.editing || inSignup(s)) {
     const prev = previousStep(s);

@@ -130,6 +130,7 @@ describe('every step, every kind of input', () => {
       ['garbage button', (c) => tg.callback(c, 'garbage')],
       ['other step’s button', (c) => tg.callback(c, 'hours:pick:full_day')],
       ['forged arg', (c) => tg.callback(c, 'x:pick:nothing')],
+      ['back', (c) => tg.callback(c, 'x:back')],
       ['menu button', (c) => tg.callback(c, 'm:applications')],
       ['spent notice', (c) => tg.callback(c, 'g:accept:999999')],
       ['contact', (c) => tg.contact(c, '+86 139 0000 0000')],
@@ -146,6 +147,7 @@ describe('every step, every kind of input', () => {
         const update = make(chat) as Record<string, any>;
         // A button pressed at this step: the step's own name with a made-up action.
         if (kind === 'forged arg') update.callback_query.data = `${step}:pick:nothing`;
+        if (kind === 'back') update.callback_query.data = `${step}:back`;
         const res = await h.post(update);
         const answers = fake.sent('sendMessage', chat).slice(before);
         const last = answers.at(-1);
