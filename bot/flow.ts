@@ -19,7 +19,7 @@ import { globalButton, menuAction, menuStepButton } from './flow/worker-menu.js'
 
 export * from './flow/types.js';
 
-/** Words typed anywhere (but where a name or a code is asked) that mean the menu or help. */
+/** Words typed anywhere that mean the menu or help. */
 const MENU_WORDS = new Set(['菜单', '主菜单', '回菜单', '开始', 'menu', 'start']);
 const LEGACY_STEPS: Record<string, Step> = { sensitive: 'name', confirm: 'distance' };
 const HELP_WORDS = new Set(['帮助', '怎么用', '?', '？', 'help']);
@@ -98,10 +98,9 @@ async function pressed(turn: Turn, data: string) {
 async function typed(turn: Turn, text: string) {
   const { s } = turn;
   const word = text.trim().toLowerCase();
-  if (s.step !== 'name' && s.step !== 'code') {
-    if (MENU_WORDS.has(word)) return command(turn, 'menu');
-    if (HELP_WORDS.has(word)) return command(turn, 'help');
-  }
+  // Nobody is called 菜单, and a code is digits: these words mean the menu or help at every step.
+  if (MENU_WORDS.has(word)) return command(turn, 'menu');
+  if (HELP_WORDS.has(word)) return command(turn, 'help');
   if (await signupTyped(turn, { type: 'text', text })) return;
   if (s.step === 'found_since' || s.step === 'found_month') return nudge(turn, 'found.badDate');
   return nudge(turn, 'useButtons');

@@ -155,6 +155,11 @@ describe('every step, every kind of input', () => {
         else if (!last) problems.push(`${step} × ${kind}: no answer`);
         else if (buttonsOf(last).length === 0) problems.push(`${step} × ${kind}: no buttons after "${String(last.body.text).slice(0, 40)}"`);
         else if (/出了点问题/.test(String(last.body.text))) problems.push(`${step} × ${kind}: an error`);
+        else if (kind === 'menu word') {
+          // 菜单 typed anywhere leads home: the menu, or the start of the sign-up (or "continue?").
+          const home = chat === worker.chatId ? ['m:work'] : chat === boss.chatId ? ['e:applicants'] : ['intro:agree', 'resume:continue'];
+          if (!buttonsOf(last).some((b) => home.includes(b.callback_data ?? ''))) problems.push(`${step} × ${kind}: not home but "${String(last.body.text).slice(0, 30)}"`);
+        }
       }
     }
     expect(problems).toEqual([]);
