@@ -102,6 +102,22 @@ async function typed(turn: Turn, text: string) {
   if (MENU_WORDS.has(word)) return command(turn, 'menu');
   if (HELP_WORDS.has(word)) return command(turn, 'help');
   if (await signupTyped(turn, { type: 'text', text })) return;
+  // Typing a button's words ("同意", "半天", "5公里") counts as pressing it.
+  const data = await buttonTyped(turn, text);
+  if (data) return pressed(turn, data);
   if (s.step === 'found_since' || s.step === 'found_month') return nudge(turn, 'found.badDate');
   return nudge(turn, 'useButtons');
+}
+
+/** A label as a person would type it: no emoji, ticks or spaces, lower case. */
+const plain = (label: string) => label.replace(/[\p{Extended_Pictographic}\uFE0F✓◀▶\s]/gu, '').toLowerCase();
+
+/** The data of the current question's button whose words were typed, if exactly one matches. */
+async function buttonTyped(turn: Turn, text: string): Promise<string | null> {
+  const typed = plain(text);
+  if (!typed) return null;
+  const scratch: Turn = { ...turn, s: structuredClone(turn.s), replies: [] };
+  await prompt(scratch);
+  const matches = (scratch.replies.at(-1)?.buttons ?? []).flat().filter((b) => plain(b.text) === typed);
+  return matches.length === 1 ? matches[0]!.data : null;
 }

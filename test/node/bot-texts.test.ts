@@ -39,3 +39,13 @@ describe('the Chinese catalogue', () => {
     expect(/(^|[^\w])\/[a-z]/i.test(old)).toBe(true);
   });
 });
+
+describe('the conversation', () => {
+  it('imports no messenger, so another channel can reuse it', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const files = ['bot/flow.ts', ...readdirSync('bot/flow').map((f) => `bot/flow/${f}`)];
+    const messenger = files.filter((f) => /from '(grammy|@grammyjs\/[^']+)'|telegram/i.test(readFileSync(f, 'utf8').split('\n').filter((l) => l.startsWith('import')).join('\n')));
+    expect(files.length).toBeGreaterThan(5);
+    expect(messenger).toEqual([]);
+  });
+});

@@ -226,6 +226,14 @@ describe('worker sign-up', () => {
     expect(p.texts(ok)).toContain('哪个县');
     const [s] = await env.db.select().from(botSessions).where(eq(botSessions.chatId, String(p.chatId)));
     expect((s!.state as any).draft.phone).toBe('13911112222');
+    // Typing a button's words is pressing it.
+    expect(p.texts(await p.say('蒙自市'))).toContain('哪个乡镇');
+    await p.press('文澜街道');
+    await p.press('天马社区');
+    await p.press('能出门');
+    await p.press('好了');
+    expect(p.texts(await p.say('半天'))).toContain('离家最远');
+    expect(p.texts(await p.say('10公里'))).toContain('时间：半天');
   });
 
   it('refuses a home location outside China', async () => {
