@@ -131,8 +131,9 @@ export async function createApplication(
 const reapplicable: ApplicationState[] = ['withdrawn', 'expired'];
 
 /**
- * The same application row comes back to `applied` (one row per worker and
- * opening), only if it is still in the ending just read; the employer hears
+ * The same application row comes back to `applied` (or to a suggestion, when
+ * staff suggest it again; one row per worker and opening), only if it is
+ * still in the ending just read; the employer hears
  * of the applicant again under a key of this round (the ending's time), so
  * two racing re-applies still tell it once.
  */
