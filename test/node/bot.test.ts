@@ -7,6 +7,8 @@ import type { FakeBotApi } from '../../bot/dev/fake-bot-api.js';
 import { TerminalChat } from '../../bot/dev/terminal-chat.js';
 import { applications, botSessions, households, outbox, placements, telegramUpdates, workers } from '../../db/schema.js';
 import { runScheduledJobs } from '../../src/scheduler.js';
+import { deliverOwed } from '../../bot/sender.js';
+import { expireIdleApplications } from '../../src/services/applications.js';
 import { buttonsOf, chatHarness, type Person } from '../bot-person.js';
 import { makeBotTestEnv, makeEmployer, makeHousehold, makeOpening, makeWorker, type TestEnv } from '../helpers.js';
 import * as tg from '../telegram-updates.js';
@@ -408,6 +410,30 @@ describe('work, applying and hiring', () => {
     expect(api.body).toMatchObject({ id: rows[0]!.id, state: 'applied' });
     const twice = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId: w!.id, openingId: o.id } });
     expect(twice.status).toBe(409);
+  });
+
+  it('an application that expired can be made again and expire again, each time told', async () => {
+    const { employer } = await linkedEmployer();
+    const spot = { lat: 23.35, lon: 103.25 };
+    await makeOpening(env, employer.id, { title: '剥核桃', point: { lat: 23.351, lon: 103.25 }, skills: [] });
+    const p = await signUp({ name: '秦三', home: spot });
+    await p.press('找附近的活');
+    await p.press('报名第 1 个');
+    const w = await workerOfChat(p.chatId);
+    const expire = async (days: number) => {
+      const longAgo = new Date(env.clock.now().getTime() - days * 86_400_000).toISOString();
+      await env.db.update(applications).set({ updatedAt: longAgo }).where(eq(applications.workerId, w!.id));
+      expect(await expireIdleApplications({ db: env.db, clock: env.clock, actor: { role: 'system', name: 'test' } })).toBe(1);
+      await deliverOwed(env.db, env.clock, env.deps.telegram!, { quietHours: null });
+    };
+    await expire(61);
+    expect(p.lastText()).toContain('“剥核桃”的报名已过期');
+    await p.press('我报的名');
+    expect(p.texts([p.last()])).toContain('太久没动，作废了');
+    expect(p.texts(await p.press('再报名 1'))).toContain('报上名了：“剥核桃”');
+    await expire(62);
+    const told = fake.sent('sendMessage', p.chatId).filter((c) => String(c.body.text).includes('“剥核桃”的报名已过期'));
+    expect(told).toHaveLength(2);
   });
 
   it('the employer lists applicants with Offer / Decline, declines with a reason, and the worker is told', async () => {
