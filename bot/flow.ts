@@ -28,7 +28,7 @@ export async function handle(session: Session, input: Input, ports: Ports): Prom
   const s: Session = structuredClone(session);
   // Steps an earlier version kept: the consent for family facts and the confirmation.
   if (!STEPS.includes(s.step)) s.step = LEGACY_STEPS[s.step as string] ?? 'intro';
-  const turn: Turn = { s, lang: s.lang ?? 'zh', ports, replies: [] };
+  const turn: Turn = { s, lang: s.lang ?? 'zh', ports: rememberingIdentity(ports), replies: [] };
   switch (input.type) {
     case 'command':
       await command(turn, input.name);
@@ -120,4 +120,22 @@ async function buttonTyped(turn: Turn, text: string): Promise<string | null> {
   await prompt(scratch);
   const matches = (scratch.replies.at(-1)?.buttons ?? []).flat().filter((b) => plain(b.text) === typed);
   return matches.length === 1 ? matches[0]!.data : null;
+}
+
+/** Who this chat is, asked once a turn (a menu asks often), asked again after a change that may alter it. */
+function rememberingIdentity(ports: Ports): Ports {
+  let known: ReturnType<Ports['identity']> | null = null;
+  const changes = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => {
+    known = null;
+    return fn(...args);
+  };
+  return {
+    ...ports,
+    identity: () => (known ??= ports.identity()),
+    register: changes(ports.register),
+    link: changes(ports.link),
+    setAlerts: changes(ports.setAlerts),
+    updateProfile: changes(ports.updateProfile),
+    erase: changes(ports.erase),
+  };
 }
