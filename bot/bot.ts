@@ -76,6 +76,13 @@ async function deliver(api: Api, chatId: string, replies: Reply[], editMessageId
       const markup = replyMarkup(r);
       await api.sendMessage(chatId, r.text, markup ? { reply_markup: markup } : {});
     } catch (error) {
+      // Telegram refused this one for good (a 400) or the person blocked the bot (403):
+      // keeping it would block every later reply behind it.
+      if (error instanceof GrammyError && error.error_code === 400) {
+        console.error('bot: reply refused, dropped', error.description);
+        continue;
+      }
+      if (error instanceof GrammyError && error.error_code === 403) return { left: [], error };
       // What is kept for later is sent as new messages: the message to edit may be gone.
       return { left: replies.slice(i).map((x) => ({ ...x, edit: false })), error };
     }

@@ -737,13 +737,19 @@ describe('odd input and failures', () => {
     expect((s!.state as any).step).toBe('phone');
   });
 
-  it('when Telegram fails mid-answer the update is still answered 200 and the person can go on', async () => {
+  it('when Telegram refuses a reply the update is still answered 200, and the refused reply does not hold up the next ones', async () => {
     const p = person();
     fake.fail({ status: 400, description: 'Bad Request: chat not found' }, (c) => c.method === 'sendMessage' && String(c.body.chat_id) === String(p.chatId));
     const res = await post(tg.text(p.chatId, '/start'));
     expect(res.status).toBe(200);
-    await p.say('/start');
+    const next = await p.say('/start');
+    expect(next).toHaveLength(1);
     expect(p.lastText()).toContain('同意吗');
+    // A 5xx that outlasts the retries is kept and sent with the next message.
+    fake.fail({ status: 502 }, (c) => c.method === 'sendMessage' && String(c.body.chat_id) === String(p.chatId), 3);
+    expect(await p.press('同意')).toEqual([]);
+    const after = await p.say('严六');
+    expect(p.texts(after)).toMatch(/您叫什么名字[\s\S]*手机号/);
   });
 
   it('the scheduled job picks up a chat whose update was left waiting', async () => {
