@@ -135,6 +135,11 @@ async function renderOpeningAlert(db: Db, row: OutboxRow, lang: Lang): Promise<R
       wage: t(lang, `wage.${f.wagePeriod}`, { amount: f.wageAmount }),
       hours: t(lang, `hours.${f.hours}`),
     }),
+    // Applying is one tap from the alert (a worker's menu button: valid at any step).
+    buttons: [[
+      { text: t(lang, 'alert.apply'), data: `m:apply:${openingId}` },
+      { text: t(lang, 'alert.more'), data: 'm:work' },
+    ]],
   };
 }
 

@@ -1,8 +1,8 @@
 // The conversation's ports bound to one chat: each is a call of the same
 // service verbs the API uses, acting as the system on behalf of the person
 // whose chat this is (and checked against that person's own records).
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
-import { applications, employers, openings, workers } from '../db/schema.js';
+import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { apiTokens, applications, areas, employers, households, linkCodes, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
 import { chinaDate } from '../src/domain/dates.js';
 import { pointOf } from '../src/domain/geo.js';
@@ -14,8 +14,10 @@ import { redeemLinkCode } from '../src/services/link-codes.js';
 import { matchOpeningsForWorker } from '../src/services/matching.js';
 import { closeOpening } from '../src/services/openings.js';
 import { createPlacement } from '../src/services/placements.js';
+import { updateHousehold } from '../src/services/households.js';
+import { sha256Hex } from '../src/services/tokens.js';
 import { eraseWorker, registerWorkerWithHousehold, updateWorker, type WorkerPatch } from '../src/services/workers.js';
-import type { ApplicationView, Draft, Ports, WorkerSummary } from './flow.js';
+import type { ApplicantView, ApplicationView, Draft, Ports, WorkerSummary } from './flow.js';
 
 /** Counties offered in the sign-up menus: the prefecture the service runs in. */
 export const DEFAULT_HOME_PREFECTURE = '5325';
@@ -37,6 +39,13 @@ export function portsFor(deps: Deps, chatId: string): Ports {
     const [e] = await db.select().from(employers).where(eq(employers.telegramChatId, chatId));
     return e ?? null;
   };
+  /** The county, township and village of an area code, as the sign-up's menus name them. */
+  const areaChain = async (code: string): Promise<Pick<Draft, 'county' | 'township' | 'village'>> => {
+    const codes = [code.slice(0, 6), code.slice(0, 9), code.length >= 12 ? code.slice(0, 12) : null].filter((c): c is string => c !== null);
+    const found = await db.select({ code: areas.code, name: areas.name }).from(areas).where(inArray(areas.code, codes));
+    const named = (c: string | undefined) => found.find((a) => a.code === c);
+    return { county: named(codes[0]), township: named(codes[1]), village: named(codes[2]) };
+  };
   return {
     homePrefecture: deps.config.BOT_HOME_AREA ?? DEFAULT_HOME_PREFECTURE,
     today: () => chinaDate(deps.clock.now()),
@@ -45,7 +54,9 @@ export function portsFor(deps: Deps, chatId: string): Ports {
       const [w, e] = await Promise.all([me(), myEmployer()]);
       let worker: WorkerSummary | null = null;
       if (w) {
+        const place = await areaChain(w.areaCode);
         const draft: Draft = {
+          ...place,
           sensitive: w.sensitiveConsentAt !== null,
           name: w.name ?? undefined,
           phone: w.phone,
@@ -87,6 +98,25 @@ export function portsFor(deps: Deps, chatId: string): Ports {
       );
     },
 
+    async peekLink(code) {
+      const now = deps.clock.now().toISOString();
+      const [c] = await db
+        .select()
+        .from(linkCodes)
+        .where(and(eq(linkCodes.codeHash, await sha256Hex(`link:${code}`)), isNull(linkCodes.usedAt), gt(linkCodes.expiresAt, now)));
+      if (!c) return null;
+      if (c.workerId !== null) {
+        const [w] = await db.select({ name: workers.name, erasedAt: workers.erasedAt }).from(workers).where(eq(workers.id, c.workerId));
+        return w && !w.erasedAt ? { kind: 'worker', name: w.name ?? '' } : null;
+      }
+      if (c.staffTokenId !== null) {
+        const [tk] = await db.select().from(apiTokens).where(eq(apiTokens.id, c.staffTokenId));
+        return tk && !tk.revokedAt && tk.role === 'staff' ? { kind: 'staff', name: tk.label ?? tk.areaPrefix ?? '' } : null;
+      }
+      const [e] = await db.select({ name: employers.name }).from(employers).where(eq(employers.id, c.employerId!));
+      return e ? { kind: 'employer', name: e.name } : null;
+    },
+
     async link(code) {
       const linked = await redeemLinkCode(ctx, code, chatId);
       return linked ? { kind: linked.kind, name: linked.name } : null;
@@ -125,18 +155,20 @@ export function portsFor(deps: Deps, chatId: string): Ports {
     },
 
     async applications() {
-      const w = await requireMe();
+      const w = await me();
+      if (!w) return [];
       const rows = await db
-        .select({ id: applications.id, state: applications.state, title: openings.title })
+        .select({ id: applications.id, openingId: applications.openingId, state: applications.state, title: openings.title, status: openings.status })
         .from(applications)
         .innerJoin(openings, eq(openings.id, applications.openingId))
         .where(and(eq(applications.workerId, w.id), ne(applications.state, 'suggested')))
         .orderBy(asc(applications.id));
-      return rows.slice(-10) as ApplicationView[];
+      return rows.slice(-10).map(({ status, ...a }): ApplicationView => ({ ...a, openingOpen: status === 'open' }));
     },
 
     async moveOwn(applicationId, to, reason) {
-      const w = await requireMe();
+      const w = await me();
+      if (!w) return { ok: false };
       const [a] = await db.select().from(applications).where(eq(applications.id, applicationId));
       if (!a || a.workerId !== w.id) return { ok: false };
       // The worker's side: withdraw an open application, or answer an offer.
@@ -168,13 +200,29 @@ export function portsFor(deps: Deps, chatId: string): Ports {
       if (group === 'phone') patch.phone = d.phone ?? null;
       if (group === 'home') patch.home = d.location ?? null;
       if (group === 'care') {
-        patch.cannotLeaveHome = d.cannotLeaveHome ?? false;
-        patch.careFor = d.cannotLeaveHome ? (d.careFor ?? []) : [];
+        patch.cannotLeaveHome = d.sensitive ? (d.cannotLeaveHome ?? false) : false;
+        patch.careFor = d.sensitive && d.cannotLeaveHome ? (d.careFor ?? []) : [];
+        // Answering the question is the consent to keep it; "rather not say" takes it back.
+        const consent = d.sensitive ? (w.sensitiveConsentAt ?? ctx.clock.now().toISOString()) : null;
+        if (consent !== w.sensitiveConsentAt) await db.update(workers).set({ sensitiveConsentAt: consent }).where(eq(workers.id, w.id));
+      }
+      if (group === 'village') {
+        const area = d.village?.code ?? d.township?.code;
+        if (!area || area === w.areaCode) return true;
+        // A household lives in one village: the person's move is the household's,
+        // theirs to make only for a household of their own that staff have not
+        // confirmed facts of (its status decides posts tied to the village).
+        const [h] = await db.select({ pa: households.povertyAlleviated, monitored: households.monitored }).from(households).where(eq(households.id, w.householdId));
+        const [m] = await db.select({ n: sql<number>`count(*)` }).from(workers).where(and(eq(workers.householdId, w.householdId), isNull(workers.erasedAt)));
+        if (!h || h.pa || h.monitored || Number(m?.n) > 1) return false;
+        await updateHousehold(ctx, w.householdId, { areaCode: area });
+        return true;
       }
       if (group === 'skills') patch.skills = d.skills ?? [];
       if (group === 'hours' && d.hours) patch.availability = d.hours;
       if (group === 'distance' && d.distance) patch.maxDistanceKm = d.distance;
       await updateWorker(ctx, w.id, patch);
+      return true;
     },
 
     async erase() {
@@ -193,6 +241,20 @@ export function portsFor(deps: Deps, chatId: string): Ports {
         .where(and(eq(openings.employerId, e.id), inArray(openings.status, ['open', 'filled'])))
         .orderBy(asc(openings.id))
         .limit(12);
+    },
+
+    async employerApplicants() {
+      const e = await myEmployer();
+      if (!e) return [];
+      const rows = await db
+        .select({ applicationId: applications.id, title: openings.title, name: workers.name, phone: workers.phone, state: applications.state })
+        .from(applications)
+        .innerJoin(openings, eq(openings.id, applications.openingId))
+        .innerJoin(workers, eq(workers.id, applications.workerId))
+        .where(and(eq(openings.employerId, e.id), eq(openings.status, 'open'), inArray(applications.state, ['applied', 'offered']), isNull(workers.erasedAt)))
+        .orderBy(asc(applications.id))
+        .limit(10);
+      return rows.map((r): ApplicantView => ({ ...r, name: r.name ?? '', state: r.state as ApplicantView['state'] }));
     },
 
     async closeOpening(id) {

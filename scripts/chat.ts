@@ -1,7 +1,10 @@
-// `npm run chat`: try the bot with no Telegram account. Runs the app on the
-// local database (DATABASE_URL, default file:./data/jiujin.db) with a local
-// fake Bot API, and lets you chat in the terminal: type text or a command,
-// or the number of a button. `--chat <id>` picks who you are (default 1001).
+// `npm run chat`: try the bot with no Telegram account, as several people in
+// one terminal. Runs the app on the local database (DATABASE_URL, default
+// file:./data/jiujin.db) with one local fake Bot API, and lets you chat:
+// type text or a command, or the number of a button. `/as 1002` switches to
+// another person (each sees only what the bot sent to them, with its
+// buttons); `/who` lists the people and what waits for them. `--chat <id>`
+// picks who you are first (default 1001).
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { startFakeBotApi } from '../bot/dev/fake-bot-api.js';
@@ -14,7 +17,6 @@ import { telegramApi } from '../src/telegram.js';
 
 async function main() {
   const { values } = parseArgs({ options: { chat: { type: 'string', default: '1001' } } });
-  const chatId = Number(values.chat);
   const base = loadNodeConfig();
   const fake = await startFakeBotApi();
   const secret = crypto.randomUUID();
@@ -24,6 +26,8 @@ async function main() {
     TELEGRAM_BOT_TOKEN: token,
     TELEGRAM_WEBHOOK_SECRET: secret,
     TELEGRAM_API_ROOT: fake.url,
+    // A try-out shows notices at once, at any hour.
+    QUIET_HOURS: process.env.QUIET_HOURS ?? 'off',
     ...(base.BOT_HOME_AREA ? { BOT_HOME_AREA: base.BOT_HOME_AREA } : {}),
   });
   const { client, db } = await openLocalDatabase({ ...config, JIUJIN_ADMIN_TOKEN: base.JIUJIN_ADMIN_TOKEN });
@@ -36,33 +40,64 @@ async function main() {
     background: (task) => void pending.push(task),
   };
   const app = createApp(deps);
-  const chat = new TerminalChat(
-    fake,
-    async (update) => {
-      const res = await app.request('/telegram/webhook', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
-        body: JSON.stringify(update),
-      });
-      if (res.status !== 200) console.log(`(webhook answered ${res.status}: ${await res.text()})`);
-      // Let messages owed to anyone go out before showing the answers.
-      await Promise.allSettled(pending.splice(0));
-    },
-    chatId,
-  );
+  const post = async (update: unknown) => {
+    const res = await app.request('/telegram/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+      body: JSON.stringify(update),
+    });
+    if (res.status !== 200) console.log(`(webhook answered ${res.status}: ${await res.text()})`);
+    // Let messages owed to anyone go out before showing the answers.
+    await Promise.allSettled(pending.splice(0));
+  };
 
-  console.log(`Jiujin chat — you are chat ${chatId}, database ${config.DATABASE_URL}.`);
-  console.log('Type /start to begin; type a number to press a button; Ctrl+D to leave.\n');
+  const people = new Map<number, TerminalChat>();
+  // Everyone sees what the bot sent them since the terminal started, also before they first spoke.
+  const personOf = (id: number) => {
+    let p = people.get(id);
+    if (!p) {
+      p = new TerminalChat(fake, post, id, `Person ${id}`, { fromStart: true });
+      people.set(id, p);
+    }
+    return p;
+  };
+  let current = personOf(Number(values.chat));
+  /** Tells who else has messages waiting (the employer's notice, the worker's offer). */
+  const others = () => {
+    for (const p of people.values()) {
+      const n = p === current ? 0 : p.unseen();
+      if (n > 0) console.log(`(chat ${p.chatId} has ${n} new — type /as ${p.chatId})`);
+    }
+  };
+
+  console.log(`Jiujin chat — you are chat ${current.chatId}, database ${config.DATABASE_URL}.`);
+  console.log('Type /start to begin; a number presses a button; /as 1002 becomes someone else; /who lists everyone;');
+  console.log('/voice, /sticker, /photo send one; Ctrl+D to leave.\n');
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  rl.setPrompt('you> ');
-  rl.prompt();
+  const prompt = () => {
+    rl.setPrompt(`${current.chatId}> `);
+    rl.prompt();
+  };
+  prompt();
   for await (const line of rl) {
     try {
-      for (const out of await chat.input(line)) console.log(out);
+      const as = /^\/as\s+(\d{1,15})\s*$/.exec(line.trim());
+      if (as) {
+        current = personOf(Number(as[1]));
+        console.log(`(you are chat ${current.chatId} now)`);
+        for (const out of current.render()) console.log(out);
+      } else if (line.trim() === '/who') {
+        for (const p of people.values()) console.log(`chat ${p.chatId}${p === current ? ' (you)' : ''}: ${p.unseen()} new`);
+      } else {
+        for (const out of await current.input(line)) console.log(out);
+        // A notice to someone not yet in the terminal makes them known.
+        for (const c of fake.calls) if (c.method === 'sendMessage' && Number(c.body.chat_id) > 0) personOf(Number(c.body.chat_id));
+        others();
+      }
     } catch (err) {
       console.log(`(error: ${err instanceof Error ? err.message : String(err)})`);
     }
-    rl.prompt();
+    prompt();
   }
   await fake.close();
   client.close();

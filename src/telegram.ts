@@ -16,6 +16,8 @@ export interface TelegramApi {
   sendMessage(chatId: string, text: string, markup?: ReplyMarkup): Promise<void>;
   answerCallbackQuery(id: string, text?: string): Promise<void>;
   setWebhook(url: string, secret: string): Promise<void>;
+  /** The commands Telegram's menu button lists (the persistent menu), per language; `null` for the default. */
+  setCommands(commands: Array<{ command: string; description: string }>, languageCode: 'en' | 'zh' | null): Promise<void>;
 }
 
 export function telegramApi(token: string, apiRoot: string, timeoutSeconds = 10): TelegramApi {
@@ -32,6 +34,9 @@ export function telegramApi(token: string, apiRoot: string, timeoutSeconds = 10)
         secret_token: secret,
         allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
       });
+    },
+    async setCommands(commands, languageCode) {
+      await api.setMyCommands(commands, languageCode ? { language_code: languageCode } : {});
     },
   };
 }

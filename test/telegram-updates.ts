@@ -18,14 +18,15 @@ function message(chatId: number, extra: Record<string, unknown>) {
 export const text = (chatId: number, body: string) =>
   message(chatId, body.startsWith('/') ? { text: body, entities: [{ type: 'bot_command', offset: 0, length: body.split(' ')[0]!.length }] } : { text: body });
 
-export const callback = (chatId: number, data: string) => ({
+/** A pressed button; `messageId` is the message it is on (a made-up one when not given). */
+export const callback = (chatId: number, data: string, messageId = ++nextMessageId) => ({
   update_id: newUpdateId(),
   callback_query: {
     id: `cq-${nextUpdateId}`,
     from: user(chatId),
     chat_instance: `ci-${chatId}`,
     data,
-    message: { message_id: ++nextMessageId, date: Math.floor(Date.now() / 1000), chat: privateChat(chatId), text: '…' },
+    message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: privateChat(chatId), text: '…' },
   },
 });
 
@@ -67,5 +68,31 @@ export const blocked = (chatId: number) => ({
     date: Math.floor(Date.now() / 1000),
     old_chat_member: { status: 'member', user: { id: 1, is_bot: true, first_name: 'Jiujin' } },
     new_chat_member: { status: 'kicked', until_date: 0, user: { id: 1, is_bot: true, first_name: 'Jiujin' } },
+  },
+});
+
+export const voice = (chatId: number) =>
+  message(chatId, { voice: { file_id: 'voice-file', file_unique_id: 'v1', duration: 4, mime_type: 'audio/ogg' } });
+
+/** A message from another bot in a private chat. */
+export const fromBot = (chatId: number, body: string) => ({
+  update_id: newUpdateId(),
+  message: { message_id: ++nextMessageId, date: Math.floor(Date.now() / 1000), chat: privateChat(chatId), from: { id: chatId, is_bot: true, first_name: 'OtherBot' }, text: body },
+});
+
+export const inlineQuery = (fromId: number) => ({
+  update_id: newUpdateId(),
+  inline_query: { id: `iq-${nextUpdateId}`, from: user(fromId), query: 'work', offset: '' },
+});
+
+/** The bot added to a group. */
+export const addedToGroup = (groupId: number, byId: number) => ({
+  update_id: newUpdateId(),
+  my_chat_member: {
+    chat: { id: groupId, type: 'group', title: 'Village group' },
+    from: user(byId),
+    date: Math.floor(Date.now() / 1000),
+    old_chat_member: { status: 'left', user: { id: 1, is_bot: true, first_name: 'Jiujin' } },
+    new_chat_member: { status: 'member', user: { id: 1, is_bot: true, first_name: 'Jiujin' } },
   },
 });

@@ -1,6 +1,9 @@
 // A local stand-in for Telegram's Bot API on 127.0.0.1: answers the methods
 // the bot uses, records every call, and can be told to fail (429 with
-// retry_after, 5xx, 403, a slow answer). The tests and `npm run chat` use it.
+// retry_after, 5xx, 403, a slow answer). It keeps the messages it was asked
+// to send, so editMessageReplyMarkup changes the recorded message's buttons
+// (and answers 400 for a message it never sent, as Telegram does). The tests
+// and `npm run chat` use it.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,6 +12,10 @@ export interface RecordedCall {
   token: string;
   body: Record<string, any>;
   at: number;
+  /** The message id a sendMessage was answered with. */
+  messageId?: number;
+  /** Answered with an error (a message to edit that is gone or unchanged). */
+  failed?: boolean;
 }
 
 export type Failure =
@@ -85,10 +92,23 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
       case 'getMe':
         return reply(200, { ok: true, result: { id: Number(call.token.split(':')[0]) || 1, is_bot: true, first_name: 'Jiujin', username: 'jiujin_bot' } });
       case 'sendMessage':
+        call.messageId = ++messageId;
         return reply(200, {
           ok: true,
-          result: { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, text: body.text },
+          result: { message_id: call.messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, text: body.text },
         });
+      case 'editMessageReplyMarkup': {
+        const sent = calls.find((c) => c.method === 'sendMessage' && c.messageId === Number(body.message_id) && String(c.body.chat_id) === String(body.chat_id));
+        call.failed = true;
+        if (!sent) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+        const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
+        if (JSON.stringify(markup) === JSON.stringify(sent.body.reply_markup)) {
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified' });
+        }
+        call.failed = false;
+        sent.body.reply_markup = markup;
+        return reply(200, { ok: true, result: { message_id: sent.messageId, chat: { id: Number(body.chat_id), type: 'private' }, text: sent.body.text } });
+      }
       default:
         return reply(200, { ok: true, result: true });
     }
@@ -100,7 +120,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     url: `http://127.0.0.1:${port}`,
     calls,
     sent: (method = 'sendMessage', chatId) =>
-      calls.filter((c) => c.method === method && (chatId === undefined || String(c.body.chat_id) === String(chatId))),
+      calls.filter((c) => c.method === method && !c.failed && (chatId === undefined || String(c.body.chat_id) === String(chatId))),
     fail: (failure, when = () => true, times = 1) => queued.push({ failure, when, left: times }),
     setBehaviour: (fn) => {
       behaviour = fn;

@@ -26,6 +26,62 @@ export async function secretsMatch(given: string, expected: string): Promise<boo
   return diff === 0;
 }
 
+/** Telegram's updates nest a few levels (a reply's quoted message, a keyboard's rows); a body much deeper is not one. */
+export const MAX_UPDATE_DEPTH = 32;
+const MAX_UPDATE_BYTES = 1_000_000;
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped), stopping once past `limit`. */
+export function jsonDepth(text: string, limit = MAX_UPDATE_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91 /* { [ */) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (ch === 125 || ch === 93) depth--;
+  }
+  return max;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The body as an update, or a 400 that says why: not JSON, nested deeper than
+ * an update ever is (checked before parsing, so nothing recurses on it), no
+ * update_id, or a part an update has that is not an object with a numeric chat.
+ */
+export function parseUpdate(text: string): Update {
+  if (text.length > MAX_UPDATE_BYTES) throw new AppError('validation_failed', 'Not a Telegram update', [{ path: '', message: 'too large' }]);
+  if (jsonDepth(text) > MAX_UPDATE_DEPTH) {
+    throw new AppError('validation_failed', 'Not a Telegram update', [{ path: '', message: `nested deeper than ${MAX_UPDATE_DEPTH} levels` }]);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError('invalid_json', 'The body is not valid JSON');
+  }
+  if (!isObject(body) || !Number.isSafeInteger(body.update_id) || (body.update_id as number) < 0) {
+    throw new AppError('validation_failed', 'Not a Telegram update', [{ path: 'update_id', message: 'required, an integer' }]);
+  }
+  for (const part of ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query', 'my_chat_member', 'inline_query']) {
+    const value = body[part];
+    if (value === undefined) continue;
+    const chat = isObject(value) ? (part === 'callback_query' ? (isObject(value.message) ? value.message.chat : undefined) : value.chat) : undefined;
+    const badChat = chat !== undefined && !(isObject(chat) && Number.isSafeInteger(chat.id) && typeof chat.type === 'string');
+    const badFrom = isObject(value) && value.from !== undefined && !(isObject(value.from) && Number.isSafeInteger(value.from.id));
+    if (!isObject(value) || badChat || badFrom) {
+      throw new AppError('validation_failed', 'Not a Telegram update', [{ path: part, message: 'not shaped like a Telegram update' }]);
+    }
+  }
+  return body as unknown as Update;
+}
+
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
   if (!deps.telegram) return;
@@ -52,15 +108,7 @@ export const telegramRoutes = new Hono<AppEnv>().post('/webhook', webhookDoc, as
   if (!secret || !(await secretsMatch(given, secret))) {
     throw new AppError('unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token');
   }
-  let update: Update;
-  try {
-    update = (await c.req.json()) as Update;
-  } catch {
-    throw new AppError('invalid_json', 'The body is not valid JSON');
-  }
-  if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
-    throw new AppError('validation_failed', 'Not a Telegram update', [{ path: 'update_id', message: 'required, an integer' }]);
-  }
+  const update = parseUpdate(await c.req.text());
   const receipt = await receiveUpdate(deps, update);
   if (receipt !== 'duplicate') deliverSoon(deps);
   return c.json({ ok: true, receipt });

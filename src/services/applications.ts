@@ -91,12 +91,16 @@ export async function createApplication(
     .select()
     .from(applications)
     .where(and(eq(applications.workerId, w.id), eq(applications.openingId, o.id)));
+  const now = nowIso(ctx.clock);
+  const wanted = input.state ?? 'applied';
+  if (existing && (reapplicable.includes(existing.state) || (existing.state === 'suggested' && wanted === 'applied'))) {
+    return reapply(ctx, existing, o, wanted, now);
+  }
   if (existing) {
     throw new AppError('conflict', `This person already has an application for this opening (${existing.state})`, [
       { path: 'openingId', message: `application ${existing.id} exists` },
     ]);
   }
-  const now = nowIso(ctx.clock);
   const [rows] = (await batch(ctx.db, [
     ctx.db
       .insert(applications)
@@ -122,6 +126,44 @@ export async function createApplication(
       : []),
   ])) as [Application[]];
   return rows[0]!;
+}
+
+/** Endings the worker's side may undo by applying again while the opening is open: one mis-tap is not final (a suggestion, too, becomes an application). */
+const reapplicable: ApplicationState[] = ['withdrawn', 'expired'];
+
+/**
+ * The same application row comes back to `applied` (or to a suggestion, when
+ * staff suggest it again; one row per worker and opening), only if it is
+ * still in the ending just read; the employer hears
+ * of the applicant again under a key of this round (the ending's time), so
+ * two racing re-applies still tell it once.
+ */
+async function reapply(ctx: ServiceCtx, a: Application, o: Opening, state: 'suggested' | 'applied', now: string): Promise<Application> {
+  const [rows] = (await batch(ctx.db, [
+    ctx.db
+      .update(applications)
+      .set({ state, reason: null, updatedAt: now })
+      .where(and(eq(applications.id, a.id), eq(applications.state, a.state), eq(applications.updatedAt, a.updatedAt)))
+      .returning(),
+    auditInsert(ctx.db, ctx.clock, ctx.actor, {
+      action: 'application.reapply',
+      objectType: 'application',
+      objectId: a.id,
+      detail: { from: a.state, to: state },
+    }),
+    ...(state === 'applied'
+      ? [
+          owe(ctx.db, ctx.clock, {
+            kind: 'new_applicant',
+            to: { employerId: o.employerId },
+            payload: { applicationId: a.id },
+            dedupeKey: `new_applicant:${a.workerId}:${o.id}:${a.updatedAt}`,
+          }),
+        ]
+      : []),
+  ])) as [Application[]];
+  if (!rows[0]) throw new AppError('conflict', 'The application changed meanwhile; reload it');
+  return rows[0];
 }
 
 /** An application the caller may act on: the opening's employer, staff of the worker's or the opening's area. */
@@ -150,11 +192,13 @@ export async function getScopedApplication(ctx: ServiceCtx, id: number) {
  */
 function noticeFor(a: Application, o: Opening, to: ApplicationState, byWorker: boolean): Owed | null {
   const payload = { applicationId: a.id };
-  if (to === 'offered') return { kind: 'offer', to: { workerId: a.workerId }, payload, dedupeKey: `offer:${a.id}` };
+  // An application applied for again is a new round: its notices are new too.
+  const round = a.createdAt === a.updatedAt ? '' : `:${a.updatedAt}`;
+  if (to === 'offered') return { kind: 'offer', to: { workerId: a.workerId }, payload, dedupeKey: `offer:${a.id}${round}` };
   if ((to === 'declined' || to === 'expired') && !byWorker) {
-    return { kind: to, to: { workerId: a.workerId }, payload, dedupeKey: `${to}:${a.id}` };
+    return { kind: to, to: { workerId: a.workerId }, payload, dedupeKey: `${to}:${a.id}${round}` };
   }
-  if (to === 'hired' && byWorker) return { kind: 'hired', to: { employerId: o.employerId }, payload, dedupeKey: `hired:${a.id}` };
+  if (to === 'hired' && byWorker) return { kind: 'hired', to: { employerId: o.employerId }, payload, dedupeKey: `hired:${a.id}${round}` };
   return null;
 }
 
@@ -299,10 +343,10 @@ export async function expireIdleApplications(ctx: ServiceCtx): Promise<number> {
     // worker, and the employer of an application it had seen (not a suggestion).
     const [, , rows] = (await batch(ctx.db, [
       ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, worker_id, dedupe_key, payload, status, attempts, not_before, created_at)
-        SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+        SELECT 'expired', ${applications.workerId}, 'expired:' || ${applications.id} || ':' || ${applications.updatedAt}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
         FROM ${applications} WHERE ${these}`),
       ctx.db.run(sql`INSERT OR IGNORE INTO ${outbox} (kind, employer_id, dedupe_key, payload, status, attempts, not_before, created_at)
-        SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
+        SELECT 'expired_employer', ${openings.employerId}, 'expired_employer:' || ${applications.id} || ':' || ${applications.updatedAt}, json_object('applicationId', ${applications.id}), 'pending', 0, ${now}, ${now}
         FROM ${applications} INNER JOIN ${openings} ON ${openings.id} = ${applications.openingId}
         WHERE ${these} AND ${applications.state} <> 'suggested'`),
       ctx.db

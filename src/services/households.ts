@@ -140,7 +140,7 @@ export async function householdView(ctx: ServiceCtx, h: Household) {
 }
 
 export async function updateHousehold(ctx: ServiceCtx, id: number, patch: HouseholdPatch): Promise<Household> {
-  requireRole(ctx.actor, 'staff', 'admin');
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
   const h = await getScopedHousehold(ctx, id);
   if (patch.areaCode !== undefined) await requireVillageOrTownship(ctx, patch.areaCode);
   const set: Partial<typeof households.$inferInsert> = { updatedAt: nowIso(ctx.clock) };

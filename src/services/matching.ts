@@ -114,13 +114,13 @@ function factColumns(day: string | Placeholder) {
   };
 }
 
-/** Eligibility facts of one worker, and the openings they applied to (or turned down), in one round trip. */
+/** Eligibility facts of one worker, and the openings they applied to (or turned down; not those withdrawn or expired, which they may take again), in one round trip. */
 export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<{ worker: MatchWorker; applied: number[] }> {
   const facts = prepared(ctx.db, 'match worker facts', (db) =>
     db
       .select({
         ...factColumns(sql.placeholder('day')),
-        applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} <> 'suggested')`,
+        applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} NOT IN ('suggested', 'withdrawn', 'expired'))`,
       })
       .from(workers)
       .innerJoin(households, eq(households.id, workers.householdId))
@@ -285,7 +285,7 @@ export async function matchOpeningsForWorker(
   const day = today(ctx);
   const { worker, applied } = await loadMatchWorker(ctx, w, day);
   const catalogue = await openingCatalogue(ctx.db);
-  // Openings the worker already applied to (or turned down) are not suggested again.
+  // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
   const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
   return ranked.map(({ o }) => {
     const e = evaluate(worker, o);

@@ -292,7 +292,7 @@ describe('clocks', () => {
     await runClocks(env.deps);
     await runClocks(env.deps);
     await deliver();
-    expect(texts(bossChat).filter((t) => t.includes('“核桃剥壳”已经 60 天没有更新了'))).toHaveLength(1);
+    expect(texts(bossChat).filter((t) => t.includes('“核桃剥壳”已经 60 天没动了'))).toHaveLength(1);
     expect(o.id).toBeGreaterThan(0);
   });
 
@@ -341,10 +341,7 @@ describe('clocks', () => {
     expect(buttonsOf(question).map((x) => x.callback_data)).toEqual([`g:stillworking:${pa.id}`, `g:ended:${pa.id}`]);
 
     // b presses a's button: refused. a says it ended; b says still working.
-    for (const w of [a!, b!]) {
-      await post(tg.text(Number(w.chat), '/start'));
-      await post(tg.callback(Number(w.chat), buttonsOf(sentTo(w.chat).at(-1)!).find((x) => x.text === '中文')!.callback_data));
-    }
+    for (const w of [a!, b!]) await post(tg.text(Number(w.chat), '/start'));
     const before = sentTo(b!.chat).length;
     await post(tg.callback(Number(b!.chat), `g:ended:${pa.id}`));
     expect(texts(b!.chat).slice(before).join('\n')).toContain('已经回答过了');
@@ -628,6 +625,9 @@ describe('staff chats', () => {
     await post(tg.callback(chat, buttonsOf(sentTo(chat).at(-1)!).find((b) => b.text === 'English')!.callback_data));
     await post(tg.callback(chat, buttonsOf(sentTo(chat).at(-1)!).find((b) => b.text.includes('code'))!.callback_data));
     await post(tg.text(chat, issued.body.code));
+    // Nothing is linked before the person agrees.
+    expect(texts(chat).at(-1)).toContain('Link this chat to the staff account "开远市人社局 李"?');
+    await post(tg.callback(chat, buttonsOf(sentTo(chat).at(-1)!).find((b) => b.text.includes('I agree'))!.callback_data));
     expect(texts(chat).at(-1)).toContain('Linked to the staff account 开远市人社局 李');
     const [row] = await env.db.select().from(apiTokens).where(eq(apiTokens.id, staff.id));
     expect(row!.telegramChatId).toBe(String(chat));

@@ -111,7 +111,7 @@ describe('alerts on Workers', () => {
       .first<{ n: number }>();
     expect(left?.n).toBe(0);
     for (const w of ws) {
-      const calls = fake.sent('sendMessage', w.chat).filter((c) => String(c.body.text).includes('附近有新工作'));
+      const calls = fake.sent('sendMessage', w.chat).filter((c) => String(c.body.text).includes('附近有新活'));
       // ws[0] applied to one of them: that alert has nothing to say any more.
       expect(calls.length).toBe(w === ws[0] ? 2 : 3);
       for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(1000);
