@@ -731,6 +731,10 @@ export interface components {
             } | null;
         };
         Candidate: {
+            household: {
+                povertyAlleviated: boolean;
+                monitored: boolean;
+            };
             worker: {
                 id: number;
                 householdId: number;

@@ -176,6 +176,8 @@ export const matchResponse = z
 
 export const candidateResponse = z
   .object({
+    /** The household's status, for staff weighing the candidate (candidates are staff-only). */
+    household: z.object({ povertyAlleviated: z.boolean(), monitored: z.boolean() }),
     worker: z.object({
       id,
       householdId: id,
