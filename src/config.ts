@@ -10,6 +10,24 @@ const optionalString = z
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  /**
+   * Node: processes serving requests on PORT ("auto": one per core). Above 1,
+   * a primary process applies the migrations and runs the clocks and the
+   * sender once, and forks the servers (node:cluster), each with its own
+   * connection to the embedded file (WAL) and its own catalogue.
+   */
+  WEB_PROCESSES: z
+    .string()
+    .default('1')
+    .transform((v, ctx) => {
+      if (v.trim() === 'auto') return 0;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) {
+        ctx.addIssue({ code: 'custom', message: 'WEB_PROCESSES must be a whole number from 1 to 64, or "auto"' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   DATABASE_URL: z.string().min(1).default('file:./data/jiujin.db'),
   /**
    * How long a write to the embedded file waits for another process's lock

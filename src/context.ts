@@ -34,6 +34,12 @@ export interface Deps {
   docsAssets?: DocsAssets;
   /** Where log lines go; without it, the console at config.LOG_LEVEL (see observability/log.ts). */
   log?: Logger;
+  /**
+   * False in a process that serves requests beside others (Node with
+   * WEB_PROCESSES > 1): what a write owes is sent by the one scheduling
+   * process, so the sending limits hold for the whole bot.
+   */
+  sendsAfterWrites?: boolean;
 }
 
 export type AppEnv = {

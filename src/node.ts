@@ -1,10 +1,17 @@
 // Node entry: one libSQL client (an embedded file by default), migrations at
 // start, the API on PORT, and one loop for the clocks and the outbox sender.
+// With WEB_PROCESSES above 1 (or "auto", one per core) the work is shared out
+// (node:cluster): this primary process applies the migrations, runs the loop
+// once for all (so the sending limits hold for the whole bot) and forks the
+// servers, which share PORT, each with its own connection to the file (WAL:
+// readers never wait) and its own catalogue; a server that dies is replaced.
 // Stops cleanly on SIGTERM: sends in flight finish, held messages go back.
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { stopDelivery } from '../bot/sender.js';
 import { createApp } from './app.js';
-import { loadNodeConfig } from './config.js';
+import { type Config, loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
 import { nodeDocsAssets } from './openapi/node-assets.js';
@@ -12,21 +19,10 @@ import { openingCatalogue } from './services/opening-catalogue.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
-async function main() {
-  const config = loadNodeConfig();
-  const clock = systemClock;
-  const { client, db, prepared } = await openLocalDatabase(config, { generateAdminToken: true, clock });
-  if (prepared.migrationsApplied.length) console.log(`migrations applied: ${prepared.migrationsApplied.join(', ')}`);
-  if (prepared.areasLoaded) console.log(`reference areas loaded: ${prepared.areasLoaded}`);
-  if (prepared.generatedAdminToken) {
-    console.log('\nNo admin token existed, so one was made. It is shown this once; keep it safe:');
-    console.log(`  ${prepared.generatedAdminToken}\n`);
-  }
-  // The open openings the matcher ranks, read once now rather than by the first request.
-  const catalogue = await openingCatalogue(db);
-  console.log(`open openings in the matcher's catalogue: ${catalogue.size}`);
-  const background = new Set<Promise<unknown>>();
-  const deps: Deps = {
+const clock = systemClock;
+
+function depsFor(config: Config, db: Deps['db'], background: Set<Promise<unknown>>, serving: 'alone' | 'beside others' | 'not'): Deps {
+  return {
     db,
     clock,
     config,
@@ -35,36 +31,136 @@ async function main() {
       background.add(task);
       void task.finally(() => background.delete(task));
     },
-    docsAssets: nodeDocsAssets(),
+    docsAssets: serving === 'not' ? undefined : nodeDocsAssets(),
+    sendsAfterWrites: serving === 'alone',
   };
-  const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
-    console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
-    console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
-  });
+}
 
-  // One loop for the clocks and the sender (src/scheduler.ts).
+/** Opens the database as the first process does: migrations, reference areas, the admin token. */
+async function openAsFirst(config: Config) {
+  const opened = await openLocalDatabase(config, { generateAdminToken: true, clock });
+  const { prepared } = opened;
+  if (prepared.migrationsApplied.length) console.log(`migrations applied: ${prepared.migrationsApplied.join(', ')}`);
+  if (prepared.areasLoaded) console.log(`reference areas loaded: ${prepared.areasLoaded}`);
+  if (prepared.generatedAdminToken) {
+    console.log('\nNo admin token existed, so one was made. It is shown this once; keep it safe:');
+    console.log(`  ${prepared.generatedAdminToken}\n`);
+  }
+  return opened;
+}
+
+/** Serves the API on PORT; resolves with a stop function once listening. */
+async function startServing(config: Config, deps: Deps, announce: boolean) {
+  // The open openings the matcher ranks, read once now rather than by the first request.
+  const catalogue = await openingCatalogue(deps.db);
+  if (announce) console.log(`open openings in the matcher's catalogue: ${catalogue.size}`);
+  const app = createApp(deps);
+  return new Promise<ReturnType<typeof serve>>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+      if (announce) {
+        console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
+        console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+      }
+      resolve(server);
+    });
+  });
+}
+
+/** One process: serves, and runs the loop for the clocks and the sender. */
+async function single(config: Config) {
+  const { client, db } = await openAsFirst(config);
+  const background = new Set<Promise<unknown>>();
+  const deps = depsFor(config, db, background, 'alone');
+  const server = await startServing(config, deps, true);
   const loopAbort = new AbortController();
   const loop = runNodeLoop(deps, { signal: loopAbort.signal }).catch((err) => console.error('scheduler loop failed', err));
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping`);
+  onStop(async () => {
     // Every run of the sender (the loop's and any a request started) finishes
     // the sends in flight and hands back what it holds: nothing is lost.
     stopDelivery(db);
     loopAbort.abort();
     await loop;
     await Promise.allSettled([...background]);
-    server.close(() => {
-      client.close();
-      process.exit(0);
-    });
+    await new Promise<void>((done) => server.close(() => done()));
+    client.close();
+  });
+}
+
+/** The primary of several: migrations, the loop, and the servers forked (replaced when one dies). */
+async function primary(config: Config, processes: number) {
+  const { client, db } = await openAsFirst(config);
+  const background = new Set<Promise<unknown>>();
+  const deps = depsFor(config, db, background, 'not');
+  let stopping = false;
+  let listening = 0;
+  const fork = () => cluster.fork({ JIUJIN_SERVER_PROCESS: '1' });
+  cluster.on('message', (_worker, msg: unknown) => {
+    if ((msg as { listening?: number }).listening === undefined) return;
+    if (++listening === processes) {
+      console.log(`Jiujin API listening on http://localhost:${config.PORT} (database ${config.DATABASE_URL}), ${processes} processes serving`);
+      console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`a serving process (pid ${worker.process.pid}) ended (${signal ?? code}); starting another`);
+    fork();
+  });
+  for (let i = 0; i < processes; i++) fork();
+  const loopAbort = new AbortController();
+  const loop = runNodeLoop(deps, { signal: loopAbort.signal }).catch((err) => console.error('scheduler loop failed', err));
+  onStop(async () => {
+    stopping = true;
+    const exited = Object.values(cluster.workers ?? {}).map(
+      (w) => new Promise<void>((done) => (w!.isDead() ? done() : w!.once('exit', () => done()))),
+    );
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    stopDelivery(db);
+    loopAbort.abort();
+    await loop;
+    await Promise.allSettled([...background, ...exited]);
+    client.close();
+  });
+}
+
+/** A server forked by the primary: serves only; what writes owe is sent by the primary's loop. */
+async function server(config: Config) {
+  const { client, db } = await openLocalDatabase(config, { clock });
+  const background = new Set<Promise<unknown>>();
+  const deps = depsFor(config, db, background, 'beside others');
+  const http = await startServing(config, deps, false);
+  process.send?.({ listening: process.pid });
+  onStop(async () => {
+    await Promise.allSettled([...background]);
+    await new Promise<void>((done) => http.close(() => done()));
+    client.close();
+  });
+}
+
+function onStop(stop: () => Promise<void>) {
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!cluster.isWorker) console.log(`${signal}: stopping`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error('stopping failed', err);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  process.on('SIGINT', () => handle('SIGINT'));
+}
+
+async function main() {
+  const config = loadNodeConfig();
+  const processes = config.WEB_PROCESSES === 0 ? availableParallelism() : config.WEB_PROCESSES;
+  if (cluster.isWorker) return server(config);
+  if (processes > 1) return primary(config, processes);
+  return single(config);
 }
 
 main().catch((err) => {

@@ -26,6 +26,9 @@ const consoleSink: LogSink = (line, level) => {
   else console.log(line);
 };
 
+/** The process on Node (several may serve one PORT, see src/node.ts); none in workerd. */
+const PID = (globalThis as { process?: { pid?: number } }).process?.pid;
+
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 /** Whether a logger at `level` writes lines of level `at`. */
@@ -37,6 +40,7 @@ export function createLogger(level: LogLevel, opts: { sink?: LogSink; clock?: Cl
     if (!writes(level, at)) return;
     const time = (opts.clock?.now() ?? new Date()).toISOString();
     const line: Record<string, unknown> = { time, level: at, msg };
+    if (PID !== undefined) line.pid = PID;
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) line[k] = v;
     sink(JSON.stringify(line), at);
   };

@@ -84,7 +84,7 @@ export function parseUpdate(text: string): Update {
 
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
-  if (!deps.telegram) return;
+  if (!deps.telegram || deps.sendsAfterWrites === false) return;
   const task = loggedDelivery(deps, 'request', () =>
     deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
   );

@@ -60,7 +60,7 @@ describe('request logs', () => {
     for (const line of lines) for (const value of forbidden) expect(line.includes(value), `${value} in ${line}`).toBe(false);
     const patch = mine.find((l) => l.method === 'PATCH')!;
     expect(patch).toMatchObject({ level: 'info', route: '/v1/workers/:id', status: 200, role: 'staff' });
-    expect(Object.keys(patch).sort()).toEqual(['durationMs', 'level', 'method', 'msg', 'requestId', 'role', 'route', 'status', 'time']);
+    expect(Object.keys(patch).sort()).toEqual(['durationMs', 'level', 'method', 'msg', 'pid', 'requestId', 'role', 'route', 'status', 'time']);
     expect(mine.find((l) => l.status === 400)).toMatchObject({ route: '/v1/workers', code: 'validation_failed' });
     expect(mine.find((l) => l.status === 401)).toMatchObject({ route: '/v1/workers/:id', code: 'unauthorized', role: null });
   });

@@ -110,6 +110,51 @@ describe('npm start', () => {
     }
   });
 
+  it('WEB_PROCESSES=2: two processes serve PORT, the clocks run in the primary alone, SIGTERM stops them all', async () => {
+    const s = await start({ JIUJIN_ADMIN_TOKEN: 'cluster-test-admin-token-1234', WEB_PROCESSES: '2' });
+    const { request } = await import('node:http');
+    // New connections each (no keep-alive), so the primary hands them to both servers.
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: s.port, path, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    let exited = false;
+    try {
+      expect(s.out()).toContain('2 processes serving');
+      const statuses = await Promise.all(Array.from({ length: 40 }, () => get('/v1/areas/5325')));
+      expect(statuses).toEqual(Array(40).fill(200));
+      const lines = () =>
+        s
+          .out()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg: string; pid: number });
+      const servers = new Set(lines().filter((l) => l.msg === 'request').map((l) => l.pid));
+      expect(servers.size).toBe(2);
+      const schedulers = new Set(lines().filter((l) => l.msg === 'scheduler run').map((l) => l.pid));
+      expect(schedulers.size).toBe(1);
+      for (const pid of schedulers) expect(servers.has(pid)).toBe(false);
+      expect(await s.stop()).toBe(0);
+      exited = true;
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect([...servers].filter(alive)).toEqual([]);
+    } finally {
+      if (!exited) await s.stop();
+    }
+  });
+
   it('says the bot is on when it has a token', async () => {
     const s = await start({ TELEGRAM_BOT_TOKEN: '1:abc', TELEGRAM_WEBHOOK_SECRET: 'secret-secret', TELEGRAM_API_ROOT: 'http://127.0.0.1:9' });
     try {
