@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import type { AppEnv } from '../context.js';
 import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
+import { writeRoundTrip } from '../observability/state.js';
 import { describeRoute } from '../openapi/describe.js';
 import { errorResponse, healthResponse } from '../schemas/responses.js';
 
@@ -17,15 +17,15 @@ const healthDoc = describeRoute({
 });
 
 /**
- * Healthy means the database takes a write: a statement that changes nothing
- * but needs the write lock (on the embedded file it takes it, waiting as any
- * write does). A read alone would pass on a connection that can no longer
- * write, or while another process holds the lock for good.
+ * Healthy means the database takes a write (the round trip /ready makes: on
+ * the embedded file it takes the write lock, waiting as any write does). A
+ * read alone would pass on a connection that can no longer write, or while
+ * another process holds the lock for good.
  */
 export const healthRoutes = new Hono<AppEnv>().get('/health', healthDoc, async (c) => {
   try {
-    await c.var.deps.db.run(sql`DELETE FROM idempotency_keys WHERE 0`);
-    return c.json({ status: 'ok' });
+    if (await writeRoundTrip(c.var.deps.db, c.var.deps.clock)) return c.json({ status: 'ok' });
+    throw new Error('the probe row written was not read back');
   } catch (err) {
     const busy = toAppError(err)?.code === 'busy';
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));
