@@ -1,13 +1,18 @@
 // The server killed with SIGKILL (a power cut, the OOM killer) in the middle
 // of its work, then started again on the same file: nothing answered is lost,
 // nothing is half-written, no slot is sold twice, an import run again
-// completes without duplicates. (The sender killed mid-batch on the same
-// file: test/node/alerts.test.ts, "a sender killed mid-batch".)
+// completes without duplicates, and an outbox drain cut short loses no
+// message and repeats each at most once.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeBotApi } from '../../bot/dev/fake-bot-api.js';
+import { LEASE_MS } from '../../bot/sender.js';
 import { createLocalClient } from '../../db/local-client.js';
+import { workers } from '../../db/schema.js';
+import { owe } from '../../src/services/outbox.js';
 import { householdsCsv, workersCsv } from '../import-files.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker } from '../helpers.js';
 import { runScript, startServer } from '../server-process.js';
@@ -130,4 +135,64 @@ describe('the server killed mid-work and started again', () => {
       await again.stop();
     }
   }, 180_000);
+
+  it('during an outbox drain: after the restart every message owed is sent, none more than once more', async () => {
+    const path = join(dir, 'outbox.db');
+    const setup = await makeTestEnv(`file:${path}`); // no bot here: nothing is sent while owing
+    const at = { lat: 24.9, lon: 103.9 };
+    const employer = await makeEmployer(setup);
+    const chats: string[] = [];
+    const ws: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const w = await makeWorker(setup, (await makeHousehold(setup)).id, { home: at, skills: [] });
+      ws.push(w.id);
+      chats.push(String(7_300_000 + i));
+      await setup.db.update(workers).set({ telegramChatId: chats[i]! }).where(eq(workers.id, w.id));
+    }
+    const os = [];
+    for (let i = 0; i < 3; i++) os.push(await makeOpening(setup, employer.id, { point: at, title: `drain-${i}` }));
+    for (const o of os) for (const w of ws) await owe(setup.db, setup.clock, { kind: 'opening_alert', to: { workerId: w }, payload: { openingId: o.id, workerId: w } });
+    setup.close();
+    const total = ws.length * os.length; // 120
+
+    const fake = await startFakeBotApi();
+    const mine = () => fake.calls.filter((c) => c.method === 'sendMessage' && chats.includes(String(c.body.chat_id)));
+    const env = { DATABASE_URL: `file:${path}`, JIUJIN_ADMIN_TOKEN: ADMIN, TELEGRAM_BOT_TOKEN: '1:drain', TELEGRAM_WEBHOOK_SECRET: 'drain-secret', TELEGRAM_API_ROOT: fake.url, QUIET_HOURS: 'off' };
+    try {
+      const server = await startServer(env);
+      const killAt = Date.now() + 60_000;
+      while (mine().length < 30 && Date.now() < killAt) await new Promise((r) => setTimeout(r, 10));
+      await server.kill();
+      const before = mine().length;
+      expect(before).toBeGreaterThanOrEqual(30);
+      expect(before).toBeLessThan(total);
+
+      // The messages the killed process held come back when its leases run out.
+      const again = await startServer(env);
+      try {
+        const pairs = () => new Set(mine().map((c) => `${c.body.chat_id}|${/drain-\d/.exec(String(c.body.text))?.[0]}`));
+        const deadline = Date.now() + LEASE_MS + 60_000;
+        while (pairs().size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(pairs().size).toBe(total);
+        const counts = new Map<string, number>();
+        for (const c of mine()) {
+          const key = `${c.body.chat_id}|${/drain-\d/.exec(String(c.body.text))?.[0]}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
+        // And the outbox says so.
+        const settled = Date.now() + 10_000;
+        let open = 1;
+        while (open > 0 && Date.now() < settled) {
+          open = Number((await query(path, "SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"))[0]!.n);
+          if (open > 0) await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(open).toBe(0);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await fake.close();
+    }
+  }, 240_000);
 });
