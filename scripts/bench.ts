@@ -10,6 +10,7 @@
 //   npm run bench -- --load-only       build the database and stop (with --db, to time it later)
 //   npm run bench -- --explain         also print the statements and plans of the slowest lookups
 //   npm run bench -- --keep            keep the database file (its path is printed)
+//   npm run bench -- --zero-share=0.005  the zero-employment list at 0.5% of households (default 5%)
 //   npm run bench -- --db=/tmp/x.db    use (and keep) this file: built when missing, reused
 //                                      as it is when present (new migrations are applied)
 //
@@ -46,10 +47,13 @@ const args = new Map(
 );
 const SCALE = Number(args.get('scale') ?? process.env.BENCH_SCALE ?? 1);
 const SEED = Number(args.get('seed') ?? 20211);
+/** Share of households on the zero-employment list (the clearance action aims at none). */
+const ZERO_SHARE = Number(args.get('zero-share') ?? 0.05);
 const EXPLAIN = args.has('explain');
 const DB_FILE = args.get('db');
 const KEEP = args.has('keep') || DB_FILE !== undefined;
 if (!(SCALE > 0 && SCALE <= 10)) throw new Error(`--scale must be in (0, 10], not ${args.get('scale')}`);
+if (!(ZERO_SHARE >= 0 && ZERO_SHARE <= 0.5)) throw new Error(`--zero-share must be in [0, 0.5], not ${args.get('zero-share')}`);
 
 const N = {
   employers: Math.round(3_000 * SCALE),
@@ -460,13 +464,13 @@ async function load(client: Client): Promise<{ built: Built; seconds: Record<str
     ),
   );
 
-  // Zero-employment periods: about 5% of households, all with nobody in work,
+  // Zero-employment periods: about ZERO_SHARE of households (5% by default), all with nobody in work,
   // mostly still on the list (some waiting more than 15 days: overdue), and a
   // few past periods of households that have since found work.
   const zero: string[] = [];
   let zid = 0;
   for (let h = 0; h < H; h++) {
-    if (!activeHouseholds.has(h) && chance(0.075)) {
+    if (!activeHouseholds.has(h) && chance(0.075 * (ZERO_SHARE / 0.05))) {
       zero.push(`${++zid},${h + 1},${q(places[hPlace[h]!]!.code)},${q(day(-int(200)))},NULL`);
     } else if (activeHouseholds.has(h) && chance(0.02)) {
       const s = -int(600) - 100;
@@ -656,7 +660,7 @@ async function main() {
     const tLoad = performance.now();
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, process.argv[1]!, '--loader', `--db=${file}`, `--scale=${SCALE}`, `--seed=${SEED}`],
+      [...process.execArgv, process.argv[1]!, '--loader', `--db=${file}`, `--scale=${SCALE}`, `--seed=${SEED}`, `--zero-share=${ZERO_SHARE}`],
       { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
     );
     if (child.status !== 0) throw new Error(`loading failed (exit ${child.status})`);
