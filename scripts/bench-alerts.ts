@@ -72,7 +72,7 @@ async function main() {
   const db = libsqlDb(client);
   const clock = systemClock;
   await prepareDatabase(db, clock, { adminToken: ADMIN, generateAdminToken: false });
-  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, TELEGRAM_WEBHOOK_SECRET: 'bench-secret', QUIET_HOURS: 'off' });
+  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, TELEGRAM_WEBHOOK_SECRET: 'bench-secret', QUIET_HOURS: 'off', LOG_LEVEL: 'warn' });
   const pending = new Set<Promise<unknown>>();
   const deps: Deps = {
     db,

@@ -684,7 +684,7 @@ async function main() {
     client.close();
     return;
   }
-  const deps: Deps = { db, clock, config: parseConfig({}) };
+  const deps: Deps = { db, clock, config: parseConfig({ LOG_LEVEL: 'warn' }) }; // a line per timed request would swamp the figures
   // As `npm start` does (src/node.ts): the matcher's catalogue of open openings is read before serving.
   const tCatalogue = performance.now();
   const catalogue = await openingCatalogue(db);
