@@ -6,7 +6,7 @@ import { except } from 'hono/combine';
 import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
 import { AppError, errorBody, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, toAppError } from './errors.js';
-import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { auditRefusals, authenticate, idempotency, limitBodies, requireCaller } from './middleware.js';
 import { observeRequests } from './observability/request.js';
 import { observabilityRoutes } from './observability/routes.js';
 import { openApiRoutes } from './openapi/routes.js';
@@ -39,9 +39,8 @@ export function createApp(deps: Deps) {
         throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes`);
       },
     });
-  // Spreadsheet uploads get their own limit; every other body keeps the small one.
-  app.use('*', except('/v1/imports', limit(MAX_BODY_BYTES)));
-  app.use('/v1/imports', limit(IMPORT_MAX_BYTES));
+  // /v1 caps bodies once it knows the caller (limitBodies below); the rest here.
+  app.use('*', except('/v1/*', limit(MAX_BODY_BYTES)));
 
   app.route('/', healthRoutes);
   app.route('/', openApiRoutes(() => app.routes));
@@ -49,7 +48,17 @@ export function createApp(deps: Deps) {
   app.route('/telegram', telegramRoutes);
 
   const v1 = new Hono<AppEnv>();
-  v1.use('*', authenticate, auditRefusals, idempotency);
+  // Who is calling and whether their role may call this route come first: nothing
+  // reads a body before. Then the caps: 4 KB anonymous, 20 MB for spreadsheet
+  // uploads, 64 KB for every other body.
+  v1.use(
+    '*',
+    authenticate,
+    auditRefusals,
+    requireCaller,
+    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES }),
+    idempotency,
+  );
   // A write may have made messages owed (an offer, a new applicant): send them.
   v1.use('*', async (c, next) => {
     await next();

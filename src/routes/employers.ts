@@ -122,5 +122,6 @@ export const employerRoutes = new Hono<AppEnv>()
     return c.json(toEmployerJson(e));
   })
   .post('/:id/link-code', docs.linkCode, validate('param', idParamSchema), async (c) => {
+    c.set('answerHoldsSecret', true);
     return c.json(await issueLinkCode(serviceCtx(c), { employerId: c.req.valid('param').id }), 201);
   });

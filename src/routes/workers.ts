@@ -131,6 +131,7 @@ export const workerRoutes = new Hono<AppEnv>()
     return c.json({ items });
   })
   .post('/:id/link-code', docs.linkCode, validate('param', idParamSchema), async (c) => {
+    c.set('answerHoldsSecret', true);
     return c.json(await issueLinkCode(serviceCtx(c), { workerId: c.req.valid('param').id }), 201);
   })
   .delete('/:id', docs.erase, validate('param', idParamSchema), async (c) => {
