@@ -451,6 +451,8 @@ export const apiTokens = sqliteTable(
     telegramChatId: text('telegram_chat_id'),
     createdAt: createdAt(),
     revokedAt: text('revoked_at'),
+    /** After this instant the token answers 401 (null: it does not expire). */
+    expiresAt: text('expires_at'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_uq').on(t.tokenHash),
@@ -521,7 +523,7 @@ export const idempotencyKeys = sqliteTable(
     response: text('response'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
 export const telegramUpdates = sqliteTable(

@@ -21,7 +21,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new AppError('unauthorized', 'Use the header "Authorization: Bearer <token>"');
-  c.set('actor', await actorForToken(c.var.deps.db, m[1]!));
+  c.set('actor', await actorForToken(c.var.deps.db, m[1]!, c.var.deps.clock.now()));
   return next();
 };
 
