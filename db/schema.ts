@@ -561,7 +561,12 @@ export const linkCodes = sqliteTable(
     expiresAt: text('expires_at').notNull(),
     usedAt: text('used_at'),
     createdAt: createdAt(),
+    /** The code's first four digits, unique among live codes: which code a try is against. */
+    handle: text('handle'),
+    /** Wrong tries against this code's handle, from any chat; at LINK_CODE_MAX_WRONG the code dies. */
+    wrongTries: integer('wrong_tries').notNull().default(0),
   },
+  (t) => [index('link_codes_handle_idx').on(t.handle)],
 );
 
 /**

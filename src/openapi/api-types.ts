@@ -274,7 +274,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A six-digit code the employer types into the bot to link its chat
+         * An eight-digit code the employer types into the bot to link its chat
          * @description Who may call: staff, admin.
          */
         post: operations["postV1EmployersByIdLinkCode"];
@@ -628,7 +628,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A six-digit code the person types into the bot to link their chat
+         * An eight-digit code the person types into the bot to link their chat
          * @description Who may call: staff, admin. Staff of the person's area.
          */
         post: operations["postV1WorkersByIdLinkCode"];

@@ -85,7 +85,7 @@ const docs = {
   }),
   linkCode: describeRoute({
     tag: 'workers',
-    summary: 'A six-digit code the person types into the bot to link their chat',
+    summary: 'An eight-digit code the person types into the bot to link their chat',
     who: ['staff', 'admin'],
     whoNote: 'Staff of the person\'s area.',
     responses: { 201: { description: 'The code, valid 24 hours, used once', json: linkCodeResponse } },
