@@ -9,6 +9,7 @@ import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
 import { nodeDocsAssets } from './openapi/node-assets.js';
 import { openingCatalogue } from './services/opening-catalogue.js';
+import { forwardedRequest } from './proxy.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
@@ -38,9 +39,12 @@ async function main() {
     docsAssets: nodeDocsAssets(),
   };
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+  // Behind nginx (TRUST_PROXY=on) the app sees the browser's https URL and address.
+  const fetch: typeof app.fetch = config.TRUST_PROXY ? (req, ...rest) => app.fetch(forwardedRequest(req), ...rest) : app.fetch;
+  const server = serve({ fetch, port: config.PORT }, (info) => {
     console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
     console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+    if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
   });
 
   // One loop for the clocks and the sender (src/scheduler.ts).
