@@ -22,6 +22,7 @@ import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { workerRoutes } from './routes/workers.js';
+import { apiHeaders, docsHeaders } from './security-headers.js';
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -39,6 +40,10 @@ export function createApp(deps: Deps) {
         throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes`);
       },
     });
+  // What a browser may do with each answer (src/security-headers.ts); the console sets its own.
+  app.use('*', except(['/console', '/console/*', '/docs', '/docs/*'], apiHeaders));
+  app.use('/docs', docsHeaders);
+  app.use('/docs/*', docsHeaders);
   // /v1 caps bodies once it knows the caller (limitBodies below); the rest here.
   app.use('*', except('/v1/*', limit(MAX_BODY_BYTES)));
 

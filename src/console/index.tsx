@@ -7,6 +7,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
 import { AppError } from '../errors.js';
 import { clientAddress } from '../client-address.js';
+import { consoleHeaders } from '../security-headers.js';
 import { SESSION_HOURS, endConsoleSession, recordSignInFailure, signInAllowed, startConsoleSession } from '../services/console-sessions.js';
 import { allocationRoutes, publicNoticeRoutes } from './allocation.js';
 import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loadConsole, requireSession, sameOrigin } from './context.js';
@@ -57,14 +58,11 @@ function ErrorPage(props: { c: CCtx; message: string; status: number }) {
 
 export function createConsole() {
   const app = new Hono<ConsoleEnv>();
+  // Pages hold people's data: not cached, not framed, no script allowed (src/security-headers.ts).
+  app.use('*', consoleHeaders);
   app.use('*', async (c, next) => {
     await next();
-    // Pages hold people's data: not cached, not framed, no script allowed.
     c.header('Cache-Control', 'no-store');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   });
   app.use('*', loadConsole);
 
