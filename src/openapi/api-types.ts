@@ -1708,6 +1708,7 @@ export interface operations {
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2286,9 +2287,11 @@ export interface operations {
                     "application/json": components["schemas"]["LinkCode"];
                 };
             };
+            400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2456,6 +2459,7 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2537,6 +2541,7 @@ export interface operations {
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
