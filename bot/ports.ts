@@ -2,7 +2,7 @@
 // service verbs the API uses, acting as the system on behalf of the person
 // whose chat this is (and checked against that person's own records).
 import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
-import { apiTokens, applications, areas, employers, households, linkCodes, openings, workers } from '../db/schema.js';
+import { apiTokens, applications, areas, employers, households, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
 import { chinaDate } from '../src/domain/dates.js';
 import { pointOf } from '../src/domain/geo.js';
@@ -10,12 +10,11 @@ import { AppError } from '../src/errors.js';
 import { answerCheckin } from '../src/services/alerts.js';
 import { listAreas } from '../src/services/areas.js';
 import { createApplication, transitionApplication } from '../src/services/applications.js';
-import { redeemLinkCode } from '../src/services/link-codes.js';
+import { checkLinkCode, redeemLinkCode } from '../src/services/link-codes.js';
 import { matchOpeningsForWorker } from '../src/services/matching.js';
 import { closeOpening } from '../src/services/openings.js';
 import { createPlacement } from '../src/services/placements.js';
 import { updateHousehold } from '../src/services/households.js';
-import { sha256Hex } from '../src/services/tokens.js';
 import { eraseWorker, registerWorkerWithHousehold, updateWorker, type WorkerPatch } from '../src/services/workers.js';
 import type { ApplicantView, ApplicationView, Draft, Ports, WorkerSummary } from './flow.js';
 
@@ -99,11 +98,8 @@ export function portsFor(deps: Deps, chatId: string): Ports {
     },
 
     async peekLink(code) {
-      const now = deps.clock.now().toISOString();
-      const [c] = await db
-        .select()
-        .from(linkCodes)
-        .where(and(eq(linkCodes.codeHash, await sha256Hex(`link:${code}`)), isNull(linkCodes.usedAt), gt(linkCodes.expiresAt, now)));
+      // A wrong try against a live code counts against it (services/link-codes.ts).
+      const c = await checkLinkCode(ctx, code);
       if (!c) return null;
       if (c.workerId !== null) {
         const [w] = await db.select({ name: workers.name, erasedAt: workers.erasedAt }).from(workers).where(eq(workers.id, c.workerId));

@@ -67,5 +67,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0016_clock_indexes.sql",
     "sql": "ALTER TABLE `placements` ADD `checkin_due` text;--> statement-breakpoint\nCREATE INDEX `placements_checkin_due_idx` ON `placements` (`checkin_due`) WHERE end_date IS NULL;--> statement-breakpoint\nCREATE INDEX `openings_status_closing_idx` ON `openings` (`status`,`closing_date`);--> statement-breakpoint\nCREATE INDEX `openings_status_updated_idx` ON `openings` (`status`,`updated_at`);--> statement-breakpoint\n-- When each active placement's check-in is owed: 30 days after its start, or after it was last asked.\nUPDATE `placements` SET `checkin_due` = CASE WHEN `checked_in_at` IS NULL THEN date(`start_date`, '+30 days') ELSE date(`checked_in_at`, '+8 hours', '+30 days') END WHERE `end_date` IS NULL;--> statement-breakpoint\nCREATE TRIGGER `placements_checkin_due_insert` AFTER INSERT ON `placements` WHEN NEW.`checkin_due` IS NULL BEGIN\n  UPDATE `placements` SET `checkin_due` = date(NEW.`start_date`, '+30 days') WHERE `id` = NEW.`id`;\nEND;\n"
+  },
+  {
+    "name": "0017_medical_slapstick.sql",
+    "sql": "ALTER TABLE `api_tokens` ADD `expires_at` text;--> statement-breakpoint\nALTER TABLE `link_codes` ADD `handle` text;--> statement-breakpoint\nALTER TABLE `link_codes` ADD `wrong_tries` integer DEFAULT 0 NOT NULL;--> statement-breakpoint\nCREATE INDEX `link_codes_handle_idx` ON `link_codes` (`handle`);--> statement-breakpoint\nCREATE INDEX `idempotency_keys_created_idx` ON `idempotency_keys` (`created_at`);"
   }
 ];

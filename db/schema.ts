@@ -451,6 +451,8 @@ export const apiTokens = sqliteTable(
     telegramChatId: text('telegram_chat_id'),
     createdAt: createdAt(),
     revokedAt: text('revoked_at'),
+    /** After this instant the token answers 401 (null: it does not expire). */
+    expiresAt: text('expires_at'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_uq').on(t.tokenHash),
@@ -521,7 +523,7 @@ export const idempotencyKeys = sqliteTable(
     response: text('response'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
 export const telegramUpdates = sqliteTable(
@@ -559,7 +561,12 @@ export const linkCodes = sqliteTable(
     expiresAt: text('expires_at').notNull(),
     usedAt: text('used_at'),
     createdAt: createdAt(),
+    /** The code's first four digits, unique among live codes: which code a try is against. */
+    handle: text('handle'),
+    /** Wrong tries against this code's handle, from any chat; at LINK_CODE_MAX_WRONG the code dies. */
+    wrongTries: integer('wrong_tries').notNull().default(0),
   },
+  (t) => [index('link_codes_handle_idx').on(t.handle)],
 );
 
 /**

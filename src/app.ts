@@ -6,7 +6,7 @@ import { except } from 'hono/combine';
 import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
 import { AppError, errorBody, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, toAppError } from './errors.js';
-import { auditRefusals, authenticate, idempotency } from './middleware.js';
+import { auditRefusals, authenticate, idempotency, limitBodies, requireCaller } from './middleware.js';
 import { observeRequests } from './observability/request.js';
 import { observabilityRoutes } from './observability/routes.js';
 import { openApiRoutes } from './openapi/routes.js';
@@ -22,6 +22,7 @@ import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { workerRoutes } from './routes/workers.js';
+import { apiHeaders, docsHeaders } from './security-headers.js';
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -39,9 +40,12 @@ export function createApp(deps: Deps) {
         throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes`);
       },
     });
-  // Spreadsheet uploads get their own limit; every other body keeps the small one.
-  app.use('*', except('/v1/imports', limit(MAX_BODY_BYTES)));
-  app.use('/v1/imports', limit(IMPORT_MAX_BYTES));
+  // What a browser may do with each answer (src/security-headers.ts); the console sets its own.
+  app.use('*', except(['/console', '/console/*', '/docs', '/docs/*'], apiHeaders));
+  app.use('/docs', docsHeaders);
+  app.use('/docs/*', docsHeaders);
+  // /v1 caps bodies once it knows the caller (limitBodies below); the rest here.
+  app.use('*', except('/v1/*', limit(MAX_BODY_BYTES)));
 
   app.route('/', healthRoutes);
   app.route('/', openApiRoutes(() => app.routes));
@@ -49,7 +53,17 @@ export function createApp(deps: Deps) {
   app.route('/telegram', telegramRoutes);
 
   const v1 = new Hono<AppEnv>();
-  v1.use('*', authenticate, auditRefusals, idempotency);
+  // Who is calling and whether their role may call this route come first: nothing
+  // reads a body before. Then the caps: 4 KB anonymous, 20 MB for spreadsheet
+  // uploads, 64 KB for every other body.
+  v1.use(
+    '*',
+    authenticate,
+    auditRefusals,
+    requireCaller,
+    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES }),
+    idempotency,
+  );
   // A write may have made messages owed (an offer, a new applicant): send them.
   v1.use('*', async (c, next) => {
     await next();

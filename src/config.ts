@@ -54,6 +54,17 @@ export const configSchema = z.object({
     message: 'METRICS_TOKEN must be at least 16 characters',
   }),
   /**
+   * "on" when Node sits behind a reverse proxy (nginx) that sets
+   * X-Forwarded-Proto, -Host and -For: the app then sees the URL the browser
+   * used (https, so the console's Origin check holds and its cookie gets
+   * Secure) and the caller's address from the proxy. Off by default: without
+   * a proxy those headers are anyone's to forge. Node only (src/proxy.ts).
+   */
+  TRUST_PROXY: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'TRUST_PROXY must be on or off' })
+    .default('off')
+    .transform((v) => v === 'on' || v === 'true' || v === '1'),
+  /**
    * Hours (China time) when nothing is sent to workers: "21-8" (the default)
    * means from 21:00 to 08:00; "off" sends at any hour.
    */

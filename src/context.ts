@@ -50,6 +50,8 @@ export type AppEnv = {
     errorCode: string;
     /** The request's id: the caller's sane X-Request-Id, or a new one; answered as X-Request-Id. */
     requestId: string;
+    /** The answer carries a secret (a link code): the idempotency store must not keep it. */
+    answerHoldsSecret: boolean;
   };
 };
 

@@ -16,6 +16,7 @@ import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
 import { nodeDocsAssets } from './openapi/node-assets.js';
 import { openingCatalogue } from './services/opening-catalogue.js';
+import { forwardedRequest } from './proxy.js';
 import { runNodeLoop } from './scheduler.js';
 import { telegramApi } from './telegram.js';
 
@@ -55,11 +56,14 @@ async function startServing(config: Config, deps: Deps, announce: boolean) {
   const catalogue = await openingCatalogue(deps.db);
   if (announce) console.log(`open openings in the matcher's catalogue: ${catalogue.size}`);
   const app = createApp(deps);
+  // Behind nginx (TRUST_PROXY=on) the app sees the browser's https URL and address.
+  const fetch: typeof app.fetch = config.TRUST_PROXY ? (req, ...rest) => app.fetch(forwardedRequest(req), ...rest) : app.fetch;
   return new Promise<ReturnType<typeof serve>>((resolve) => {
-    const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    const server = serve({ fetch, port: config.PORT }, (info) => {
       if (announce) {
         console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
         console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+        if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
       }
       resolve(server);
     });

@@ -8,6 +8,7 @@ import { loggedClocks, loggedDelivery } from './observability/runs.js';
 import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
 import { expireIdleApplications } from './services/applications.js';
 import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
+import { forgetOldIdempotencyKeys } from './services/idempotency.js';
 import { pruneOpeningChanges } from './services/opening-catalogue.js';
 import { expireOpeningsPastClosing } from './services/openings.js';
 
@@ -19,6 +20,8 @@ export interface ClocksReport {
   digestsOwed: number;
   checkinsOwed: number;
   consoleSessionsForgotten: number;
+  /** Stored idempotent answers older than a day, deleted. */
+  idempotencyKeysForgotten: number;
   /** Old entries of the openings' change log deleted (see services/opening-catalogue.ts). */
   openingChangesPruned: number;
 }
@@ -50,12 +53,13 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
     const digestsOwed = await step('zero_digests', () => oweZeroEmploymentDigests(ctx));
     const checkinsOwed = await step('checkins', () => oweCheckins(ctx));
     const consoleSessionsForgotten = await step('console_sessions', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
+    const idempotencyKeysForgotten = await step('idempotency_keys', () => forgetOldIdempotencyKeys(deps.db, deps.clock));
     const openingChangesPruned = await step('prune_opening_changes', () => pruneOpeningChanges(deps.db));
     if (deps.telegram) {
       await step('forgotten_chats', () => drainForgottenChats(deps));
       await step('old_updates', () => forgetOldUpdates(deps));
     }
-    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, openingChangesPruned };
+    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, idempotencyKeysForgotten, openingChangesPruned };
   });
 }
 

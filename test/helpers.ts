@@ -47,11 +47,16 @@ export interface TestEnv {
   close: () => void;
 }
 
+const adminTokenOfFile = new Map<string, string>();
+
 export async function makeTestEnv(url = ':memory:', opts: { config?: Record<string, string>; busyWaitMs?: number } = {}): Promise<TestEnv> {
   const client = createDbClient({ url, busyWaitMs: opts.busyWaitMs });
   const db = libsqlDb(client);
   const clock = new TestClock();
-  const adminToken = `test-admin-token-${unique()}`;
+  // One JIUJIN_ADMIN_TOKEN per database, as processes sharing a file share their
+  // environment: a different one would be a rotation, ending the first (src/services/tokens.ts).
+  const adminToken = url === ':memory:' ? `test-admin-token-${unique()}` : (adminTokenOfFile.get(url) ?? `test-admin-token-${unique()}`);
+  if (url !== ':memory:') adminTokenOfFile.set(url, adminToken);
   await prepareDatabase(db, clock, { adminToken, generateAdminToken: false });
   const config = parseConfig(opts.config ?? {});
   const pending = new Set<Promise<unknown>>();

@@ -327,7 +327,7 @@ async function codeTyped(turn: Turn, text: string) {
     return;
   }
   const code = text.replace(/[\s-]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  const found = /^\d{6}$/.test(code) ? await ports.peekLink(code) : null;
+  const found = /^\d{8}$/.test(code) ? await ports.peekLink(code) : null;
   if (!found) {
     s.codeTries += 1;
     if (s.codeTries >= 5) {

@@ -6,7 +6,9 @@ import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { RETRY_AFTER_SECONDS, toAppError } from '../errors.js';
 import { AppError } from '../errors.js';
-import { SESSION_HOURS, endConsoleSession, startConsoleSession } from '../services/console-sessions.js';
+import { clientAddress } from '../client-address.js';
+import { consoleHeaders } from '../security-headers.js';
+import { SESSION_HOURS, endConsoleSession, recordSignInFailure, signInAllowed, startConsoleSession } from '../services/console-sessions.js';
 import { allocationRoutes, publicNoticeRoutes } from './allocation.js';
 import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loadConsole, requireSession, sameOrigin } from './context.js';
 import { exportRoutes } from './exports.js';
@@ -56,14 +58,11 @@ function ErrorPage(props: { c: CCtx; message: string; status: number }) {
 
 export function createConsole() {
   const app = new Hono<ConsoleEnv>();
+  // Pages hold people's data: not cached, not framed, no script allowed (src/security-headers.ts).
+  app.use('*', consoleHeaders);
   app.use('*', async (c, next) => {
     await next();
-    // Pages hold people's data: not cached, not framed, no script allowed.
     c.header('Cache-Control', 'no-store');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   });
   app.use('*', loadConsole);
 
@@ -79,8 +78,14 @@ export function createConsole() {
     const next = typeof body.next === 'string' ? body.next : undefined;
     const t = c.var.t;
     if (!token.trim()) return c.html(<SignIn c={c} next={next} error={t.required} />, 400);
+    const { db, clock } = c.var.deps;
+    const source = { address: clientAddress(c), token };
+    if (!(await signInAllowed(db, clock, source))) {
+      c.header('Retry-After', '900');
+      return c.html(<SignIn c={c} next={next} error={t.signInThrottled} />, 429);
+    }
     try {
-      const { sessionId } = await startConsoleSession(c.var.deps.db, c.var.deps.clock, token);
+      const { sessionId } = await startConsoleSession(db, clock, token);
       setCookie(c, SESSION_COOKIE, sessionId, {
         path: '/console',
         httpOnly: true,
@@ -90,6 +95,7 @@ export function createConsole() {
       });
       return c.redirect(safeNext(next), 303);
     } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized') await recordSignInFailure(db, clock, source, err.status);
       if (err instanceof AppError && (err.code === 'unauthorized' || err.code === 'forbidden')) {
         return c.html(<SignIn c={c} next={next} error={err.code === 'forbidden' ? t.tokenNotStaff : t.tokenWrong} />, err.status);
       }

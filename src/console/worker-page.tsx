@@ -102,7 +102,7 @@ function WorkerPage(props: {
       ) : null}
       {forms.linkCode ? (
         <p class="msg info" role="status" id="link-code">
-          {t.linkCodeIs} <strong data-code={forms.linkCode.code}>{forms.linkCode.code}</strong> · {t.linkCodeUntil(forms.linkCode.expiresAt.slice(0, 16).replace('T', ' '))}
+          {t.linkCodeIs} <strong data-code={forms.linkCode.code}>{`${forms.linkCode.code.slice(0, 4)} ${forms.linkCode.code.slice(4)}`}</strong> · {t.linkCodeUntil(forms.linkCode.expiresAt.slice(0, 16).replace('T', ' '))}
         </p>
       ) : null}
       <Tags

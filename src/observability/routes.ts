@@ -39,7 +39,7 @@ export const observabilityRoutes = new Hono<AppEnv>()
     if (!m) throw new AppError('unauthorized', 'Use "Authorization: Bearer <admin token or METRICS_TOKEN>"');
     const token = m[1]!;
     if (!(config.METRICS_TOKEN && (await secretsMatch(token, config.METRICS_TOKEN)))) {
-      const actor = await actorForToken(db, token);
+      const actor = await actorForToken(db, token, clock.now());
       c.set('actor', actor);
       if (actor.role !== 'admin') throw new AppError('forbidden', 'Metrics are for admin tokens and the METRICS_TOKEN');
     }

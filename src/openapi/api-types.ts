@@ -113,7 +113,7 @@ export interface paths {
         };
         /**
          * List applications
-         * @description Who may call: staff, admin, employer. Staff see their area; an employer sees the applications on its own openings.
+         * @description Who may call: staff, admin, employer. Staff see the applications of people whose home is in their area; an employer those on its own openings (not suggestions); an admin all.
          *
          *     Paginated: answers `{items, nextCursor}`; pass `nextCursor` as `cursor` for the next page (`limit` 1 to 100).
          */
@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * Read one application
-         * @description Who may call: staff, admin, employer. An employer reads those on its own openings, with the applicant's contact once they applied.
+         * @description Who may call: staff, admin, employer. Staff of the person's area; an employer for its own openings, with the applicant's contact once they applied; another county's staff get 404.
          */
         get: operations["getV1ApplicationsById"];
         put?: never;
@@ -163,7 +163,7 @@ export interface paths {
          * Move an application: offer, hire, decline, withdraw
          * @description Every ending carries a coded `reason`; a hire records the placement and takes a slot.
          *
-         *     Who may call: staff, admin, employer. An employer moves the applications on its own openings.
+         *     Who may call: staff, admin, employer. Staff of the person's area; an employer the applications on its own openings.
          */
         post: operations["postV1ApplicationsByIdTransitions"];
         delete?: never;
@@ -274,7 +274,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A six-digit code the employer types into the bot to link its chat
+         * An eight-digit code the employer types into the bot to link its chat
          * @description Who may call: staff, admin.
          */
         post: operations["postV1EmployersByIdLinkCode"];
@@ -628,7 +628,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A six-digit code the person types into the bot to link their chat
+         * An eight-digit code the person types into the bot to link their chat
          * @description Who may call: staff, admin. Staff of the person's area.
          */
         post: operations["postV1WorkersByIdLinkCode"];
@@ -1708,6 +1708,7 @@ export interface operations {
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2286,9 +2287,11 @@ export interface operations {
                     "application/json": components["schemas"]["LinkCode"];
                 };
             };
+            400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2456,6 +2459,7 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };
@@ -2537,6 +2541,7 @@ export interface operations {
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };

@@ -198,8 +198,9 @@ export function buildDocument(routes: readonly MountedRoute[], opts: { version: 
     if (op.validates.length || requestBody) errors.add(400);
     if (isV1) errors.add(401);
     if (params.some((p) => p.in === 'path')) errors.add(404);
-    if (requestBody) errors.add(413);
-    if (isV1 && op.method === 'POST') errors.add(409);
+    // Any /v1 write may carry a body over its cap, and a POST a bad Idempotency-Key.
+    if (requestBody || (isV1 && op.method !== 'GET')) errors.add(413);
+    if (isV1 && op.method === 'POST') errors.add(409).add(400);
     if (!doc.who.includes('anyone')) errors.add(401).add(403);
     errors.add(503);
     for (const s of [...errors].sort()) {

@@ -92,7 +92,7 @@ const docs = {
   }),
   linkCode: describeRoute({
     tag: 'employers',
-    summary: 'A six-digit code the employer types into the bot to link its chat',
+    summary: 'An eight-digit code the employer types into the bot to link its chat',
     who: ['staff', 'admin'],
     responses: { 201: { description: 'The code, valid 24 hours, used once', json: linkCodeResponse } },
     errors: [403],
@@ -122,5 +122,6 @@ export const employerRoutes = new Hono<AppEnv>()
     return c.json(toEmployerJson(e));
   })
   .post('/:id/link-code', docs.linkCode, validate('param', idParamSchema), async (c) => {
+    c.set('answerHoldsSecret', true);
     return c.json(await issueLinkCode(serviceCtx(c), { employerId: c.req.valid('param').id }), 201);
   });

@@ -43,5 +43,6 @@ export const outboxRoutes = new Hono<AppEnv>().get('/', outboxDoc, validate('que
 export const staffRoutes = new Hono<AppEnv>().post('/link-code', staffLinkCodeDoc, async (c) => {
   const ctx = serviceCtx(c);
   requireRole(ctx.actor, 'staff');
+  c.set('answerHoldsSecret', true);
   return c.json(await issueLinkCode(ctx, { staffTokenId: ctx.actor.tokenId }), 201);
 });

@@ -85,7 +85,7 @@ const docs = {
   }),
   linkCode: describeRoute({
     tag: 'workers',
-    summary: 'A six-digit code the person types into the bot to link their chat',
+    summary: 'An eight-digit code the person types into the bot to link their chat',
     who: ['staff', 'admin'],
     whoNote: 'Staff of the person\'s area.',
     responses: { 201: { description: 'The code, valid 24 hours, used once', json: linkCodeResponse } },
@@ -131,6 +131,7 @@ export const workerRoutes = new Hono<AppEnv>()
     return c.json({ items });
   })
   .post('/:id/link-code', docs.linkCode, validate('param', idParamSchema), async (c) => {
+    c.set('answerHoldsSecret', true);
     return c.json(await issueLinkCode(serviceCtx(c), { workerId: c.req.valid('param').id }), 201);
   })
   .delete('/:id', docs.erase, validate('param', idParamSchema), async (c) => {

@@ -307,7 +307,7 @@ export const outboxItemResponse = z
   .meta({ id: 'OutboxItem' });
 
 export const linkCodeResponse = z
-  .object({ code: z.string().regex(/^\d{6}$/), expiresAt: timestamp })
+  .object({ code: z.string().regex(/^\d{8}$/), expiresAt: timestamp })
   .meta({ id: 'LinkCode' });
 
 export const healthResponse = z.object({ status: z.literal('ok') });

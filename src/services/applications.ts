@@ -166,7 +166,16 @@ async function reapply(ctx: ServiceCtx, a: Application, o: Opening, state: 'sugg
   return rows[0];
 }
 
-/** An application the caller may act on: the opening's employer, staff of the worker's or the opening's area. */
+/**
+ * The one access rule for applications, for list, read and act alike:
+ * - staff: the worker's home lies in their area (the person's county keeps
+ *   their data: the same rule as GET /v1/workers/:id and the candidates of a
+ *   post, so an opening's staff in another county see nobody of ours);
+ * - an employer: the application is on its own opening and is not a mere
+ *   suggestion (with the applicant's contact only while it may use it);
+ * - admin (and the system): every one.
+ * Anything else answers 404, as for a worker outside one's area.
+ */
 export async function getScopedApplication(ctx: ServiceCtx, id: number) {
   requireRole(ctx.actor, 'staff', 'admin', 'employer', 'system');
   const [row] = await ctx.db
@@ -180,7 +189,7 @@ export async function getScopedApplication(ctx: ServiceCtx, id: number) {
   const visible =
     actor.role === 'employer'
       ? actor.employerId === row.o.employerId && row.a.state !== 'suggested'
-      : areaInScope(actor, row.w.areaCode) || areaInScope(actor, row.o.areaCode);
+      : areaInScope(actor, row.w.areaCode);
   if (!visible) throw notFound(`Application ${id}`);
   return row;
 }

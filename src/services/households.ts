@@ -48,8 +48,10 @@ export async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string
 export async function householdInsert(ctx: ServiceCtx, input: HouseholdInput, path = 'sourceId') {
   await requireVillageOrTownship(ctx, input.areaCode);
   if (input.sourceId) {
-    const [dup] = await ctx.db.select({ id: households.id }).from(households).where(eq(households.sourceId, input.sourceId));
-    if (dup) throw new AppError('conflict', `Household ${input.sourceId} is already registered`, [{ path, message: `already registered as household ${dup.id}` }]);
+    const [dup] = await ctx.db.select({ id: households.id, areaCode: households.areaCode }).from(households).where(eq(households.sourceId, input.sourceId));
+    // Another county's household is neither named nor numbered: only that the number is taken.
+    const where = dup && areaInScope(ctx.actor, dup.areaCode) ? `as household ${dup.id}` : 'elsewhere';
+    if (dup) throw new AppError('conflict', `Household ${input.sourceId} is already registered`, [{ path, message: `already registered ${where}` }]);
   }
   const now = nowIso(ctx.clock);
   return [

@@ -855,7 +855,7 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
       continue;
     }
     if (!areaInScope(ctx.actor, h.areaCode)) {
-      rejects.push({ line, column: heading('sourceId'), value: key, reason: `household ${key} is registered outside your area (${areaPrefixOf(ctx)})` });
+      rejects.push({ line, column: heading('sourceId'), value: key, reason: `household ${key} is already registered elsewhere` });
       continue;
     }
     updated++;
@@ -946,7 +946,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
       continue;
     }
     if (!areaInScope(ctx.actor, w.areaCode)) {
-      reject('sourceId', key, `person ${key} is registered outside your area (${areaPrefixOf(ctx)})`);
+      reject('sourceId', key, `person ${key} is already registered elsewhere`);
       continue;
     }
     updated++;

@@ -72,8 +72,10 @@ async function workerValues(
   const careFor = input.careFor ?? [];
   checkCare(cannotLeaveHome, careFor);
   if (input.sourceId) {
-    const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
-    if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
+    const [dup] = await ctx.db.select({ id: workers.id, areaCode: workers.areaCode }).from(workers).where(eq(workers.sourceId, input.sourceId));
+    // Another county's person is neither named nor numbered: only that the number is taken.
+    const where = dup && areaInScope(ctx.actor, dup.areaCode) ? `as worker ${dup.id}` : 'elsewhere';
+    if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered ${where}` }]);
   }
   return {
     householdId: household.id as number,

@@ -118,8 +118,8 @@ describe.each(sizes)('a working day at $name', (size) => {
 
     // A link code is shown once, on the page, not in the address.
     await go(p, '#issue-link-code button');
-    expect(await p.locator('#link-code [data-code]').getAttribute('data-code')).toMatch(/^\d{6}$/);
-    expect(p.url()).not.toMatch(/\d{6}$/);
+    expect(await p.locator('#link-code [data-code]').getAttribute('data-code')).toMatch(/^\d{8}$/);
+    expect(p.url()).not.toMatch(/\d{8}$/);
     await context.close();
   });
 

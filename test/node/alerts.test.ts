@@ -628,7 +628,7 @@ describe('staff chats', () => {
     const staff = await createToken(env.db, env.clock, { role: 'staff', areaPrefix: '532502', label: '开远市人社局 李' });
     const issued = await env.request('POST', '/v1/staff/link-code', { token: staff.token });
     expect(issued.status).toBe(201);
-    expect(issued.body.code).toMatch(/^\d{6}$/);
+    expect(issued.body.code).toMatch(/^\d{8}$/);
     expect((await env.request('POST', '/v1/staff/link-code', { token: env.adminToken })).status).toBe(403);
     const chat = ++nextChat;
     await post(tg.text(chat, '/start'));
@@ -636,7 +636,8 @@ describe('staff chats', () => {
     await post(tg.callback(chat, buttonsOf(sentTo(chat).at(-1)!).find((b) => b.text.includes('code'))!.callback_data));
     await post(tg.text(chat, issued.body.code));
     // Nothing is linked before the person agrees.
-    expect(texts(chat).at(-1)).toContain('Link this chat to the staff account "开远市人社局 李"?');
+    expect(texts(chat).at(-1)).toContain('Link this chat to your staff account?');
+    expect(texts(chat).at(-1)).not.toContain('开远市人社局 李');
     await post(tg.callback(chat, buttonsOf(sentTo(chat).at(-1)!).find((b) => b.text.includes('I agree'))!.callback_data));
     expect(texts(chat).at(-1)).toContain('Linked to the staff account 开远市人社局 李');
     const [row] = await env.db.select().from(apiTokens).where(eq(apiTokens.id, staff.id));

@@ -284,16 +284,18 @@ describe('worker sign-up', () => {
     const w = await makeWorker(env, hh.id, { name: '孙八' });
     const issued = await env.request('POST', `/v1/workers/${w.id}/link-code`, { token: env.adminToken });
     expect(issued.status).toBe(201);
-    expect(issued.body.code).toMatch(/^\d{6}$/);
+    expect(issued.body.code).toMatch(/^\d{8}$/);
 
     const p = person();
     await p.say('/start');
     await p.press('English');
     await p.press('I have a code');
-    const wrong = await p.say(issued.body.code === '000000' ? '111111' : '000000');
+    const wrong = await p.say(issued.body.code === '00000000' ? '11111111' : '00000000');
     expect(p.texts(wrong)).toContain('wrong or has expired');
     const asked = await p.say(issued.body.code);
-    expect(p.texts(asked)).toContain('Staff registered "孙八"');
+    // The name shows only once the person has agreed (a guessed code learns nothing first).
+    expect(p.texts(asked)).toContain('Staff registered you');
+    expect(p.texts(asked)).not.toContain('孙八');
     // Not linked until the person agrees; refusing leaves the code unused.
     expect(await workerOfChat(p.chatId)).toBeUndefined();
     await p.press('No');
@@ -308,6 +310,31 @@ describe('worker sign-up', () => {
     await q.say('/start');
     await q.press('我有村里给的号码');
     expect(q.texts(await q.say(issued.body.code))).toContain('号码不对');
+  });
+
+  it('a code dies after 3 wrong tries against it, from any chats; the right digits then fail too', async () => {
+    const hh = await makeHousehold(env);
+    const w = await makeWorker(env, hh.id, { name: '钱九' });
+    const issued = await env.request('POST', `/v1/workers/${w.id}/link-code`, { token: env.adminToken });
+    const code: string = issued.body.code;
+    const handle = code.slice(0, 4);
+    const wrongRest = (i: number) => String((Number(code.slice(4)) + 1 + i) % 10_000).padStart(4, '0');
+    // Three fresh chats, one wrong guess each at this code's handle: none is locked by the per-chat rule.
+    for (let i = 0; i < 3; i++) {
+      const g = person();
+      await g.say('/start');
+      await g.press('我有村里给的号码');
+      expect(g.texts(await g.say(handle + wrongRest(i)))).toContain('号码不对');
+    }
+    const p = person();
+    await p.say('/start');
+    await p.press('我有村里给的号码');
+    const late = await p.say(code);
+    expect(p.texts(late)).toContain('号码不对');
+    expect(await workerOfChat(p.chatId)).toBeUndefined();
+    // A new code from staff works.
+    const fresh = await env.request('POST', `/v1/workers/${w.id}/link-code`, { token: env.adminToken });
+    expect(p.texts(await p.say(fresh.body.code))).toContain('这是村里帮您登记的资料');
   });
 });
 

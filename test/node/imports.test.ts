@@ -216,6 +216,18 @@ describe('importing households', () => {
     expect(await periodAreas()).toEqual(['532503001205']);
   });
 
+  it('a household number registered in another county is reported as registered elsewhere, with no id or name', async () => {
+    const t = unique('else');
+    await run(env, ADMIN, { kind: 'households', fileName: 'h.csv', data: csvBytes(H_HEAD, householdRows(t).slice(0, 1), 'utf-8') });
+    const h = (await householdBySource(env, `${t}-A1`))!;
+    const gejiu: Actor = { role: 'staff', tokenId: 1, areaPrefix: '532501' };
+    const row: Row = [`${t}-A1`, '郑二', '个旧市', '沙甸街道', '沙甸社区', '是', '否', ''];
+    const r = await run(env, gejiu, { kind: 'households', fileName: 'h.csv', data: csvBytes(H_HEAD, [row], 'utf-8') });
+    expect(r.rejects.map((x) => x.reason)).toEqual([`household ${t}-A1 is already registered elsewhere`]);
+    expect(JSON.stringify(r)).not.toContain('张大');
+    expect((await householdBySource(env, `${t}-A1`))!.areaCode).toBe(h.areaCode);
+  });
+
   it('a file whose columns do not fit is refused whole, naming the columns', async () => {
     const res = await upload(env, staffMengzi, {
       kind: 'households',
