@@ -37,10 +37,10 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
     },
     {
       name: '下级地区',
-      header: ['地区代码', '地区', '登记劳动力', '在岗人数', '省内转移就业', '省外转移就业', ...placementTypes.map((p) => `在岗·${zh.types[p]}`), ...transferScopes.map((p) => `在岗·${zh.scopes[p]}`), '公益性岗位在岗', '公益性岗位空缺', '认定帮扶车间', '车间吸纳脱贫人口', '零就业家庭剩余', '零就业家庭超期', '本月新增就业', '本月离岗'],
-      rows: o.children.map(({ area, stats: c }) => [
-        area.code,
-        area.name,
+      header: ['地区代码', '地区', '登记劳动力', '在岗人数', '省内转移就业', '省外转移就业', ...placementTypes.map((p) => `在岗·${zh.types[p]}`), ...transferScopes.map((p) => `在岗·${zh.scopes[p]}`), '公益性岗位在岗', '公益性岗位空缺', '认定帮扶车间', '车间吸纳脱贫人口', '零就业家庭剩余', '零就业家庭超期', '无人就业家庭（全部）', '本月新增就业', '本月离岗'],
+      rows: [...o.children.map(({ area, stats: c }) => ({ code: area.code, name: area.name, c })), { code: s.area ?? '', name: `${o.area?.name ?? zh.allAreas} 合计`, c: s }].map(({ code, name, c }) => [
+        code,
+        name,
         c.workersRegistered,
         c.inWork.total,
         c.inWork.inProvince,
@@ -53,6 +53,7 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
         c.workshops.povertyAlleviatedEmployed,
         c.zeroEmployment.remaining,
         c.zeroEmployment.overdue,
+        c.zeroEmployment.allHouseholds,
         c.placementsThisMonth.started,
         c.placementsThisMonth.ended,
       ]),
@@ -62,6 +63,7 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
       header: ['月份', '新增就业', '离岗'],
       rows: o.trend.map((m) => [m.month, m.started, m.ended]),
     },
+    { name: '说明', header: ['说明'], rows: [[zh.partsNote]] },
   ];
 }
 

@@ -994,6 +994,7 @@ export interface components {
             zeroEmployment: {
                 remaining: number;
                 overdue: number;
+                allHouseholds: number;
             };
             placementsThisMonth: {
                 /** Format: date */

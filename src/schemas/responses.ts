@@ -252,7 +252,7 @@ export const statsResponse = z
     inWork: z.object({ total: z.number().int(), byType, byScope, inProvince: z.number().int(), outOfProvince: z.number().int() }),
     publicWelfarePosts: z.object({ open: z.number().int(), filled: z.number().int() }),
     workshops: z.object({ certified: z.number().int(), povertyAlleviatedEmployed: z.number().int() }),
-    zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int() }),
+    zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int(), allHouseholds: z.number().int() }),
     placementsThisMonth: z.object({ from: date, to: date, started: z.number().int(), ended: z.number().int() }),
   })
   .meta({ id: 'Stats' });

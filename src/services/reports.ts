@@ -16,6 +16,10 @@ import { today } from './households.js';
 import { findArea } from './areas.js';
 import { resolveStatsArea, type Stats, statsFor } from './stats.js';
 
+/** The one line that says why parts can exceed a total, on every report. */
+export const PARTS_NOTE =
+  '一人同时有两份工作时，在岗人数只算一次，各类型和各范围各算一次，所以分项之和可能大于合计。A person with two jobs at once counts once in people in work and once in each type and scope, so the parts can add up to more than the total.';
+
 /** The report's figures: heading and where in Stats it comes from. */
 export const monthlyColumns: ReadonlyArray<readonly [string, (s: Stats) => number]> = [
   ['登记劳动力 workers registered', (s) => s.workersRegistered],
@@ -34,8 +38,9 @@ export const monthlyColumns: ReadonlyArray<readonly [string, (s: Stats) => numbe
   ['公益性岗位空缺 posts open', (s) => s.publicWelfarePosts.open],
   ['认定帮扶车间 certified workshops', (s) => s.workshops.certified],
   ['车间吸纳脱贫人口 poverty-alleviated workers in workshops', (s) => s.workshops.povertyAlleviatedEmployed],
-  ['零就业家庭剩余 zero-employment households remaining', (s) => s.zeroEmployment.remaining],
+  ['零就业家庭剩余（脱贫户和监测户） zero-employment households remaining (poverty-alleviated and monitored)', (s) => s.zeroEmployment.remaining],
   ['其中超期 of them overdue', (s) => s.zeroEmployment.overdue],
+  ['无人就业家庭（全部） all households with nobody in work', (s) => s.zeroEmployment.allHouseholds],
   ['本月新增就业 placements started this month', (s) => s.placementsThisMonth.started],
   ['本月结束就业 placements ended this month', (s) => s.placementsThisMonth.ended],
 ];
@@ -99,7 +104,7 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
         ['区域 area', `${r.areaName} ${r.area}`],
         ['月份 month', r.month],
         ['统计截至 as of', r.asOf],
-        ['口径 definitions', 'People in work on the as-of date by home area; a person in two kinds of work counts once in the total and once in each kind (the same figures as GET /v1/stats).'],
+        ['口径 definitions', `${PARTS_NOTE} People in work on the as-of date by home area (the same figures as GET /v1/stats).`],
       ],
     },
   ];
@@ -108,5 +113,5 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
 
 export function monthlyReportCsv(r: MonthlyReport): string {
   const table = monthlyReportTable(r);
-  return toCsv(table.header, table.rows);
+  return toCsv(table.header, [...table.rows, ['说明 note', PARTS_NOTE]]);
 }

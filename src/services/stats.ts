@@ -65,7 +65,9 @@ export interface Stats {
   /**
    * Public-welfare posts whose place is in the area. `filled`: people in
    * placements at these posts active on asOf. `open`: slots of the posts
-   * standing on asOf not taken by such a placement. A post stands on asOf when
+   * standing on asOf not taken by such a placement nor by a hire recorded by
+   * then that starts later (its slot is promised: the post's status is
+   * filled). A post stands on asOf when
    * it was created by then and is not a draft, was not closed or expired by
    * then (a closed or expired opening is never updated again, so its
    * updated_at is when it closed) and its closing date is not before asOf.
@@ -81,10 +83,13 @@ export interface Stats {
    */
   workshops: { certified: number; povertyAlleviatedEmployed: number };
   /**
-   * Households on the zero-employment list on asOf (a period containing it),
-   * and those of them waiting more than OVERDUE_DAYS days.
+   * Households on the zero-employment list on asOf (a period containing it).
+   * `remaining`: those of them poverty-alleviated or monitored (脱贫户 and
+   * 防返贫监测对象, the 零转移就业清零 target the provincial form asks for);
+   * `overdue`: of `remaining`, those waiting more than OVERDUE_DAYS days;
+   * `allHouseholds`: every household with nobody in work, the wider figure.
    */
-  zeroEmployment: { remaining: number; overdue: number };
+  zeroEmployment: { remaining: number; overdue: number; allHouseholds: number };
   /**
    * Placements (not people) of workers of the area that started, and that
    * ended (end_date, the first day no longer in work), from the first day of
@@ -180,12 +185,15 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
   // and a bare "id" in here would be the placement's.
   const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`;
+  // Hires recorded by the end of asOf whose placement starts after it: their slots are taken.
+  const promisedOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`;
   const posts = db
     .select({
       slots: openings.slots,
       standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
         AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`.as('standing'),
       filled: filledOf.as('filled'),
+      promised: promisedOf.as('promised'),
     })
     .from(openings)
     .where(
@@ -200,7 +208,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const postsQ = db
     .select({
       filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled}, 0) ELSE 0 END), 0)`,
+      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
     })
     .from(posts);
 
@@ -226,12 +234,16 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // end_date) covers it. Overdue: waiting more than OVERDUE_DAYS days, the
   // rule of zeroEmploymentStatus.
   const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
+  // The clearance target: households poverty-alleviated or monitored on asOf.
+  const target = sql`(${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)`;
   const zeroQ = db
     .select({
-      remaining: count(),
-      overdue: sql<number>`coalesce(sum(${zeroEmploymentPeriods.startDate} < ${overdueBefore}), 0)`,
+      all: count(),
+      remaining: sql<number>`coalesce(sum(${target}), 0)`,
+      overdue: sql<number>`coalesce(sum(${target} AND ${zeroEmploymentPeriods.startDate} < ${overdueBefore}), 0)`,
     })
     .from(zeroEmploymentPeriods)
+    .innerJoin(households, eq(households.id, zeroEmploymentPeriods.householdId))
     .where(and(inArea(zeroEmploymentPeriods.areaCode), periodContains(asOf)));
 
   const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
@@ -242,7 +254,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     inWork,
     publicWelfarePosts: { open: num(pw?.open), filled: num(pw?.filled) },
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
-    zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue) },
+    zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
   };
 }

@@ -103,7 +103,10 @@ describe('console scope', () => {
     const s = await signIn(seeded.staffCounty);
     const own = await get('/console/overview', s);
     expect(own.status).toBe(200);
-    expect(await own.text()).toContain('蒙自市 就业概况');
+    const ownHtml = await own.text();
+    expect(ownHtml).toContain('蒙自市 就业概况');
+    // The one line that says why the parts of people in work can exceed the total.
+    expect(ownHtml).toMatch(/id="parts-note"[^>]*>一人同时有两份工作时/);
     const other = await get('/console/overview?area=532501', s);
     expect(other.status).toBe(403);
     const otherPost = await get(`/console/openings/${seeded.ids.pw2}`, s);
@@ -210,10 +213,12 @@ describe('console worklists and exports', () => {
     const stats = await statsFor(system(), { area: '5325', asOf: '2026-11-20' });
     expect(sheet!.rows[0]![0]).toBe('户编号');
     expect(sheet!.rows.slice(1).map((r) => r[0])).toEqual(list.items.map((i) => i.householdId));
-    expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.remaining);
-    expect(sheet!.rows.slice(1).filter((r) => r[5] === '是').length).toBe(stats.zeroEmployment.overdue);
+    // The worklist is every household with nobody in work; the clearance figures are its poverty-alleviated and monitored ones.
+    expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.allHouseholds);
+    expect(list.items.filter((i) => i.povertyAlleviated || i.monitored).length).toBe(stats.zeroEmployment.remaining);
+    expect(list.items.filter((i) => i.overdue && (i.povertyAlleviated || i.monitored)).length).toBe(stats.zeroEmployment.overdue);
     const csv = await (await get('/console/exports/worklist.csv?asOf=2026-11-20', s)).text();
-    expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.remaining + 1);
+    expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.allHouseholds + 1);
     const bad = await get('/console/exports/placements.xlsx?month=2026-13', s);
     expect(bad.status).toBe(400);
   });
