@@ -4,7 +4,7 @@ import { and, asc, count, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm'
 import { batch } from '../../db/client.js';
 import { households, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
-import { chinaDate, daysBetween } from '../domain/dates.js';
+import { daysBetween, todayInChina } from '../domain/dates.js';
 import { OVERDUE_DAYS, periodOn } from '../domain/household-status.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
@@ -30,7 +30,8 @@ export interface HouseholdPatch {
   incomeAtMinimum?: boolean;
 }
 
-export const today = (ctx: Pick<ServiceCtx, 'clock'>) => chinaDate(ctx.clock.now());
+/** Today in China (todayInChina, the one rule). */
+export const today = (ctx: Pick<ServiceCtx, 'clock'>) => todayInChina(ctx.clock);
 
 export async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
   const area = await requireAreaInScope(ctx, areaCode);

@@ -1,5 +1,6 @@
 // Workers (jobseekers): registered by staff on a person's behalf or by the
 // person through the bot. Employers never read this; erasure keeps counts.
+import { chinaDayOf } from '../domain/dates.js';
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, not, or, type SQL, sql } from 'drizzle-orm';
 import { batch, prepared } from '../../db/client.js';
 import {
@@ -107,7 +108,7 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
   const now = nowIso(ctx.clock);
   const values = await workerValues(ctx, input, household, now);
   const facts = await loadHouseholdFacts(ctx.db, household);
-  facts.members.push({ ableToWork: values.ableToWork!, since: now.slice(0, 10) });
+  facts.members.push({ ableToWork: values.ableToWork!, since: chinaDayOf(now) });
   const [rows] = (await batch(ctx.db, [
     ctx.db.insert(workers).values(values).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
@@ -346,7 +347,7 @@ export async function registerWorkerWithHousehold(
   requireRole(ctx.actor, 'staff', 'admin', 'system');
   const registerHousehold = await householdInsert(ctx, household, 'household.sourceId');
   const now = nowIso(ctx.clock);
-  const day = now.slice(0, 10);
+  const day = chinaDayOf(now);
   // Inside the batch's transaction the newest household is the one just inserted.
   const newHouseholdId = sql`(SELECT max(${households.id}) FROM ${households})`;
   const values = await workerValues(ctx, input, { id: newHouseholdId, areaCode: household.areaCode }, now);
