@@ -512,7 +512,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End a placement with a coded reason
+         * End a placement with a coded reason; `endDate` is the first day no longer in work
          * @description Who may call: staff, admin. Staff of the person's area.
          */
         post: operations["postV1PlacementsByIdEnd"];
@@ -942,6 +942,7 @@ export interface components {
             scope: "township" | "county" | "province" | "out_of_province";
             /** Format: date */
             startDate: string;
+            /** @description The first day no longer in work (exclusive); null while in work. */
             endDate: string | null;
             endReason: string | null;
             contractMonths: number | null;
@@ -2239,7 +2240,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description The first day no longer in work (the end is exclusive): for work whose last day was 30 November, give 1 December.
+                     */
                     endDate: string;
                     /** @enum {string} */
                     reason: "contract_ended" | "quit" | "dismissed" | "health" | "care_duties" | "moved_away" | "other";

@@ -224,7 +224,7 @@ export const placementResponse = z
     point: point.nullable(),
     scope: z.enum(transferScopes),
     startDate: date,
-    endDate: date.nullable(),
+    endDate: date.nullable().meta({ description: 'The first day no longer in work (exclusive); null while in work.' }),
     endReason: z.string().nullable(),
     contractMonths: z.number().int().nullable(),
     createdAt: timestamp,
