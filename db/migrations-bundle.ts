@@ -67,5 +67,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0016_clock_indexes.sql",
     "sql": "ALTER TABLE `placements` ADD `checkin_due` text;--> statement-breakpoint\nCREATE INDEX `placements_checkin_due_idx` ON `placements` (`checkin_due`) WHERE end_date IS NULL;--> statement-breakpoint\nCREATE INDEX `openings_status_closing_idx` ON `openings` (`status`,`closing_date`);--> statement-breakpoint\nCREATE INDEX `openings_status_updated_idx` ON `openings` (`status`,`updated_at`);--> statement-breakpoint\n-- When each active placement's check-in is owed: 30 days after its start, or after it was last asked.\nUPDATE `placements` SET `checkin_due` = CASE WHEN `checked_in_at` IS NULL THEN date(`start_date`, '+30 days') ELSE date(`checked_in_at`, '+8 hours', '+30 days') END WHERE `end_date` IS NULL;--> statement-breakpoint\nCREATE TRIGGER `placements_checkin_due_insert` AFTER INSERT ON `placements` WHEN NEW.`checkin_due` IS NULL BEGIN\n  UPDATE `placements` SET `checkin_due` = date(NEW.`start_date`, '+30 days') WHERE `id` = NEW.`id`;\nEND;\n"
+  },
+  {
+    "name": "0017_thick_mach_iv.sql",
+    "sql": "CREATE TABLE `closings` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`area_code` text NOT NULL,\n\t`month` text NOT NULL,\n\t`as_of` text NOT NULL,\n\t`figures` text NOT NULL,\n\t`closed_by_role` text NOT NULL,\n\t`closed_by_token_id` integer,\n\t`closed_at` text NOT NULL,\n\t`reason` text\n);\n--> statement-breakpoint\nCREATE INDEX `closings_area_month_idx` ON `closings` (`area_code`,`month`,`id`);--> statement-breakpoint\n-- hand-written below\n-- A filing is never changed or removed: closing again adds a row.\nCREATE TRIGGER `closings_no_update` BEFORE UPDATE ON `closings`\nBEGIN SELECT RAISE(ABORT, 'closings are append-only'); END;\n--> statement-breakpoint\nCREATE TRIGGER `closings_no_delete` BEFORE DELETE ON `closings`\nBEGIN SELECT RAISE(ABORT, 'closings are append-only'); END;\n"
   }
 ];

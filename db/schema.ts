@@ -625,3 +625,30 @@ export const publicNoticeEntries = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.noticeId, t.workerId] }), index('public_notice_entries_household_idx').on(t.householdId)],
 );
+
+/**
+ * A county's figures for a month as filed (月报报送): statsFor as of the
+ * month's last day, stored when county staff close the month, with who and
+ * when. Never updated: closing again (with a reason) adds a row, and the
+ * newest row of an (area, month) is the filing in force.
+ */
+export const closings = sqliteTable(
+  'closings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The county's code (6 digits). */
+    areaCode: text('area_code').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    /** The month's last day: the figures are as of it. */
+    asOf: text('as_of').notNull(),
+    /** The Stats object as GET /v1/stats gave it. */
+    figures: json<Record<string, unknown>>('figures').notNull(),
+    closedByRole: text('closed_by_role').notNull(),
+    closedByTokenId: integer('closed_by_token_id'),
+    closedAt: text('closed_at').notNull(),
+    /** Why the month was closed again; null on the first closing. */
+    reason: text('reason'),
+  },
+  (t) => [index('closings_area_month_idx').on(t.areaCode, t.month, t.id)],
+);

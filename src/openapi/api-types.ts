@@ -214,6 +214,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/closings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A county's month as filed, now and what moved; or which counties of an area have closed it
+         * @description For a county: `filed` (the filing in force), `now` (recomputed), `revisions` (one entry per figure that moved) and every filing. For a prefecture or more: each county, closed or not, with its number of revisions.
+         *
+         *     Who may call: staff, admin. Staff of the area or above it; a township's staff may not read a county's filing.
+         */
+        get: operations["getV1Closings"];
+        put?: never;
+        /**
+         * Close a county's month: file the figures GET /v1/stats gives as of its last day
+         * @description Stored with who and when, never changed. A month can be closed from its last day (China time). Closing a closed month again needs a `reason` (409 without one) and adds a filing; both are audited.
+         *
+         *     Who may call: staff, admin. Staff of exactly that county.
+         */
+        post: operations["postV1Closings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/employers": {
         parameters: {
             query?: never;
@@ -754,6 +782,43 @@ export interface components {
             score: number;
             reasons: components["schemas"]["MatchReason"][];
         };
+        Closings: components["schemas"]["CountyClosing"] | components["schemas"]["CountiesClosing"];
+        CountiesClosing: {
+            /** @constant */
+            level: "counties";
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            counties: {
+                area: string;
+                name: string;
+                closed: boolean;
+                closedAt: string | null;
+                revisions: number;
+            }[];
+        };
+        CountyClosing: {
+            /** @constant */
+            level: "county";
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            closed: boolean;
+            /** @description The filing in force (the newest); null when not closed. */
+            filed: components["schemas"]["Filing"] | null;
+            /** @description The same figures recomputed now. */
+            now: components["schemas"]["Stats"];
+            /** @description One entry per figure that moved since the filing. */
+            revisions: {
+                /** @description The figure's path in Stats, e.g. `inWork.total`. */
+                figure: string;
+                filed: number;
+                now: number;
+            }[];
+            history: components["schemas"]["Filing"][];
+        };
         Employer: {
             id: number;
             name: string;
@@ -793,6 +858,21 @@ export interface components {
                     message: string;
                 }[];
             };
+        };
+        Filing: {
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            figures: components["schemas"]["Stats"];
+            closedBy: {
+                role: string;
+                tokenId: number | null;
+            };
+            /** Format: date-time */
+            closedAt: string;
+            /** @description Why the month was closed again; null on the first closing. */
+            reason: string | null;
         };
         Household: {
             id: number;
@@ -1517,6 +1597,74 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1Closings: {
+        parameters: {
+            query: {
+                area?: string;
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closing or the counties */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Closings"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1Closings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The county (6 digits). */
+                    area: string;
+                    month: string;
+                    /** @description Required to close a month already closed. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
             503: components["responses"]["E503"];
         };
     };

@@ -257,6 +257,55 @@ export const statsResponse = z
   })
   .meta({ id: 'Stats' });
 
+const filing = z
+  .object({
+    area: z.string(),
+    month: z.string(),
+    asOf: date,
+    figures: statsResponse,
+    closedBy: z.object({ role: z.string(), tokenId: id.nullable() }),
+    closedAt: timestamp,
+    reason: z.string().nullable().meta({ description: 'Why the month was closed again; null on the first closing.' }),
+  })
+  .meta({ id: 'Filing' });
+
+export const filingResponse = filing;
+
+const revision = z.object({
+  figure: z.string().meta({ description: 'The figure\'s path in Stats, e.g. `inWork.total`.' }),
+  filed: z.number().int(),
+  now: z.number().int(),
+});
+
+export const closingsResponse = z
+  .union([
+    z
+      .object({
+        level: z.literal('county'),
+        area: z.string(),
+        month: z.string(),
+        asOf: date,
+        closed: z.boolean(),
+        filed: filing.nullable().meta({ description: 'The filing in force (the newest); null when not closed.' }),
+        now: statsResponse.meta({ description: 'The same figures recomputed now.' }),
+        revisions: z.array(revision).meta({ description: 'One entry per figure that moved since the filing.' }),
+        history: z.array(filing),
+      })
+      .meta({ id: 'CountyClosing' }),
+    z
+      .object({
+        level: z.literal('counties'),
+        area: z.string(),
+        month: z.string(),
+        asOf: date,
+        counties: z.array(
+          z.object({ area: z.string(), name: z.string(), closed: z.boolean(), closedAt: timestamp.nullable(), revisions: z.number().int() }),
+        ),
+      })
+      .meta({ id: 'CountiesClosing' }),
+  ])
+  .meta({ id: 'Closings' });
+
 export const worklistResponse = z
   .object({
     area: z.string().nullable(),
