@@ -78,6 +78,17 @@ async function filingsOf(ctx: ServiceCtx, area: string, month: string): Promise<
   return ctx.db.select().from(closings).where(and(eq(closings.areaCode, area), eq(closings.month, month))).orderBy(asc(closings.id));
 }
 
+/** The filing in force for a county's month (the newest), if it was closed. */
+export async function filingInForce(ctx: ServiceCtx, area: string, month: string): Promise<Filing | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(closings)
+    .where(and(eq(closings.areaCode, area), eq(closings.month, month)))
+    .orderBy(desc(closings.id))
+    .limit(1);
+  return row ? toFiling(row) : undefined;
+}
+
 /**
  * Closes (or, with a reason, re-closes) a county's month: stores statsFor as
  * of the month's last day with who and when, audited in the same batch.

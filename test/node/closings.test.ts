@@ -5,6 +5,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema.js';
+import { monthlyReport, monthlyReportNotes, monthlyReportTable } from '../../src/services/reports.js';
 import { makeEmployer, makeHousehold, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
 const HOME = { lat: 23.4, lon: 103.38 };
@@ -89,6 +90,18 @@ describe('closing a month', () => {
     expect(view.body.revisions.every((x: any) => x.filed !== x.now)).toBe(true);
     const pref = await get('area=5325&month=2026-11', env.adminToken);
     expect(pref.body.counties.find((c: any) => c.area === '532503').revisions).toBe(view.body.revisions.length);
+    // The monthly report prints the filed figures, notes the revisions, and its total row is /v1/stats now.
+    const report = await monthlyReport({ db: env.db, clock: env.clock, actor: { role: 'system', name: 'test' } }, { area: '5325', month: '2026-11' });
+    const row = report.rows.find((x) => x.code === '532503')!;
+    expect(row.stats.inWork.total).toBe(1);
+    expect(row.filed).toBeDefined();
+    const notes = monthlyReportNotes(report);
+    expect(notes.some((n) => n.includes('532503') && n.includes('inWork.total 1→2'))).toBe(true);
+    expect(notes.some((n) => n.startsWith('未报送 not closed:') && n.includes('532501'))).toBe(true);
+    const table = monthlyReportTable(report);
+    const totalRow = table.rows.find((r) => r[0] === '5325')!;
+    const statsNow = await env.request('GET', '/v1/stats?area=5325&asOf=2026-11-30', { token: env.adminToken });
+    expect(totalRow[4]).toBe(statsNow.body.inWork.total);
     // The database refuses to change a filing.
     const refusal = (q: Promise<unknown>) => q.then(() => 'done', (err: any) => String(err?.cause?.message ?? err?.message));
     expect(await refusal(env.db.run(sql`UPDATE closings SET reason = 'x'`))).toMatch(/append-only/);
