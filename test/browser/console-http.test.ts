@@ -327,3 +327,45 @@ describe("console pages of a person and a household", () => {
     expect(ids.length).toBe(all.length);
   });
 });
+
+describe('console month closing', () => {
+  it('county staff close a month, see filed beside now, must give a reason to close again; the prefecture sees who has closed', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const page = await get('/console/closings?month=2026-10', s);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('id="closing-status" data-closed="false"');
+    expect(html).toContain('id="close-month"');
+
+    // November is still running (the seed's clock is in November): refused with the rule, no filing.
+    const early = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-11' });
+    expect(early.status).toBe(422);
+
+    const ok = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/console/closings?area=532503&month=2026-10');
+    const after = await (await get('/console/closings?area=532503&month=2026-10', s)).text();
+    expect(after).toContain('id="closing-status" data-closed="true"');
+    expect(after).toContain('id="revisions-count" data-n="0"');
+    const stats = await statsFor(system(), { area: '532503', asOf: '2026-10-31' });
+    expect(after).toMatch(new RegExp(`data-figure="inWork.total"[^]*?<td[^>]*class="num">${stats.inWork.total}</td>`));
+
+    const bare = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10' });
+    expect(bare.status).toBe(409);
+    expect(await bare.text()).toContain('id="err-reason"');
+    const again = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10', reason: '核对后重报' });
+    expect(again.status).toBe(303);
+    const audits = await env.db.select().from(auditLog).where(eq(auditLog.objectType, 'closing'));
+    expect(audits.map((a) => [a.action, a.actorRole])).toEqual([
+      ['closing.close', 'staff'],
+      ['closing.reclose', 'staff'],
+    ]);
+
+    const p = await signIn(seeded.staffPrefecture);
+    const list = await (await get('/console/closings?month=2026-10', p)).text();
+    expect(list).toContain('data-county="532503" data-closed="true"');
+    expect(list).toContain('data-county="532501" data-closed="false"');
+    // The prefecture's staff may look but not close a county's month.
+    expect((await post('/console/closings', p, { _csrf: p.csrf, area: '532503', month: '2026-10', reason: 'x' })).status).toBe(403);
+  });
+});
