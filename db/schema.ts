@@ -59,6 +59,12 @@ export const households = sqliteTable(
     sourceId: text('source_id'),
     /** Since when staff recorded household income at or above the local minimum wage (an exit rule). */
     incomeAtMinimumSince: text('income_at_minimum_since'),
+    /**
+     * The China date the current povertyAlleviated / monitored took effect
+     * (given by staff or the import, default today); null: since the
+     * household was registered. Earlier states are in household_status_history.
+     */
+    statusSince: text('status_since'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -187,6 +193,12 @@ export const employers = sqliteTable(
     verified: bool('verified').notNull().default(false),
     certified: bool('certified').notNull().default(false),
     certifiedAt: text('certified_at'),
+    /**
+     * The China date the current `certified` took effect (certified or
+     * decertified; given by staff, default today); null before any change
+     * through the service. Earlier states are in employer_certifications.
+     */
+    certifiedSince: text('certified_since'),
     telegramChatId: text('telegram_chat_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -651,4 +663,40 @@ export const closings = sqliteTable(
     reason: text('reason'),
   },
   (t) => [index('closings_area_month_idx').on(t.areaCode, t.month, t.id)],
+);
+
+/**
+ * Every state a household's status has had and the date it took effect:
+ * written by a trigger on households (migration 0017) whenever
+ * poverty_alleviated or monitored changes, whichever code or tool changes
+ * them — the state before the first change too. Stats as of a date before
+ * households.status_since read the newest row on or before that date.
+ */
+export const householdStatusHistory = sqliteTable(
+  'household_status_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id').notNull(),
+    effectiveDate: text('effective_date').notNull(),
+    povertyAlleviated: bool('poverty_alleviated').notNull(),
+    monitored: bool('monitored').notNull(),
+  },
+  (t) => [index('household_status_history_idx').on(t.householdId, t.effectiveDate, t.id)],
+);
+
+/**
+ * Every certification state of an employer and the date it took effect:
+ * written by triggers on employers (migration 0017) when `certified`
+ * changes, the state before the first change too. Certified workshops as of
+ * a date are those whose newest row on or before it is certified.
+ */
+export const employerCertifications = sqliteTable(
+  'employer_certifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    employerId: integer('employer_id').notNull(),
+    effectiveDate: text('effective_date').notNull(),
+    certified: bool('certified').notNull(),
+  },
+  (t) => [index('employer_certifications_idx').on(t.employerId, t.effectiveDate, t.id)],
 );

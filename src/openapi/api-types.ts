@@ -837,6 +837,8 @@ export interface components {
             verified: boolean;
             certified: boolean;
             certifiedAt: string | null;
+            /** @description When the current `certified` took effect (null before any change). */
+            certifiedSince: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -881,6 +883,8 @@ export interface components {
             monitored: boolean;
             sourceId: string | null;
             incomeAtMinimumSince: string | null;
+            /** @description When the current povertyAlleviated / monitored took effect; null: since registration. */
+            statusSince: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1808,6 +1812,11 @@ export interface operations {
                     };
                     verified?: boolean;
                     certified?: boolean;
+                    /**
+                     * Format: date
+                     * @description When a change of `certified` took effect (on or before today in China); default today.
+                     */
+                    certifiedSince?: string;
                 };
             };
         };
@@ -1943,6 +1952,11 @@ export interface operations {
                     povertyAlleviated?: boolean;
                     monitored?: boolean;
                     incomeAtMinimum?: boolean;
+                    /**
+                     * Format: date
+                     * @description The date the change took effect (on or before today in China); default today.
+                     */
+                    statusSince?: string;
                 };
             };
         };

@@ -62,6 +62,7 @@ export const employerResponse = z
     verified: z.boolean(),
     certified: z.boolean(),
     certifiedAt: timestamp.nullable(),
+    certifiedSince: date.nullable().meta({ description: 'When the current `certified` took effect (null before any change).' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -107,6 +108,7 @@ export const householdResponse = z
     monitored: z.boolean(),
     sourceId: z.string().nullable(),
     incomeAtMinimumSince: date.nullable(),
+    statusSince: date.nullable().meta({ description: 'When the current povertyAlleviated / monitored took effect; null: since registration.' }),
     createdAt: timestamp,
     updatedAt: timestamp,
     members: z.array(

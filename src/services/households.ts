@@ -28,6 +28,8 @@ export interface HouseholdPatch {
   monitored?: boolean;
   /** Staff record household income at or above the local minimum wage (true from today), or clear it. */
   incomeAtMinimum?: boolean;
+  /** The date a change of povertyAlleviated / monitored took effect (default today in China). */
+  statusSince?: string;
 }
 
 /** Today in China (todayInChina, the one rule). */
@@ -126,6 +128,7 @@ export async function householdView(ctx: ServiceCtx, h: Household) {
     monitored: h.monitored,
     sourceId: h.sourceId,
     incomeAtMinimumSince: h.incomeAtMinimumSince,
+    statusSince: h.statusSince,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     members: members.map((m) => ({
@@ -148,6 +151,11 @@ export async function updateHousehold(ctx: ServiceCtx, id: number, patch: Househ
   if (patch.areaCode !== undefined) set.areaCode = patch.areaCode;
   if (patch.povertyAlleviated !== undefined) set.povertyAlleviated = patch.povertyAlleviated;
   if (patch.monitored !== undefined) set.monitored = patch.monitored;
+  // A change of status takes effect on a date, kept with its history (the households_status_history trigger).
+  if (patch.statusSince !== undefined && patch.statusSince > today(ctx)) throw ruleBroken('statusSince', 'must be today or earlier');
+  if ((set.povertyAlleviated ?? h.povertyAlleviated) !== h.povertyAlleviated || (set.monitored ?? h.monitored) !== h.monitored) {
+    set.statusSince = patch.statusSince ?? today(ctx);
+  }
   if (patch.incomeAtMinimum !== undefined) {
     set.incomeAtMinimumSince = patch.incomeAtMinimum ? (h.incomeAtMinimumSince ?? today(ctx)) : null;
   }

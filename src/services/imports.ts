@@ -11,7 +11,7 @@
 // one atomic batch together with the zero-employment periods of the
 // households it touched (recomputed by the pure rule in
 // domain/household-status.ts), so no chunk is ever half-written.
-import { chinaDayOf } from '../domain/dates.js';
+import { chinaDayOf, todayInChina } from '../domain/dates.js';
 import { eq, getTableColumns, is, SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type * as z from 'zod';
@@ -865,6 +865,8 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
     if (h.povertyAlleviated !== record.povertyAlleviated) set.povertyAlleviated = record.povertyAlleviated;
     if (h.monitored !== record.monitored) set.monitored = record.monitored;
     if (Object.keys(set).length === 0) continue;
+    // A status change takes effect on the day of the import (kept with its history by a trigger).
+    if (set.povertyAlleviated !== undefined || set.monitored !== undefined) set.statusSince = todayInChina(ctx.clock);
     writes.push(db.update(households).set({ ...set, updatedAt: now }).where(eq(households.id, h.id)));
     if (set.areaCode) {
       // As updateHousehold does: members follow the household, and its periods are counted in the new area.

@@ -12,7 +12,9 @@
 // 1.5 M workers.
 import { and, count, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
+  employerCertifications,
   employers,
+  householdStatusHistory,
   households,
   openings,
   placementMonths,
@@ -215,12 +217,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Certified workshops and the people they employ. Employers are few (3k in
   // a prefecture); each certified workshop's openings by openings_employer_idx,
   // their placements by placements_opening_idx.
-  const certified = and(
-    eq(employers.kind, 'workshop'),
-    eq(employers.certified, true),
-    lt(employers.certifiedAt, end),
-    inArea(employers.areaCode),
-  );
+  const certified = and(eq(employers.kind, 'workshop'), inArea(employers.areaCode), certifiedOn(asOf, end));
   const workshopsQ = db.select({ n: count() }).from(employers).where(certified);
   const employedQ = db
     .select({ n: sql<number>`count(DISTINCT ${placements.workerId})` })
@@ -228,14 +225,14 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .innerJoin(openings, eq(openings.employerId, employers.id))
     .innerJoin(placements, and(eq(placements.openingId, openings.id), active))
     .innerJoin(households, eq(households.id, placements.householdId))
-    .where(and(certified, or(eq(households.povertyAlleviated, true), eq(households.monitored, true))));
+    .where(and(certified, targetOn(asOf)));
 
   // Zero-employment households: zero_periods_area_idx (area_code, start_date,
   // end_date) covers it. Overdue: waiting more than OVERDUE_DAYS days, the
   // rule of zeroEmploymentStatus.
   const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
   // The clearance target: households poverty-alleviated or monitored on asOf.
-  const target = sql`(${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)`;
+  const target = targetOn(asOf);
   const zeroQ = db
     .select({
       all: count(),
@@ -257,6 +254,36 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
   };
+}
+
+/**
+ * SQL condition on households: poverty-alleviated or monitored on `asOf`.
+ * The current flags hold from status_since on (null: since registration);
+ * before it, the newest household_status_history row on or before `asOf`
+ * (none: not yet either). Only households whose status changed after
+ * `asOf` read the history, so a count over many stays one join.
+ */
+export function targetOn(asOf: string): SQL {
+  const x = householdStatusHistory;
+  return sql`(CASE WHEN ${households.statusSince} IS NULL OR ${households.statusSince} <= ${asOf}
+    THEN (${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)
+    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
+      WHERE ${x.householdId} = ${households.id} AND ${x.effectiveDate} <= ${asOf}
+      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
+}
+
+/**
+ * SQL condition on employers: certified on `asOf` (`end` = chinaDayEnd of it).
+ * An employer whose certification never changed through the service has
+ * no history: certified with certified_at by then. Otherwise the newest
+ * employer_certifications row on or before `asOf` decides (none: not yet).
+ */
+export function certifiedOn(asOf: string, end: string): SQL {
+  const c = employerCertifications;
+  return sql`(CASE WHEN EXISTS (SELECT 1 FROM ${c} WHERE ${c.employerId} = ${employers.id})
+    THEN coalesce((SELECT ${c.certified} FROM ${c} WHERE ${c.employerId} = ${employers.id} AND ${c.effectiveDate} <= ${asOf}
+      ORDER BY ${c.effectiveDate} DESC, ${c.id} DESC LIMIT 1), 0) = 1
+    ELSE (${employers.certified} = 1 AND ${employers.certifiedAt} < ${end}) END)`;
 }
 
 /** Placements (not people) by type and by scope; `total` is every placement counted. */
