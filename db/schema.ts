@@ -121,6 +121,12 @@ export const workers = sqliteTable(
     consentAt: text('consent_at'),
     sensitiveConsentAt: text('sensitive_consent_at'),
     sourceId: text('source_id'),
+    /**
+     * The China date the person was registered (given by staff, default the
+     * day the record is made; set from created_at by a trigger when absent):
+     * "workers registered as of D" and a member's zero-employment count from it.
+     */
+    registeredOn: text('registered_on'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     /** Set when the person's data was erased; the row stays for the counts. */
@@ -136,9 +142,9 @@ export const workers = sqliteTable(
   (t) => [
     index('workers_household_idx').on(t.householdId),
     // Area scoping, and the count of workers registered by a date (stats).
-    index('workers_area_idx').on(t.areaCode, t.createdAt),
+    index('workers_area_idx').on(t.areaCode, t.registeredOn),
     // Workers registered after a date, per area (stats: counting what is not counted).
-    index('workers_created_idx').on(t.createdAt, t.areaCode),
+    index('workers_registered_idx').on(t.registeredOn, t.areaCode),
     index('workers_home_idx').on(t.homeLat, t.homeLon),
     // Matching: candidates near a point, one reach band at a time (a 5 km
     // worker is only looked for within 5 km), covering what the ranking

@@ -1117,6 +1117,8 @@ export interface components {
                 zeroEmployment: boolean;
             } | null;
             erased: boolean;
+            /** @description The date the person was registered (China time). */
+            registeredOn: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2552,6 +2554,11 @@ export interface operations {
                         lat: number;
                         lon: number;
                     };
+                    /**
+                     * Format: date
+                     * @description The date the person was registered (on or before today in China); default today.
+                     */
+                    registeredOn?: string;
                 };
             };
         };

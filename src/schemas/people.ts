@@ -46,7 +46,13 @@ export const workerFields = {
 };
 
 export const workerCreateSchema = z
-  .strictObject({ ...workerFields, householdId: idSchema, phone: phoneSchema, home: pointSchema })
+  .strictObject({
+    ...workerFields,
+    householdId: idSchema,
+    phone: phoneSchema,
+    home: pointSchema,
+    registeredOn: effectiveDateSchema.meta({ description: 'The date the person was registered (on or before today in China); default today.' }),
+  })
   .partial()
   .required({ householdId: true, name: true });
 

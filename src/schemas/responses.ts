@@ -148,6 +148,7 @@ export const workerResponse = z
     linkedToChat: z.boolean(),
     household: z.object({ povertyAlleviated: z.boolean(), monitored: z.boolean(), zeroEmployment: z.boolean() }).nullable(),
     erased: z.boolean(),
+    registeredOn: date.nullable().meta({ description: 'The date the person was registered (China time).' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

@@ -12,7 +12,7 @@ export type Household = typeof households.$inferSelect;
 export async function loadHouseholdFacts(db: Db, household: Household): Promise<HouseholdFacts> {
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt })
+      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
       .from(workers)
       .where(eq(workers.householdId, household.id)),
     db
@@ -23,7 +23,7 @@ export async function loadHouseholdFacts(db: Db, household: Household): Promise<
   return {
     registeredOn: chinaDayOf(household.createdAt),
     incomeAtMinimumSince: household.incomeAtMinimumSince,
-    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: chinaDayOf(m.createdAt) })),
+    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) })),
     placements: held,
   };
 }

@@ -940,6 +940,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
         languages: record.languages ?? [],
         sourceId: key,
         consentAt: null,
+        registeredOn: today,
         createdAt: now,
         updatedAt: now,
       });
@@ -975,7 +976,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     if (Object.keys(set).length === 0) continue;
     writes.push(db.update(workers).set({ ...set, updatedAt: now }).where(eq(workers.id, w.id)));
     if (set.householdId !== undefined || set.ableToWork !== undefined) {
-      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork, since: chinaDayOf(w.createdAt) });
+      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork, since: w.registeredOn ?? chinaDayOf(w.createdAt) });
       touched.add(h.id);
       touched.add(w.householdId);
     }
@@ -1015,7 +1016,7 @@ async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, Hou
   if (ids.length === 0) return facts;
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, householdId: workers.householdId, ableToWork: workers.ableToWork, createdAt: workers.createdAt })
+      .select({ id: workers.id, householdId: workers.householdId, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
       .from(workers)
       .where(inJson(workers.householdId, ids)),
     db
@@ -1023,7 +1024,7 @@ async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, Hou
       .from(placements)
       .where(inJson(placements.householdId, ids)),
   ]);
-  for (const m of members) facts.get(m.householdId)!.members.push({ id: m.id, ableToWork: m.ableToWork, since: chinaDayOf(m.createdAt) });
+  for (const m of members) facts.get(m.householdId)!.members.push({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) });
   for (const p of held) facts.get(p.householdId)!.placements.push({ id: p.id, startDate: p.startDate, endDate: p.endDate });
   return facts;
 }

@@ -10,7 +10,7 @@
 // A handful of aggregate queries, each one index (see the notes at each);
 // no per-row round trips. `npm run bench` times them over a prefecture of
 // 1.5 M workers.
-import { and, count, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
   employerCertifications,
   employers,
@@ -49,7 +49,7 @@ export interface Stats {
   /** The area code prefix counted; null when everything is counted (an admin without `area`). */
   area: string | null;
   asOf: string;
-  /** Workers (people) registered by the end of asOf, erased ones included: their rows stay. By home area. */
+  /** Workers (people) registered on or before asOf (their registeredOn), erased ones included: their rows stay. By home area. */
   workersRegistered: number;
   /**
    * People in work on asOf (an active placement), by the worker's home area.
@@ -128,7 +128,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const inArea = <T extends Parameters<typeof areaPrefix>[0]>(column: T) => areaPrefix(column, prefix);
 
   // Workers registered: see registeredCount (a whole prefecture is 1.5 M rows).
-  const registered = await registeredCount(ctx, prefix, end);
+  const registered = await registeredCount(ctx, prefix, asOf);
 
   // People in work. A person with two placements at once counts once in the
   // total and once in each type and scope they hold: the people of a
@@ -368,24 +368,25 @@ async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): 
 const PROBE_CAP = 20_000;
 
 /**
- * Workers of the area registered by `end` (created_at < end). Counting the
+ * Workers of the area registered on or before `asOf` (registered_on, the
+ * date staff gave or the day the record was made). Counting the
  * area's rows costs one index entry each, 1.5 M for a prefecture; when the
  * area holds nearly everyone it is cheaper to count the rows that are not
  * counted: all rows (a b-tree count, no scan) less those outside the area
- * (workers_area_idx) less the area's ones registered after `end`
- * (workers_created_idx). Probes capped at PROBE_CAP rows decide which way,
+ * (workers_area_idx) less the area's ones registered after `asOf`
+ * (workers_registered_idx). Probes capped at PROBE_CAP rows decide which way,
  * so neither costs more than the direct count of a county.
  */
-async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Promise<number> {
+async function registeredCount(ctx: ServiceCtx, prefix: string, asOf: string): Promise<number> {
   const db = ctx.db;
   const capped = async (where: SQL | undefined) => {
     const sub = db.select({ one: sql<number>`1`.as('one') }).from(workers).where(where).limit(PROBE_CAP).as('probe');
     const [row] = await db.select({ n: count() }).from(sub);
     return num(row?.n);
   };
-  // Unary + keeps the area terms off workers_area_idx, so workers_created_idx seeks the date.
+  // Unary + keeps the area terms off workers_area_idx, so workers_registered_idx seeks the date.
   const late = await capped(
-    and(gte(workers.createdAt, end), prefix ? sql`+${workers.areaCode} >= ${prefix} AND +${workers.areaCode} < ${`${prefix}:`}` : undefined),
+    and(gt(workers.registeredOn, asOf), prefix ? sql`+${workers.areaCode} >= ${prefix} AND +${workers.areaCode} < ${`${prefix}:`}` : undefined),
   );
   if (late < PROBE_CAP) {
     const below = prefix ? await capped(lt(workers.areaCode, prefix)) : 0;
@@ -395,11 +396,11 @@ async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Pr
       return num(all?.n) - below - above - late;
     }
   }
-  // Direct: workers_area_idx (area_code, created_at) covers it.
+  // Direct: workers_area_idx (area_code, registered_on) covers it.
   const [row] = await db
     .select({ n: count() })
     .from(workers)
-    .where(and(areaPrefix(workers.areaCode, prefix), lt(workers.createdAt, end)));
+    .where(and(areaPrefix(workers.areaCode, prefix), lte(workers.registeredOn, asOf)));
   return num(row?.n);
 }
 

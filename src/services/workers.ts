@@ -41,6 +41,8 @@ export interface WorkerInput {
   ableToWork?: boolean;
   languages?: string[];
   sourceId?: string;
+  /** The date the person was registered (default today in China). */
+  registeredOn?: string;
   /** Set when the person signs up through the bot: their chat and consent. */
   chat?: { chatId: string; sensitiveConsent: boolean };
 }
@@ -72,6 +74,7 @@ async function workerValues(
   const cannotLeaveHome = input.cannotLeaveHome ?? false;
   const careFor = input.careFor ?? [];
   checkCare(cannotLeaveHome, careFor);
+  if (input.registeredOn !== undefined && input.registeredOn > chinaDayOf(now)) throw ruleBroken('registeredOn', 'must be today or earlier');
   if (input.sourceId) {
     const [dup] = await ctx.db.select({ id: workers.id }).from(workers).where(eq(workers.sourceId, input.sourceId));
     if (dup) throw new AppError('conflict', `Person ${input.sourceId} is already registered`, [{ path: 'sourceId', message: `already registered as worker ${dup.id}` }]);
@@ -91,6 +94,7 @@ async function workerValues(
     ableToWork: input.ableToWork ?? true,
     languages: input.languages ?? [],
     sourceId: input.sourceId ?? null,
+    registeredOn: input.registeredOn ?? chinaDayOf(now),
     telegramChatId: input.chat?.chatId ?? null,
     consentAt: input.chat ? now : null,
     sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
@@ -108,7 +112,7 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
   const now = nowIso(ctx.clock);
   const values = await workerValues(ctx, input, household, now);
   const facts = await loadHouseholdFacts(ctx.db, household);
-  facts.members.push({ ableToWork: values.ableToWork!, since: chinaDayOf(now) });
+  facts.members.push({ ableToWork: values.ableToWork!, since: values.registeredOn ?? chinaDayOf(now) });
   const [rows] = (await batch(ctx.db, [
     ctx.db.insert(workers).values(values).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
@@ -158,6 +162,7 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
         }
       : null,
     erased: w.erasedAt !== null,
+    registeredOn: w.registeredOn,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };

@@ -84,6 +84,18 @@ describe('facts with history', () => {
     expect(view.body.revisions).toEqual(expect.arrayContaining([{ figure: 'zeroEmployment.remaining', filed: 1, now: 2 }]));
   });
 
+  it('a person registered in the provincial system in June counts as registered from June, whenever the record is made', async () => {
+    const before = (await stats('2026-06-30')).workersRegistered;
+    const hh = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const w = await makeWorker(env, hh.id, { home: HOME, registeredOn: '2026-06-01' }, county);
+    expect(w.registeredOn).toBe('2026-06-01');
+    expect((await stats('2026-06-30')).workersRegistered).toBe(before + 1);
+    expect((await stats('2026-05-31')).workersRegistered).toBe(before);
+    const later = await env.request('POST', '/v1/workers', { token: county, body: { householdId: hh.id, name: '李四', registeredOn: '2026-11-26' } });
+    expect(later.status).toBe(422);
+    expect(later.body.error.issues[0].path).toBe('registeredOn');
+  });
+
   it('an effective date after today is refused with 422 naming the field', async () => {
     const h = await patch(`/v1/households/${ids.H.id}`, { monitored: true, statusSince: '2026-12-01' });
     expect(h.status).toBe(422);

@@ -28,6 +28,11 @@ CREATE TABLE `household_status_history` (
 );
 --> statement-breakpoint
 CREATE INDEX `household_status_history_idx` ON `household_status_history` (`household_id`,`effective_date`,`id`);--> statement-breakpoint
+DROP INDEX `workers_created_idx`;--> statement-breakpoint
+DROP INDEX `workers_area_idx`;--> statement-breakpoint
+ALTER TABLE `workers` ADD `registered_on` text;--> statement-breakpoint
+CREATE INDEX `workers_registered_idx` ON `workers` (`registered_on`,`area_code`);--> statement-breakpoint
+CREATE INDEX `workers_area_idx` ON `workers` (`area_code`,`registered_on`);--> statement-breakpoint
 ALTER TABLE `employers` ADD `certified_since` text;--> statement-breakpoint
 ALTER TABLE `households` ADD `status_since` text;--> statement-breakpoint
 -- hand-written below
@@ -60,4 +65,13 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM `employer_certifications` WHERE `employer_id` = OLD.`id`);
   INSERT INTO `employer_certifications` (`employer_id`, `effective_date`, `certified`)
     VALUES (NEW.`id`, coalesce(NEW.`certified_since`, date('now', '+8 hours')), NEW.`certified`);
+END;
+--> statement-breakpoint
+-- Every person has a registration date: the China date of created_at for
+-- those registered before the column, and for any row inserted without one.
+UPDATE `workers` SET `registered_on` = date(`created_at`, '+8 hours') WHERE `registered_on` IS NULL;
+--> statement-breakpoint
+CREATE TRIGGER `workers_registered_on` AFTER INSERT ON `workers` WHEN NEW.`registered_on` IS NULL
+BEGIN
+  UPDATE `workers` SET `registered_on` = date(NEW.`created_at`, '+8 hours') WHERE `id` = NEW.`id`;
 END;
