@@ -446,10 +446,19 @@ export const zeroEmploymentPeriods = sqliteTable(
     areaCode: text('area_code').notNull(),
     startDate: text('start_date').notNull(),
     endDate: text('end_date'),
+    /**
+     * The household's current status, copied by triggers (migration 0017) on
+     * insert and whenever the household's status changes, so counting the
+     * clearance target reads this index alone: 1 when poverty-alleviated or
+     * monitored now; `statusSince` as households.status_since (before it,
+     * stats read household_status_history).
+     */
+    target: integer('target').notNull().default(0),
+    statusSince: text('status_since'),
   },
   (t) => [
     index('zero_periods_household_idx').on(t.householdId),
-    index('zero_periods_area_idx').on(t.areaCode, t.startDate, t.endDate),
+    index('zero_periods_area_idx').on(t.areaCode, t.startDate, t.endDate, t.target, t.statusSince),
   ],
 );
 

@@ -231,17 +231,24 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // end_date) covers it. Overdue: waiting more than OVERDUE_DAYS days, the
   // rule of zeroEmploymentStatus.
   const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
-  // The clearance target: households poverty-alleviated or monitored on asOf.
-  const target = targetOn(asOf);
+  // The clearance target: households poverty-alleviated or monitored on
+  // asOf. Each period carries its household's current status (triggers,
+  // migration 0017), so zero_periods_area_idx covers it; only households
+  // whose status changed after asOf read household_status_history.
+  const z = zeroEmploymentPeriods;
+  const x = householdStatusHistory;
+  const target = sql`(CASE WHEN ${z.statusSince} IS NULL OR ${z.statusSince} <= ${asOf} THEN ${z.target}
+    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
+      WHERE ${x.householdId} = ${z.householdId} AND ${x.effectiveDate} <= ${asOf}
+      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
   const zeroQ = db
     .select({
       all: count(),
       remaining: sql<number>`coalesce(sum(${target}), 0)`,
-      overdue: sql<number>`coalesce(sum(${target} AND ${zeroEmploymentPeriods.startDate} < ${overdueBefore}), 0)`,
+      overdue: sql<number>`coalesce(sum(${target} AND ${z.startDate} < ${overdueBefore}), 0)`,
     })
-    .from(zeroEmploymentPeriods)
-    .innerJoin(households, eq(households.id, zeroEmploymentPeriods.householdId))
-    .where(and(inArea(zeroEmploymentPeriods.areaCode), periodContains(asOf)));
+    .from(z)
+    .where(and(inArea(z.areaCode), periodContains(asOf)));
 
   const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
   return {

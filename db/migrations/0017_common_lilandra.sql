@@ -33,6 +33,10 @@ DROP INDEX `workers_area_idx`;--> statement-breakpoint
 ALTER TABLE `workers` ADD `registered_on` text;--> statement-breakpoint
 CREATE INDEX `workers_registered_idx` ON `workers` (`registered_on`,`area_code`);--> statement-breakpoint
 CREATE INDEX `workers_area_idx` ON `workers` (`area_code`,`registered_on`);--> statement-breakpoint
+DROP INDEX `zero_periods_area_idx`;--> statement-breakpoint
+ALTER TABLE `zero_employment_periods` ADD `target` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `zero_employment_periods` ADD `status_since` text;--> statement-breakpoint
+CREATE INDEX `zero_periods_area_idx` ON `zero_employment_periods` (`area_code`,`start_date`,`end_date`,`target`,`status_since`);--> statement-breakpoint
 ALTER TABLE `employers` ADD `certified_since` text;--> statement-breakpoint
 ALTER TABLE `households` ADD `status_since` text;--> statement-breakpoint
 -- hand-written below
@@ -74,4 +78,26 @@ UPDATE `workers` SET `registered_on` = date(`created_at`, '+8 hours') WHERE `reg
 CREATE TRIGGER `workers_registered_on` AFTER INSERT ON `workers` WHEN NEW.`registered_on` IS NULL
 BEGIN
   UPDATE `workers` SET `registered_on` = date(NEW.`created_at`, '+8 hours') WHERE `id` = NEW.`id`;
+END;
+--> statement-breakpoint
+-- Each zero-employment period carries its household's current status, so
+-- the clearance target is counted from the period index alone.
+UPDATE `zero_employment_periods` SET
+  `target` = coalesce((SELECT (h.`poverty_alleviated` = 1 OR h.`monitored` = 1) FROM `households` h WHERE h.`id` = `zero_employment_periods`.`household_id`), 0),
+  `status_since` = (SELECT h.`status_since` FROM `households` h WHERE h.`id` = `zero_employment_periods`.`household_id`);
+--> statement-breakpoint
+CREATE TRIGGER `zero_periods_status_insert` AFTER INSERT ON `zero_employment_periods`
+BEGIN
+  UPDATE `zero_employment_periods` SET
+    `target` = coalesce((SELECT (h.`poverty_alleviated` = 1 OR h.`monitored` = 1) FROM `households` h WHERE h.`id` = NEW.`household_id`), 0),
+    `status_since` = (SELECT h.`status_since` FROM `households` h WHERE h.`id` = NEW.`household_id`)
+  WHERE `id` = NEW.`id`;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `households_status_to_zero_periods` AFTER UPDATE OF `poverty_alleviated`, `monitored`, `status_since` ON `households`
+BEGIN
+  UPDATE `zero_employment_periods` SET
+    `target` = (NEW.`poverty_alleviated` = 1 OR NEW.`monitored` = 1),
+    `status_since` = NEW.`status_since`
+  WHERE `household_id` = NEW.`id`;
 END;
