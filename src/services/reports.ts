@@ -139,7 +139,7 @@ export function monthlyReportTable(r: MonthlyReport): { header: string[]; rows: 
 export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
   const table = monthlyReportTable(r);
   const sheets: Sheet[] = [
-    { name: `${r.month} 月报`, header: table.header, rows: table.rows },
+    { name: `${r.month} 月报`, header: table.header, rows: table.rows, dateColumns: [2], textColumns: [0] },
     {
       name: '说明 notes',
       header: ['项目 item', '值 value'],
@@ -157,5 +157,5 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
 
 export function monthlyReportCsv(r: MonthlyReport): string {
   const table = monthlyReportTable(r);
-  return toCsv(table.header, [...table.rows, ...monthlyReportNotes(r).map((n) => ['说明 note', n])]);
+  return toCsv(table.header, [...table.rows, ...monthlyReportNotes(r).map((n) => ['说明 note', n])], { textColumns: [0] });
 }

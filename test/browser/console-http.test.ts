@@ -211,8 +211,11 @@ describe('console worklists and exports', () => {
     const [sheet] = readXlsx(new Uint8Array(await res.arrayBuffer()));
     const list = await zeroEmploymentWorklist({ ...system(), actor: { role: 'staff', tokenId: 0, areaPrefix: '5325' } }, { asOf: '2026-11-20', limit: 100 });
     const stats = await statsFor(system(), { area: '5325', asOf: '2026-11-20' });
-    expect(sheet!.rows[0]![0]).toBe('户编号');
+    expect(sheet!.rows[0]!.slice(0, 2)).toEqual(['就近户号', '户编号']);
     expect(sheet!.rows.slice(1).map((r) => r[0])).toEqual(list.items.map((i) => i.householdId));
+    // The date on the list reads back as a date, and the area code stays text.
+    expect(sheet!.rows.slice(1).map((r) => r[4])).toEqual(list.items.map((i) => i.since));
+    expect(sheet!.rows.slice(1).map((r) => r[2])).toEqual(list.items.map((i) => i.areaCode));
     // The worklist is every household with nobody in work; the clearance figures are its poverty-alleviated and monitored ones.
     expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.allHouseholds);
     expect(list.items.filter((i) => i.povertyAlleviated || i.monitored).length).toBe(stats.zeroEmployment.remaining);
