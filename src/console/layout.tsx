@@ -197,7 +197,6 @@ function NavLinks(props: { t: Messages }) {
       <a href="/console/workers">{t.nav.workers}</a>
       <a href="/console/households">{t.nav.households}</a>
       <a href="/console/employers">{t.nav.employers}</a>
-      <a href="/console/closings">{t.nav.closings}</a>
     </>
   );
 }

@@ -320,6 +320,11 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
       <h2>{t.exports}</h2>
       <ul class="exports">
         <li>
+          <a href={`/console/closings${q({ area: area && area.length <= 6 ? area : undefined })}`} id="closings-link">
+            {t.nav.closings}
+          </a>
+        </li>
+        <li>
           {t.exportOverview}: <a href={`/console/exports/overview.xlsx${q({ area, asOf: s.asOf })}`}>.xlsx</a> ·{' '}
           <a href={`/console/exports/overview.csv${q({ area, asOf: s.asOf })}`}>CSV</a>
         </li>
