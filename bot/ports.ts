@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { apiTokens, applications, areas, employers, households, openings, workers } from '../db/schema.js';
 import type { Deps, ServiceCtx } from '../src/context.js';
-import { chinaDate } from '../src/domain/dates.js';
+import { todayInChina } from '../src/domain/dates.js';
 import { pointOf } from '../src/domain/geo.js';
 import { AppError } from '../src/errors.js';
 import { answerCheckin } from '../src/services/alerts.js';
@@ -47,7 +47,7 @@ export function portsFor(deps: Deps, chatId: string): Ports {
   };
   return {
     homePrefecture: deps.config.BOT_HOME_AREA ?? DEFAULT_HOME_PREFECTURE,
-    today: () => chinaDate(deps.clock.now()),
+    today: () => todayInChina(deps.clock),
 
     async identity() {
       const [w, e] = await Promise.all([me(), myEmployer()]);

@@ -59,6 +59,12 @@ export const households = sqliteTable(
     sourceId: text('source_id'),
     /** Since when staff recorded household income at or above the local minimum wage (an exit rule). */
     incomeAtMinimumSince: text('income_at_minimum_since'),
+    /**
+     * The China date the current povertyAlleviated / monitored took effect
+     * (given by staff or the import, default today); null: since the
+     * household was registered. Earlier states are in household_status_history.
+     */
+    statusSince: text('status_since'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -115,6 +121,12 @@ export const workers = sqliteTable(
     consentAt: text('consent_at'),
     sensitiveConsentAt: text('sensitive_consent_at'),
     sourceId: text('source_id'),
+    /**
+     * The China date the person was registered (given by staff, default the
+     * day the record is made; set from created_at by a trigger when absent):
+     * "workers registered as of D" and a member's zero-employment count from it.
+     */
+    registeredOn: text('registered_on'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     /** Set when the person's data was erased; the row stays for the counts. */
@@ -130,9 +142,9 @@ export const workers = sqliteTable(
   (t) => [
     index('workers_household_idx').on(t.householdId),
     // Area scoping, and the count of workers registered by a date (stats).
-    index('workers_area_idx').on(t.areaCode, t.createdAt),
+    index('workers_area_idx').on(t.areaCode, t.registeredOn),
     // Workers registered after a date, per area (stats: counting what is not counted).
-    index('workers_created_idx').on(t.createdAt, t.areaCode),
+    index('workers_registered_idx').on(t.registeredOn, t.areaCode),
     index('workers_home_idx').on(t.homeLat, t.homeLon),
     // Matching: candidates near a point, one reach band at a time (a 5 km
     // worker is only looked for within 5 km), covering what the ranking
@@ -187,6 +199,12 @@ export const employers = sqliteTable(
     verified: bool('verified').notNull().default(false),
     certified: bool('certified').notNull().default(false),
     certifiedAt: text('certified_at'),
+    /**
+     * The China date the current `certified` took effect (certified or
+     * decertified; given by staff, default today); null before any change
+     * through the service. Earlier states are in employer_certifications.
+     */
+    certifiedSince: text('certified_since'),
     telegramChatId: text('telegram_chat_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -428,10 +446,19 @@ export const zeroEmploymentPeriods = sqliteTable(
     areaCode: text('area_code').notNull(),
     startDate: text('start_date').notNull(),
     endDate: text('end_date'),
+    /**
+     * The household's current status, copied by triggers (migration 0017) on
+     * insert and whenever the household's status changes, so counting the
+     * clearance target reads this index alone: 1 when poverty-alleviated or
+     * monitored now; `statusSince` as households.status_since (before it,
+     * stats read household_status_history).
+     */
+    target: integer('target').notNull().default(0),
+    statusSince: text('status_since'),
   },
   (t) => [
     index('zero_periods_household_idx').on(t.householdId),
-    index('zero_periods_area_idx').on(t.areaCode, t.startDate, t.endDate),
+    index('zero_periods_area_idx').on(t.areaCode, t.startDate, t.endDate, t.target, t.statusSince),
   ],
 );
 
@@ -631,4 +658,67 @@ export const publicNoticeEntries = sqliteTable(
       .references(() => households.id),
   },
   (t) => [primaryKey({ columns: [t.noticeId, t.workerId] }), index('public_notice_entries_household_idx').on(t.householdId)],
+);
+
+/**
+ * A county's figures for a month as filed (月报报送): statsFor as of the
+ * month's last day, stored when county staff close the month, with who and
+ * when. Never updated: closing again (with a reason) adds a row, and the
+ * newest row of an (area, month) is the filing in force.
+ */
+export const closings = sqliteTable(
+  'closings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The county's code (6 digits). */
+    areaCode: text('area_code').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    /** The month's last day: the figures are as of it. */
+    asOf: text('as_of').notNull(),
+    /** The Stats object as GET /v1/stats gave it. */
+    figures: json<Record<string, unknown>>('figures').notNull(),
+    closedByRole: text('closed_by_role').notNull(),
+    closedByTokenId: integer('closed_by_token_id'),
+    closedAt: text('closed_at').notNull(),
+    /** Why the month was closed again; null on the first closing. */
+    reason: text('reason'),
+  },
+  (t) => [index('closings_area_month_idx').on(t.areaCode, t.month, t.id)],
+);
+
+/**
+ * Every state a household's status has had and the date it took effect:
+ * written by a trigger on households (migration 0017) whenever
+ * poverty_alleviated or monitored changes, whichever code or tool changes
+ * them — the state before the first change too. Stats as of a date before
+ * households.status_since read the newest row on or before that date.
+ */
+export const householdStatusHistory = sqliteTable(
+  'household_status_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id').notNull(),
+    effectiveDate: text('effective_date').notNull(),
+    povertyAlleviated: bool('poverty_alleviated').notNull(),
+    monitored: bool('monitored').notNull(),
+  },
+  (t) => [index('household_status_history_idx').on(t.householdId, t.effectiveDate, t.id)],
+);
+
+/**
+ * Every certification state of an employer and the date it took effect:
+ * written by triggers on employers (migration 0017) when `certified`
+ * changes, the state before the first change too. Certified workshops as of
+ * a date are those whose newest row on or before it is certified.
+ */
+export const employerCertifications = sqliteTable(
+  'employer_certifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    employerId: integer('employer_id').notNull(),
+    effectiveDate: text('effective_date').notNull(),
+    certified: bool('certified').notNull(),
+  },
+  (t) => [index('employer_certifications_idx').on(t.employerId, t.effectiveDate, t.id)],
 );

@@ -597,7 +597,7 @@ function rawCandidatesSql(o: SampleOpening) {
 }
 
 const rawStatsSql = (prefix: string) =>
-  `SELECT count(*) AS n FROM workers WHERE area_code >= '${prefix}' AND area_code < '${prefix}:' AND created_at < '${chinaDayEnd(TODAY)}'`;
+  `SELECT count(*) AS n FROM workers WHERE area_code >= '${prefix}' AND area_code < '${prefix}:' AND registered_on <= '${TODAY}'`;
 
 // ---------------------------------------------------------------------------
 // Timing

@@ -1,7 +1,10 @@
 // `npm run export -- monthly-report --area 5325 --month 2026-11 [--out FILE] [--format xlsx|csv]`
 // Writes the month's report (one row per county, or per township of a
-// county, and a total row; the figures of GET /v1/stats) from DATABASE_URL,
-// as the system. The run is audited.
+// county, and a total row; the figures of GET /v1/stats; a county that
+// closed the month shows its filed figures, with a note of any revisions)
+// from DATABASE_URL, as the system. The run is audited.
+// `npm run export -- close --area 532503 --month 2026-11 [--reason TEXT]`
+// closes a county's month as POST /v1/closings does (audited, as the system).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
@@ -9,16 +12,32 @@ import { systemClock } from '../src/context.js';
 import { openLocalDatabase } from '../src/node-db.js';
 import { runTool } from './tool.js';
 import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
+import { closeMonth } from '../src/counting/closings.js';
 
 const usage = `usage:
-  npm run export -- monthly-report --area <area code> --month <YYYY-MM> [--out FILE] [--format xlsx|csv]`;
+  npm run export -- monthly-report --area <area code> --month <YYYY-MM> [--out FILE] [--format xlsx|csv]
+  npm run export -- close --area <county code> --month <YYYY-MM> [--reason TEXT]`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { area: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
+    options: { area: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, reason: { type: 'string' } },
   });
+  if (positionals[0] === 'close' && positionals.length === 1 && values.area && values.month) {
+    const config = loadNodeConfig();
+    const { client, db } = await openLocalDatabase(config, { tool: true });
+    try {
+      const f = await closeMonth(
+        { db, clock: systemClock, actor: { role: 'system', name: 'export' } },
+        { area: values.area, month: values.month, reason: values.reason },
+      );
+      console.log(`closed ${f.area} ${f.month} as of ${f.asOf}: ${f.figures.inWork.total} in work, ${f.figures.workersRegistered} registered${f.reason ? ` (again: ${f.reason})` : ''}`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  }
   const format = values.format ?? 'xlsx';
   if (positionals[0] !== 'monthly-report' || positionals.length !== 1 || !values.area || !values.month || (format !== 'xlsx' && format !== 'csv')) {
     console.error(usage);

@@ -41,7 +41,7 @@ export const en: Record<TextKey, string> = {
   'checkin.yes': '✅ Yes, still working',
   'checkin.no': 'No, it ended',
   'checkin.thanks': 'Good, all the best!',
-  'checkin.ended': 'Noted that this work has ended. To find new work, press "Work near me".',
+  'checkin.ended': 'Noted: from today you no longer do this work. To find new work, press "Work near me".',
   'checkin.gone': 'This question was already answered.',
 
   'name.ask': 'What is your name? Please type it.',

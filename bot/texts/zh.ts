@@ -45,7 +45,7 @@ export const zh = {
   'checkin.yes': '✅ 还在做',
   'checkin.no': '不做了',
   'checkin.thanks': '好的，祝工作顺利！',
-  'checkin.ended': '已记录这份工作结束了。想找新活，点“找附近的活”。',
+  'checkin.ended': '已记录：从今天起不再做这份工作。想找新活，点“找附近的活”。',
   'checkin.gone': '这个问题已经回答过了。',
 
   'name.ask': '您叫什么名字？请写下来。',

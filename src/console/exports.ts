@@ -5,7 +5,8 @@
 // export is audited.
 import type { Hono } from 'hono';
 import * as z from 'zod';
-import { placementTypes, transferScopes } from '../../db/schema.js';
+import { inArray } from 'drizzle-orm';
+import { households, placementTypes, transferScopes, workers } from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
 import { AppError } from '../errors.js';
@@ -26,6 +27,18 @@ const WORKLIST_MAX = 10_000;
 
 const yesNo = (b: boolean) => (b ? '是' : '否');
 
+/** The provincial numbers (户编号, 人员编号) of records, by Jiujin id: the province matches exports back on them. */
+async function sourceIds(db: ServiceCtx['db'], table: typeof households | typeof workers, ids: number[]): Promise<Map<number, string | null>> {
+  const out = new Map<number, string | null>();
+  const unique = [...new Set(ids)];
+  // D1 binds at most 100 parameters a statement.
+  for (let i = 0; i < unique.length; i += 90) {
+    const rows = await db.select({ id: table.id, sourceId: table.sourceId }).from(table).where(inArray(table.id, unique.slice(i, i + 90)));
+    for (const r of rows) out.set(r.id, r.sourceId);
+  }
+  return out;
+}
+
 export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?: string }): Promise<Sheet[]> {
   const o = await overviewData(ctx, q);
   const s = o.stats;
@@ -33,14 +46,17 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
     {
       name: '概况',
       header: ['地区代码', '地区', '统计日期', '指标', '数值', '指标代码'],
+      dateColumns: [2],
+      textColumns: [0],
       rows: figureRows(zh, s).map((r) => [s.area ?? '', o.area?.name ?? zh.allAreas, s.asOf, r.label, r.value, r.key]),
     },
     {
       name: '下级地区',
-      header: ['地区代码', '地区', '登记劳动力', '在岗人数', '省内转移就业', '省外转移就业', ...placementTypes.map((p) => `在岗·${zh.types[p]}`), ...transferScopes.map((p) => `在岗·${zh.scopes[p]}`), '公益性岗位在岗', '公益性岗位空缺', '认定帮扶车间', '车间吸纳脱贫人口', '零就业家庭剩余', '零就业家庭超期', '本月新增就业', '本月离岗'],
-      rows: o.children.map(({ area, stats: c }) => [
-        area.code,
-        area.name,
+      textColumns: [0],
+      header: ['地区代码', '地区', '登记劳动力', '在岗人数', '省内转移就业', '省外转移就业', ...placementTypes.map((p) => `在岗·${zh.types[p]}`), ...transferScopes.map((p) => `在岗·${zh.scopes[p]}`), '公益性岗位在岗', '公益性岗位空缺', '认定帮扶车间', '车间吸纳脱贫人口', '零就业家庭剩余', '零就业家庭超期', '无人就业家庭（全部）', '本月新增就业', '本月离岗'],
+      rows: [...o.children.map(({ area, stats: c }) => ({ code: area.code, name: area.name, c })), { code: s.area ?? '', name: `${o.area?.name ?? zh.allAreas} 合计`, c: s }].map(({ code, name, c }) => [
+        code,
+        name,
         c.workersRegistered,
         c.inWork.total,
         c.inWork.inProvince,
@@ -53,6 +69,7 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
         c.workshops.povertyAlleviatedEmployed,
         c.zeroEmployment.remaining,
         c.zeroEmployment.overdue,
+        c.zeroEmployment.allHouseholds,
         c.placementsThisMonth.started,
         c.placementsThisMonth.ended,
       ]),
@@ -62,6 +79,7 @@ export async function overviewSheets(ctx: ServiceCtx, q: { area?: string; asOf?:
       header: ['月份', '新增就业', '离岗'],
       rows: o.trend.map((m) => [m.month, m.started, m.ended]),
     },
+    { name: '说明', header: ['说明'], rows: [[zh.partsNote]] },
   ];
 }
 
@@ -74,12 +92,17 @@ export async function worklistSheet(ctx: ServiceCtx, q: { area?: string; asOf?: 
     after = page.next ?? undefined;
   } while (after && items.length < WORKLIST_MAX);
   const names = await namesOf(ctx.db, items.map((i) => i.areaCode));
+  const hSource = await sourceIds(ctx.db, households, items.map((i) => i.householdId));
+  const wSource = await sourceIds(ctx.db, workers, items.flatMap((i) => i.members.map((m) => m.id)));
   const place = (code: string) => (code.length > 9 ? `${names[code.slice(0, 9)] ?? ''}${names[code] ?? code}` : (names[code] ?? code));
   return {
     name: '零就业家庭',
-    header: ['户编号', '地区代码', '村（社区）', '列入日期', '等待天数', '是否超期', '脱贫户', '监测户', '成员', '有劳动能力人数', '可推荐岗位数'],
+    header: ['就近户号', '户编号', '地区代码', '村（社区）', '列入日期', '等待天数', '是否超期', '脱贫户', '监测户', '成员', '人员编号', '有劳动能力人数', '可推荐岗位数'],
+    dateColumns: [4],
+    textColumns: [1, 2],
     rows: items.map((i) => [
       i.householdId,
+      hSource.get(i.householdId) ?? null,
       i.areaCode,
       place(i.areaCode),
       i.since,
@@ -88,6 +111,7 @@ export async function worklistSheet(ctx: ServiceCtx, q: { area?: string; asOf?: 
       yesNo(i.povertyAlleviated),
       yesNo(i.monitored),
       i.members.map((m) => m.name ?? '').filter(Boolean).join('、'),
+      i.members.map((m) => wSource.get(m.id) ?? '').filter(Boolean).join('、'),
       i.members.filter((m) => m.ableToWork && !m.erased).length,
       i.eligibleOpenings.capped ? `${i.eligibleOpenings.count}+` : i.eligibleOpenings.count,
     ]),
@@ -99,11 +123,15 @@ export async function placementsSheet(ctx: ServiceCtx, q: { area?: string; month
   const names = await namesOf(ctx.db, m.items.flatMap((i) => [i.placement.homeAreaCode, ...(i.placement.areaCode ? [i.placement.areaCode] : [])]));
   return {
     name: `${q.month}就业记录`,
-    header: ['记录编号', '姓名', '户编号', '户籍地代码', '户籍地', '就业类型', '转移范围', '工作地点', '岗位', '用人单位', '开始日期', '结束日期', '本月新增', '本月离岗'],
+    header: ['记录编号', '姓名', '人员编号', '就近户号', '户编号', '户籍地代码', '户籍地', '就业类型', '转移范围', '工作地点', '岗位', '用人单位', '开始日期', '离岗日期（不再上班的第一天）', '本月新增', '本月离岗'],
+    dateColumns: [12, 13],
+    textColumns: [2, 4, 5],
     rows: m.items.map((i) => [
       i.placement.id,
       i.worker.name,
+      i.worker.sourceId,
       i.worker.householdId,
+      i.worker.householdSourceId,
       i.placement.homeAreaCode,
       names[i.placement.homeAreaCode] ?? '',
       zh.types[i.placement.type] ?? i.placement.type,
@@ -148,7 +176,7 @@ async function send(c: CCtx, what: string, format: 'xlsx' | 'csv', sheets: Sheet
     });
   }
   const first = sheets[0]!;
-  return new Response(toCsv(first.header, first.rows), {
+  return new Response(toCsv(first.header, first.rows, { textColumns: first.textColumns }), {
     headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition, 'cache-control': 'no-store' },
   });
 }

@@ -11,6 +11,7 @@ import { consoleHeaders } from '../security-headers.js';
 import { SESSION_HOURS, endConsoleSession, recordSignInFailure, signInAllowed, startConsoleSession } from '../services/console-sessions.js';
 import { allocationRoutes, publicNoticeRoutes } from './allocation.js';
 import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loadConsole, requireSession, sameOrigin } from './context.js';
+import { closingRoutes } from './closings.js';
 import { exportRoutes } from './exports.js';
 import { Field, FormErrors, Page } from './layout.js';
 import { overviewRoutes } from './overview.js';
@@ -129,6 +130,7 @@ export function createConsole() {
   peopleRoutes(staff);
   registryRoutes(staff);
   exportRoutes(staff);
+  closingRoutes(staff);
   app.route('/', staff);
 
   app.all('*', (c) => c.html(<ErrorPage c={c} message={c.var.t.notFound} status={404} />, 404));

@@ -80,6 +80,7 @@ export function figureRows(t: Messages, s: Stats): Array<{ key: string; label: s
     { key: 'workshops.povertyAlleviatedEmployed', label: t.figures.workshopPoor, value: s.workshops.povertyAlleviatedEmployed },
     { key: 'zeroEmployment.remaining', label: t.figures.zeroRemaining, value: s.zeroEmployment.remaining },
     { key: 'zeroEmployment.overdue', label: t.figures.zeroOverdue, value: s.zeroEmployment.overdue, warn: s.zeroEmployment.overdue > 0 },
+    { key: 'zeroEmployment.allHouseholds', label: t.figures.zeroAll, value: s.zeroEmployment.allHouseholds },
     { key: 'placementsThisMonth.started', label: t.figures.started, value: s.placementsThisMonth.started },
     { key: 'placementsThisMonth.ended', label: t.figures.ended, value: s.placementsThisMonth.ended },
   ];
@@ -96,6 +97,7 @@ const cardKeys = [
   'workshops.povertyAlleviatedEmployed',
   'zeroEmployment.remaining',
   'zeroEmployment.overdue',
+  'zeroEmployment.allHouseholds',
   'placementsThisMonth.started',
   'placementsThisMonth.ended',
 ];
@@ -172,6 +174,7 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
           );
         })}
       </div>
+      <p class="muted" id="parts-note">{t.partsNote}</p>
       <div class="charts" style="margin-top:.8rem">
         <div class="panel">
           <h2>{t.byType}</h2>
@@ -316,6 +319,11 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
       ) : null}
       <h2>{t.exports}</h2>
       <ul class="exports">
+        <li>
+          <a href={`/console/closings${q({ area: area && area.length <= 6 ? area : undefined })}`} id="closings-link">
+            {t.nav.closings}
+          </a>
+        </li>
         <li>
           {t.exportOverview}: <a href={`/console/exports/overview.xlsx${q({ area, asOf: s.asOf })}`}>.xlsx</a> ·{' '}
           <a href={`/console/exports/overview.csv${q({ area, asOf: s.asOf })}`}>CSV</a>

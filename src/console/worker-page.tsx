@@ -172,7 +172,8 @@ function WorkerPage(props: {
                           <FormErrors t={t} errors={endState?.errors} general={endState?.general} />
                           <div class={endState?.errors?.[`${pre}Date`] ? 'has-error' : undefined}>
                             <label for={`f-${pre}Date`}>{t.endDate}</label>
-                            <input type="date" {...fa(`${pre}Date`, endState?.errors)} value={valueOf(endState?.values, `${pre}Date`) || today(ctxOf(c))} />
+                            <input type="date" {...fa(`${pre}Date`, endState?.errors, true)} value={valueOf(endState?.values, `${pre}Date`) || today(ctxOf(c))} />
+                            <span class="hint" id={`hint-${pre}Date`}>{t.endDateHint}</span>
                             {endState?.errors?.[`${pre}Date`] ? (
                               <span class="err" id={`err-${pre}Date`}>
                                 {endState.errors[`${pre}Date`]}

@@ -19,6 +19,16 @@ export function chinaDate(instant: Date): string {
   return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
 
+/**
+ * The one rule for "today" (DESIGN.md "China time"): the date in
+ * Asia/Shanghai of the clock's now. Between 00:00 and 08:00 China time the UTC
+ * date is still yesterday's; nothing takes a date from a UTC timestamp.
+ */
+export const todayInChina = (clock: { now(): Date }) => chinaDate(clock.now());
+
+/** The China date of a stored ISO timestamp (created_at and the like). */
+export const chinaDayOf = (timestamp: string) => chinaDate(new Date(timestamp));
+
 /** First and last day of the month of a date. */
 export function monthBounds(isoDate: string): { first: string; last: string } {
   const [y, m] = isoDate.split('-').map(Number) as [number, number];

@@ -23,10 +23,20 @@ function field(cell: CsvCell): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The whole file as text: BOM, header, rows, each record ended by CRLF. */
-export function toCsv(header: string[], rows: CsvCell[][]): string {
+/**
+ * The whole file as text: BOM, header, rows, each record ended by CRLF.
+ * In `textColumns`, a cell of digits (a 12-digit area code, a number with a
+ * leading zero) is written as ="…", which Excel, WPS and LibreOffice keep as
+ * the text typed instead of turning it into 5.32503E+11.
+ */
+export function toCsv(header: string[], rows: CsvCell[][], opts: { textColumns?: number[] } = {}): string {
+  const text = new Set(opts.textColumns ?? []);
+  const cell = (v: CsvCell, i: number) => {
+    const s = typeof v === 'number' ? String(v) : v;
+    return text.has(i) && typeof s === 'string' && /^\d+$/.test(s) ? `"=""${s}"""` : field(v);
+  };
   const lines = [header.map(field).join(',')];
-  for (const row of rows) lines.push(row.map(field).join(','));
+  for (const row of rows) lines.push(row.map(cell).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 

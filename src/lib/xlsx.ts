@@ -1,15 +1,26 @@
 // A small .xlsx (Office Open XML spreadsheet) writer and reader on fflate, for
 // Node and Workers alike: the province's data comes back as spreadsheets and
 // the monthly report goes up as one. It covers what exports and imports need
-// — text, numbers, booleans, a bold header row — not formulas, merged cells
-// or dates (a date cell reads back as its serial number).
+// — text, numbers, booleans, a bold header row, dates as real spreadsheet
+// dates (columns named in `dateColumns`, read back as YYYY-MM-DD) — not
+// formulas or merged cells.
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 
 export interface Sheet {
   name: string;
   header: string[];
   rows: (string | number | null)[][];
+  /** 0-based columns whose YYYY-MM-DD text is written as a date (a serial number formatted yyyy-mm-dd). */
+  dateColumns?: number[];
+  /** 0-based columns written to CSV as text a spreadsheet keeps as typed (12-digit area codes). */
+  textColumns?: number[];
 }
+
+/** Days from the spreadsheet epoch (1899-12-30) to 1970-01-01. */
+const EPOCH_OFFSET = 25569;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const dateSerial = (iso: string) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000) + EPOCH_OFFSET;
+const serialDate = (n: number) => new Date((Math.floor(n) - EPOCH_OFFSET) * 86_400_000).toISOString().slice(0, 10);
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -87,6 +98,7 @@ function sheetXml(sheet: Sheet, strings: SharedStrings): string {
   let width = sheet.header.length;
   for (const row of sheet.rows) width = Math.max(width, row.length);
   const widths = new Array<number>(width).fill(8);
+  const dates = new Set(sheet.dateColumns ?? []);
   const rowXml = (cells: (string | number | null)[], r: number, style: string) => {
     const out: string[] = [`<row r="${r}">`];
     for (let c = 0; c < cells.length; c++) {
@@ -97,6 +109,9 @@ function sheetXml(sheet: Sheet, strings: SharedStrings): string {
         if (!Number.isFinite(v)) continue;
         out.push(`<c r="${ref}"${style}><v>${v}</v></c>`);
         widths[c] = Math.max(widths[c]!, String(v).length);
+      } else if (style === '' && dates.has(c) && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v))) {
+        out.push(`<c r="${ref}" s="2"><v>${dateSerial(v)}</v></c>`);
+        widths[c] = Math.max(widths[c]!, 10);
       } else {
         out.push(`<c r="${ref}"${style} t="s"><v>${strings.id(v)}</v></c>`);
         widths[c] = Math.max(widths[c]!, textWidth(v));
@@ -132,13 +147,15 @@ function sheetXml(sheet: Sheet, strings: SharedStrings): string {
 
 const STYLES =
   `${XML_HEAD}<styleSheet xmlns="${NS_MAIN}">` +
+  '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>' +
   '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>' +
   '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>' +
   '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
   '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-  '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
-  '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
+  '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
+  '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   '</styleSheet>';
 
@@ -279,9 +296,34 @@ function cellRef(ref: string): { row: number; col: number } | null {
   return { row: Number(m[2]), col: col - 1 };
 }
 
-const attrRe = { r: /(?:^|\s)r\s*=\s*["']([^"']*)["']/, t: /(?:^|\s)t\s*=\s*["']([^"']*)["']/ };
+const attrRe = { r: /(?:^|\s)r\s*=\s*["']([^"']*)["']/, t: /(?:^|\s)t\s*=\s*["']([^"']*)["']/, s: /(?:^|\s)s\s*=\s*["']([^"']*)["']/ };
 
-function readSheet(xml: string, shared: string[], limits: XlsxLimits): (string | number | null)[][] {
+/**
+ * The cell styles (cellXfs indexes) that format a number as a date: the
+ * built-in date formats 14-22 and 45-47, or a custom format with a day or
+ * year and no time of day.
+ */
+function dateStyles(stylesXml: string | undefined): Set<number> {
+  const out = new Set<number>();
+  if (!stylesXml) return out;
+  const custom = new Map<number, string>();
+  for (const m of stylesXml.matchAll(new RegExp(`<${P}numFmt\\b([^>]*)/?>`, 'g'))) {
+    const a = attributes(m[1]!);
+    if (a.numFmtId && a.formatCode) custom.set(Number(a.numFmtId), decodeXml(a.formatCode));
+  }
+  const xfs = new RegExp(`<${P}cellXfs\\b[^>]*>([\\s\\S]*?)</${P}cellXfs>`).exec(stylesXml)?.[1] ?? '';
+  let i = 0;
+  for (const m of xfs.matchAll(new RegExp(`<${P}xf\\b([^>]*?)/?>`, 'g'))) {
+    const id = Number(attributes(m[1]!).numFmtId ?? 0);
+    const code = custom.get(id)?.replace(/"[^"]*"|\\./g, '').toLowerCase();
+    const isDate = (id >= 14 && id <= 17) || id === 22 || (code !== undefined && /[dy]/.test(code) && !/[hs]/.test(code));
+    if (isDate) out.add(i);
+    i++;
+  }
+  return out;
+}
+
+function readSheet(xml: string, shared: string[], limits: XlsxLimits, dates: Set<number> = new Set()): (string | number | null)[][] {
   const start = xml.search(new RegExp(`<${P}sheetData\\b`));
   if (start === -1) return [];
   const end = xml.search(new RegExp(`</${P}sheetData>`));
@@ -301,7 +343,7 @@ function readSheet(xml: string, shared: string[], limits: XlsxLimits): (string |
     }
     // Only r and t matter here; a full attribute parse per cell costs a tenth of the read.
     const tag = m[2]!;
-    const a = { r: attrRe.r.exec(tag)?.[1], t: attrRe.t.exec(tag)?.[1] };
+    const a = { r: attrRe.r.exec(tag)?.[1], t: attrRe.t.exec(tag)?.[1], s: dates.size ? attrRe.s.exec(tag)?.[1] : undefined };
     const ref = a.r ? cellRef(a.r) : null;
     if (ref) {
       rowNo = ref.row;
@@ -333,7 +375,7 @@ function readSheet(xml: string, shared: string[], limits: XlsxLimits): (string |
       default: {
         if (v === undefined || v.trim() === '') break;
         const n = Number(v);
-        value = Number.isFinite(n) ? n : decodeXml(v);
+        value = Number.isFinite(n) ? (a.s !== undefined && dates.has(Number(a.s)) ? serialDate(n) : n) : decodeXml(v);
       }
     }
     if (value === null) continue;
@@ -384,13 +426,15 @@ export function readXlsx(data: Uint8Array, limits: XlsxLimits = XLSX_LIMITS): Ar
       shared.push(m[1] === undefined ? '' : itemText(m[1]));
     }
   }
+  const stylesPath = [...rels.values()].find((r) => r.type.endsWith('/styles'))?.target ?? resolvePath(workbookPath, 'styles.xml');
+  const dates = dateStyles(files[stylesPath] ? strFromU8(files[stylesPath]!) : undefined);
   const out: Array<{ name: string; rows: (string | number | null)[][] }> = [];
   for (const m of strFromU8(workbook).matchAll(new RegExp(`<${P}sheet\\b([^>]*)>`, 'g'))) {
     const a = attributes(m[1]!);
     const target = a.id ? rels.get(a.id)?.target : undefined;
     const part = target ? files[target] : undefined;
     if (!part) continue; // a chart sheet or a missing part: nothing to read
-    out.push({ name: a.name ?? '', rows: readSheet(strFromU8(part), shared, limits) });
+    out.push({ name: a.name ?? '', rows: readSheet(strFromU8(part), shared, limits, dates) });
   }
   return out;
 }

@@ -214,6 +214,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/closings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A county's month as filed, now and what moved; or which counties of an area have closed it
+         * @description For a county: `filed` (the filing in force), `now` (recomputed), `revisions` (one entry per figure that moved) and every filing. For a prefecture or more: each county, closed or not, with its number of revisions.
+         *
+         *     Who may call: staff, admin. Staff of the area or above it; a township's staff may not read a county's filing.
+         */
+        get: operations["getV1Closings"];
+        put?: never;
+        /**
+         * Close a county's month: file the figures GET /v1/stats gives as of its last day
+         * @description Stored with who and when, never changed. A month can be closed from its last day (China time). Closing a closed month again needs a `reason` (409 without one) and adds a filing; both are audited.
+         *
+         *     Who may call: staff, admin. Staff of exactly that county.
+         */
+        post: operations["postV1Closings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/employers": {
         parameters: {
             query?: never;
@@ -512,7 +540,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End a placement with a coded reason
+         * End a placement with a coded reason; `endDate` is the first day no longer in work
          * @description Who may call: staff, admin. Staff of the person's area.
          */
         post: operations["postV1PlacementsByIdEnd"];
@@ -754,6 +782,43 @@ export interface components {
             score: number;
             reasons: components["schemas"]["MatchReason"][];
         };
+        Closings: components["schemas"]["CountyClosing"] | components["schemas"]["CountiesClosing"];
+        CountiesClosing: {
+            /** @constant */
+            level: "counties";
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            counties: {
+                area: string;
+                name: string;
+                closed: boolean;
+                closedAt: string | null;
+                revisions: number;
+            }[];
+        };
+        CountyClosing: {
+            /** @constant */
+            level: "county";
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            closed: boolean;
+            /** @description The filing in force (the newest); null when not closed. */
+            filed: components["schemas"]["Filing"] | null;
+            /** @description The same figures recomputed now. */
+            now: components["schemas"]["Stats"];
+            /** @description One entry per figure that moved since the filing. */
+            revisions: {
+                /** @description The figure's path in Stats, e.g. `inWork.total`. */
+                figure: string;
+                filed: number;
+                now: number;
+            }[];
+            history: components["schemas"]["Filing"][];
+        };
         Employer: {
             id: number;
             name: string;
@@ -772,6 +837,8 @@ export interface components {
             verified: boolean;
             certified: boolean;
             certifiedAt: string | null;
+            /** @description When the current `certified` took effect (null before any change). */
+            certifiedSince: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -794,6 +861,21 @@ export interface components {
                 }[];
             };
         };
+        Filing: {
+            area: string;
+            month: string;
+            /** Format: date */
+            asOf: string;
+            figures: components["schemas"]["Stats"];
+            closedBy: {
+                role: string;
+                tokenId: number | null;
+            };
+            /** Format: date-time */
+            closedAt: string;
+            /** @description Why the month was closed again; null on the first closing. */
+            reason: string | null;
+        };
         Household: {
             id: number;
             areaCode: string;
@@ -801,6 +883,8 @@ export interface components {
             monitored: boolean;
             sourceId: string | null;
             incomeAtMinimumSince: string | null;
+            /** @description When the current povertyAlleviated / monitored took effect; null: since registration. */
+            statusSince: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -942,6 +1026,7 @@ export interface components {
             scope: "township" | "county" | "province" | "out_of_province";
             /** Format: date */
             startDate: string;
+            /** @description The first day no longer in work (exclusive); null while in work. */
             endDate: string | null;
             endReason: string | null;
             contractMonths: number | null;
@@ -994,6 +1079,7 @@ export interface components {
             zeroEmployment: {
                 remaining: number;
                 overdue: number;
+                allHouseholds: number;
             };
             placementsThisMonth: {
                 /** Format: date */
@@ -1031,6 +1117,8 @@ export interface components {
                 zeroEmployment: boolean;
             } | null;
             erased: boolean;
+            /** @description The date the person was registered (China time). */
+            registeredOn: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1518,6 +1606,74 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    getV1Closings: {
+        parameters: {
+            query: {
+                area?: string;
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closing or the counties */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Closings"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1Closings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The county (6 digits). */
+                    area: string;
+                    month: string;
+                    /** @description Required to close a month already closed. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
     getV1Employers: {
         parameters: {
             query?: {
@@ -1658,6 +1814,11 @@ export interface operations {
                     };
                     verified?: boolean;
                     certified?: boolean;
+                    /**
+                     * Format: date
+                     * @description When a change of `certified` took effect (on or before today in China); default today.
+                     */
+                    certifiedSince?: string;
                 };
             };
         };
@@ -1794,6 +1955,11 @@ export interface operations {
                     povertyAlleviated?: boolean;
                     monitored?: boolean;
                     incomeAtMinimum?: boolean;
+                    /**
+                     * Format: date
+                     * @description The date the change took effect (on or before today in China); default today.
+                     */
+                    statusSince?: string;
                 };
             };
         };
@@ -2239,7 +2405,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description The first day no longer in work (the end is exclusive): for work whose last day was 30 November, give 1 December.
+                     */
                     endDate: string;
                     /** @enum {string} */
                     reason: "contract_ended" | "quit" | "dismissed" | "health" | "care_duties" | "moved_away" | "other";
@@ -2388,6 +2557,11 @@ export interface operations {
                         lat: number;
                         lon: number;
                     };
+                    /**
+                     * Format: date
+                     * @description The date the person was registered (on or before today in China); default today.
+                     */
+                    registeredOn?: string;
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { employerKinds } from '../../db/schema.js';
+import { effectiveDateSchema } from '../schemas/people.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';
 import { employerResponse, linkCodeResponse, page } from '../schemas/responses.js';
@@ -47,6 +48,7 @@ const patchBody = z
     contact: contactSchema,
     verified: z.boolean(),
     certified: z.boolean(),
+    certifiedSince: effectiveDateSchema.meta({ description: 'When a change of `certified` took effect (on or before today in China); default today.' }),
   })
   .partial();
 

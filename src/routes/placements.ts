@@ -23,7 +23,10 @@ const createBody = z.strictObject({
 });
 
 const endBody = z.strictObject({
-  endDate: isoDateSchema,
+  // Ends are exclusive everywhere (README "End dates"): the console, the bot and this field agree.
+  endDate: isoDateSchema.meta({
+    description: 'The first day no longer in work (the end is exclusive): for work whose last day was 30 November, give 1 December.',
+  }),
   reason: z.enum(placementEndReasons),
 });
 
@@ -45,7 +48,7 @@ const docs = {
   }),
   end: describeRoute({
     tag: 'placements',
-    summary: 'End a placement with a coded reason',
+    summary: 'End a placement with a coded reason; `endDate` is the first day no longer in work',
     who: ['staff', 'admin'],
     whoNote: 'Staff of the person\'s area.',
     responses: { 200: { description: 'The ended placement', json: placementResponse } },

@@ -3,7 +3,10 @@
 // spreadsheet row with them, so a row is accepted exactly when the same
 // record sent to the API would be.
 import * as z from 'zod';
-import { areaCodeSchema, idSchema, pointSchema, skillsSchema } from '../validation.js';
+import { areaCodeSchema, idSchema, isoDateSchema, pointSchema, skillsSchema } from '../validation.js';
+
+/** The China date a fact took effect: on or before today; the service defaults it to today. */
+export const effectiveDateSchema = isoDateSchema.meta({ description: 'The date the change took effect (on or before today in China); default today.' });
 
 /** A record's number in the provincial system (户编号, 人员编号), the key of re-imports. */
 export const sourceIdSchema = z.string().trim().min(1).max(64);
@@ -21,6 +24,8 @@ export const householdPatchSchema = z
     povertyAlleviated: z.boolean(),
     monitored: z.boolean(),
     incomeAtMinimum: z.boolean(),
+    /** When the povertyAlleviated / monitored given here took effect; used only when they change. */
+    statusSince: effectiveDateSchema,
   })
   .partial();
 
@@ -41,7 +46,13 @@ export const workerFields = {
 };
 
 export const workerCreateSchema = z
-  .strictObject({ ...workerFields, householdId: idSchema, phone: phoneSchema, home: pointSchema })
+  .strictObject({
+    ...workerFields,
+    householdId: idSchema,
+    phone: phoneSchema,
+    home: pointSchema,
+    registeredOn: effectiveDateSchema.meta({ description: 'The date the person was registered (on or before today in China); default today.' }),
+  })
   .partial()
   .required({ householdId: true, name: true });
 

@@ -62,6 +62,7 @@ export const employerResponse = z
     verified: z.boolean(),
     certified: z.boolean(),
     certifiedAt: timestamp.nullable(),
+    certifiedSince: date.nullable().meta({ description: 'When the current `certified` took effect (null before any change).' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -107,6 +108,7 @@ export const householdResponse = z
     monitored: z.boolean(),
     sourceId: z.string().nullable(),
     incomeAtMinimumSince: date.nullable(),
+    statusSince: date.nullable().meta({ description: 'When the current povertyAlleviated / monitored took effect; null: since registration.' }),
     createdAt: timestamp,
     updatedAt: timestamp,
     members: z.array(
@@ -146,6 +148,7 @@ export const workerResponse = z
     linkedToChat: z.boolean(),
     household: z.object({ povertyAlleviated: z.boolean(), monitored: z.boolean(), zeroEmployment: z.boolean() }).nullable(),
     erased: z.boolean(),
+    registeredOn: date.nullable().meta({ description: 'The date the person was registered (China time).' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -224,7 +227,7 @@ export const placementResponse = z
     point: point.nullable(),
     scope: z.enum(transferScopes),
     startDate: date,
-    endDate: date.nullable(),
+    endDate: date.nullable().meta({ description: 'The first day no longer in work (exclusive); null while in work.' }),
     endReason: z.string().nullable(),
     contractMonths: z.number().int().nullable(),
     createdAt: timestamp,
@@ -252,10 +255,59 @@ export const statsResponse = z
     inWork: z.object({ total: z.number().int(), byType, byScope, inProvince: z.number().int(), outOfProvince: z.number().int() }),
     publicWelfarePosts: z.object({ open: z.number().int(), filled: z.number().int() }),
     workshops: z.object({ certified: z.number().int(), povertyAlleviatedEmployed: z.number().int() }),
-    zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int() }),
+    zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int(), allHouseholds: z.number().int() }),
     placementsThisMonth: z.object({ from: date, to: date, started: z.number().int(), ended: z.number().int() }),
   })
   .meta({ id: 'Stats' });
+
+const filing = z
+  .object({
+    area: z.string(),
+    month: z.string(),
+    asOf: date,
+    figures: statsResponse,
+    closedBy: z.object({ role: z.string(), tokenId: id.nullable() }),
+    closedAt: timestamp,
+    reason: z.string().nullable().meta({ description: 'Why the month was closed again; null on the first closing.' }),
+  })
+  .meta({ id: 'Filing' });
+
+export const filingResponse = filing;
+
+const revision = z.object({
+  figure: z.string().meta({ description: 'The figure\'s path in Stats, e.g. `inWork.total`.' }),
+  filed: z.number().int(),
+  now: z.number().int(),
+});
+
+export const closingsResponse = z
+  .union([
+    z
+      .object({
+        level: z.literal('county'),
+        area: z.string(),
+        month: z.string(),
+        asOf: date,
+        closed: z.boolean(),
+        filed: filing.nullable().meta({ description: 'The filing in force (the newest); null when not closed.' }),
+        now: statsResponse.meta({ description: 'The same figures recomputed now.' }),
+        revisions: z.array(revision).meta({ description: 'One entry per figure that moved since the filing.' }),
+        history: z.array(filing),
+      })
+      .meta({ id: 'CountyClosing' }),
+    z
+      .object({
+        level: z.literal('counties'),
+        area: z.string(),
+        month: z.string(),
+        asOf: date,
+        counties: z.array(
+          z.object({ area: z.string(), name: z.string(), closed: z.boolean(), closedAt: timestamp.nullable(), revisions: z.number().int() }),
+        ),
+      })
+      .meta({ id: 'CountiesClosing' }),
+  ])
+  .meta({ id: 'Closings' });
 
 export const worklistResponse = z
   .object({

@@ -4,6 +4,7 @@ import { batch } from '../../db/client.js';
 import { employers, type employerKinds } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
+import { todayInChina } from '../domain/dates.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
 import { type Point, pointOf } from '../domain/geo.js';
 import { auditInsert } from './audit.js';
@@ -24,6 +25,8 @@ export interface EmployerInput {
 export interface EmployerPatch extends Partial<EmployerInput> {
   verified?: boolean;
   certified?: boolean;
+  /** The date a change of `certified` took effect (default today in China). */
+  certifiedSince?: string;
 }
 
 export function toEmployerJson(e: Employer) {
@@ -37,6 +40,7 @@ export function toEmployerJson(e: Employer) {
     verified: e.verified,
     certified: e.certified,
     certifiedAt: e.certifiedAt,
+    certifiedSince: e.certifiedSince,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
   };
@@ -110,6 +114,11 @@ export async function updateEmployer(ctx: ServiceCtx, id: number, patch: Employe
   }
   if (patch.contact !== undefined) set.contact = patch.contact;
   if (patch.verified !== undefined) set.verified = patch.verified;
+  if (patch.certifiedSince !== undefined && patch.certifiedSince > todayInChina(ctx.clock)) throw ruleBroken('certifiedSince', 'must be today or earlier');
+  if (patch.certified !== undefined && patch.certified !== current.certified) {
+    // Kept with its history by the employers_certification_history trigger.
+    set.certifiedSince = patch.certifiedSince ?? todayInChina(ctx.clock);
+  }
   if (patch.certified !== undefined) {
     set.certified = patch.certified;
     set.certifiedAt = patch.certified ? (current.certified ? current.certifiedAt : now) : null;

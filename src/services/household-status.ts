@@ -1,6 +1,7 @@
 // Keeps each household's zero-employment periods in step with its records:
 // every verb that changes members or placements loads the facts, applies its
 // change to them, and puts these writes in the same batch as the change.
+import { chinaDayOf } from '../domain/dates.js';
 import { and, eq, gt, isNull, lte, or, type Placeholder, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { households, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
@@ -11,7 +12,7 @@ export type Household = typeof households.$inferSelect;
 export async function loadHouseholdFacts(db: Db, household: Household): Promise<HouseholdFacts> {
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt })
+      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
       .from(workers)
       .where(eq(workers.householdId, household.id)),
     db
@@ -20,9 +21,9 @@ export async function loadHouseholdFacts(db: Db, household: Household): Promise<
       .where(eq(placements.householdId, household.id)),
   ]);
   return {
-    registeredOn: household.createdAt.slice(0, 10),
+    registeredOn: chinaDayOf(household.createdAt),
     incomeAtMinimumSince: household.incomeAtMinimumSince,
-    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: m.createdAt.slice(0, 10) })),
+    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) })),
     placements: held,
   };
 }

@@ -4,7 +4,7 @@ import { and, asc, count, desc, eq, inArray, isNull, lt, or } from 'drizzle-orm'
 import { batch } from '../../db/client.js';
 import { households, placements, workers } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
-import { chinaDate, daysBetween } from '../domain/dates.js';
+import { daysBetween, todayInChina } from '../domain/dates.js';
 import { OVERDUE_DAYS, periodOn } from '../domain/household-status.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
@@ -28,9 +28,12 @@ export interface HouseholdPatch {
   monitored?: boolean;
   /** Staff record household income at or above the local minimum wage (true from today), or clear it. */
   incomeAtMinimum?: boolean;
+  /** The date a change of povertyAlleviated / monitored took effect (default today in China). */
+  statusSince?: string;
 }
 
-export const today = (ctx: Pick<ServiceCtx, 'clock'>) => chinaDate(ctx.clock.now());
+/** Today in China (todayInChina, the one rule). */
+export const today = (ctx: Pick<ServiceCtx, 'clock'>) => todayInChina(ctx.clock);
 
 export async function requireVillageOrTownship(ctx: ServiceCtx, areaCode: string) {
   const area = await requireAreaInScope(ctx, areaCode);
@@ -127,6 +130,7 @@ export async function householdView(ctx: ServiceCtx, h: Household) {
     monitored: h.monitored,
     sourceId: h.sourceId,
     incomeAtMinimumSince: h.incomeAtMinimumSince,
+    statusSince: h.statusSince,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     members: members.map((m) => ({
@@ -149,6 +153,11 @@ export async function updateHousehold(ctx: ServiceCtx, id: number, patch: Househ
   if (patch.areaCode !== undefined) set.areaCode = patch.areaCode;
   if (patch.povertyAlleviated !== undefined) set.povertyAlleviated = patch.povertyAlleviated;
   if (patch.monitored !== undefined) set.monitored = patch.monitored;
+  // A change of status takes effect on a date, kept with its history (the households_status_history trigger).
+  if (patch.statusSince !== undefined && patch.statusSince > today(ctx)) throw ruleBroken('statusSince', 'must be today or earlier');
+  if ((set.povertyAlleviated ?? h.povertyAlleviated) !== h.povertyAlleviated || (set.monitored ?? h.monitored) !== h.monitored) {
+    set.statusSince = patch.statusSince ?? today(ctx);
+  }
   if (patch.incomeAtMinimum !== undefined) {
     set.incomeAtMinimumSince = patch.incomeAtMinimum ? (h.incomeAtMinimumSince ?? today(ctx)) : null;
   }

@@ -11,6 +11,7 @@
 // one atomic batch together with the zero-employment periods of the
 // households it touched (recomputed by the pure rule in
 // domain/household-status.ts), so no chunk is ever half-written.
+import { chinaDayOf, todayInChina } from '../domain/dates.js';
 import { eq, getTableColumns, is, SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type * as z from 'zod';
@@ -864,6 +865,8 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
     if (h.povertyAlleviated !== record.povertyAlleviated) set.povertyAlleviated = record.povertyAlleviated;
     if (h.monitored !== record.monitored) set.monitored = record.monitored;
     if (Object.keys(set).length === 0) continue;
+    // A status change takes effect on the day of the import (kept with its history by a trigger).
+    if (set.povertyAlleviated !== undefined || set.monitored !== undefined) set.statusSince = todayInChina(ctx.clock);
     writes.push(db.update(households).set({ ...set, updatedAt: now }).where(eq(households.id, h.id)));
     if (set.areaCode) {
       // As updateHousehold does: members follow the household, and its periods are counted in the new area.
@@ -882,7 +885,7 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
 async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], heading: (f: Field) => string): Promise<ChunkCounts> {
   const db = ctx.db;
   const now = nowIso(ctx.clock);
-  const today = now.slice(0, 10); // as createWorker: a member counts from the UTC date of its created_at
+  const today = chinaDayOf(now); // as createWorker: a member counts from the China date of its created_at
   const householdRows = await db
     .select()
     .from(households)
@@ -937,6 +940,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
         languages: record.languages ?? [],
         sourceId: key,
         consentAt: null,
+        registeredOn: today,
         createdAt: now,
         updatedAt: now,
       });
@@ -972,7 +976,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     if (Object.keys(set).length === 0) continue;
     writes.push(db.update(workers).set({ ...set, updatedAt: now }).where(eq(workers.id, w.id)));
     if (set.householdId !== undefined || set.ableToWork !== undefined) {
-      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork, since: w.createdAt.slice(0, 10) });
+      changed.set(w.id, { householdId: h.id, ableToWork: record.ableToWork ?? w.ableToWork, since: w.registeredOn ?? chinaDayOf(w.createdAt) });
       touched.add(h.id);
       touched.add(w.householdId);
     }
@@ -1007,12 +1011,12 @@ function careRuleHolds(cannotLeaveHome: boolean, careFor: Worker['careFor']): bo
 async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, HouseholdFacts>> {
   const ids = list.map((h) => h.id);
   const facts = new Map<number, HouseholdFacts>(
-    list.map((h) => [h.id, { registeredOn: h.createdAt.slice(0, 10), incomeAtMinimumSince: h.incomeAtMinimumSince, members: [], placements: [] }]),
+    list.map((h) => [h.id, { registeredOn: chinaDayOf(h.createdAt), incomeAtMinimumSince: h.incomeAtMinimumSince, members: [], placements: [] }]),
   );
   if (ids.length === 0) return facts;
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, householdId: workers.householdId, ableToWork: workers.ableToWork, createdAt: workers.createdAt })
+      .select({ id: workers.id, householdId: workers.householdId, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
       .from(workers)
       .where(inJson(workers.householdId, ids)),
     db
@@ -1020,7 +1024,7 @@ async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, Hou
       .from(placements)
       .where(inJson(placements.householdId, ids)),
   ]);
-  for (const m of members) facts.get(m.householdId)!.members.push({ id: m.id, ableToWork: m.ableToWork, since: m.createdAt.slice(0, 10) });
+  for (const m of members) facts.get(m.householdId)!.members.push({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) });
   for (const p of held) facts.get(p.householdId)!.placements.push({ id: p.id, startDate: p.startDate, endDate: p.endDate });
   return facts;
 }

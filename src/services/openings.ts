@@ -1,5 +1,6 @@
 // Openings: jobs to fill. Employers post their own; labour bureau staff post
 // public-welfare posts in their area. The public list never carries worker data.
+import { todayInChina } from '../domain/dates.js';
 import { and, between, count, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { batch } from '../../db/client.js';
 import {
@@ -73,7 +74,7 @@ export function toOpeningJson(o: Opening, extra: { distanceKm?: number | null; e
   };
 }
 
-const today = (ctx: ServiceCtx) => nowIso(ctx.clock).slice(0, 10);
+const today = (ctx: ServiceCtx) => todayInChina(ctx.clock);
 
 function checkDates(ctx: ServiceCtx, startDate: string | null | undefined, closingDate: string | null | undefined) {
   if (closingDate && startDate && closingDate < startDate) {

@@ -275,7 +275,7 @@ export async function publicWelfareHolders(
 
 export interface MonthPlacement {
   placement: Placement;
-  worker: { name: string | null; householdId: number };
+  worker: { name: string | null; householdId: number; sourceId: string | null; householdSourceId: string | null };
   opening: { title: string; employerName: string } | null;
   startedInMonth: boolean;
   endedInMonth: boolean;
@@ -297,9 +297,10 @@ export async function placementsOfMonth(
   const { first, last } = monthBounds(`${q.month}-01`);
   const inMonth = (col: typeof placements.startDate | typeof placements.endDate) => and(gte(col, first), lte(col, last));
   const rows = await ctx.db
-    .select({ p: placements, name: workers.name, title: openings.title, employerName: employers.name })
+    .select({ p: placements, name: workers.name, workerSourceId: workers.sourceId, householdSourceId: households.sourceId, title: openings.title, employerName: employers.name })
     .from(placements)
     .innerJoin(workers, eq(workers.id, placements.workerId))
+    .innerJoin(households, eq(households.id, placements.householdId))
     .leftJoin(openings, eq(openings.id, placements.openingId))
     .leftJoin(employers, eq(employers.id, openings.employerId))
     .where(and(areaPrefix(placements.homeAreaCode, prefix), or(inMonth(placements.startDate), inMonth(placements.endDate))))
@@ -310,7 +311,7 @@ export async function placementsOfMonth(
     to: last,
     items: rows.map((r) => ({
       placement: r.p,
-      worker: { name: r.name, householdId: r.p.householdId },
+      worker: { name: r.name, householdId: r.p.householdId, sourceId: r.workerSourceId, householdSourceId: r.householdSourceId },
       opening: r.title !== null ? { title: r.title, employerName: r.employerName ?? '' } : null,
       startedInMonth: r.p.startDate >= first && r.p.startDate <= last,
       endedInMonth: r.p.endDate !== null && r.p.endDate >= first && r.p.endDate <= last,

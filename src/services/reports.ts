@@ -15,6 +15,12 @@ import { auditInsert } from './audit.js';
 import { today } from './households.js';
 import { findArea } from './areas.js';
 import { resolveStatsArea, type Stats, statsFor } from './stats.js';
+import { type Filing, filingInForce } from '../counting/closings.js';
+import { type Revision, revisionsBetween } from '../counting/revisions.js';
+
+/** The one line that says why parts can exceed a total, on every report. */
+export const PARTS_NOTE =
+  '一人同时有两份工作时，在岗人数只算一次，各类型和各范围各算一次，所以分项之和可能大于合计。A person with two jobs at once counts once in people in work and once in each type and scope, so the parts can add up to more than the total.';
 
 /** The report's figures: heading and where in Stats it comes from. */
 export const monthlyColumns: ReadonlyArray<readonly [string, (s: Stats) => number]> = [
@@ -34,8 +40,9 @@ export const monthlyColumns: ReadonlyArray<readonly [string, (s: Stats) => numbe
   ['公益性岗位空缺 posts open', (s) => s.publicWelfarePosts.open],
   ['认定帮扶车间 certified workshops', (s) => s.workshops.certified],
   ['车间吸纳脱贫人口 poverty-alleviated workers in workshops', (s) => s.workshops.povertyAlleviatedEmployed],
-  ['零就业家庭剩余 zero-employment households remaining', (s) => s.zeroEmployment.remaining],
+  ['零就业家庭剩余（脱贫户和监测户） zero-employment households remaining (poverty-alleviated and monitored)', (s) => s.zeroEmployment.remaining],
   ['其中超期 of them overdue', (s) => s.zeroEmployment.overdue],
+  ['无人就业家庭（全部） all households with nobody in work', (s) => s.zeroEmployment.allHouseholds],
   ['本月新增就业 placements started this month', (s) => s.placementsThisMonth.started],
   ['本月结束就业 placements ended this month', (s) => s.placementsThisMonth.ended],
 ];
@@ -47,8 +54,12 @@ export interface MonthlyReport {
   areaName: string;
   month: string;
   asOf: string;
-  rows: { code: string; name: string; stats: Stats }[];
+  /** A county that has closed the month shows its filed figures (`filed`), with what moved since in `revisions`. */
+  rows: { code: string; name: string; stats: Stats; filed?: Filing; revisions?: Revision[] }[];
+  /** statsFor the area as of asOf: what GET /v1/stats gives. */
   total: Stats;
+  /** When the area is itself a county that closed the month: its filing in force and what moved since. */
+  filed?: { filing: Filing; revisions: Revision[] };
 }
 
 /**
@@ -67,16 +78,49 @@ export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: s
   const area = await findArea(ctx.db, prefix);
   if (!area) throw ruleBroken('area', `Unknown area code ${prefix}`);
   const children = await ctx.db.select().from(areas).where(eq(areas.parent, prefix)).orderBy(asc(areas.code));
-  const rows = [];
-  for (const child of children) rows.push({ code: child.code, name: child.name, stats: await statsFor(ctx, { area: child.code, asOf }) });
+  const rows: MonthlyReport['rows'] = [];
+  for (const child of children) {
+    const stats = await statsFor(ctx, { area: child.code, asOf });
+    const closing = child.level === 'county' ? await filingInForce(ctx, child.code, q.month) : undefined;
+    if (closing) rows.push({ code: child.code, name: child.name, stats: closing.figures, filed: closing, revisions: revisionsBetween(closing.figures, stats) });
+    else rows.push({ code: child.code, name: child.name, stats });
+  }
   const total = await statsFor(ctx, { area: prefix, asOf });
+  const own = area.level === 'county' ? await filingInForce(ctx, prefix, q.month) : undefined;
   await auditInsert(ctx.db, ctx.clock, ctx.actor, {
     action: 'report.monthly',
     objectType: 'area',
     objectId: prefix,
     detail: { month: q.month, asOf, rows: rows.length },
   });
-  return { area: prefix, areaName: area.name, month: q.month, asOf, rows, total };
+  return {
+    area: prefix,
+    areaName: area.name,
+    month: q.month,
+    asOf,
+    rows,
+    total,
+    ...(own ? { filed: { filing: own, revisions: revisionsBetween(own.figures, total) } } : {}),
+  };
+}
+
+/** The report's notes: why parts can exceed a total, then each filing's revisions. */
+export function monthlyReportNotes(r: MonthlyReport): string[] {
+  const lines = [PARTS_NOTE];
+  const filings = [
+    ...r.rows.filter((x) => x.filed).map((x) => ({ code: x.code, name: x.name, filing: x.filed!, revisions: x.revisions ?? [] })),
+    ...(r.filed ? [{ code: r.area, name: r.areaName, ...r.filed }] : []),
+  ];
+  for (const f of filings) {
+    const moved = f.revisions.map((v) => `${v.figure} ${v.filed}→${v.now}`).join('; ');
+    lines.push(
+      `${f.name} ${f.code} 已报送 filed ${f.filing.closedAt}` +
+        (f.revisions.length ? `；之后修正 revised since: ${moved}（表中为报送数 the table shows the filed figures）` : '；无修正 no revisions'),
+    );
+  }
+  const open = r.rows.filter((x) => !x.filed && x.code.length === 6).map((x) => x.code);
+  if (open.length) lines.push(`未报送 not closed: ${open.join(', ')}`);
+  return lines;
 }
 
 /** The report as one table: a row per child area, then the total row. */
@@ -84,14 +128,18 @@ export function monthlyReportTable(r: MonthlyReport): { header: string[]; rows: 
   const line = (code: string, name: string, s: Stats) => [code, name, r.asOf, ...monthlyColumns.map(([, get]) => get(s))];
   return {
     header: monthlyHeader,
-    rows: [...r.rows.map((x) => line(x.code, x.name, x.stats)), line(r.area, `${r.areaName} 合计 total`, r.total)],
+    rows: [
+      ...r.rows.map((x) => line(x.code, x.filed ? `${x.name}（已报送 filed）` : x.name, x.stats)),
+      line(r.area, `${r.areaName} 合计 total`, r.total),
+      ...(r.filed ? [line(r.area, `${r.areaName} 已报送 filed ${r.filed.filing.closedAt.slice(0, 10)}`, r.filed.filing.figures)] : []),
+    ],
   };
 }
 
 export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
   const table = monthlyReportTable(r);
   const sheets: Sheet[] = [
-    { name: `${r.month} 月报`, header: table.header, rows: table.rows },
+    { name: `${r.month} 月报`, header: table.header, rows: table.rows, dateColumns: [2], textColumns: [0] },
     {
       name: '说明 notes',
       header: ['项目 item', '值 value'],
@@ -99,7 +147,8 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
         ['区域 area', `${r.areaName} ${r.area}`],
         ['月份 month', r.month],
         ['统计截至 as of', r.asOf],
-        ['口径 definitions', 'People in work on the as-of date by home area; a person in two kinds of work counts once in the total and once in each kind (the same figures as GET /v1/stats).'],
+        ['口径 definitions', 'People in work on the as-of date by home area (the same figures as GET /v1/stats).'],
+        ...monthlyReportNotes(r).map((n) => ['说明 note', n]),
       ],
     },
   ];
@@ -108,5 +157,5 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
 
 export function monthlyReportCsv(r: MonthlyReport): string {
   const table = monthlyReportTable(r);
-  return toCsv(table.header, table.rows);
+  return toCsv(table.header, [...table.rows, ...monthlyReportNotes(r).map((n) => ['说明 note', n])], { textColumns: [0] });
 }

@@ -10,9 +10,11 @@
 // A handful of aggregate queries, each one index (see the notes at each);
 // no per-row round trips. `npm run bench` times them over a prefecture of
 // 1.5 M workers.
-import { and, count, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
+  employerCertifications,
   employers,
+  householdStatusHistory,
   households,
   openings,
   placementMonths,
@@ -47,7 +49,7 @@ export interface Stats {
   /** The area code prefix counted; null when everything is counted (an admin without `area`). */
   area: string | null;
   asOf: string;
-  /** Workers (people) registered by the end of asOf, erased ones included: their rows stay. By home area. */
+  /** Workers (people) registered on or before asOf (their registeredOn), erased ones included: their rows stay. By home area. */
   workersRegistered: number;
   /**
    * People in work on asOf (an active placement), by the worker's home area.
@@ -65,7 +67,9 @@ export interface Stats {
   /**
    * Public-welfare posts whose place is in the area. `filled`: people in
    * placements at these posts active on asOf. `open`: slots of the posts
-   * standing on asOf not taken by such a placement. A post stands on asOf when
+   * standing on asOf not taken by such a placement nor by a hire recorded by
+   * then that starts later (its slot is promised: the post's status is
+   * filled). A post stands on asOf when
    * it was created by then and is not a draft, was not closed or expired by
    * then (a closed or expired opening is never updated again, so its
    * updated_at is when it closed) and its closing date is not before asOf.
@@ -81,10 +85,13 @@ export interface Stats {
    */
   workshops: { certified: number; povertyAlleviatedEmployed: number };
   /**
-   * Households on the zero-employment list on asOf (a period containing it),
-   * and those of them waiting more than OVERDUE_DAYS days.
+   * Households on the zero-employment list on asOf (a period containing it).
+   * `remaining`: those of them poverty-alleviated or monitored (脱贫户 and
+   * 防返贫监测对象, the 零转移就业清零 target the provincial form asks for);
+   * `overdue`: of `remaining`, those waiting more than OVERDUE_DAYS days;
+   * `allHouseholds`: every household with nobody in work, the wider figure.
    */
-  zeroEmployment: { remaining: number; overdue: number };
+  zeroEmployment: { remaining: number; overdue: number; allHouseholds: number };
   /**
    * Placements (not people) of workers of the area that started, and that
    * ended (end_date, the first day no longer in work), from the first day of
@@ -121,7 +128,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const inArea = <T extends Parameters<typeof areaPrefix>[0]>(column: T) => areaPrefix(column, prefix);
 
   // Workers registered: see registeredCount (a whole prefecture is 1.5 M rows).
-  const registered = await registeredCount(ctx, prefix, end);
+  const registered = await registeredCount(ctx, prefix, asOf);
 
   // People in work. A person with two placements at once counts once in the
   // total and once in each type and scope they hold: the people of a
@@ -180,12 +187,15 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
   // and a bare "id" in here would be the placement's.
   const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`;
+  // Hires recorded by the end of asOf whose placement starts after it: their slots are taken.
+  const promisedOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`;
   const posts = db
     .select({
       slots: openings.slots,
       standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
         AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`.as('standing'),
       filled: filledOf.as('filled'),
+      promised: promisedOf.as('promised'),
     })
     .from(openings)
     .where(
@@ -200,19 +210,14 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const postsQ = db
     .select({
       filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled}, 0) ELSE 0 END), 0)`,
+      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
     })
     .from(posts);
 
   // Certified workshops and the people they employ. Employers are few (3k in
   // a prefecture); each certified workshop's openings by openings_employer_idx,
   // their placements by placements_opening_idx.
-  const certified = and(
-    eq(employers.kind, 'workshop'),
-    eq(employers.certified, true),
-    lt(employers.certifiedAt, end),
-    inArea(employers.areaCode),
-  );
+  const certified = and(eq(employers.kind, 'workshop'), inArea(employers.areaCode), certifiedOn(asOf, end));
   const workshopsQ = db.select({ n: count() }).from(employers).where(certified);
   const employedQ = db
     .select({ n: sql<number>`count(DISTINCT ${placements.workerId})` })
@@ -220,19 +225,30 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .innerJoin(openings, eq(openings.employerId, employers.id))
     .innerJoin(placements, and(eq(placements.openingId, openings.id), active))
     .innerJoin(households, eq(households.id, placements.householdId))
-    .where(and(certified, or(eq(households.povertyAlleviated, true), eq(households.monitored, true))));
+    .where(and(certified, targetOn(asOf)));
 
   // Zero-employment households: zero_periods_area_idx (area_code, start_date,
   // end_date) covers it. Overdue: waiting more than OVERDUE_DAYS days, the
   // rule of zeroEmploymentStatus.
   const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
+  // The clearance target: households poverty-alleviated or monitored on
+  // asOf. Each period carries its household's current status (triggers,
+  // migration 0017), so zero_periods_area_idx covers it; only households
+  // whose status changed after asOf read household_status_history.
+  const z = zeroEmploymentPeriods;
+  const x = householdStatusHistory;
+  const target = sql`(CASE WHEN ${z.statusSince} IS NULL OR ${z.statusSince} <= ${asOf} THEN ${z.target}
+    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
+      WHERE ${x.householdId} = ${z.householdId} AND ${x.effectiveDate} <= ${asOf}
+      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
   const zeroQ = db
     .select({
-      remaining: count(),
-      overdue: sql<number>`coalesce(sum(${zeroEmploymentPeriods.startDate} < ${overdueBefore}), 0)`,
+      all: count(),
+      remaining: sql<number>`coalesce(sum(${target}), 0)`,
+      overdue: sql<number>`coalesce(sum(${target} AND ${z.startDate} < ${overdueBefore}), 0)`,
     })
-    .from(zeroEmploymentPeriods)
-    .where(and(inArea(zeroEmploymentPeriods.areaCode), periodContains(asOf)));
+    .from(z)
+    .where(and(inArea(z.areaCode), periodContains(asOf)));
 
   const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
   return {
@@ -242,9 +258,39 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     inWork,
     publicWelfarePosts: { open: num(pw?.open), filled: num(pw?.filled) },
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
-    zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue) },
+    zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
   };
+}
+
+/**
+ * SQL condition on households: poverty-alleviated or monitored on `asOf`.
+ * The current flags hold from status_since on (null: since registration);
+ * before it, the newest household_status_history row on or before `asOf`
+ * (none: not yet either). Only households whose status changed after
+ * `asOf` read the history, so a count over many stays one join.
+ */
+export function targetOn(asOf: string): SQL {
+  const x = householdStatusHistory;
+  return sql`(CASE WHEN ${households.statusSince} IS NULL OR ${households.statusSince} <= ${asOf}
+    THEN (${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)
+    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
+      WHERE ${x.householdId} = ${households.id} AND ${x.effectiveDate} <= ${asOf}
+      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
+}
+
+/**
+ * SQL condition on employers: certified on `asOf` (`end` = chinaDayEnd of it).
+ * An employer whose certification never changed through the service has
+ * no history: certified with certified_at by then. Otherwise the newest
+ * employer_certifications row on or before `asOf` decides (none: not yet).
+ */
+export function certifiedOn(asOf: string, end: string): SQL {
+  const c = employerCertifications;
+  return sql`(CASE WHEN EXISTS (SELECT 1 FROM ${c} WHERE ${c.employerId} = ${employers.id})
+    THEN coalesce((SELECT ${c.certified} FROM ${c} WHERE ${c.employerId} = ${employers.id} AND ${c.effectiveDate} <= ${asOf}
+      ORDER BY ${c.effectiveDate} DESC, ${c.id} DESC LIMIT 1), 0) = 1
+    ELSE (${employers.certified} = 1 AND ${employers.certifiedAt} < ${end}) END)`;
 }
 
 /** Placements (not people) by type and by scope; `total` is every placement counted. */
@@ -329,24 +375,25 @@ async function placementsInWork(ctx: ServiceCtx, prefix: string, asOf: string): 
 const PROBE_CAP = 20_000;
 
 /**
- * Workers of the area registered by `end` (created_at < end). Counting the
+ * Workers of the area registered on or before `asOf` (registered_on, the
+ * date staff gave or the day the record was made). Counting the
  * area's rows costs one index entry each, 1.5 M for a prefecture; when the
  * area holds nearly everyone it is cheaper to count the rows that are not
  * counted: all rows (a b-tree count, no scan) less those outside the area
- * (workers_area_idx) less the area's ones registered after `end`
- * (workers_created_idx). Probes capped at PROBE_CAP rows decide which way,
+ * (workers_area_idx) less the area's ones registered after `asOf`
+ * (workers_registered_idx). Probes capped at PROBE_CAP rows decide which way,
  * so neither costs more than the direct count of a county.
  */
-async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Promise<number> {
+async function registeredCount(ctx: ServiceCtx, prefix: string, asOf: string): Promise<number> {
   const db = ctx.db;
   const capped = async (where: SQL | undefined) => {
     const sub = db.select({ one: sql<number>`1`.as('one') }).from(workers).where(where).limit(PROBE_CAP).as('probe');
     const [row] = await db.select({ n: count() }).from(sub);
     return num(row?.n);
   };
-  // Unary + keeps the area terms off workers_area_idx, so workers_created_idx seeks the date.
+  // Unary + keeps the area terms off workers_area_idx, so workers_registered_idx seeks the date.
   const late = await capped(
-    and(gte(workers.createdAt, end), prefix ? sql`+${workers.areaCode} >= ${prefix} AND +${workers.areaCode} < ${`${prefix}:`}` : undefined),
+    and(gt(workers.registeredOn, asOf), prefix ? sql`+${workers.areaCode} >= ${prefix} AND +${workers.areaCode} < ${`${prefix}:`}` : undefined),
   );
   if (late < PROBE_CAP) {
     const below = prefix ? await capped(lt(workers.areaCode, prefix)) : 0;
@@ -356,11 +403,11 @@ async function registeredCount(ctx: ServiceCtx, prefix: string, end: string): Pr
       return num(all?.n) - below - above - late;
     }
   }
-  // Direct: workers_area_idx (area_code, created_at) covers it.
+  // Direct: workers_area_idx (area_code, registered_on) covers it.
   const [row] = await db
     .select({ n: count() })
     .from(workers)
-    .where(and(areaPrefix(workers.areaCode, prefix), lt(workers.createdAt, end)));
+    .where(and(areaPrefix(workers.areaCode, prefix), lte(workers.registeredOn, asOf)));
   return num(row?.n);
 }
 

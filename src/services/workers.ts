@@ -1,5 +1,6 @@
 // Workers (jobseekers): registered by staff on a person's behalf or by the
 // person through the bot. Employers never read this; erasure keeps counts.
+import { chinaDayOf } from '../domain/dates.js';
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, not, or, type SQL, sql } from 'drizzle-orm';
 import { batch, prepared } from '../../db/client.js';
 import {
@@ -40,6 +41,8 @@ export interface WorkerInput {
   ableToWork?: boolean;
   languages?: string[];
   sourceId?: string;
+  /** The date the person was registered (default today in China). */
+  registeredOn?: string;
   /** Set when the person signs up through the bot: their chat and consent. */
   chat?: { chatId: string; sensitiveConsent: boolean };
 }
@@ -71,6 +74,7 @@ async function workerValues(
   const cannotLeaveHome = input.cannotLeaveHome ?? false;
   const careFor = input.careFor ?? [];
   checkCare(cannotLeaveHome, careFor);
+  if (input.registeredOn !== undefined && input.registeredOn > chinaDayOf(now)) throw ruleBroken('registeredOn', 'must be today or earlier');
   if (input.sourceId) {
     const [dup] = await ctx.db.select({ id: workers.id, areaCode: workers.areaCode }).from(workers).where(eq(workers.sourceId, input.sourceId));
     // Another county's person is neither named nor numbered: only that the number is taken.
@@ -92,6 +96,7 @@ async function workerValues(
     ableToWork: input.ableToWork ?? true,
     languages: input.languages ?? [],
     sourceId: input.sourceId ?? null,
+    registeredOn: input.registeredOn ?? chinaDayOf(now),
     telegramChatId: input.chat?.chatId ?? null,
     consentAt: input.chat ? now : null,
     sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
@@ -109,7 +114,7 @@ export async function createWorker(ctx: ServiceCtx, input: WorkerInput): Promise
   const now = nowIso(ctx.clock);
   const values = await workerValues(ctx, input, household, now);
   const facts = await loadHouseholdFacts(ctx.db, household);
-  facts.members.push({ ableToWork: values.ableToWork!, since: now.slice(0, 10) });
+  facts.members.push({ ableToWork: values.ableToWork!, since: values.registeredOn ?? chinaDayOf(now) });
   const [rows] = (await batch(ctx.db, [
     ctx.db.insert(workers).values(values).returning(),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
@@ -159,6 +164,7 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
         }
       : null,
     erased: w.erasedAt !== null,
+    registeredOn: w.registeredOn,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
@@ -348,7 +354,7 @@ export async function registerWorkerWithHousehold(
   requireRole(ctx.actor, 'staff', 'admin', 'system');
   const registerHousehold = await householdInsert(ctx, household, 'household.sourceId');
   const now = nowIso(ctx.clock);
-  const day = now.slice(0, 10);
+  const day = chinaDayOf(now);
   // Inside the batch's transaction the newest household is the one just inserted.
   const newHouseholdId = sql`(SELECT max(${households.id}) FROM ${households})`;
   const values = await workerValues(ctx, input, { id: newHouseholdId, areaCode: household.areaCode }, now);

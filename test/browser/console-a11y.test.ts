@@ -77,6 +77,8 @@ beforeAll(async () => {
     '/console/worklists/zero-employment',
     '/console/worklists/zero-employment?area_township=532503001&overdue=1&area_q=%E5%A4%A9%E9%A9%AC&_pick=find',
     '/console/worklists/stalled',
+    '/console/closings?month=2026-10',
+    '/console/closings?area=532503&month=2026-10',
     '/console/openings',
     `/console/openings/${seeded.ids.pw1}`,
     '/console/openings/new',

@@ -103,7 +103,10 @@ describe('console scope', () => {
     const s = await signIn(seeded.staffCounty);
     const own = await get('/console/overview', s);
     expect(own.status).toBe(200);
-    expect(await own.text()).toContain('蒙自市 就业概况');
+    const ownHtml = await own.text();
+    expect(ownHtml).toContain('蒙自市 就业概况');
+    // The one line that says why the parts of people in work can exceed the total.
+    expect(ownHtml).toMatch(/id="parts-note"[^>]*>一人同时有两份工作时/);
     const other = await get('/console/overview?area=532501', s);
     expect(other.status).toBe(403);
     const otherPost = await get(`/console/openings/${seeded.ids.pw2}`, s);
@@ -208,12 +211,17 @@ describe('console worklists and exports', () => {
     const [sheet] = readXlsx(new Uint8Array(await res.arrayBuffer()));
     const list = await zeroEmploymentWorklist({ ...system(), actor: { role: 'staff', tokenId: 0, areaPrefix: '5325' } }, { asOf: '2026-11-20', limit: 100 });
     const stats = await statsFor(system(), { area: '5325', asOf: '2026-11-20' });
-    expect(sheet!.rows[0]![0]).toBe('户编号');
+    expect(sheet!.rows[0]!.slice(0, 2)).toEqual(['就近户号', '户编号']);
     expect(sheet!.rows.slice(1).map((r) => r[0])).toEqual(list.items.map((i) => i.householdId));
-    expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.remaining);
-    expect(sheet!.rows.slice(1).filter((r) => r[5] === '是').length).toBe(stats.zeroEmployment.overdue);
+    // The date on the list reads back as a date, and the area code stays text.
+    expect(sheet!.rows.slice(1).map((r) => r[4])).toEqual(list.items.map((i) => i.since));
+    expect(sheet!.rows.slice(1).map((r) => r[2])).toEqual(list.items.map((i) => i.areaCode));
+    // The worklist is every household with nobody in work; the clearance figures are its poverty-alleviated and monitored ones.
+    expect(sheet!.rows.length - 1).toBe(stats.zeroEmployment.allHouseholds);
+    expect(list.items.filter((i) => i.povertyAlleviated || i.monitored).length).toBe(stats.zeroEmployment.remaining);
+    expect(list.items.filter((i) => i.overdue && (i.povertyAlleviated || i.monitored)).length).toBe(stats.zeroEmployment.overdue);
     const csv = await (await get('/console/exports/worklist.csv?asOf=2026-11-20', s)).text();
-    expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.remaining + 1);
+    expect(csv.trim().split('\r\n')).toHaveLength(stats.zeroEmployment.allHouseholds + 1);
     const bad = await get('/console/exports/placements.xlsx?month=2026-13', s);
     expect(bad.status).toBe(400);
   });
@@ -320,5 +328,47 @@ describe("console pages of a person and a household", () => {
     expect(total).toBe(all.length);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(all.length);
+  });
+});
+
+describe('console month closing', () => {
+  it('county staff close a month, see filed beside now, must give a reason to close again; the prefecture sees who has closed', async () => {
+    const s = await signIn(seeded.staffCounty);
+    const page = await get('/console/closings?month=2026-10', s);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('id="closing-status" data-closed="false"');
+    expect(html).toContain('id="close-month"');
+
+    // November is still running (the seed's clock is in November): refused with the rule, no filing.
+    const early = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-11' });
+    expect(early.status).toBe(422);
+
+    const ok = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/console/closings?area=532503&month=2026-10');
+    const after = await (await get('/console/closings?area=532503&month=2026-10', s)).text();
+    expect(after).toContain('id="closing-status" data-closed="true"');
+    expect(after).toContain('id="revisions-count" data-n="0"');
+    const stats = await statsFor(system(), { area: '532503', asOf: '2026-10-31' });
+    expect(after).toMatch(new RegExp(`data-figure="inWork.total"[^]*?<td[^>]*class="num">${stats.inWork.total}</td>`));
+
+    const bare = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10' });
+    expect(bare.status).toBe(409);
+    expect(await bare.text()).toContain('id="err-reason"');
+    const again = await post('/console/closings', s, { _csrf: s.csrf, area: '532503', month: '2026-10', reason: '核对后重报' });
+    expect(again.status).toBe(303);
+    const audits = await env.db.select().from(auditLog).where(eq(auditLog.objectType, 'closing'));
+    expect(audits.map((a) => [a.action, a.actorRole])).toEqual([
+      ['closing.close', 'staff'],
+      ['closing.reclose', 'staff'],
+    ]);
+
+    const p = await signIn(seeded.staffPrefecture);
+    const list = await (await get('/console/closings?month=2026-10', p)).text();
+    expect(list).toContain('data-county="532503" data-closed="true"');
+    expect(list).toContain('data-county="532501" data-closed="false"');
+    // The prefecture's staff may look but not close a county's month.
+    expect((await post('/console/closings', p, { _csrf: p.csrf, area: '532503', month: '2026-10', reason: 'x' })).status).toBe(403);
   });
 });

@@ -112,7 +112,13 @@ describe('console in a browser', () => {
     expect(body.length).toBeGreaterThanOrEqual(20);
     for (const r of body) expect(r[4], String(r[5])).toBe(pick(stats, String(r[5])));
     expect(body.find((r) => r[5] === 'inWork.total')![3]).toBe('在岗人数');
-    expect(sheets.map((s) => s.name)).toEqual(['概况', '下级地区', '近12个月']);
+    expect(sheets.map((s) => s.name)).toEqual(['概况', '下级地区', '近12个月', '说明']);
+    // The sub-area sheet ends with a 合计 row equal to the area's own figures.
+    const sub = sheets.find((s) => s.name === '下级地区')!;
+    const totalRow = sub.rows[sub.rows.length - 1]!;
+    expect(String(totalRow[1])).toContain('合计');
+    expect(totalRow[3]).toBe(stats.inWork.total);
+    expect(totalRow[2]).toBe(stats.workersRegistered);
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('a[href*="placements.csv"]').click()]);
     const text = readFileSync((await csv.path())!, 'utf8');

@@ -346,7 +346,7 @@ describe('clocks', () => {
     await post(tg.callback(Number(b!.chat), `g:ended:${pa.id}`));
     expect(texts(b!.chat).slice(before).join('\n')).toContain('已经回答过了');
     await post(tg.callback(Number(a!.chat), `g:ended:${pa.id}`));
-    expect(texts(a!.chat).some((t) => t.includes('已记录这份工作结束了'))).toBe(true);
+    expect(texts(a!.chat).some((t) => t.includes('从今天起不再做这份工作'))).toBe(true);
     await post(tg.callback(Number(b!.chat), `g:stillworking:${pb.id}`));
     expect(texts(b!.chat).some((t) => t.includes('祝工作顺利'))).toBe(true);
     const [ea] = await env.db.select().from(placements).where(eq(placements.id, pa.id));

@@ -1,7 +1,7 @@
 // The command-line tools on the file a running server serves (`npm start` in
 // its own process, the bot's sender and clocks running): an import of 20,000
 // people while the API takes writes, an online backup, tokens and exports.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +133,18 @@ describe('the tools beside a serving API', () => {
     const e = await runScript('scripts/export.ts', ['monthly-report', '--area', '5325', '--month', '2026-11', '--format', 'csv', '--out', out], env);
     expect(e.status).toBe(0);
     expect(e.stdout).toContain(out);
+
+    // Closing a county's month from the tool; the server sees it, the report marks it filed.
+    const closed = await runScript('scripts/export.ts', ['close', '--area', '532503', '--month', '2026-11'], env);
+    expect(closed.status, closed.stderr).toBe(0);
+    expect(closed.stdout).toContain('closed 532503 2026-11 as of 2026-11-30');
+    const again = await runScript('scripts/export.ts', ['close', '--area', '532503', '--month', '2026-11'], env);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('needs a reason');
+    const view = await fetch(`${server.url}/v1/closings?area=532503&month=2026-11`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await view.json()) as any).closed).toBe(true);
+    const e2 = await runScript('scripts/export.ts', ['monthly-report', '--area', '5325', '--month', '2026-11', '--format', 'csv', '--out', out], env);
+    expect(e2.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('已报送 filed');
   }, 60_000);
 });

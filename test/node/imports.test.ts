@@ -605,7 +605,7 @@ describe('monthly report export', () => {
         s.inWork.byType.public_welfare, s.inWork.byType.workshop, s.inWork.byType.enterprise, s.inWork.byType.self_employed, s.inWork.byType.migrant,
         s.inWork.byScope.township, s.inWork.byScope.county, s.inWork.byScope.province, s.inWork.inProvince, s.inWork.outOfProvince,
         s.publicWelfarePosts.filled, s.publicWelfarePosts.open, s.workshops.certified, s.workshops.povertyAlleviatedEmployed,
-        s.zeroEmployment.remaining, s.zeroEmployment.overdue, s.placementsThisMonth.started, s.placementsThisMonth.ended,
+        s.zeroEmployment.remaining, s.zeroEmployment.overdue, s.zeroEmployment.allHouseholds, s.placementsThisMonth.started, s.placementsThisMonth.ended,
       ];
       expect(row.slice(3), String(row[0])).toEqual(want);
       expect(row[2]).toBe('2026-11-20');

@@ -87,7 +87,7 @@ describe('stats', () => {
       },
       publicWelfarePosts: { open: 2, filled: 1 },
       workshops: { certified: 1, povertyAlleviatedEmployed: 1 },
-      zeroEmployment: { remaining: 3, overdue: 2 },
+      zeroEmployment: { remaining: 3, overdue: 2, allHouseholds: 3 },
       placementsThisMonth: { from: '2026-11-01', to: '2026-11-30', started: 3, ended: 1 },
     });
   });
@@ -99,7 +99,7 @@ describe('stats', () => {
     expect(s.inWork.byScope).toEqual({ township: 1, county: 1, province: 1, out_of_province: 1 });
     expect(s.inWork.inProvince).toBe(3);
     expect(s.publicWelfarePosts).toEqual({ open: 4, filled: 1 });
-    expect(s.zeroEmployment).toEqual({ remaining: 3, overdue: 2 });
+    expect(s.zeroEmployment).toEqual({ remaining: 3, overdue: 2, allHouseholds: 3 });
   });
 
   it('is reproducible as of an earlier date: later records are not counted', async () => {
@@ -119,7 +119,8 @@ describe('stats', () => {
       publicWelfarePosts: { open: 4, filled: 0 },
       workshops: { certified: 1, povertyAlleviatedEmployed: 0 },
       // H1, H2, H3, H4 waiting since 1 October (30 days, overdue); H6 was in work.
-      zeroEmployment: { remaining: 4, overdue: 4 },
+      // H3 is neither poverty-alleviated nor monitored: not in the clearance target.
+      zeroEmployment: { remaining: 3, overdue: 3, allHouseholds: 4 },
       placementsThisMonth: { from: '2026-10-01', to: '2026-10-31', started: 0, ended: 0 },
     });
   });
@@ -169,6 +170,31 @@ describe('zero-employment worklist', () => {
     const theirs = await env.request('GET', '/v1/worklists/zero-employment?asOf=2026-11-30', { token: gejiu });
     expect(theirs.status).toBe(200);
     expect(theirs.body.items).toEqual([]);
+  });
+});
+
+describe('public-welfare posts open', () => {
+  it('exclude a slot taken by a hire that starts later, from the day the hire is recorded', async () => {
+    const e = await makeTestEnv();
+    try {
+      e.clock.set('2026-11-20T02:00:00Z');
+      const body = await makeEmployer(e, { kind: 'public_body', areaCode: '532503' });
+      const post = await makeOpening(e, body.id, { kind: 'public_welfare', areaCode: V1, point: HOME, slots: 2, startDate: '2026-12-01' });
+      const hh = await makeHousehold(e, { areaCode: V1, povertyAlleviated: true });
+      const wk = await makeWorker(e, hh.id, { home: HOME });
+      const posts = async (asOf: string) => (await stats(`area=532503&asOf=${asOf}`, e.adminToken, e)).publicWelfarePosts;
+      expect(await posts('2026-11-20')).toEqual({ open: 2, filled: 0 });
+      e.clock.set('2026-11-21T02:00:00Z');
+      await hireThroughApi(e, wk.id, post.id);
+      // Hired on 21 November to start on 1 December: one slot promised, nobody in work yet.
+      expect(await posts('2026-11-21')).toEqual({ open: 1, filled: 0 });
+      expect(await posts('2026-11-30')).toEqual({ open: 1, filled: 0 });
+      expect(await posts('2026-12-01')).toEqual({ open: 1, filled: 1 });
+      // The day before the hire was recorded, both slots were open.
+      expect(await posts('2026-11-20')).toEqual({ open: 2, filled: 0 });
+    } finally {
+      e.close();
+    }
   });
 });
 

@@ -22,6 +22,17 @@ describe('xlsx', () => {
     ]);
   });
 
+  it('dates in dateColumns are real spreadsheet dates (serial numbers formatted yyyy-mm-dd) and read back as dates', () => {
+    const data = writeXlsx([{ name: 'd', header: ['日期', '代码'], dateColumns: [0], rows: [['2026-11-30', '2026-11-30'], ['2000-01-01', 'x'], ['not a date', 1]] }]);
+    const files = unzipSync(data);
+    const sheet = strFromU8(files['xl/worksheets/sheet1.xml']!);
+    // 2026-11-30 is day 46356 counted from 1899-12-30, as Excel and LibreOffice count.
+    expect(sheet).toContain('<c r="A2" s="2"><v>46356</v></c>');
+    expect(sheet).toContain('<c r="B2" t="s">'); // not a date column: text
+    expect(strFromU8(files['xl/styles.xml']!)).toContain('formatCode="yyyy\\-mm\\-dd"');
+    expect(readXlsx(data)[0]!.rows).toEqual([['日期', '代码'], ['2026-11-30', '2026-11-30'], ['2000-01-01', 'x'], ['not a date', 1]]);
+  });
+
   it('the package has the parts Excel, WPS and LibreOffice require, and a bold header style', () => {
     const files = unzipSync(writeXlsx([{ name: 'S', header: ['h'], rows: [['x', 1]] }]));
     expect(Object.keys(files)[0]).toBe('[Content_Types].xml');
@@ -106,6 +117,13 @@ describe('xlsx', () => {
 });
 
 describe('csv', () => {
+  it('codes in textColumns are written as ="…" so a spreadsheet keeps all 12 digits', () => {
+    const text = toCsv(['代码', '人数'], [['532503001001', 3], ['5325', '12']], { textColumns: [0] });
+    expect(text).toBe('\uFEFF代码,人数\r\n"=""532503001001""",3\r\n"=""5325""",12\r\n');
+    expect(parseCsv(text)[1]).toEqual(['="532503001001"', '3']);
+  });
+
+
   it('toCsv quotes as RFC 4180, ends records with CRLF and starts with a UTF-8 BOM', () => {
     const text = toCsv(['户编号', '备注'], [['H1', 'a,b'], ['H2', 'say "hi"\nnext line'], [3, null]]);
     expect(text).toBe('\uFEFF户编号,备注\r\nH1,"a,b"\r\nH2,"say ""hi""\nnext line"\r\n3,\r\n');
