@@ -67,5 +67,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0016_clock_indexes.sql",
     "sql": "ALTER TABLE `placements` ADD `checkin_due` text;--> statement-breakpoint\nCREATE INDEX `placements_checkin_due_idx` ON `placements` (`checkin_due`) WHERE end_date IS NULL;--> statement-breakpoint\nCREATE INDEX `openings_status_closing_idx` ON `openings` (`status`,`closing_date`);--> statement-breakpoint\nCREATE INDEX `openings_status_updated_idx` ON `openings` (`status`,`updated_at`);--> statement-breakpoint\n-- When each active placement's check-in is owed: 30 days after its start, or after it was last asked.\nUPDATE `placements` SET `checkin_due` = CASE WHEN `checked_in_at` IS NULL THEN date(`start_date`, '+30 days') ELSE date(`checked_in_at`, '+8 hours', '+30 days') END WHERE `end_date` IS NULL;--> statement-breakpoint\nCREATE TRIGGER `placements_checkin_due_insert` AFTER INSERT ON `placements` WHEN NEW.`checkin_due` IS NULL BEGIN\n  UPDATE `placements` SET `checkin_due` = date(NEW.`start_date`, '+30 days') WHERE `id` = NEW.`id`;\nEND;\n"
+  },
+  {
+    "name": "0017_brown_peter_quill.sql",
+    "sql": "CREATE TABLE `wechat_messages` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`openid` text NOT NULL,\n\t`received_at` text NOT NULL,\n\t`reply` text\n);\n--> statement-breakpoint\nALTER TABLE `employers` ADD `wechat_openid` text;--> statement-breakpoint\nCREATE UNIQUE INDEX `employers_wechat_uq` ON `employers` (`wechat_openid`);--> statement-breakpoint\nALTER TABLE `workers` ADD `wechat_openid` text;--> statement-breakpoint\nALTER TABLE `workers` ADD `wechat_last_seen_at` text;--> statement-breakpoint\nCREATE UNIQUE INDEX `workers_wechat_uq` ON `workers` (`wechat_openid`);"
   }
 ];

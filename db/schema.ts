@@ -107,6 +107,10 @@ export const workers = sqliteTable(
     languages: json<string[]>('languages').notNull().default([]),
     ableToWork: bool('able_to_work').notNull().default(true),
     telegramChatId: text('telegram_chat_id'),
+    /** The person's openid at the WeChat Official Account, when they linked or signed up there. */
+    wechatOpenid: text('wechat_openid'),
+    /** When the person last wrote on WeChat: customer-service messages may be sent for 48 hours after. */
+    wechatLastSeenAt: text('wechat_last_seen_at'),
     language: text('language', { enum: ['zh', 'en'] })
       .notNull()
       .default('zh'),
@@ -163,6 +167,7 @@ export const workers = sqliteTable(
       .on(t.reachBand, t.areaCode)
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
     uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
+    uniqueIndex('workers_wechat_uq').on(t.wechatOpenid),
     uniqueIndex('workers_source_id_uq').on(t.sourceId),
     check('workers_max_distance_ck', sql`${t.maxDistanceKm} > 0`),
   ],
@@ -188,12 +193,14 @@ export const employers = sqliteTable(
     certified: bool('certified').notNull().default(false),
     certifiedAt: text('certified_at'),
     telegramChatId: text('telegram_chat_id'),
+    wechatOpenid: text('wechat_openid'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('employers_area_idx').on(t.areaCode),
     uniqueIndex('employers_telegram_uq').on(t.telegramChatId),
+    uniqueIndex('employers_wechat_uq').on(t.wechatOpenid),
   ],
 );
 
@@ -538,6 +545,19 @@ export const telegramUpdates = sqliteTable(
   },
   (t) => [index('telegram_updates_chat_idx').on(t.chatId, t.status, t.updateId)],
 );
+
+/**
+ * WeChat messages received, keyed by MsgId (or sender and CreateTime for an
+ * event): WeChat re-sends a message it got no answer to within 5 s, up to 3
+ * times, and a copy is handled once.
+ */
+export const wechatMessages = sqliteTable('wechat_messages', {
+  key: text('key').primaryKey(),
+  openid: text('openid').notNull(),
+  receivedAt: text('received_at').notNull(),
+  /** The passive reply given, answered again to a copy that arrives after it. */
+  reply: text('reply'),
+});
 
 export const botSessions = sqliteTable('bot_sessions', {
   chatId: text('chat_id').primaryKey(),

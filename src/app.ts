@@ -21,6 +21,7 @@ import { outboxRoutes, staffRoutes } from './routes/outbox.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
+import { wechatRoutes } from './routes/wechat.js';
 import { workerRoutes } from './routes/workers.js';
 
 export function createApp(deps: Deps) {
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
   app.route('/', openApiRoutes(() => app.routes));
   app.route('/', observabilityRoutes);
   app.route('/telegram', telegramRoutes);
+  app.route('/wechat', wechatRoutes);
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate, auditRefusals, idempotency);

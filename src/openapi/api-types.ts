@@ -680,6 +680,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's server check (服务器配置)
+         * @description Answers `echostr` when `signature` is the SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        get: operations["getWechat"];
+        put?: never;
+        /**
+         * WeChat's messages and events for the chat
+         * @description Only WeChat calls this. The body is WeChat's XML, plain (checked by `signature`) or in safe mode (`encrypt_type=aes`, checked by `msg_signature`, AES-256-CBC with WECHAT_AES_KEY). The answer is the passive reply (encrypted the same way in safe mode) or `success`.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        post: operations["postWechat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2601,6 +2629,78 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getWechat: {
+        parameters: {
+            query?: {
+                /** @description SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce. */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                /** @description Echoed back by the server check. */
+                echostr?: string;
+                /** @description `aes` in safe mode (安全模式). */
+                encrypt_type?: string;
+                /** @description Safe mode: SHA-1 of the sorted token, timestamp, nonce and ciphertext. */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postWechat: {
+        parameters: {
+            query?: {
+                /** @description SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce. */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                /** @description Echoed back by the server check. */
+                echostr?: string;
+                /** @description `aes` in safe mode (安全模式). */
+                encrypt_type?: string;
+                /** @description Safe mode: SHA-1 of the sorted token, timestamp, nonce and ciphertext. */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passive reply, or `success` when there is nothing to say */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };

@@ -11,6 +11,7 @@ import {
   linkCodes,
   outbox,
   telegramUpdates,
+  wechatMessages,
   workers,
   type Availability,
   zeroEmploymentPeriods,
@@ -41,7 +42,7 @@ export interface WorkerInput {
   languages?: string[];
   sourceId?: string;
   /** Set when the person signs up through the bot: their chat and consent. */
-  chat?: { chatId: string; sensitiveConsent: boolean };
+  chat?: { chatId: string; sensitiveConsent: boolean; channel?: 'telegram' | 'wechat' };
 }
 
 export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone' | 'chat'>> & {
@@ -90,7 +91,9 @@ async function workerValues(
     ableToWork: input.ableToWork ?? true,
     languages: input.languages ?? [],
     sourceId: input.sourceId ?? null,
-    telegramChatId: input.chat?.chatId ?? null,
+    telegramChatId: input.chat && input.chat.channel !== 'wechat' ? input.chat.chatId : null,
+    wechatOpenid: input.chat?.channel === 'wechat' ? input.chat.chatId : null,
+    wechatLastSeenAt: input.chat?.channel === 'wechat' ? now : null,
     consentAt: input.chat ? now : null,
     sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
     createdAt: now,
@@ -148,7 +151,7 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
     languages: w.languages,
     sourceId: w.sourceId,
     alertsEnabled: w.alertsEnabled,
-    linkedToChat: w.telegramChatId !== null,
+    linkedToChat: w.telegramChatId !== null || w.wechatOpenid !== null,
     household: h
       ? {
           povertyAlleviated: h.povertyAlleviated,
@@ -240,6 +243,7 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
   const w = await getScopedWorker(ctx, id);
   const now = nowIso(ctx.clock);
   const chat = w.telegramChatId;
+  const wechat = w.wechatOpenid;
   await batch(ctx.db, [
     ctx.db
       .update(workers)
@@ -249,6 +253,8 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
         homeLat: null,
         homeLon: null,
         telegramChatId: null,
+        wechatOpenid: null,
+        wechatLastSeenAt: null,
         careFor: [],
         cannotLeaveHome: false,
         languages: [],
@@ -268,6 +274,12 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
           ctx.db.delete(botSessions).where(eq(botSessions.chatId, chat)),
           ctx.db.delete(telegramUpdates).where(eq(telegramUpdates.chatId, chat)),
           ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.chatId, chat)),
+        ]
+      : []),
+    ...(wechat
+      ? [
+          ctx.db.delete(botSessions).where(eq(botSessions.chatId, `wx:${wechat}`)),
+          ctx.db.delete(wechatMessages).where(eq(wechatMessages.openid, wechat)),
         ]
       : []),
     // Applications still open are withdrawn: nobody can be contacted any more.
