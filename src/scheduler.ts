@@ -1,6 +1,7 @@
 // The scheduled work both runtimes run: the clocks (expiries, alerts owed,
 // digests, check-ins) and the outbox drain. Workers run runScheduledJobs from
 // cron within a budget; Node runs runNodeLoop inside `npm start`.
+import { deliverWechatLogged } from '../bot/channels/wechat/sender.js';
 import { type DeliveryReport, deliverOwed } from '../bot/sender.js';
 import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
@@ -72,6 +73,7 @@ export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: nu
       }),
     );
   }
+  await deliverWechatLogged(deps, trigger, opts.deliveryBudgetMs ?? CRON_DELIVERY_BUDGET_MS);
   return { ...clocks, delivery };
 }
 
@@ -109,6 +111,10 @@ export async function runNodeLoop(deps: Deps, opts: NodeLoopOptions): Promise<vo
         }),
       );
       worked = r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
+    }
+    if (!opts.signal.aborted) {
+      const r = await deliverWechatLogged(deps, 'node-loop', Math.max(1000, nextClocks - Date.now()));
+      worked ||= r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
     }
     if (!worked) await restFor(idleMs, opts.signal);
   }

@@ -4,6 +4,7 @@
 // well under Telegram's patience; messages the update made owed go out after.
 import { Hono } from 'hono';
 import type { Update } from 'grammy/types';
+import { deliverWechatLogged } from '../../bot/channels/wechat/sender.js';
 import { deliverOwed } from '../../bot/sender.js';
 import { receiveUpdate } from '../../bot/updates.js';
 import { describeRoute } from '../openapi/describe.js';
@@ -84,11 +85,13 @@ export function parseUpdate(text: string): Update {
 
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
-  if (!deps.telegram) return;
-  const task = loggedDelivery(deps, 'request', () =>
-    deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
-  );
-  deps.background?.(task);
+  if (deps.telegram) {
+    const task = loggedDelivery(deps, 'request', () =>
+      deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
+    );
+    deps.background?.(task);
+  }
+  if (deps.config.WECHAT_APP_ID && deps.config.WECHAT_APP_SECRET) deps.background?.(deliverWechatLogged(deps, 'request', 20_000));
 }
 
 const webhookDoc = describeRoute({
