@@ -41,6 +41,7 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
     console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+    console.log(wechatStatus(config));
   });
 
   // One loop for the clocks and the sender (src/scheduler.ts).
@@ -65,6 +66,14 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** What of the WeChat channel runs: the conversation needs the token, alerts the AppID and AppSecret too. */
+function wechatStatus(config: ReturnType<typeof loadNodeConfig>): string {
+  if (!config.WECHAT_TOKEN) return 'WeChat: off (WECHAT_TOKEN is not set)';
+  const mode = config.WECHAT_AES_KEY && config.WECHAT_APP_ID ? 'plain and safe mode' : 'plain mode only (WECHAT_AES_KEY or WECHAT_APP_ID not set)';
+  const alerts = config.WECHAT_APP_ID && config.WECHAT_APP_SECRET ? 'alerts on' : 'alerts off (WECHAT_APP_ID or WECHAT_APP_SECRET not set)';
+  return `WeChat: on at /wechat, ${mode}, ${alerts}`;
 }
 
 main().catch((err) => {
