@@ -21,6 +21,7 @@ import { outboxRoutes, staffRoutes } from './routes/outbox.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
+import { smsCallbackRoutes, smsReplyRoutes } from './routes/sms.js';
 import { wechatRoutes } from './routes/wechat.js';
 import { workerRoutes } from './routes/workers.js';
 
@@ -49,6 +50,7 @@ export function createApp(deps: Deps) {
   app.route('/', observabilityRoutes);
   app.route('/telegram', telegramRoutes);
   app.route('/wechat', wechatRoutes);
+  app.route('/sms', smsCallbackRoutes);
 
   const v1 = new Hono<AppEnv>();
   v1.use('*', authenticate, auditRefusals, idempotency);
@@ -69,6 +71,7 @@ export function createApp(deps: Deps) {
   v1.route('/imports', importRoutes);
   v1.route('/outbox', outboxRoutes);
   v1.route('/staff', staffRoutes);
+  v1.route('/sms', smsReplyRoutes);
   app.route('/v1', v1);
   // The labour bureau's web pages (server-rendered; sessions, not bearer tokens).
   app.route('/console', createConsole());

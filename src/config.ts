@@ -40,6 +40,15 @@ export const configSchema = z.object({
   WECHAT_API_ROOT: z.string().url().default('https://api.weixin.qq.com'),
   /** Template ids (模板消息) for alerts outside the 48-hour window, as `kind=templateId,…` (kinds: opening, offer, expired, checkin, other). */
   WECHAT_TEMPLATES: optionalString,
+  /** SMS (Aliyun 短信服务 API shape) for workers with a phone and no chat: the AccessKey pair, the signature name (签名) and the API's base URL. */
+  SMS_ACCESS_KEY_ID: optionalString,
+  SMS_ACCESS_KEY_SECRET: optionalString,
+  SMS_SIGN_NAME: optionalString,
+  SMS_API_ROOT: z.string().url().default('https://dysmsapi.aliyuncs.com'),
+  /** Template codes as `kind=SMS_123,…` (kinds: opening, offer, expired, checkin). */
+  SMS_TEMPLATES: optionalString,
+  /** The token the provider's receipt and reply callbacks carry (`?token=`), 16+ characters. */
+  SMS_CALLBACK_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'SMS_CALLBACK_TOKEN must be at least 16 characters' }),
   /** The prefecture whose counties the bot offers in its menus (an area code). */
   BOT_HOME_AREA: optionalString,
   /** debug, info (the default), warn, error or silent: the structured log lines written (src/observability/log.ts). */

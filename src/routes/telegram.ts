@@ -4,6 +4,7 @@
 // well under Telegram's patience; messages the update made owed go out after.
 import { Hono } from 'hono';
 import type { Update } from 'grammy/types';
+import { deliverSmsLogged } from '../../bot/channels/sms/sender.js';
 import { deliverWechatLogged } from '../../bot/channels/wechat/sender.js';
 import { deliverOwed } from '../../bot/sender.js';
 import { receiveUpdate } from '../../bot/updates.js';
@@ -92,6 +93,7 @@ export function deliverSoon(deps: Deps) {
     deps.background?.(task);
   }
   if (deps.config.WECHAT_APP_ID && deps.config.WECHAT_APP_SECRET) deps.background?.(deliverWechatLogged(deps, 'request', 20_000));
+  deps.background?.(deliverSmsLogged(deps, 'request'));
 }
 
 const webhookDoc = describeRoute({

@@ -162,3 +162,11 @@ export async function alertsForWorker(
 export const wechatOnlyRecipient = sql`(
   EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId} AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NOT NULL)
   OR EXISTS (SELECT 1 FROM ${employers} WHERE ${employers.id} = ${outbox.employerId} AND ${employers.telegramChatId} IS NULL AND ${employers.wechatOpenid} IS NOT NULL))`;
+
+/**
+ * Rows owed to a worker with a phone and no chat at all: the SMS sender
+ * (bot/channels/sms/sender.ts) sends those that matter and the chat senders
+ * leave them.
+ */
+export const smsOnlyRecipient = sql`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId}
+  AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NULL AND ${workers.phone} IS NOT NULL)`;
