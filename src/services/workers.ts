@@ -11,6 +11,8 @@ import {
   linkCodes,
   outbox,
   telegramUpdates,
+  smsMessages,
+  smsReplies,
   wechatMessages,
   workers,
   type Availability,
@@ -268,6 +270,9 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
       })
       .where(eq(workers.id, id)),
     ctx.db.delete(linkCodes).where(eq(linkCodes.workerId, id)),
+    // The SMS kept for receipts and replies hold the number and the words the person sent.
+    ctx.db.delete(smsReplies).where(eq(smsReplies.workerId, id)),
+    ctx.db.update(smsMessages).set({ phone: '' }).where(eq(smsMessages.workerId, id)),
     ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.workerId, id)),
     ...(chat
       ? [

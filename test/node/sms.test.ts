@@ -140,3 +140,19 @@ describe('SMS to a worker with no chat', () => {
     expect((await env.request('POST', `/sms/replies?token=${CALLBACK}`, { body: [{ phone_number: 'x' }] })).status).toBe(400);
   });
 });
+
+describe('erasure', () => {
+  it('takes the number and the replies of an SMS worker with the rest of their data', async () => {
+    const w = await smsWorker();
+    const employer = await makeEmployer(env);
+    await makeOpening(env, employer.id, { point: { lat: w.spot.lat + 0.001, lon: w.spot.lon } });
+    await env.settle();
+    expect(fake.sent(w.phone)).toHaveLength(1);
+    await reply(w.phone, '我想去');
+    expect((await env.request('DELETE', `/v1/workers/${w.id}`, { token: env.adminToken })).status).toBe(204);
+    const kept = await env.db.select().from(smsMessages).where(eq(smsMessages.workerId, w.id));
+    expect(kept.map((m) => m.phone)).toEqual(['']);
+    const replies = await env.request('GET', '/v1/sms/replies', { token: env.adminToken });
+    expect(JSON.stringify(replies.body)).not.toContain('我想去');
+  });
+});
