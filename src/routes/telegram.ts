@@ -92,7 +92,8 @@ export function deliverSoon(deps: Deps) {
     );
     deps.background?.(task);
   }
-  if (deps.config.WECHAT_APP_ID && deps.config.WECHAT_APP_SECRET) deps.background?.(deliverWechatLogged(deps, 'request', 20_000));
+  // WeChat's and SMS's senders run with their channel off too: they then cancel what is owed on it, saying why.
+  deps.background?.(deliverWechatLogged(deps, 'request', 20_000));
   deps.background?.(deliverSmsLogged(deps, 'request'));
 }
 

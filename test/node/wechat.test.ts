@@ -5,19 +5,26 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAesKey, signatureOf, WechatCrypto } from '../../bot/channels/wechat/crypto.js';
+import { type FakeWechatApi, startFakeWechatApi } from '../../bot/channels/wechat/fake-api.js';
+import { deliverWechatLogged } from '../../bot/channels/wechat/sender.js';
+import { parseConfig } from '../../src/config.js';
 import { choiceTyped, renderReplies } from '../../bot/channels/wechat/render.js';
 import { parseXml } from '../../bot/channels/wechat/xml.js';
-import { applications, botSessions, placements, wechatMessages, workers } from '../../db/schema.js';
+import { applications, botSessions, outbox, placements, wechatMessages, workers } from '../../db/schema.js';
 import { makeEmployer, makeOpening, makeTestEnv, type TestEnv } from '../helpers.js';
 import { WX, wechatConfig, wechatHarness } from '../wechat-person.js';
 
 let env: TestEnv;
+let fake: FakeWechatApi;
 beforeAll(async () => {
-  env = await makeTestEnv(':memory:', { config: wechatConfig() });
+  // The offer owed in the walk-through goes to this stand-in, never outside.
+  fake = await startFakeWechatApi();
+  env = await makeTestEnv(':memory:', { config: { ...wechatConfig(), WECHAT_API_ROOT: fake.url } });
 });
 afterAll(async () => {
   await env.settle();
   env.close();
+  await fake.close();
 });
 
 const workerOf = async (openid: string) => (await env.db.select().from(workers).where(eq(workers.wechatOpenid, openid)))[0];
@@ -157,6 +164,8 @@ for (const mode of ['plain', 'safe'] as const) {
 
       // The employer offers (here through the API); the worker answers from 我的报名 (the menu's key).
       expect((await env.request('POST', `/v1/applications/${app!.id}/transitions`, { token: env.adminToken, body: { to: 'offered' } })).status).toBe(200);
+      await env.settle();
+      expect(fake.sent(p.openid).at(-1)?.body.text.content).toContain('好消息！');
       expect(await p.click('applications')).toContain('单位要您，去不去？');
       expect(await p.press('去 1')).toContain('已记下您上班了');
       const [placed] = await env.db.select().from(placements).where(eq(placements.applicationId, app!.id));
@@ -247,4 +256,34 @@ describe('inputs WeChat has', () => {
 it('the XML reader takes CDATA and escaped text and refuses what is not one document', () => {
   expect(parseXml('<xml><A><![CDATA[a<b]]></A><B>1 &amp; 2</B></xml>')).toEqual({ A: 'a<b', B: '1 & 2' });
   expect(parseXml('<html></html>')).toBeNull();
+});
+
+it('with WeChat alerts off (no AppID or secret) what a WeChat-only person is owed is cancelled, saying why', async () => {
+  const p = wechatHarness(env, 'plain').person();
+  await p.event('subscribe');
+  await p.press('同意');
+  await p.say('赵六');
+  await p.say('跳过');
+  await p.press('蒙自市');
+  await p.press('文澜街道');
+  await p.press('天马社区');
+  await p.press('能出门');
+  await p.press('好了');
+  await p.press('一整天');
+  await p.press('5 公里');
+  const w = await workerOf(p.openid);
+  const employer = await makeEmployer(env);
+  const opening = await makeOpening(env, employer.id, { skills: [] });
+  await env.settle();
+  const off = { ...env.deps, config: parseConfig({ WECHAT_TOKEN: WX.token }) };
+  const a = await env.request('POST', '/v1/applications', { token: env.adminToken, body: { workerId: w!.id, openingId: opening.id } });
+  expect(a.status).toBe(201);
+  await env.request('POST', `/v1/applications/${a.body.id}/transitions`, { token: env.adminToken, body: { to: 'offered' } });
+  // The app's own run has sent it already; a row owed while alerts are off is cancelled with the reason.
+  await env.settle();
+  await env.db.update(outbox).set({ status: 'pending', notBefore: '2000-01-01T00:00:00.000Z' }).where(eq(outbox.workerId, w!.id));
+  await deliverWechatLogged(off, 'test', 1000);
+  const rows = await env.db.select().from(outbox).where(eq(outbox.workerId, w!.id));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) expect(r).toMatchObject({ status: 'cancelled', lastError: expect.stringContaining('WeChat alerts are off') });
 });

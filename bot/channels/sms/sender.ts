@@ -150,7 +150,7 @@ export async function deliverSms(deps: Deps, provider: SmsProvider | null, opts:
         await setRow(row.id, { status: 'cancelled', lastError: why });
         report.dropped++;
       };
-      if (!w || w.erasedAt || !w.phone || !w.alertsEnabled && row.kind === 'opening_alert') {
+      if (!w || w.erasedAt || !w.phone || (!w.alertsEnabled && row.kind === 'opening_alert')) {
         await cancel('no reachable chat');
         continue;
       }

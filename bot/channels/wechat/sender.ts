@@ -189,11 +189,22 @@ export async function deliverWechat(deps: Deps, api: WechatApi, opts: { quietHou
   return report;
 }
 
-/** One WeChat drain, logged and counted with the Telegram sender's (null: the channel's sending side is off, or the run failed). */
+/**
+ * One WeChat drain, logged and counted with the Telegram sender's. With the
+ * sending side off (no AppID or secret) what is owed to WeChat-only people is
+ * cancelled, saying why, rather than left waiting for ever. Null: the run failed.
+ */
 export async function deliverWechatLogged(deps: Deps, trigger: string, budgetMs: number) {
   const api = wechatApiOf(deps);
-  if (!api) return null;
   return loggedDelivery(deps, trigger, async () => {
+    if (!api) {
+      const off = await deps.db
+        .update(outbox)
+        .set({ status: 'cancelled', lastError: 'WeChat alerts are off (WECHAT_APP_ID, WECHAT_APP_SECRET)' })
+        .where(sql`${outbox.status} = 'pending' AND ${outbox.notBefore} <= ${deps.clock.now().toISOString()} AND ${wechatOnlyRecipient}`)
+        .returning({ id: outbox.id });
+      return { sent: 0, retried: 0, dead: 0, dropped: off.length, deferred: 0, released: 0 };
+    }
     const r = await deliverWechat(deps, api, { budgetMs, quietHours: deps.config.QUIET_HOURS });
     return { sent: r.sent, retried: r.retried, dead: r.dead, dropped: r.dropped, deferred: r.deferred, released: 0 };
   });
