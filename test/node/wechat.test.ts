@@ -287,3 +287,24 @@ it('with WeChat alerts off (no AppID or secret) what a WeChat-only person is owe
   expect(rows.length).toBeGreaterThan(0);
   for (const r of rows) expect(r).toMatchObject({ status: 'cancelled', lastError: expect.stringContaining('WeChat alerts are off') });
 });
+
+it('a turn slower than the passive reply may take is answered "success" and its reply goes as a customer-service message', async () => {
+  const { receiveWechat } = await import('../../bot/channels/wechat/adapter.js');
+  const { buildXml } = await import('../../bot/channels/wechat/xml.js');
+  const openid = `o-slow-${Date.now()}`;
+  const timestamp = '1765100000';
+  const nonce = '99';
+  const q = { timestamp, nonce, signature: await signatureOf(WX.token, timestamp, nonce) };
+  const body = buildXml({ ToUserName: WX.account, FromUserName: openid, CreateTime: 1765100000, MsgType: 'event', Event: 'subscribe' });
+  const before = fake.sent(openid).length;
+  const a = await receiveWechat(env.deps, q, body, { budgetMs: 0 });
+  expect(a).toMatchObject({ status: 200, body: 'success' });
+  await env.settle();
+  const sent = fake.sent(openid).slice(before);
+  expect(sent).toHaveLength(1);
+  expect(sent[0]!.body.text.content).toContain('同意');
+  // WeChat's copy at 5 s finds it answered: the same words, no second effect.
+  const again = await receiveWechat(env.deps, q, body);
+  expect(again).toMatchObject({ status: 200 });
+  expect(await env.db.select().from(wechatMessages).where(eq(wechatMessages.openid, openid))).toHaveLength(1);
+});

@@ -15,6 +15,7 @@ import { portsFor } from '../../ports.js';
 import { t } from '../../texts/index.js';
 import { sameSignature, signatureOf, WechatCrypto } from './crypto.js';
 import { choiceTyped, renderReplies } from './render.js';
+import { wechatApiOf } from './sender.js';
 import { buildXml, parseXml } from './xml.js';
 
 /** The custom menu's click keys (see menu.ts), each the flow's button or command. */
@@ -62,8 +63,16 @@ function cryptoOf(deps: Deps): WechatCrypto | null {
   return c;
 }
 
+/**
+ * How long the passive reply may take: WeChat waits 5 s, then re-sends. A
+ * turn still running then is answered "success" and its reply goes as a
+ * customer-service message when it is ready (the copies WeChat re-sends find
+ * the message stored and have no effect).
+ */
+export const PASSIVE_BUDGET_MS = 4_000;
+
 /** POST /wechat: one message or event, answered with the passive reply (or "success": nothing to say). */
-export async function receiveWechat(deps: Deps, q: WechatQuery, body: string): Promise<WechatAnswer> {
+export async function receiveWechat(deps: Deps, q: WechatQuery, body: string, opts: { budgetMs?: number } = {}): Promise<WechatAnswer> {
   const token = deps.config.WECHAT_TOKEN;
   if (!token) return { status: 404, error: 'The WeChat channel is off on this server' };
   const outer = parseXml(body);
@@ -87,7 +96,28 @@ export async function receiveWechat(deps: Deps, q: WechatQuery, body: string): P
   }
   if (!xml || !xml.FromUserName || !xml.ToUserName || !xml.MsgType) return { status: 400, error: 'Not a WeChat message' };
 
-  const text = await answer(deps, xml);
+  const openid = xml.FromUserName;
+  const budget = opts.budgetMs ?? PASSIVE_BUDGET_MS;
+  const started = Date.now();
+  const turn = answer(deps, xml);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), budget);
+  });
+  const raced = await Promise.race([turn, late]).finally(() => clearTimeout(timer));
+  // A turn that took the whole budget is late too: WeChat may have stopped listening.
+  const text = raced !== 'late' && Date.now() - started >= budget ? 'late' : raced;
+  if (text === 'late') {
+    deps.background?.(
+      turn
+        .then(async (t) => {
+          const api = wechatApiOf(deps);
+          if (t && api) await api.sendText(openid, t);
+        })
+        .catch((err) => console.error('wechat: a late reply could not be sent', err)),
+    );
+    return { status: 200, body: 'success', type: 'text' };
+  }
   if (text === null) return { status: 200, body: 'success', type: 'text' };
   const reply = buildXml({
     ToUserName: xml.FromUserName,
