@@ -4,6 +4,7 @@
 import { serve } from '@hono/node-server';
 import { stopDelivery } from '../bot/sender.js';
 import { createApp } from './app.js';
+import { parseSmsTemplates } from '../bot/channels/sms/sender.js';
 import { loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
@@ -42,6 +43,11 @@ async function main() {
     console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
     console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
     console.log(wechatStatus(config));
+    console.log(
+      config.SMS_ACCESS_KEY_ID && config.SMS_ACCESS_KEY_SECRET && config.SMS_SIGN_NAME
+        ? `SMS: on (templates for ${Object.keys(parseSmsTemplates(config.SMS_TEMPLATES)).join(', ') || 'none: every SMS would be dead'}${config.SMS_CALLBACK_TOKEN ? '' : '; no SMS_CALLBACK_TOKEN: receipts and replies refused'})`
+        : 'SMS: off (SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET or SMS_SIGN_NAME not set)',
+    );
   });
 
   // One loop for the clocks and the sender (src/scheduler.ts).
