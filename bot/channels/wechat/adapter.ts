@@ -7,7 +7,7 @@
 //
 // The session of an openid lives in bot_sessions under `wx:<openid>`, with
 // the numbered choices of the last answer (see render.ts).
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { botSessions, wechatMessages, workers } from '../../../db/schema.js';
 import type { Deps } from '../../../src/context.js';
 import { handle, type Input, newSession, type Reply, type Session } from '../../flow.js';
@@ -204,6 +204,41 @@ async function save(deps: Deps, openid: string, s: Session, choices: string[]) {
     .onConflictDoUpdate({ target: botSessions.chatId, set: { state: sql`excluded.state`, language: sql`excluded.language`, updatedAt: now } });
 }
 
+const LOCK_MS = 15_000;
+const LOCK_WAIT_MS = 3_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One person's messages are handled one at a time (two at once would each
+ * start from the same session and one's change be lost): the session row's
+ * lock, as the Telegram updates take it. A holder that died frees it after
+ * LOCK_MS; a message that cannot get it within LOCK_WAIT_MS goes on anyway.
+ */
+async function withLock<T>(deps: Deps, openid: string, fn: () => Promise<T>): Promise<T> {
+  const chatId = sessionKey(openid);
+  await deps.db
+    .insert(botSessions)
+    .values({ chatId, state: newSession() as unknown as Record<string, unknown>, updatedAt: deps.clock.now().toISOString() })
+    .onConflictDoNothing();
+  const started = Date.now();
+  let held = false;
+  while (!held && Date.now() - started < LOCK_WAIT_MS) {
+    const now = new Date();
+    const got = await deps.db
+      .update(botSessions)
+      .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString() })
+      .where(and(eq(botSessions.chatId, chatId), or(isNull(botSessions.lockedUntil), lt(botSessions.lockedUntil, now.toISOString()))))
+      .returning({ chatId: botSessions.chatId });
+    held = got.length > 0;
+    if (!held) await sleep(20);
+  }
+  try {
+    return await fn();
+  } finally {
+    if (held) await deps.db.update(botSessions).set({ lockedUntil: null }).where(eq(botSessions.chatId, chatId));
+  }
+}
+
 /** The text to answer, once per message: a copy gets the first answer again. */
 async function answer(deps: Deps, m: Record<string, string>): Promise<string | null> {
   const openid = m.FromUserName!;
@@ -222,6 +257,11 @@ async function answer(deps: Deps, m: Record<string, string>): Promise<string | n
   // The 48-hour window of customer-service messages starts again now.
   await deps.db.update(workers).set({ wechatLastSeenAt: now }).where(eq(workers.wechatOpenid, openid));
 
+  return withLock(deps, openid, () => converse(deps, m, key));
+}
+
+async function converse(deps: Deps, m: Record<string, string>, key: string): Promise<string | null> {
+  const openid = m.FromUserName!;
   const { session, choices } = await load(deps, openid);
   const input = inputOf(m, session, choices);
   if (!input) return null;
