@@ -21,12 +21,17 @@ import type { ApplicantView, ApplicationView, Draft, Ports, WorkerSummary } from
 /** Counties offered in the sign-up menus: the prefecture the service runs in. */
 export const DEFAULT_HOME_PREFECTURE = '5325';
 
-export function portsFor(deps: Deps, chatId: string): Ports {
-  const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'bot' } };
+/** The messenger a chat is on; its id is a Telegram chat id or a WeChat openid. */
+export type Channel = 'telegram' | 'wechat';
+
+export function portsFor(deps: Deps, chatId: string, channel: Channel = 'telegram'): Ports {
+  const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: channel === 'wechat' ? 'wechat' : 'bot' } };
   const db = deps.db;
+  const workerChat = channel === 'wechat' ? workers.wechatOpenid : workers.telegramChatId;
+  const employerChat = channel === 'wechat' ? employers.wechatOpenid : employers.telegramChatId;
 
   const me = async () => {
-    const [w] = await db.select().from(workers).where(eq(workers.telegramChatId, chatId));
+    const [w] = await db.select().from(workers).where(eq(workerChat, chatId));
     return w && !w.erasedAt ? w : null;
   };
   const requireMe = async () => {
@@ -35,7 +40,7 @@ export function portsFor(deps: Deps, chatId: string): Ports {
     return w;
   };
   const myEmployer = async () => {
-    const [e] = await db.select().from(employers).where(eq(employers.telegramChatId, chatId));
+    const [e] = await db.select().from(employers).where(eq(employerChat, chatId));
     return e ?? null;
   };
   /** The county, township and village of an area code, as the sign-up's menus name them. */
@@ -92,7 +97,7 @@ export function portsFor(deps: Deps, chatId: string): Ports {
           careFor: d.sensitive && d.cannotLeaveHome ? (d.careFor ?? []) : [],
           skills: d.skills ?? [],
           availability: d.hours ?? 'full_day',
-          chat: { chatId, sensitiveConsent: d.sensitive === true },
+          chat: { chatId, sensitiveConsent: d.sensitive === true, channel },
         },
       );
     },
@@ -107,14 +112,14 @@ export function portsFor(deps: Deps, chatId: string): Ports {
       }
       if (c.staffTokenId !== null) {
         const [tk] = await db.select().from(apiTokens).where(eq(apiTokens.id, c.staffTokenId));
-        return tk && !tk.revokedAt && tk.role === 'staff' ? { kind: 'staff', name: tk.label ?? tk.areaPrefix ?? '' } : null;
+        return tk && !tk.revokedAt && tk.role === 'staff' && channel === 'telegram' ? { kind: 'staff', name: tk.label ?? tk.areaPrefix ?? '' } : null;
       }
       const [e] = await db.select({ name: employers.name }).from(employers).where(eq(employers.id, c.employerId!));
       return e ? { kind: 'employer', name: e.name } : null;
     },
 
     async link(code) {
-      const linked = await redeemLinkCode(ctx, code, chatId);
+      const linked = await redeemLinkCode(ctx, code, chatId, channel);
       return linked ? { kind: linked.kind, name: linked.name } : null;
     },
 

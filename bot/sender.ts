@@ -21,6 +21,7 @@ import { batch, type Db } from '../db/client.js';
 import { apiTokens, employers, outbox, workers } from '../db/schema.js';
 import type { Clock } from '../src/context.js';
 import { classifyFailure, type TelegramApi } from '../src/telegram.js';
+import { smsOnlyRecipient, wechatOnlyRecipient } from '../src/services/outbox.js';
 import { inlineMarkup } from './markup.js';
 import { languageOf, renderNotice } from './notices.js';
 
@@ -249,7 +250,7 @@ export async function deliverOwed(
     const now = clock.now();
     const nowIso = now.toISOString();
     const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
+    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND NOT ${wechatOnlyRecipient} AND NOT ${smsOnlyRecipient} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
     const claimed = await db
       .update(outbox)
       .set({ status: 'sending', notBefore: leaseUntil, attempts: sql`${outbox.attempts} + 1` })

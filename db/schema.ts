@@ -113,6 +113,12 @@ export const workers = sqliteTable(
     languages: json<string[]>('languages').notNull().default([]),
     ableToWork: bool('able_to_work').notNull().default(true),
     telegramChatId: text('telegram_chat_id'),
+    /** The person's openid at the WeChat Official Account, when they linked or signed up there. */
+    wechatOpenid: text('wechat_openid'),
+    /** When the person last wrote on WeChat: customer-service messages may be sent for 48 hours after. */
+    wechatLastSeenAt: text('wechat_last_seen_at'),
+    /** When the person replied TD (退订) to an SMS: no more SMS. */
+    smsOptOutAt: text('sms_opt_out_at'),
     language: text('language', { enum: ['zh', 'en'] })
       .notNull()
       .default('zh'),
@@ -175,6 +181,7 @@ export const workers = sqliteTable(
       .on(t.reachBand, t.areaCode)
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
     uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
+    uniqueIndex('workers_wechat_uq').on(t.wechatOpenid),
     uniqueIndex('workers_source_id_uq').on(t.sourceId),
     check('workers_max_distance_ck', sql`${t.maxDistanceKm} > 0`),
   ],
@@ -206,12 +213,14 @@ export const employers = sqliteTable(
      */
     certifiedSince: text('certified_since'),
     telegramChatId: text('telegram_chat_id'),
+    wechatOpenid: text('wechat_openid'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('employers_area_idx').on(t.areaCode),
     uniqueIndex('employers_telegram_uq').on(t.telegramChatId),
+    uniqueIndex('employers_wechat_uq').on(t.wechatOpenid),
   ],
 );
 
@@ -566,6 +575,59 @@ export const telegramUpdates = sqliteTable(
     handledAt: text('handled_at'),
   },
   (t) => [index('telegram_updates_chat_idx').on(t.chatId, t.status, t.updateId)],
+);
+
+/**
+ * WeChat messages received, keyed by MsgId (or sender and CreateTime for an
+ * event): WeChat re-sends a message it got no answer to within 5 s, up to 3
+ * times, and a copy is handled once.
+ */
+export const wechatMessages = sqliteTable('wechat_messages', {
+  key: text('key').primaryKey(),
+  openid: text('openid').notNull(),
+  receivedAt: text('received_at').notNull(),
+  /** The passive reply given, answered again to a copy that arrives after it. */
+  reply: text('reply'),
+});
+
+/** Each SMS handed to the provider, with its delivery receipt when one came. */
+export const smsMessages = sqliteTable(
+  'sms_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    outboxId: integer('outbox_id').references(() => outbox.id),
+    workerId: integer('worker_id').references(() => workers.id),
+    phone: text('phone').notNull(),
+    kind: text('kind').notNull(),
+    /** What a reply of "1" is about: the application (an offer) or the opening (a new one). */
+    applicationId: integer('application_id'),
+    openingId: integer('opening_id'),
+    /** The provider's id (Aliyun's BizId), which its receipts name. */
+    bizId: text('biz_id'),
+    status: text('status', { enum: ['sent', 'delivered', 'failed'] }).notNull().default('sent'),
+    error: text('error'),
+    sentAt: text('sent_at').notNull(),
+    reportedAt: text('reported_at'),
+  },
+  (t) => [index('sms_messages_phone_idx').on(t.phone, t.sentAt), index('sms_messages_biz_idx').on(t.bizId)],
+);
+
+/** Replies to SMS the provider forwarded: TD opts out, 1 is interest that staff see. */
+export const smsReplies = sqliteTable(
+  'sms_replies',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    workerId: integer('worker_id').references(() => workers.id),
+    phone: text('phone').notNull(),
+    content: text('content').notNull(),
+    meaning: text('meaning', { enum: ['interested', 'opt_out', 'other'] }).notNull(),
+    applicationId: integer('application_id'),
+    openingId: integer('opening_id'),
+    /** The provider's id of the reply: a copy sent again is kept once. */
+    sequenceId: text('sequence_id').notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('sms_replies_seq_uq').on(t.sequenceId), index('sms_replies_worker_idx').on(t.workerId)],
 );
 
 export const botSessions = sqliteTable('bot_sessions', {

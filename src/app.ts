@@ -22,6 +22,8 @@ import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { closingRoutes } from './routes/closings.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
+import { smsCallbackRoutes, smsReplyRoutes } from './routes/sms.js';
+import { wechatRoutes } from './routes/wechat.js';
 import { workerRoutes } from './routes/workers.js';
 import { apiHeaders, docsHeaders } from './security-headers.js';
 
@@ -52,6 +54,8 @@ export function createApp(deps: Deps) {
   app.route('/', openApiRoutes(() => app.routes));
   app.route('/', observabilityRoutes);
   app.route('/telegram', telegramRoutes);
+  app.route('/wechat', wechatRoutes);
+  app.route('/sms', smsCallbackRoutes);
 
   const v1 = new Hono<AppEnv>();
   // Who is calling and whether their role may call this route come first: nothing
@@ -83,6 +87,7 @@ export function createApp(deps: Deps) {
   v1.route('/imports', importRoutes);
   v1.route('/outbox', outboxRoutes);
   v1.route('/staff', staffRoutes);
+  v1.route('/sms', smsReplyRoutes);
   app.route('/v1', v1);
   // The labour bureau's web pages (server-rendered; sessions, not bearer tokens).
   app.route('/console', createConsole());

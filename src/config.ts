@@ -45,6 +45,28 @@ export const configSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   /** The bot's username, shown in links; the bot never asks Telegram for it. */
   TELEGRAM_BOT_USERNAME: optionalString,
+  /** The WeChat Official Account (公众号): AppID and AppSecret from 开发 → 基本配置. */
+  WECHAT_APP_ID: optionalString,
+  WECHAT_APP_SECRET: optionalString,
+  /** The Token typed in the server configuration (服务器配置): signs every request WeChat makes. */
+  WECHAT_TOKEN: optionalString,
+  /** The EncodingAESKey (43 characters) of safe mode (安全模式); unset: plain mode only. */
+  WECHAT_AES_KEY: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9+/]{43}$/.test(v), {
+    message: 'WECHAT_AES_KEY must be the 43-character EncodingAESKey',
+  }),
+  /** The WeChat API's base URL (a local fake in tests and `npm run chat -- --channel wechat`). */
+  WECHAT_API_ROOT: z.string().url().default('https://api.weixin.qq.com'),
+  /** Template ids (模板消息) for alerts outside the 48-hour window, as `kind=templateId,…` (kinds: opening, offer, expired, checkin, other). */
+  WECHAT_TEMPLATES: optionalString,
+  /** SMS (Aliyun 短信服务 API shape) for workers with a phone and no chat: the AccessKey pair, the signature name (签名) and the API's base URL. */
+  SMS_ACCESS_KEY_ID: optionalString,
+  SMS_ACCESS_KEY_SECRET: optionalString,
+  SMS_SIGN_NAME: optionalString,
+  SMS_API_ROOT: z.string().url().default('https://dysmsapi.aliyuncs.com'),
+  /** Template codes as `kind=SMS_123,…` (kinds: opening, offer, expired, checkin). */
+  SMS_TEMPLATES: optionalString,
+  /** The token the provider's receipt and reply callbacks carry (`?token=`), 16+ characters. */
+  SMS_CALLBACK_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'SMS_CALLBACK_TOKEN must be at least 16 characters' }),
   /** The prefecture whose counties the bot offers in its menus (an area code). */
   BOT_HOME_AREA: optionalString,
   /** debug, info (the default), warn, error or silent: the structured log lines written (src/observability/log.ts). */

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { stopDelivery } from '../bot/sender.js';
 import { createApp } from './app.js';
+import { parseSmsTemplates } from '../bot/channels/sms/sender.js';
 import { type Config, loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
 import { openLocalDatabase } from './node-db.js';
@@ -62,7 +63,7 @@ async function startServing(config: Config, deps: Deps, announce: boolean) {
     const server = serve({ fetch, port: config.PORT }, (info) => {
       if (announce) {
         console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
-        console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+        for (const line of channelLines(config)) console.log(line);
         if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
       }
       resolve(server);
@@ -102,7 +103,7 @@ async function primary(config: Config, processes: number) {
     if ((msg as { listening?: number }).listening === undefined) return;
     if (++listening === processes) {
       console.log(`Jiujin API listening on http://localhost:${config.PORT} (database ${config.DATABASE_URL}), ${processes} processes serving`);
-      console.log(config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)');
+      for (const line of channelLines(config)) console.log(line);
     }
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -165,6 +166,25 @@ async function main() {
   if (cluster.isWorker) return server(config);
   if (processes > 1) return primary(config, processes);
   return single(config);
+}
+
+/** What of each channel is on, said at start (the tests wait for the chat bot's line, which comes first). */
+function channelLines(config: Config): string[] {
+  return [
+    config.TELEGRAM_BOT_TOKEN ? 'chat bot: on' : 'chat bot: off (TELEGRAM_BOT_TOKEN is not set)',
+    wechatStatus(config),
+    config.SMS_ACCESS_KEY_ID && config.SMS_ACCESS_KEY_SECRET && config.SMS_SIGN_NAME
+      ? `SMS: on (templates for ${Object.keys(parseSmsTemplates(config.SMS_TEMPLATES)).join(', ') || 'none: every SMS would be dead'}${config.SMS_CALLBACK_TOKEN ? '' : '; no SMS_CALLBACK_TOKEN: receipts and replies refused'})`
+      : 'SMS: off (SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET or SMS_SIGN_NAME not set)',
+  ];
+}
+
+/** What of the WeChat channel runs: the conversation needs the token, alerts the AppID and AppSecret too. */
+function wechatStatus(config: Config): string {
+  if (!config.WECHAT_TOKEN) return 'WeChat: off (WECHAT_TOKEN is not set)';
+  const mode = config.WECHAT_AES_KEY && config.WECHAT_APP_ID ? 'plain and safe mode' : 'plain mode only (WECHAT_AES_KEY or WECHAT_APP_ID not set)';
+  const alerts = config.WECHAT_APP_ID && config.WECHAT_APP_SECRET ? 'alerts on' : 'alerts off (WECHAT_APP_ID or WECHAT_APP_SECRET not set)';
+  return `WeChat: on at /wechat, ${mode}, ${alerts}`;
 }
 
 main().catch((err) => {

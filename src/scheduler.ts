@@ -1,6 +1,8 @@
 // The scheduled work both runtimes run: the clocks (expiries, alerts owed,
 // digests, check-ins) and the outbox drain. Workers run runScheduledJobs from
 // cron within a budget; Node runs runNodeLoop inside `npm start`.
+import { deliverSmsLogged } from '../bot/channels/sms/sender.js';
+import { deliverWechatLogged } from '../bot/channels/wechat/sender.js';
 import { type DeliveryReport, deliverOwed } from '../bot/sender.js';
 import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
@@ -76,6 +78,8 @@ export async function runScheduledJobs(deps: Deps, opts: { deliveryBudgetMs?: nu
       }),
     );
   }
+  await deliverWechatLogged(deps, trigger, opts.deliveryBudgetMs ?? CRON_DELIVERY_BUDGET_MS);
+  await deliverSmsLogged(deps, trigger);
   return { ...clocks, delivery };
 }
 
@@ -113,6 +117,12 @@ export async function runNodeLoop(deps: Deps, opts: NodeLoopOptions): Promise<vo
         }),
       );
       worked = r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
+    }
+    if (!opts.signal.aborted) {
+      const r = await deliverWechatLogged(deps, 'node-loop', Math.max(1000, nextClocks - Date.now()));
+      worked ||= r !== null && r.sent + r.retried + r.dead + r.dropped > 0;
+      const s = await deliverSmsLogged(deps, 'node-loop');
+      worked ||= s !== null && s.sent + s.retried + s.dead + s.dropped > 0;
     }
     if (!worked) await restFor(idleMs, opts.signal);
   }

@@ -82,6 +82,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sms/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SMS delivery receipts
+         * @description Only the SMS provider calls this, with `?token=` equal to SMS_CALLBACK_TOKEN. Answers as Aliyun expects.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        post: operations["postSmsReceipts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sms/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replies people sent to our SMS
+         * @description Only the SMS provider calls this, with `?token=` equal to SMS_CALLBACK_TOKEN. Answers as Aliyun expects.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        post: operations["postSmsReplies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/telegram/webhook": {
         parameters: {
             query?: never;
@@ -550,6 +594,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sms/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replies workers sent to SMS
+         * @description `interested`: a 1 to a new opening (the application made is named) or to an offer; `opt_out`: TD, no more SMS.
+         *
+         *     Who may call: staff, admin. Staff see the replies of workers in their area.
+         */
+        get: operations["getV1SmsReplies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/staff/link-code": {
         parameters: {
             query?: never;
@@ -702,6 +768,34 @@ export interface paths {
         get: operations["getV1WorklistsZeroEmployment"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's server check (服务器配置)
+         * @description Answers `echostr` when `signature` is the SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        get: operations["getWechat"];
+        put?: never;
+        /**
+         * WeChat's messages and events for the chat
+         * @description Only WeChat calls this. The body is WeChat's XML, plain (checked by `signature`) or in safe mode (`encrypt_type=aes`, checked by `msg_signature`, AES-256-CBC with WECHAT_AES_KEY). The answer is the passive reply (encrypted the same way in safe mode) or `success`.
+         *
+         *     Who may call: anyone (no token needed).
+         */
+        post: operations["postWechat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1373,6 +1467,94 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    postSmsReceipts: {
+        parameters: {
+            query: {
+                /** @description SMS_CALLBACK_TOKEN */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    biz_id: string;
+                    success: boolean;
+                    err_code?: string;
+                    err_msg?: string;
+                    report_time?: string;
+                    out_id?: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            };
+        };
+        responses: {
+            /** @description Taken */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        code: 0;
+                        msg: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postSmsReplies: {
+        parameters: {
+            query: {
+                /** @description SMS_CALLBACK_TOKEN */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    phone_number: string;
+                    content: string;
+                    sequence_id: string | number;
+                    send_time?: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            };
+        };
+        responses: {
+            /** @description Taken */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        code: 0;
+                        msg: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
+            503: components["responses"]["E503"];
         };
     };
     postTelegramWebhook: {
@@ -2435,6 +2617,47 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    getV1SmsReplies: {
+        parameters: {
+            query?: {
+                meaning?: "interested" | "opt_out" | "other";
+                area?: string;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            workerId: number | null;
+                            workerName: string | null;
+                            content: string;
+                            /** @enum {string} */
+                            meaning: "interested" | "opt_out" | "other";
+                            applicationId: number | null;
+                            openingId: number | null;
+                            receivedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            503: components["responses"]["E503"];
+        };
+    };
     postV1StaffLinkCode: {
         parameters: {
             query?: never;
@@ -2780,6 +3003,78 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getWechat: {
+        parameters: {
+            query?: {
+                /** @description SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce. */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                /** @description Echoed back by the server check. */
+                echostr?: string;
+                /** @description `aes` in safe mode (安全模式). */
+                encrypt_type?: string;
+                /** @description Safe mode: SHA-1 of the sorted token, timestamp, nonce and ciphertext. */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postWechat: {
+        parameters: {
+            query?: {
+                /** @description SHA-1 of the sorted WECHAT_TOKEN, timestamp and nonce. */
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                /** @description Echoed back by the server check. */
+                echostr?: string;
+                /** @description `aes` in safe mode (安全模式). */
+                encrypt_type?: string;
+                /** @description Safe mode: SHA-1 of the sorted token, timestamp, nonce and ciphertext. */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passive reply, or `success` when there is nothing to say */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            404: components["responses"]["E404"];
+            413: components["responses"]["E413"];
             503: components["responses"]["E503"];
         };
     };

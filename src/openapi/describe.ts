@@ -13,8 +13,8 @@ export interface ResponseDoc {
   description: string;
   /** A JSON body of this shape. */
   json?: z.ZodType;
-  /** Another media type, a plain string body (e.g. text/csv, text/plain). */
-  text?: string;
+  /** Another media type (or several), a plain string body (e.g. text/csv, text/plain). */
+  text?: string | string[];
 }
 
 export interface RouteDoc {

@@ -191,7 +191,7 @@ export function buildDocument(routes: readonly MountedRoute[], opts: { version: 
     for (const [status, r] of Object.entries(doc.responses)) {
       const content: JsonObject = {};
       if (r.json) content['application/json'] = { schema: schemas.convert(r.json, 'output') };
-      if (r.text) content[r.text] = { schema: { type: 'string' } };
+      for (const media of [r.text ?? []].flat()) content[media] = { schema: { type: 'string' } };
       responses[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
     }
     const errors = new Set<number>(doc.errors ?? []);

@@ -4,6 +4,8 @@
 // well under Telegram's patience; messages the update made owed go out after.
 import { Hono } from 'hono';
 import type { Update } from 'grammy/types';
+import { deliverSmsLogged } from '../../bot/channels/sms/sender.js';
+import { deliverWechatLogged } from '../../bot/channels/wechat/sender.js';
 import { deliverOwed } from '../../bot/sender.js';
 import { receiveUpdate } from '../../bot/updates.js';
 import { describeRoute } from '../openapi/describe.js';
@@ -84,11 +86,17 @@ export function parseUpdate(text: string): Update {
 
 /** Sends what is owed now, in the background of the request when the runtime allows. */
 export function deliverSoon(deps: Deps) {
-  if (!deps.telegram || deps.sendsAfterWrites === false) return;
-  const task = loggedDelivery(deps, 'request', () =>
-    deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
-  );
-  deps.background?.(task);
+  // Beside other serving processes, the primary's loop sends what writes owe (see src/node.ts).
+  if (deps.sendsAfterWrites === false) return;
+  if (deps.telegram) {
+    const task = loggedDelivery(deps, 'request', () =>
+      deliverOwed(deps.db, deps.clock, deps.telegram!, { budgetMs: 20_000, quietHours: deps.config.QUIET_HOURS }),
+    );
+    deps.background?.(task);
+  }
+  // WeChat's and SMS's senders run with their channel off too: they then cancel what is owed on it, saying why.
+  deps.background?.(deliverWechatLogged(deps, 'request', 20_000));
+  deps.background?.(deliverSmsLogged(deps, 'request'));
 }
 
 const webhookDoc = describeRoute({

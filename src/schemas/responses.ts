@@ -371,3 +371,19 @@ export const readyResponse = z.object({
   }),
 });
 export const webhookResponse = z.object({ ok: z.literal(true), receipt: z.string() });
+
+export const smsCallbackResponse = z.object({ code: z.literal(0), msg: z.string() });
+export const smsReplyList = z.object({
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      workerId: z.number().int().nullable(),
+      workerName: z.string().nullable(),
+      content: z.string(),
+      meaning: z.enum(['interested', 'opt_out', 'other']),
+      applicationId: z.number().int().nullable(),
+      openingId: z.number().int().nullable(),
+      receivedAt: z.string(),
+    }),
+  ),
+});

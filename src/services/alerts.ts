@@ -4,7 +4,7 @@
 // monthly check-in of placed workers). Each is written to the outbox
 // (services/outbox.ts) atomically with what records that it was owed, and
 // is idempotent by its dedupe key, so running a step twice owes nothing twice.
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { batch, rowsAffected } from '../../db/client.js';
 import { apiTokens, employers, openings, outbox, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../context.js';
@@ -63,7 +63,8 @@ export async function oweAlertsForOpening(ctx: Ctx, openingId: number): Promise<
             sql`${workers.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
             eq(workers.alertsEnabled, true),
             eq(workers.unreachable, false),
-            isNotNull(workers.telegramChatId),
+            // A chat, or a phone for SMS (bot/channels/sms/) not refused with TD.
+            or(isNotNull(workers.telegramChatId), isNotNull(workers.wechatOpenid), and(isNotNull(workers.phone), isNull(workers.smsOptOutAt))),
             sql`${workers.erasedAt} IS NULL`,
           ),
         )
@@ -122,7 +123,7 @@ export async function flagIdleOpenings(ctx: Ctx): Promise<number> {
     SELECT 'opening_idle', ${openings.employerId}, 'opening_idle:' || ${openings.id} || ':' || ${openings.updatedAt},
       json_object('openingId', ${openings.id}), 'pending', 0, ${now}, ${now}
     FROM ${employers} CROSS JOIN ${openings} ON ${openings.employerId} = ${employers.id}
-    WHERE ${employers.telegramChatId} IS NOT NULL AND ${openings.status} = 'open' AND ${openings.updatedAt} < ${cutoff}`);
+    WHERE (${employers.telegramChatId} IS NOT NULL OR ${employers.wechatOpenid} IS NOT NULL) AND ${openings.status} = 'open' AND ${openings.updatedAt} < ${cutoff}`);
   return rowsAffected(res);
 }
 
@@ -143,7 +144,7 @@ export async function oweCheckins(ctx: Ctx): Promise<number> {
   for (;;) {
     // The planner would walk every active placement by end date: the due-date index is named.
     const due = await ctx.db.all<{ id: number; reachable: number }>(sql`SELECT ${p.id} AS id,
-        EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND ${workers.telegramChatId} IS NOT NULL AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0) AS reachable
+        EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${p.workerId} AND (${workers.telegramChatId} IS NOT NULL OR ${workers.wechatOpenid} IS NOT NULL OR (${workers.phone} IS NOT NULL AND ${workers.smsOptOutAt} IS NULL)) AND ${workers.erasedAt} IS NULL AND ${workers.unreachable} = 0) AS reachable
       FROM ${p} INDEXED BY placements_checkin_due_idx
       WHERE ${p.endDate} IS NULL AND ${p.checkinDue} <= ${day} LIMIT ${SLICE_ROWS}`);
     if (due.length === 0) break;

@@ -115,6 +115,8 @@ export async function redeemLinkCode(
   ctx: ServiceCtx,
   code: string,
   chatId: string,
+  /** The messenger the chat is on: a person may have a Telegram chat, a WeChat openid or both. */
+  channel: 'telegram' | 'wechat' = 'telegram',
 ): Promise<{ kind: 'worker' | 'employer' | 'staff'; id: number; name: string } | null> {
   const now = nowIso(ctx.clock);
   if (!(await checkLinkCode(ctx, code))) return null;
@@ -129,18 +131,21 @@ export async function redeemLinkCode(
   if (claimed.workerId !== null) {
     const [w] = await ctx.db.select().from(workers).where(eq(workers.id, claimed.workerId));
     if (!w || w.erasedAt) return null;
+    const column = channel === 'wechat' ? workers.wechatOpenid : workers.telegramChatId;
+    const set = channel === 'wechat' ? { wechatOpenid: chatId, wechatLastSeenAt: now } : { telegramChatId: chatId, unreachable: false };
     await batch(ctx.db, [
-      ctx.db.update(workers).set({ telegramChatId: null }).where(eq(workers.telegramChatId, chatId)),
+      ctx.db.update(workers).set(channel === 'wechat' ? { wechatOpenid: null } : { telegramChatId: null }).where(eq(column, chatId)),
       ctx.db
         .update(workers)
-        .set({ telegramChatId: chatId, consentAt: w.consentAt ?? now, unreachable: false, updatedAt: now })
+        .set({ ...set, consentAt: w.consentAt ?? now, updatedAt: now })
         .where(eq(workers.id, w.id)),
     ]);
     return { kind: 'worker', id: w.id, name: w.name ?? '' };
   }
   if (claimed.staffTokenId !== null) {
     const [token] = await ctx.db.select().from(apiTokens).where(eq(apiTokens.id, claimed.staffTokenId));
-    if (!token || token.revokedAt || token.role !== 'staff') return null;
+    // Staff hear of their area in a Telegram chat; WeChat carries workers and employers.
+    if (!token || token.revokedAt || token.role !== 'staff' || channel !== 'telegram') return null;
     await batch(ctx.db, [
       ctx.db.update(apiTokens).set({ telegramChatId: null }).where(eq(apiTokens.telegramChatId, chatId)),
       ctx.db.update(apiTokens).set({ telegramChatId: chatId }).where(eq(apiTokens.id, token.id)),
@@ -149,9 +154,11 @@ export async function redeemLinkCode(
   }
   const [e] = await ctx.db.select().from(employers).where(eq(employers.id, claimed.employerId!));
   if (!e) return null;
+  const column = channel === 'wechat' ? employers.wechatOpenid : employers.telegramChatId;
+  const set = channel === 'wechat' ? { wechatOpenid: chatId } : { telegramChatId: chatId };
   await batch(ctx.db, [
-    ctx.db.update(employers).set({ telegramChatId: null }).where(eq(employers.telegramChatId, chatId)),
-    ctx.db.update(employers).set({ telegramChatId: chatId, updatedAt: now }).where(eq(employers.id, e.id)),
+    ctx.db.update(employers).set(channel === 'wechat' ? { wechatOpenid: null } : { telegramChatId: null }).where(eq(column, chatId)),
+    ctx.db.update(employers).set({ ...set, updatedAt: now }).where(eq(employers.id, e.id)),
   ]);
   return { kind: 'employer', id: e.id, name: e.name };
 }

@@ -5,7 +5,7 @@
 // nothing of the person in a queued message.
 import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { outbox, zeroEmploymentPeriods } from '../../db/schema.js';
+import { employers, outbox, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import { type Clock, nowIso, type ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
 import { periodContains } from './household-status.js';
@@ -153,3 +153,20 @@ export async function alertsForWorker(
     .orderBy(desc(outbox.id))
     .limit(limit);
 }
+
+/**
+ * Rows whose recipient is reached on WeChat only (an openid, no Telegram
+ * chat): the WeChat sender (bot/channels/wechat/sender.ts) sends these and
+ * the Telegram sender leaves them.
+ */
+export const wechatOnlyRecipient = sql`(
+  EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId} AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NOT NULL)
+  OR EXISTS (SELECT 1 FROM ${employers} WHERE ${employers.id} = ${outbox.employerId} AND ${employers.telegramChatId} IS NULL AND ${employers.wechatOpenid} IS NOT NULL))`;
+
+/**
+ * Rows owed to a worker with a phone and no chat at all: the SMS sender
+ * (bot/channels/sms/sender.ts) sends those that matter and the chat senders
+ * leave them.
+ */
+export const smsOnlyRecipient = sql`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId}
+  AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NULL AND ${workers.phone} IS NOT NULL)`;

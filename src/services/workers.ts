@@ -12,6 +12,9 @@ import {
   linkCodes,
   outbox,
   telegramUpdates,
+  smsMessages,
+  smsReplies,
+  wechatMessages,
   workers,
   type Availability,
   zeroEmploymentPeriods,
@@ -44,7 +47,7 @@ export interface WorkerInput {
   /** The date the person was registered (default today in China). */
   registeredOn?: string;
   /** Set when the person signs up through the bot: their chat and consent. */
-  chat?: { chatId: string; sensitiveConsent: boolean };
+  chat?: { chatId: string; sensitiveConsent: boolean; channel?: 'telegram' | 'wechat' };
 }
 
 export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone' | 'chat'>> & {
@@ -97,7 +100,9 @@ async function workerValues(
     languages: input.languages ?? [],
     sourceId: input.sourceId ?? null,
     registeredOn: input.registeredOn ?? chinaDayOf(now),
-    telegramChatId: input.chat?.chatId ?? null,
+    telegramChatId: input.chat && input.chat.channel !== 'wechat' ? input.chat.chatId : null,
+    wechatOpenid: input.chat?.channel === 'wechat' ? input.chat.chatId : null,
+    wechatLastSeenAt: input.chat?.channel === 'wechat' ? now : null,
     consentAt: input.chat ? now : null,
     sensitiveConsentAt: input.chat?.sensitiveConsent ? now : null,
     createdAt: now,
@@ -155,7 +160,7 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
     languages: w.languages,
     sourceId: w.sourceId,
     alertsEnabled: w.alertsEnabled,
-    linkedToChat: w.telegramChatId !== null,
+    linkedToChat: w.telegramChatId !== null || w.wechatOpenid !== null,
     household: h
       ? {
           povertyAlleviated: h.povertyAlleviated,
@@ -248,6 +253,7 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
   const w = await getScopedWorker(ctx, id);
   const now = nowIso(ctx.clock);
   const chat = w.telegramChatId;
+  const wechat = w.wechatOpenid;
   await batch(ctx.db, [
     ctx.db
       .update(workers)
@@ -257,6 +263,8 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
         homeLat: null,
         homeLon: null,
         telegramChatId: null,
+        wechatOpenid: null,
+        wechatLastSeenAt: null,
         careFor: [],
         cannotLeaveHome: false,
         languages: [],
@@ -270,12 +278,21 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
       })
       .where(eq(workers.id, id)),
     ctx.db.delete(linkCodes).where(eq(linkCodes.workerId, id)),
+    // The SMS kept for receipts and replies hold the number and the words the person sent.
+    ctx.db.delete(smsReplies).where(eq(smsReplies.workerId, id)),
+    ctx.db.update(smsMessages).set({ phone: '' }).where(eq(smsMessages.workerId, id)),
     ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.workerId, id)),
     ...(chat
       ? [
           ctx.db.delete(botSessions).where(eq(botSessions.chatId, chat)),
           ctx.db.delete(telegramUpdates).where(eq(telegramUpdates.chatId, chat)),
           ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.chatId, chat)),
+        ]
+      : []),
+    ...(wechat
+      ? [
+          ctx.db.delete(botSessions).where(eq(botSessions.chatId, `wx:${wechat}`)),
+          ctx.db.delete(wechatMessages).where(eq(wechatMessages.openid, wechat)),
         ]
       : []),
     // Applications still open are withdrawn: nobody can be contacted any more.

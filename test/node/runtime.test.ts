@@ -101,6 +101,8 @@ describe('npm start', () => {
     try {
       expect(s.out()).toContain(`listening on http://localhost:${s.port}`);
       expect(s.out()).toContain('chat bot: off');
+      expect(s.out()).toContain('WeChat: off (WECHAT_TOKEN is not set)');
+      expect(s.out()).toContain('SMS: off');
       const res = await fetch(`http://127.0.0.1:${s.port}/health`);
       expect(await res.json()).toEqual({ status: 'ok' });
       const webhook = await fetch(`http://127.0.0.1:${s.port}/telegram/webhook`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
@@ -155,10 +157,24 @@ describe('npm start', () => {
     }
   });
 
-  it('says the bot is on when it has a token', async () => {
-    const s = await start({ TELEGRAM_BOT_TOKEN: '1:abc', TELEGRAM_WEBHOOK_SECRET: 'secret-secret', TELEGRAM_API_ROOT: 'http://127.0.0.1:9' });
+  it('says the bot is on when it has a token, and which of WeChat and SMS are on', async () => {
+    const s = await start({
+      TELEGRAM_BOT_TOKEN: '1:abc',
+      TELEGRAM_WEBHOOK_SECRET: 'secret-secret',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      WECHAT_TOKEN: 'wx-start-token',
+      WECHAT_API_ROOT: 'http://127.0.0.1:9',
+      SMS_ACCESS_KEY_ID: 'id',
+      SMS_ACCESS_KEY_SECRET: 'secret-secret',
+      SMS_SIGN_NAME: '就近',
+      SMS_API_ROOT: 'http://127.0.0.1:9',
+      SMS_TEMPLATES: 'opening=SMS_1',
+    });
     try {
       expect(s.out()).toContain('chat bot: on');
+      expect(s.out()).toContain('WeChat: on at /wechat, plain mode only');
+      expect(s.out()).toContain('alerts off (WECHAT_APP_ID or WECHAT_APP_SECRET not set)');
+      expect(s.out()).toContain('SMS: on (templates for opening; no SMS_CALLBACK_TOKEN');
     } finally {
       expect(await s.stop()).toBe(0);
     }

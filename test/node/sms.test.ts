@@ -1,0 +1,158 @@
+// SMS for workers with a phone and no chat, against a fake Aliyun SendSms on
+// 127.0.0.1 that checks the request's signature: the new-opening alert and
+// the offer as templates, a reply of 1 applies (staff see it), TD stops
+// further SMS, receipts are kept, the per-number limits and the provider's
+// rate limit wait, and nothing is sent in the quiet hours.
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacSha1Base64, percentEncode, signParams } from '../../bot/channels/sms/aliyun.js';
+import { startFakeSms, type FakeSms } from '../../bot/channels/sms/fake-provider.js';
+import { deliverSms, fillTemplate, RATE_LIMIT_WAIT_MS, smsProviderOf } from '../../bot/channels/sms/sender.js';
+import { applications, outbox, smsMessages, workers } from '../../db/schema.js';
+import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+
+const CALLBACK = 'sms-callback-token-0123456789';
+let env: TestEnv;
+let fake: FakeSms;
+beforeAll(async () => {
+  fake = await startFakeSms();
+  env = await makeTestEnv(':memory:', {
+    config: {
+      SMS_ACCESS_KEY_ID: fake.accessKeyId,
+      SMS_ACCESS_KEY_SECRET: fake.accessKeySecret,
+      SMS_SIGN_NAME: '就近',
+      SMS_API_ROOT: fake.url,
+      SMS_TEMPLATES: 'opening=SMS_0001,offer=SMS_0002,expired=SMS_0003,checkin=SMS_0004',
+      SMS_CALLBACK_TOKEN: CALLBACK,
+    },
+  });
+});
+afterAll(async () => {
+  await env.settle();
+  env.close();
+  await fake.close();
+});
+
+let phoneSeq = 10_000_000 + Math.floor(Math.random() * 80_000_000);
+/** A worker staff registered with a phone and no chat, at a fresh spot; the spot and the phone. */
+async function smsWorker() {
+  const spot = { lat: 22.5 + Math.random(), lon: 102.5 + Math.random() };
+  const phone = `139${++phoneSeq}`;
+  const hh = await makeHousehold(env);
+  const w = await makeWorker(env, hh.id, { phone, home: spot });
+  return { id: w.id as number, phone, spot };
+}
+const reply = (phone: string, content: string, seq = `${phone}-${Math.random()}`) =>
+  env.request('POST', `/sms/replies?token=${CALLBACK}`, { body: [{ phone_number: phone, content, sequence_id: seq, send_time: '2026-11-20 10:00:00' }] });
+const minutes = (n: number) => {
+  env.clock.current = new Date(env.clock.now().getTime() + n * 60_000);
+};
+
+describe('signing as Aliyun does', () => {
+  it('percent-encodes by RFC 3986 and signs HMAC-SHA1 over POST&%2F&the sorted query', async () => {
+    expect(percentEncode("a b*~'")).toBe('a%20b%2A~%27');
+    const params = { B: '2', A: '1 1' };
+    expect(await signParams(params, 'secret')).toBe(await hmacSha1Base64('secret&', 'POST&%2F&A%3D1%25201%26B%3D2'));
+    const { createHmac } = await import('node:crypto');
+    expect(await hmacSha1Base64('k&', 'text')).toBe(createHmac('sha1', 'k&').update('text').digest('base64'));
+  });
+});
+
+describe('SMS to a worker with no chat', () => {
+  it('gets the new-opening alert, replies 1 (applied; staff see it), gets the offer; TD stops further SMS', async () => {
+    const w = await smsWorker();
+    const employer = await makeEmployer(env, { name: '蒙自刺绣社' });
+    const o = await makeOpening(env, employer.id, { title: '绣花工', point: { lat: w.spot.lat + 0.005, lon: w.spot.lon } });
+    await env.settle();
+    const [alert] = fake.sent(w.phone);
+    expect(alert).toMatchObject({ templateCode: 'SMS_0001', params: { title: '绣花工', employer: '蒙自刺绣社' } });
+    expect(fillTemplate('opening', alert!.params)).toBe('附近有新活：绣花工（蒙自刺绣社）。想去回复1。退订回复TD');
+
+    // The receipt says it arrived.
+    const receipt = await env.request('POST', `/sms/receipts?token=${CALLBACK}`, { body: [{ biz_id: alert!.bizId, success: true, err_code: 'DELIVERED', report_time: '2026-11-20 10:00:05' }] });
+    expect(receipt.status).toBe(200);
+    expect((await env.db.select().from(smsMessages).where(eq(smsMessages.bizId, alert!.bizId!)))[0]!.status).toBe('delivered');
+
+    // 回复 1: an application; the same reply forwarded twice counts once.
+    expect((await reply(`+86${w.phone}`, '1', `seq-${w.phone}`)).status).toBe(200);
+    expect((await reply(`+86${w.phone}`, '1', `seq-${w.phone}`)).status).toBe(200);
+    const apps = await env.db.select().from(applications).where(eq(applications.workerId, w.id));
+    expect(apps).toHaveLength(1);
+    expect(apps[0]).toMatchObject({ openingId: o.id, state: 'applied' });
+    const staff = await env.token({ role: 'staff', areaPrefix: '532503' });
+    const seen = await env.request('GET', '/v1/sms/replies?meaning=interested', { token: staff });
+    expect(seen.status).toBe(200);
+    expect(seen.body.items.filter((i: { workerId: number }) => i.workerId === w.id)).toEqual([
+      expect.objectContaining({ content: '1', meaning: 'interested', openingId: o.id, applicationId: apps[0]!.id }),
+    ]);
+    const outsider = await env.token({ role: 'staff', areaPrefix: '532501' });
+    const none = await env.request('GET', '/v1/sms/replies', { token: outsider });
+    expect(none.body.items.filter((i: { workerId: number }) => i.workerId === w.id)).toEqual([]);
+
+    // The offer, after the number's one-a-minute limit.
+    minutes(2);
+    await env.request('POST', `/v1/applications/${apps[0]!.id}/transitions`, { token: env.adminToken, body: { to: 'offered' } });
+    await env.settle();
+    expect(fake.sent(w.phone).map((c) => c.templateCode)).toEqual(['SMS_0001', 'SMS_0002']);
+    expect(fake.sent(w.phone)[1]!.params).toEqual({ title: '绣花工', employer: '蒙自刺绣社' });
+    minutes(1);
+    await reply(w.phone, '1');
+    const offerReplies = await env.request('GET', '/v1/sms/replies?meaning=interested', { token: staff });
+    expect(offerReplies.body.items.find((i: { workerId: number }) => i.workerId === w.id)).toMatchObject({ applicationId: apps[0]!.id });
+
+    // TD: no more SMS.
+    await reply(w.phone, 'TD');
+    expect((await env.db.select().from(workers).where(eq(workers.id, w.id)))[0]!.smsOptOutAt).not.toBeNull();
+    minutes(2);
+    await makeOpening(env, employer.id, { title: '包装工', point: { lat: w.spot.lat + 0.004, lon: w.spot.lon } });
+    await env.settle();
+    expect(fake.sent(w.phone)).toHaveLength(2);
+    // A worker who replied TD is not even owed a new alert.
+    const rows = await env.db.select().from(outbox).where(eq(outbox.workerId, w.id));
+    expect(rows.filter((r) => r.kind === 'opening_alert')).toHaveLength(1);
+  });
+
+  it('waits out the per-number limit, the provider’s rate limit and the quiet hours; a wrong callback token is 401', async () => {
+    const w = await smsWorker();
+    const employer = await makeEmployer(env);
+    await makeOpening(env, employer.id, { point: { lat: w.spot.lat + 0.003, lon: w.spot.lon } });
+    await makeOpening(env, employer.id, { point: { lat: w.spot.lat + 0.002, lon: w.spot.lon } });
+    await env.settle();
+    // Two alerts owed, one sent: the second waits a minute.
+    expect(fake.sent(w.phone)).toHaveLength(1);
+    const provider = smsProviderOf(env.deps)!;
+    minutes(1);
+    fake.failNext('isv.BUSINESS_LIMIT_CONTROL');
+    const limited = await deliverSms(env.deps, provider, { quietHours: null });
+    expect(limited.retried).toBe(1);
+    const [held] = (await env.db.select().from(outbox).where(eq(outbox.workerId, w.id))).filter((r) => r.status === 'pending');
+    expect(held).toMatchObject({ lastError: 'isv.BUSINESS_LIMIT_CONTROL' });
+    expect(Date.parse(held!.notBefore) - env.clock.now().getTime()).toBe(RATE_LIMIT_WAIT_MS);
+    // After the hour, but at 22:00 China time: the morning.
+    const before = env.clock.now();
+    env.clock.set('2026-11-21T14:00:00Z');
+    expect((await deliverSms(env.deps, provider)).deferred).toBe(1);
+    env.clock.set('2026-11-22T00:30:00Z');
+    expect((await deliverSms(env.deps, provider)).sent).toBe(1);
+    env.clock.current = before;
+    expect(fake.sent(w.phone)).toHaveLength(2);
+    expect((await env.request('POST', '/sms/replies?token=wrong-token-000000', { body: [] })).status).toBe(401);
+    expect((await env.request('POST', `/sms/replies?token=${CALLBACK}`, { body: [{ phone_number: 'x' }] })).status).toBe(400);
+  });
+});
+
+describe('erasure', () => {
+  it('takes the number and the replies of an SMS worker with the rest of their data', async () => {
+    const w = await smsWorker();
+    const employer = await makeEmployer(env);
+    await makeOpening(env, employer.id, { point: { lat: w.spot.lat + 0.001, lon: w.spot.lon } });
+    await env.settle();
+    expect(fake.sent(w.phone)).toHaveLength(1);
+    await reply(w.phone, '我想去');
+    expect((await env.request('DELETE', `/v1/workers/${w.id}`, { token: env.adminToken })).status).toBe(204);
+    const kept = await env.db.select().from(smsMessages).where(eq(smsMessages.workerId, w.id));
+    expect(kept.map((m) => m.phone)).toEqual(['']);
+    const replies = await env.request('GET', '/v1/sms/replies', { token: env.adminToken });
+    expect(JSON.stringify(replies.body)).not.toContain('我想去');
+  });
+});
