@@ -236,7 +236,7 @@ describe('inputs WeChat has', () => {
     expect(await p.event('LOCATION', { Latitude: 23.4, Longitude: 103.4, Precision: 30 })).toBe('');
   });
 
-  it('a worker staff registered links the WeChat openid by the six-digit code, and keeps a Telegram chat', async () => {
+  it('a worker staff registered links the WeChat openid by the staff code, after 同意, and keeps a Telegram chat', async () => {
     const hh = await env.request('POST', '/v1/households', { token: env.adminToken, body: { areaCode: '532503001001', povertyAlleviated: true, monitored: false } });
     const wk = await env.request('POST', '/v1/workers', { token: env.adminToken, body: { householdId: hh.body.id, name: '李四', phone: '13900001111' } });
     expect(wk.status).toBe(201);
@@ -245,8 +245,9 @@ describe('inputs WeChat has', () => {
     const p = wechatHarness(env, 'safe').person();
     await p.event('subscribe');
     await p.press('号码');
-    expect(await p.say(code.body.code)).toContain('李四');
-    await p.press('同意');
+    // Whose record it is shows only once the person agrees (a guessed code shows no name).
+    expect(await p.say(code.body.code)).not.toContain('李四');
+    expect(await p.press('同意')).toContain('李四');
     const [w] = await env.db.select().from(workers).where(eq(workers.id, wk.body.id));
     expect(w).toMatchObject({ wechatOpenid: p.openid, telegramChatId: '5550001' });
     expect(await p.click('work')).not.toContain('出了点问题');
