@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../src/openapi/document.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
-const SECONDS = Number(process.env.FUZZ_SECONDS ?? 20);
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 60);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 
 function rng(s: number) {
