@@ -2,6 +2,7 @@
 // the Workers entry passes its env bindings; both are validated here.
 import * as z from 'zod';
 import { logLevels } from './observability/log.js';
+import { postRulesFrom, postRulesOverrideSchema, type PostRules } from './domain/post-rules.js';
 
 const optionalString = z
   .string()
@@ -67,6 +68,29 @@ export const configSchema = z.object({
   SMS_TEMPLATES: optionalString,
   /** The token the provider's receipt and reply callbacks carry (`?token=`), 16+ characters. */
   SMS_CALLBACK_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'SMS_CALLBACK_TOKEN must be at least 16 characters' }),
+  /**
+   * The public-welfare post rules that vary between prefectures (age bounds,
+   * subsidy standard, score bands, agreement length, sampled check-ins), as
+   * JSON laid over Honghe's defaults (src/domain/post-rules.ts), e.g.
+   * {"maxAge":55,"monthlySubsidyYuan":800}.
+   */
+  POST_RULES: z
+    .string()
+    .optional()
+    .transform((v, ctx): PostRules => {
+      if (v === undefined || v.trim() === '') return postRulesFrom();
+      try {
+        const parsed = postRulesOverrideSchema.safeParse(JSON.parse(v));
+        if (!parsed.success) {
+          ctx.addIssue({ code: 'custom', message: `POST_RULES: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` });
+          return z.NEVER;
+        }
+        return postRulesFrom(parsed.data);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: e instanceof SyntaxError ? 'POST_RULES must be JSON' : (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** The prefecture whose counties the bot offers in its menus (an area code). */
   BOT_HOME_AREA: optionalString,
   /** debug, info (the default), warn, error or silent: the structured log lines written (src/observability/log.ts). */
