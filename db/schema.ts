@@ -144,6 +144,15 @@ export const workers = sqliteTable(
      * workers (workers_zero_grid_idx) and checks the date exactly.
      */
     zeroListed: bool('zero_listed').notNull().default(false),
+    /**
+     * The household's priority tier leaving the zero-employment list aside:
+     * 1 monitored, 2 other poverty-alleviated, 3 everyone else (kept by the
+     * triggers of migration 0020 from households' flags). Candidates read one
+     * tier, and within it carers who cannot leave home first, at a time from
+     * workers_tier_grid_idx, stopping once the list is full, instead of
+     * ranking every worker in reach.
+     */
+    statusTier: integer('status_tier').notNull().default(3),
   },
   (t) => [
     index('workers_household_idx').on(t.householdId),
@@ -152,13 +161,16 @@ export const workers = sqliteTable(
     // Workers registered after a date, per area (stats: counting what is not counted).
     index('workers_registered_idx').on(t.registeredOn, t.areaCode),
     index('workers_home_idx').on(t.homeLat, t.homeLon),
-    // Matching: candidates near a point, one reach band at a time (a 5 km
-    // worker is only looked for within 5 km), covering what the ranking
-    // query reads so the scan needs no table lookups (erased_at and
-    // able_to_work are constant here, but SQLite reads the terms that say so
-    // from the index, not from the partial WHERE).
-    index('workers_grid_idx')
+    // Candidates near a point: one priority tier (and cannot-leave-home or
+    // not) and one reach band at a time (a 5 km worker is only looked for
+    // within 5 km), covering what the ranking query reads so the scan needs
+    // no table lookups (erased_at and able_to_work are constant here, but
+    // SQLite reads the terms that say so from the index, not from the
+    // partial WHERE).
+    index('workers_tier_grid_idx')
       .on(
+        t.statusTier,
+        t.cannotLeaveHome,
         t.reachBand,
         t.cell,
         t.areaCode,
@@ -166,8 +178,8 @@ export const workers = sqliteTable(
         t.homeLon,
         t.maxDistanceKm,
         t.householdId,
-        t.cannotLeaveHome,
         t.availability,
+        t.zeroListed,
         t.erasedAt,
         t.ableToWork,
       )
@@ -177,8 +189,8 @@ export const workers = sqliteTable(
       .on(t.reachBand, t.cell, t.householdId, t.areaCode, t.homeLat, t.homeLon, t.maxDistanceKm, t.cannotLeaveHome, t.availability)
       .where(sql`zero_listed = 1 AND erased_at IS NULL AND able_to_work = 1`),
     // Matching by area when a point is missing (administrative nearness).
-    index('workers_reach_area_idx')
-      .on(t.reachBand, t.areaCode)
+    index('workers_tier_area_idx')
+      .on(t.statusTier, t.reachBand, t.areaCode)
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
     uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
     uniqueIndex('workers_wechat_uq').on(t.wechatOpenid),

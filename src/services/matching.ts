@@ -330,7 +330,12 @@ const compareKeys = (a: KeyRow, b: KeyRow) =>
  * within 5 km only), and by area code for whoever has no point, or all when
  * the opening has none.
  */
-function workerSources(o: Opening): Array<{ from: SQL; where: SQL; area?: string }> {
+function workerSources(o: Opening, byTier: boolean): Array<{ from: SQL; where: SQL; area?: string }> {
+  // The indexes are named (the zero-employment pass's by point, then the
+  // tiers'): a database whose statistics predate the tier ones (ANALYZE ran before migration 0020) would
+  // otherwise be planned by the old ones' figures, at seconds a lookup.
+  const byGrid = byTier ? sql`${workers} INDEXED BY workers_tier_grid_idx` : sql`${workers} INDEXED BY workers_zero_grid_idx`;
+  const byArea = byTier ? sql`${workers} INDEXED BY workers_tier_area_idx` : sql`${workers}`;
   const sources: Array<{ from: SQL; where: SQL; area?: string }> = [];
   const township = o.areaCode.length >= 9 ? o.areaCode.slice(0, 9) : null;
   const county = o.areaCode.length >= 6 ? o.areaCode.slice(0, 6) : null;
@@ -340,10 +345,10 @@ function workerSources(o: Opening): Array<{ from: SQL; where: SQL; area?: string
   const area = sql`${workers.areaCode}`;
   const band = (list: number[]) => sql`${workers.reachBand} IN (${sql.raw(list.join(', '))})`;
   const noPoint = o.lat != null && o.lon != null ? sql` AND ${workers.cell} IS NULL` : sql``;
-  if (township) sources.push({ from: sql`${workers}`, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`, area: township });
+  if (township) sources.push({ from: byArea, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`, area: township });
   if (county) {
     sources.push({
-      from: sql`${workers}`,
+      from: byArea,
       where: sql`${band(countyBands)}${noPoint} AND ${textRange(area, county)} AND ${workers.maxDistanceKm} >= ${num(COUNTY_REACH_KM)}`,
       area: county,
     });
@@ -360,8 +365,8 @@ function workerSources(o: Opening): Array<{ from: SQL; where: SQL; area?: string
       const inBand = sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`;
       sources.push(
         cells
-          ? { from: sql`json_each(${cells}) AS cells CROSS JOIN ${workers}`, where: sql`${inBand} AND ${inCells(sql`${workers.cell}`)} AND ${within}` }
-          : { from: sql`${workers}`, where: sql`${inBand} AND ${workers.cell} IS NOT NULL AND ${within}` },
+          ? { from: sql`json_each(${cells}) AS cells CROSS JOIN ${byGrid}`, where: sql`${inBand} AND ${inCells(sql`${workers.cell}`)} AND ${within}` }
+          : { from: byGrid, where: sql`${inBand} AND ${workers.cell} IS NOT NULL AND ${within}` },
       );
     });
   }
@@ -384,12 +389,15 @@ function keyColumns(o: Opening, day: string) {
   const sov = o.serves !== 'none' && village ? sql`(${workers.cannotLeaveHome} = 1 AND ${area} = ${village})` : sql`0`;
   return {
     id: workers.id,
-    tier: sql<number>`CASE WHEN ${onZeroListOn(workers.householdId, day)} THEN 0 WHEN ${households.monitored} = 1 THEN 1 WHEN ${households.povertyAlleviated} = 1 THEN 2 ELSE 3 END`,
+    // workers.status_tier is the household's tier without the list (kept by triggers).
+    tier: sql<number>`CASE WHEN ${workers.zeroListed} = 1 AND ${onZeroListOn(workers.householdId, day)} THEN 0 ELSE ${workers.statusTier} END`,
     clh: sql<number>`${workers.cannotLeaveHome}`,
     sov: sql<number>`${sov}`,
     rank: sql<number>`${rank}`,
   };
 }
+
+type Source = ReturnType<typeof workerSources>[number];
 
 async function candidateKeys(
   ctx: ServiceCtx,
@@ -408,9 +416,10 @@ async function candidateKeys(
     sql`${workers.id} NOT IN (SELECT ${applications.workerId} FROM ${applications} WHERE ${applications.openingId} = ${o.id} AND ${applications.state} <> 'suggested')`,
   ];
   if (ctx.actor.role === 'staff') conds.push(areaPrefix(workers.areaCode, ctx.actor.areaPrefix));
-  if (o.povertyOnly || o.kind === 'public_welfare') {
-    conds.push(or(eq(households.povertyAlleviated, true), eq(households.monitored, true)));
-  }
+  const povertyOnly = o.povertyOnly || o.kind === 'public_welfare';
+  // Monitored (1) or other poverty-alleviated (2): the household's flags, as workers.status_tier keeps them.
+  // (Unary + keeps this term off the tier indexes: the zero-employment pass reads workers_zero_grid_idx.)
+  if (povertyOnly) conds.push(sql`+${workers.statusTier} IN (1, 2)`);
   if (o.kind === 'public_welfare') {
     // The household check covers the person: a placement carries its worker's household.
     conds.push(
@@ -423,14 +432,14 @@ async function candidateKeys(
     );
   }
   const keys = keyColumns(o, day);
-  const sources = workerSources(o);
-  const read = async (only: ((source: (typeof sources)[number]) => SQL) | undefined) => {
+  const read = async (only: (source: Source) => SQL, byTier: boolean) => {
+    const sources = workerSources(o, byTier);
     const seen = new Map<number, KeyRow>();
     for (const source of sources) {
-      const where = and(only?.(source), ...conds)!;
+      const where = and(only(source), ...conds)!;
       const rows = await ctx.db.all<KeyRow>(
         sql`SELECT ${workers.id} AS id, ${keys.tier} AS tier, ${keys.clh} AS clh, ${keys.sov} AS sov, ${keys.rank} AS rank
-          FROM ${source.from} INNER JOIN ${households} ON ${households.id} = ${workers.householdId}
+          FROM ${source.from}
           WHERE ${source.where} AND ${where}
           ORDER BY tier, clh DESC, sov DESC, rank, ${workers.id} LIMIT ${num(n)}`,
       );
@@ -439,8 +448,9 @@ async function candidateKeys(
         seen.set(id, { id, tier: Number(r.tier), clh: Number(r.clh), sov: Number(r.sov), rank: Number(r.rank) });
       }
     }
-    return [...seen.values()].sort(compareKeys).slice(0, n);
+    return seen;
   };
+  const best = (seen: Map<number, KeyRow>) => [...seen.values()].sort(compareKeys).slice(0, n);
   // Tier 0 (zero-employment households) comes first: when it alone fills the
   // list, the other tiers cannot change it, and this read checks the small
   // zero_periods index per row instead of joining every household in reach.
@@ -453,9 +463,29 @@ async function candidateKeys(
     source.area
       ? sql`${workers.householdId} IN (SELECT ${zeroEmploymentPeriods.householdId} FROM ${zeroEmploymentPeriods} WHERE ${textRange(sql`${zeroEmploymentPeriods.areaCode}`, source.area)} AND ${periodContains(day)})`
       : sql`${workers.zeroListed} = 1 AND ${onZeroListOn(workers.householdId, day)}`,
+    false,
   );
-  if (zeroOnly.length >= n) return zeroOnly;
-  return read(undefined);
+  if (zeroOnly.size >= n) return best(zeroOnly);
+  // Then one part at a time, in the order of the ranking's first two keys:
+  // monitored carers who cannot leave home, other monitored, poverty-
+  // alleviated carers, … (workers_tier_grid_idx and workers_tier_area_idx
+  // lead with these), stopping once the list is full. Each read keeps its
+  // best n per source, so whatever a later part holds ranks below n rows
+  // already found. A row of a part may be on the zero-employment list (tier
+  // 0): it was found by the first read, and counts once.
+  const found = zeroOnly;
+  for (const tier of povertyOnly ? [1, 2] : [1, 2, 3]) {
+    for (const clh of [1, 0]) {
+      // The partial indexes' own terms, as literals, so SQLite may use them.
+      const part = await read(
+        () => sql`${workers.statusTier} = ${num(tier)} AND ${workers.cannotLeaveHome} = ${num(clh)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`,
+        true,
+      );
+      for (const [id, row] of part) found.set(id, row);
+      if (found.size >= n) return best(found);
+    }
+  }
+  return best(found);
 }
 
 async function loadCandidateWorkers(ctx: ServiceCtx, ids: number[], day: string) {

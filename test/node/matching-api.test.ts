@@ -479,6 +479,48 @@ describe('opening → candidates', () => {
     expect(after.filter((c: any) => c.tier === 'zero_employment')).toHaveLength(22);
   });
 
+  it('a household whose status changes moves its members to their new tier at once, and a short first tier is filled from the next', async () => {
+    const { employer } = await world();
+    const post = await makeOpening(env, employer.id, { point: HOME });
+    const working = async (flags: Record<string, boolean>, km: number, over: Record<string, unknown> = {}) => {
+      const h = await makeHousehold(env, flags);
+      const busy = await makeWorker(env, h.id, { home: northOf(HOME, 40) });
+      const p = await env.request('POST', '/v1/placements', {
+        token: env.adminToken,
+        body: { workerId: busy.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
+      });
+      expect(p.status).toBe(201);
+      return { h, w: await makeWorker(env, h.id, { home: northOf(HOME, km), ...over }) };
+    };
+    // One monitored carer, far; poverty-alleviated neighbours; one general household, nearest of all.
+    const monitored = await working({ povertyAlleviated: false, monitored: true }, 4, { cannotLeaveHome: true, careFor: ['elders'] });
+    const poor = [];
+    for (let i = 0; i < 5; i++) poor.push(await working({ povertyAlleviated: true, monitored: false }, 1 + i * 0.5));
+    const general = await working({ povertyAlleviated: false, monitored: false }, 0.2);
+    const tiersHold = async () => {
+      const wrong = await env.db.all(sql`SELECT w.id FROM workers w JOIN households h ON h.id = w.household_id
+        WHERE w.status_tier <> CASE WHEN h.monitored = 1 THEN 1 WHEN h.poverty_alleviated = 1 THEN 2 ELSE 3 END`);
+      expect(wrong).toEqual([]);
+    };
+    await tiersHold();
+    const before = await candidatesOf(post.id, env.adminToken, '?limit=3');
+    expect(ids(before, 'worker')).toEqual([monitored.w.id, poor[0]!.w.id, poor[1]!.w.id]);
+    expect(before.map((c: any) => c.tier)).toEqual(['monitored', 'poverty_alleviated', 'poverty_alleviated']);
+    // The general household becomes monitored: its nearby member now leads the non-carers.
+    const res = await env.request('PATCH', `/v1/households/${general.h.id}`, { token: env.adminToken, body: { monitored: true } });
+    expect(res.status).toBe(200);
+    await tiersHold();
+    const after = await candidatesOf(post.id, env.adminToken, '?limit=3');
+    expect(ids(after, 'worker')).toEqual([monitored.w.id, general.w.id, poor[0]!.w.id]);
+    // The monitored household leaves monitoring and poverty: its carer drops to the last tier.
+    expect((await env.request('PATCH', `/v1/households/${monitored.h.id}`, { token: env.adminToken, body: { monitored: false, povertyAlleviated: false } })).status).toBe(200);
+    await tiersHold();
+    const all = await candidatesOf(post.id, env.adminToken, '?limit=20');
+    expect(all.at(-1).worker.id).toBe(monitored.w.id);
+    expect(all.at(-1).tier).toBe('general');
+    expect(all).toHaveLength(7);
+  });
+
   it('a public-welfare post is not offered to a household already in work while a zero-employment household within reach has none', async () => {
     const { employer } = await world();
     const post = await makeOpening(env, employer.id, { point: HOME, kind: 'public_welfare' });
