@@ -21,7 +21,7 @@ import { batch, type Db } from '../db/client.js';
 import { apiTokens, employers, outbox, workers } from '../db/schema.js';
 import type { Clock } from '../src/context.js';
 import { classifyFailure, type TelegramApi } from '../src/telegram.js';
-import { smsOnlyRecipient, wechatOnlyRecipient } from '../src/services/outbox.js';
+import { claimOwed, setOutboxRow, smsOnlyRecipient, wechatOnlyRecipient } from '../src/services/outbox.js';
 import { inlineMarkup } from './markup.js';
 import { languageOf, renderNotice } from './notices.js';
 
@@ -243,21 +243,13 @@ export async function deliverOwed(
 
   const stopped = () =>
     pacer.stopping || opts.signal?.aborted === true || (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs);
-  const setRow = (id: number, set: Partial<typeof outbox.$inferInsert>) => db.update(outbox).set(set).where(eq(outbox.id, id));
+  const setRow = (id: number, set: Parameters<typeof setOutboxRow>[2]) => setOutboxRow(db, id, set);
 
   /** Claims due messages (and those whose sender's lease ran out); keeps the sendable ones. */
   const claim = async (): Promise<number> => {
     const now = clock.now();
-    const nowIso = now.toISOString();
-    const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND NOT ${wechatOnlyRecipient} AND NOT ${smsOnlyRecipient} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
-    const claimed = await db
-      .update(outbox)
-      .set({ status: 'sending', notBefore: leaseUntil, attempts: sql`${outbox.attempts} + 1` })
-      .where(sql`${outbox.id} IN (${due}) AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`)
-      .returning();
+    const claimed = await claimOwed(db, now, sql`NOT ${wechatOnlyRecipient} AND NOT ${smsOnlyRecipient}`, CLAIM, LEASE_MS);
     if (claimed.length === 0) return 0;
-    claimed.sort((a, b) => a.id - b.id);
     const to = await resolveRecipients(db, claimed);
     const unreachable: number[] = [];
     const quietUntil = afterQuietHours(now, quiet);

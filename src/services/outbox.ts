@@ -170,3 +170,25 @@ export const wechatOnlyRecipient = sql`(
  */
 export const smsOnlyRecipient = sql`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId}
   AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NULL AND ${workers.phone} IS NOT NULL)`;
+
+/**
+ * Claims up to `limit` messages due at `now` for one sender (`recipients`:
+ * the SQL condition on outbox rows naming whom that sender reaches): due ones
+ * and those whose last sender's lease ran out, each leased until
+ * now + leaseMs and counted as an attempt, in one statement, so two senders
+ * never hold the same row. Sorted by id.
+ */
+export async function claimOwed(db: Db, now: Date, recipients: SQL, limit: number, leaseMs: number) {
+  const nowIso = now.toISOString();
+  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND ${recipients} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
+  const claimed = await db
+    .update(outbox)
+    .set({ status: 'sending', notBefore: new Date(now.getTime() + leaseMs).toISOString(), attempts: sql`${outbox.attempts} + 1` })
+    .where(sql`${outbox.id} IN (${due}) AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`)
+    .returning();
+  return claimed.sort((a, b) => a.id - b.id);
+}
+
+/** Sets what a sender learned about one outbox row. */
+export const setOutboxRow = (db: Db, id: number, set: { [K in keyof typeof outbox.$inferInsert]?: (typeof outbox.$inferInsert)[K] | SQL }) =>
+  db.update(outbox).set(set).where(eq(outbox.id, id));

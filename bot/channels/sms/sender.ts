@@ -7,12 +7,12 @@
 // five an hour and ten a day to one number (the provider's flow control), and
 // its rate-limit refusal waits an hour. Each SMS is kept (sms_messages) with
 // what a reply of "1" would be about, and its delivery receipt.
-import { and, desc, eq, gte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../../db/client.js';
 import { applications, employers, openings, outbox, placements, smsMessages, workers } from '../../../db/schema.js';
 import type { Deps } from '../../../src/context.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
-import { smsOnlyRecipient } from '../../../src/services/outbox.js';
+import { claimOwed, setOutboxRow, smsOnlyRecipient } from '../../../src/services/outbox.js';
 import { renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, LEASE_MS, MAX_ATTEMPTS, type QuietHours } from '../../sender.js';
 import { aliyunSms, SmsError, type SmsProvider } from './aliyun.js';
@@ -130,19 +130,12 @@ export async function deliverSms(deps: Deps, provider: SmsProvider | null, opts:
   const quiet = opts.quietHours === undefined ? DEFAULT_QUIET_HOURS : opts.quietHours;
   const templates = parseSmsTemplates(deps.config.SMS_TEMPLATES);
   const report: SmsReport = { sent: 0, retried: 0, dead: 0, dropped: 0, deferred: 0 };
-  const setRow = (id: number, set: { [K in keyof typeof outbox.$inferInsert]?: (typeof outbox.$inferInsert)[K] | SQL }) => db.update(outbox).set(set).where(eq(outbox.id, id));
+  const setRow = (id: number, set: Parameters<typeof setOutboxRow>[2]) => setOutboxRow(db, id, set);
   const notAttempt = sql`${outbox.attempts} - 1`;
   for (let round = 0; round < 20; round++) {
     const now = clock.now();
-    const nowIso = now.toISOString();
-    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND ${smsOnlyRecipient} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
-    const claimed = await db
-      .update(outbox)
-      .set({ status: 'sending', notBefore: new Date(now.getTime() + LEASE_MS).toISOString(), attempts: sql`${outbox.attempts} + 1` })
-      .where(sql`${outbox.id} IN (${due}) AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`)
-      .returning();
+    const claimed = await claimOwed(db, now, smsOnlyRecipient, CLAIM, LEASE_MS);
     if (claimed.length === 0) break;
-    claimed.sort((a, b) => a.id - b.id);
     for (const row of claimed) {
       const [w] = await db.select().from(workers).where(eq(workers.id, row.workerId!));
       const kind = KIND_OF[row.kind];

@@ -12,11 +12,11 @@
 // 45009/45047 (quota) pause every WeChat send for a minute, as a 429 does;
 // network errors and 5xx retry with backoff; after MAX_ATTEMPTS, dead.
 // Quiet hours hold workers' messages for the morning.
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../../db/client.js';
 import { botSessions, employers, outbox, workers } from '../../../db/schema.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
-import { wechatOnlyRecipient } from '../../../src/services/outbox.js';
+import { claimOwed, setOutboxRow, wechatOnlyRecipient } from '../../../src/services/outbox.js';
 import type { Clock, Deps } from '../../../src/context.js';
 import { languageOf, renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, MAX_ATTEMPTS, LEASE_MS, type QuietHours } from '../../sender.js';
@@ -95,20 +95,13 @@ export async function deliverWechat(deps: Deps, api: WechatApi, opts: { quietHou
   const templates = parseTemplates(deps.config.WECHAT_TEMPLATES);
   const report: WechatDeliveryReport = { sent: 0, byTemplate: 0, retried: 0, dead: 0, dropped: 0, deferred: 0 };
   const started = Date.now();
-  const setRow = (id: number, set: { [K in keyof typeof outbox.$inferInsert]?: (typeof outbox.$inferInsert)[K] | SQL }) => db.update(outbox).set(set).where(eq(outbox.id, id));
+  const setRow = (id: number, set: Parameters<typeof setOutboxRow>[2]) => setOutboxRow(db, id, set);
 
   for (;;) {
     if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
     const now = clock.now();
-    const nowIso = now.toISOString();
-    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND ${wechatOnlyRecipient} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${CLAIM}`;
-    const claimed = await db
-      .update(outbox)
-      .set({ status: 'sending', notBefore: new Date(now.getTime() + LEASE_MS).toISOString(), attempts: sql`${outbox.attempts} + 1` })
-      .where(sql`${outbox.id} IN (${due}) AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`)
-      .returning();
+    const claimed = await claimOwed(db, now, wechatOnlyRecipient, CLAIM, LEASE_MS);
     if (claimed.length === 0) break;
-    claimed.sort((a, b) => a.id - b.id);
     let paused = false;
     for (const row of claimed) {
       if (paused) {
