@@ -16,6 +16,10 @@
 // - worker: registered after T with a registration date by L
 //   (`worker.registered`).
 //
+// "After T" includes T itself: a change stored in the filing's own
+// millisecond cannot be told from one just before it, and listing a record
+// that did not move the figure is better than leaving out one that did.
+//
 // Who changed it is the audit log's row for the record after T (its action,
 // role and token id), or, for records an import wrote, that import run's
 // audit row. Records carry ids, kinds, dates and the household flags county
@@ -24,7 +28,7 @@
 // A revision lists the records of the kinds that can move its figure
 // (figuresMovedBy); a figure may move with no record listed when what moved
 // it is not one of these (an opening's closing date edited back, say).
-import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
 import { auditLog, employers, households, openings, placements, workers } from '../../db/schema.js';
 import type { ServiceCtx } from '../context.js';
 import { addDays } from '../domain/dates.js';
@@ -141,8 +145,8 @@ export async function movedRecords(
         and(
           or(areaPrefix(placements.homeAreaCode, area), areaPrefix(openings.areaCode, area)),
           or(
-            and(gt(placements.createdAt, filedAt), lte(placements.startDate, asOf)),
-            and(gt(placements.updatedAt, filedAt), isNotNull(placements.endDate), lte(placements.endDate, asOf)),
+            and(gte(placements.createdAt, filedAt), lte(placements.startDate, asOf)),
+            and(gte(placements.updatedAt, filedAt), isNotNull(placements.endDate), lte(placements.endDate, asOf)),
           ),
         ),
       )
@@ -159,7 +163,7 @@ export async function movedRecords(
         endReason: p.endReason,
       };
       // Recorded after the filing: it was not in the filed figures at all.
-      if (p.createdAt > filedAt) out.push({ kind: 'placement', id: p.id, change: 'placement.recorded', date: p.startDate, changedAt: p.createdAt, detail });
+      if (p.createdAt >= filedAt) out.push({ kind: 'placement', id: p.id, change: 'placement.recorded', date: p.startDate, changedAt: p.createdAt, detail });
       else out.push({ kind: 'placement', id: p.id, change: 'placement.ended', date: p.endDate!, changedAt: p.updatedAt, detail });
     }
   }
@@ -168,7 +172,7 @@ export async function movedRecords(
     const rows = await db
       .select()
       .from(households)
-      .where(and(areaPrefix(households.areaCode, area), gt(households.updatedAt, filedAt), isNotNull(households.statusSince), lte(households.statusSince, asOf)))
+      .where(and(areaPrefix(households.areaCode, area), gte(households.updatedAt, filedAt), isNotNull(households.statusSince), lte(households.statusSince, asOf)))
       .orderBy(asc(households.id));
     for (const h of rows) {
       out.push({
@@ -190,7 +194,7 @@ export async function movedRecords(
         and(
           eq(employers.kind, 'workshop'),
           areaPrefix(employers.areaCode, area),
-          gt(employers.updatedAt, filedAt),
+          gte(employers.updatedAt, filedAt),
           isNotNull(employers.certifiedSince),
           lte(employers.certifiedSince, asOf),
         ),
@@ -212,7 +216,7 @@ export async function movedRecords(
     const rows = await db
       .select({ id: workers.id, householdId: workers.householdId, areaCode: workers.areaCode, registeredOn: workers.registeredOn, createdAt: workers.createdAt, sourceId: workers.sourceId })
       .from(workers)
-      .where(and(areaPrefix(workers.areaCode, area), gt(workers.createdAt, filedAt), lte(workers.registeredOn, asOf)))
+      .where(and(areaPrefix(workers.areaCode, area), gte(workers.createdAt, filedAt), lte(workers.registeredOn, asOf)))
       .orderBy(asc(workers.id));
     for (const w of rows) {
       out.push({
@@ -246,7 +250,7 @@ async function withAuthors(ctx: Pick<ServiceCtx, 'db'>, filedAt: string, list: O
         ...(await db
           .select()
           .from(auditLog)
-          .where(and(eq(auditLog.objectType, type), inArray(auditLog.objectId, ids.slice(i, i + 90)), gt(auditLog.at, filedAt)))
+          .where(and(eq(auditLog.objectType, type), inArray(auditLog.objectId, ids.slice(i, i + 90)), gte(auditLog.at, filedAt)))
           .orderBy(asc(auditLog.id))),
       );
     }
@@ -255,7 +259,7 @@ async function withAuthors(ctx: Pick<ServiceCtx, 'db'>, filedAt: string, list: O
     ? await db
         .select()
         .from(auditLog)
-        .where(and(eq(auditLog.objectType, 'import'), gt(auditLog.at, filedAt), sql`${auditLog.outcome} = 'ok'`))
+        .where(and(eq(auditLog.objectType, 'import'), gte(auditLog.at, filedAt), sql`${auditLog.outcome} = 'ok'`))
         .orderBy(asc(auditLog.at), asc(auditLog.id))
     : [];
   const author = (a: typeof auditLog.$inferSelect) => ({ role: a.actorRole, tokenId: a.actorTokenId, action: a.action });

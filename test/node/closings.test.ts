@@ -4,7 +4,8 @@
 // sees which counties have closed.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../../db/schema.js';
+import { auditLog, workers as workersTable } from '../../db/schema.js';
+import { toCsv } from '../../src/lib/csv.js';
 import { monthlyReport, monthlyReportNotes, monthlyReportTable } from '../../src/services/reports.js';
 import { makeEmployer, makeHousehold, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
@@ -155,5 +156,31 @@ describe('closing a month', () => {
     // County staff asking for the prefecture get their own county.
     const own = await get('area=5325&month=2026-11');
     expect(own.body).toMatchObject({ level: 'county', area: '532503', closed: true });
+  });
+});
+
+describe('records that moved a filed figure', () => {
+  it('a person imported after the closing with a registration date in the month is listed, by the import run that wrote it', async () => {
+    env.clock.set('2026-12-04T02:00:00Z');
+    const tag = `late-${Date.now()}`;
+    const upload = async (kind: string, header: string[], rows: string[][]) => {
+      const form = new FormData();
+      form.set('kind', kind);
+      form.set('file', new File([toCsv(header, rows)], `${kind}.csv`));
+      const res = await env.app.request('/v1/imports', { method: 'POST', body: form, headers: { authorization: `Bearer ${county}` } });
+      expect(res.status).toBe(200);
+      expect((await res.json()).rejected).toBe(0);
+    };
+    await upload('households', ['户编号', '区划代码', '是否脱贫户', '是否监测对象'], [[`${tag}-H`, V1, '是', '否']]);
+    await upload('workers', ['人员编号', '户编号', '姓名', '登记日期'], [[`${tag}-P`, `${tag}-H`, '补录人员', '2026-11-10']]);
+    const [w] = await env.db.select().from(workersTable).where(eq(workersTable.sourceId, `${tag}-P`));
+    const view = await get('area=532503&month=2026-11');
+    const registered = view.body.revisions.find((r: any) => r.figure === 'workersRegistered');
+    expect(registered).toMatchObject({ filed: 3, now: 4 });
+    expect(registered.records).toEqual([
+      expect.objectContaining({ kind: 'worker', id: w!.id, change: 'worker.registered', date: '2026-11-10', changedBy: expect.objectContaining({ role: 'staff', action: 'import.workers' }) }),
+    ]);
+    // Nothing personal in the records.
+    expect(JSON.stringify(view.body.revisions)).not.toContain('补录人员');
   });
 });
