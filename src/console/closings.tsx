@@ -193,7 +193,7 @@ function MovedRecords(props: { c: CCtx; view: Extract<ClosingsView, { level: 'co
                     {recordHref[r.kind] ? <a href={`${recordHref[r.kind]}${r.id}`}>{`${t.recordKind[r.kind]} ${r.id}`}</a> : `${t.recordKind[r.kind]} ${r.id}`}
                   </td>
                   <td data-label={t.closingChange}>{t.recordChange[r.change] ?? r.change}</td>
-                  <td data-label={t.closingEffective}>{r.date}</td>
+                  <td data-label={t.closingEffective}>{r.change === 'placement.ended' && typeof r.detail.lastDayWorked === 'string' ? t.closingEndedOn(r.date, r.detail.lastDayWorked) : r.date}</td>
                   <td data-label={t.closingRecordedAt}>{r.changedAt.slice(0, 16).replace('T', ' ')} UTC</td>
                   <td data-label={t.closingRecordedBy}>{r.changedBy ? `${r.changedBy.role}${r.changedBy.tokenId ? ` #${r.changedBy.tokenId}` : ''} · ${r.changedBy.action}` : t.closingNotAudited}</td>
                   <td data-label={t.closingMovedFigures}>{figures.map((f) => labels.get(f) ?? f).join('；')}</td>

@@ -163,6 +163,7 @@ const zh = {
   closingRecordedBy: '录入人',
   closingMovedFigures: '影响的指标',
   closingNotAudited: '审计日志中没有',
+  closingEndedOn: (end: string, last: string) => `${end}（不再上班的第一天；最后上班 ${last}）`,
   recordKind: { placement: '就业记录', household: '农户', workshop: '帮扶车间', worker: '劳动力' } as Record<string, string>,
   recordChange: {
     'placement.recorded': '补录就业',
@@ -551,6 +552,7 @@ const en: Messages = {
   closingRecordedBy: 'Recorded by',
   closingMovedFigures: 'Figures it moves',
   closingNotAudited: 'not in the audit log',
+  closingEndedOn: (end, last) => `${end} (first day no longer in work; last day worked ${last})`,
   recordKind: { placement: 'Placement', household: 'Household', workshop: 'Workshop', worker: 'Worker' },
   recordChange: {
     'placement.recorded': 'placement recorded late',

@@ -114,7 +114,7 @@ const NOTE_RECORDS = 50;
 
 /** A record in a note: kind, id, change, the date it takes effect, and who recorded it when. */
 const recordNote = (r: MovedRecord) =>
-  `${r.kind} ${r.id} ${r.change} ${r.date}（${r.changedBy ? `${r.changedBy.role}${r.changedBy.tokenId ? `#${r.changedBy.tokenId}` : ''}` : '?'} ${r.changedAt.slice(0, 10)}）`;
+  `${r.kind} ${r.id} ${r.change} ${r.date}${typeof r.detail.lastDayWorked === 'string' ? `（最后上班 last day worked ${r.detail.lastDayWorked}）` : ''}（${r.changedBy ? `${r.changedBy.role}${r.changedBy.tokenId ? `#${r.changedBy.tokenId}` : ''}` : '?'} ${r.changedAt.slice(0, 10)}）`;
 
 /** The report's notes: why parts can exceed a total, then each filing's revisions. */
 export function monthlyReportNotes(r: MonthlyReport): string[] {

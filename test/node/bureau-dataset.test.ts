@@ -401,7 +401,7 @@ describe('the held-out bureau dataset', () => {
     const noteText = notes!.rows.map((r) => String(r[1])).join('\n');
     expect(noteText).toContain(`workshop ${ws.id} workshop.certification 2026-11-25`);
     expect(noteText).toContain(`household ${zero.id} household.status 2026-11-20`);
-    expect(noteText).toContain(`placement ${p.id} placement.ended 2026-11-28`);
+    expect(noteText).toContain(`placement ${p.id} placement.ended 2026-11-28（最后上班 last day worked 2026-11-27）`);
     console.log(`bureau dataset test: ${((Date.now() - startedAt) / 1000).toFixed(1)} s in all`);
   });
 });
