@@ -5,6 +5,7 @@
 import type { Hono } from 'hono';
 import type { ServiceCtx } from '../context.js';
 import { type ClosingsView, closeMonth, closingsFor } from '../counting/closings.js';
+import type { MovedRecord } from '../counting/revision-records.js';
 import { addDays, monthBounds, todayInChina } from '../domain/dates.js';
 import { AppError } from '../errors.js';
 import { findArea } from '../services/areas.js';
@@ -107,6 +108,7 @@ function CountyView(props: { c: CCtx; view: Extract<ClosingsView, { level: 'coun
         </table>
       </div>
       <p class="muted">{t.partsNote}</p>
+      {view.revisions.length ? <MovedRecords c={c} view={view} /> : null}
       {canClose ? (
         <form method="post" action="/console/closings" id="close-month" novalidate>
           <Csrf c={c} />
@@ -145,6 +147,62 @@ function CountyView(props: { c: CCtx; view: Extract<ClosingsView, { level: 'coun
           </ul>
         </>
       ) : null}
+    </>
+  );
+}
+
+const recordHref: Partial<Record<MovedRecord['kind'], string>> = { household: '/console/households/', worker: '/console/workers/' };
+
+/** Each record that moved a filed figure, once, with the figures it moved. */
+function MovedRecords(props: { c: CCtx; view: Extract<ClosingsView, { level: 'county' }> }) {
+  const t = props.c.var.t;
+  const labels = new Map(figureRows(t, props.view.now).map((r) => [r.key, r.label]));
+  const byKey = new Map<string, { record: MovedRecord; figures: string[] }>();
+  for (const rev of props.view.revisions) {
+    for (const rec of rev.records) {
+      const key = `${rec.kind}:${rec.id}:${rec.change}`;
+      const entry = byKey.get(key) ?? { record: rec, figures: [] };
+      entry.figures.push(rev.figure);
+      byKey.set(key, entry);
+    }
+  }
+  return (
+    <>
+      <h2>{t.closingRecords}</h2>
+      {byKey.size === 0 ? (
+        <p class="muted" id="moved-records-none">
+          {t.closingRecordsNone}
+        </p>
+      ) : (
+        <div class="tablewrap">
+          <table id="moved-records">
+            <thead>
+              <tr>
+                <th>{t.closingRecord}</th>
+                <th>{t.closingChange}</th>
+                <th>{t.closingEffective}</th>
+                <th>{t.closingRecordedAt}</th>
+                <th>{t.closingRecordedBy}</th>
+                <th>{t.closingMovedFigures}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...byKey.values()].map(({ record: r, figures }) => (
+                <tr data-kind={r.kind} data-id={String(r.id)} data-change={r.change}>
+                  <td data-label={t.closingRecord}>
+                    {recordHref[r.kind] ? <a href={`${recordHref[r.kind]}${r.id}`}>{`${t.recordKind[r.kind]} ${r.id}`}</a> : `${t.recordKind[r.kind]} ${r.id}`}
+                  </td>
+                  <td data-label={t.closingChange}>{t.recordChange[r.change] ?? r.change}</td>
+                  <td data-label={t.closingEffective}>{r.change === 'placement.ended' && typeof r.detail.lastDayWorked === 'string' ? t.closingEndedOn(r.date, r.detail.lastDayWorked) : r.date}</td>
+                  <td data-label={t.closingRecordedAt}>{r.changedAt.slice(0, 16).replace('T', ' ')} UTC</td>
+                  <td data-label={t.closingRecordedBy}>{r.changedBy ? `${r.changedBy.role}${r.changedBy.tokenId ? ` #${r.changedBy.tokenId}` : ''} · ${r.changedBy.action}` : t.closingNotAudited}</td>
+                  <td data-label={t.closingMovedFigures}>{figures.map((f) => labels.get(f) ?? f).join('；')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>
   );
 }

@@ -20,7 +20,8 @@ import { AppError, ruleBroken } from '../errors.js';
 import { findArea } from '../services/areas.js';
 import { auditInsert } from '../services/audit.js';
 import { resolveStatsArea, type Stats, statsFor } from '../services/stats.js';
-import { type Revision, revisionsBetween } from './revisions.js';
+import { type RevisionWithRecords, revisionsWithRecords } from './revision-records.js';
+import { revisionsBetween } from './revisions.js';
 
 export type ClosingRow = typeof closings.$inferSelect;
 
@@ -43,8 +44,8 @@ export interface CountyClosing {
   filed: Filing | null;
   /** The same figures recomputed now. */
   now: Stats;
-  /** One entry per figure that moved since the filing in force. */
-  revisions: Revision[];
+  /** One entry per figure that moved since the filing in force, with the records that moved it. */
+  revisions: RevisionWithRecords[];
   /** Every filing of the month, oldest first. */
   history: Filing[];
 }
@@ -154,7 +155,7 @@ export async function countyClosing(ctx: ServiceCtx, area: string, month: string
     closed: Boolean(filed),
     filed: filed ? toFiling(filed) : null,
     now,
-    revisions: filed ? revisionsBetween(filed.figures, now) : [],
+    revisions: filed ? await revisionsWithRecords(ctx, { area, asOf: last, filedAt: filed.closedAt, revisions: revisionsBetween(filed.figures, now) }) : [],
     history: rows.map(toFiling),
   };
 }

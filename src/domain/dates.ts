@@ -69,3 +69,19 @@ export function dateOutOfRange(isoDate: string, now: Date): string | null {
   if (isoDate > latest) return `must be ${latest} or earlier (at most ${YEARS_AHEAD} years from today)`;
   return null;
 }
+
+/**
+ * A date as people and spreadsheets write it — 2026-11-03, 2026/11/3,
+ * 2026.11.3, 2026年11月3日, 20261103 — as YYYY-MM-DD, or why it is not one
+ * (a day that does not exist, such as 2026-02-30, is refused). A cell a
+ * spreadsheet stored as a date arrives already as YYYY-MM-DD (readXlsx).
+ */
+export function parseDateText(text: string): { date: string } | { reason: string } {
+  const t = text.normalize('NFKC').trim();
+  const m = /^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))$/.exec(t);
+  if (!m) return { reason: `must be a date such as 2026-11-03 or 2026年11月3日, not "${text}"` };
+  const [y, mo, d] = [m[1]!, m[2] ?? m[4]!, m[3] ?? m[5]!];
+  const date = `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  if (Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || isoDay(dayNumber(date)) !== date) return { reason: `is not a real date: "${text}"` };
+  return { date };
+}

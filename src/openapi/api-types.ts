@@ -910,6 +910,8 @@ export interface components {
                 figure: string;
                 filed: number;
                 now: number;
+                /** @description The records that can account for the difference: changed after the filing, dated on or before the month's last day. */
+                records: components["schemas"]["MovedRecord"][];
             }[];
             history: components["schemas"]["Filing"][];
         };
@@ -1057,6 +1059,36 @@ export interface components {
             code: "serves_own_village";
             /** @enum {string} */
             serves: "elders" | "children" | "disabled";
+        };
+        MovedRecord: {
+            /** @enum {string} */
+            kind: "placement" | "household" | "workshop" | "worker";
+            id: number;
+            /**
+             * @description A placement recorded after the filing (starting by the month's end) or ended after it (end date by then); a household's status, a workshop's certification changed after it taking effect by then; a person registered after it with a registration date by then.
+             * @enum {string}
+             */
+            change: "placement.recorded" | "placement.ended" | "household.status" | "workshop.certification" | "worker.registered";
+            /**
+             * Format: date
+             * @description The date the change takes effect in the figures (start, exclusive end, status or registration date).
+             */
+            date: string;
+            /**
+             * Format: date-time
+             * @description When it was recorded.
+             */
+            changedAt: string;
+            /** @description As the audit log says (the record's own row, or the import run that wrote it); null when the log has none. */
+            changedBy: {
+                role: string;
+                tokenId: number | null;
+                action: string;
+            } | null;
+            /** @description What the record says now: codes and dates (a placement's type, scope, dates and lastDayWorked; a household's flags and source id), nothing personal. */
+            detail: {
+                [key: string]: string | number | boolean | null;
+            };
         };
         Opening: {
             id: number;

@@ -274,10 +274,30 @@ const filing = z
 
 export const filingResponse = filing;
 
+const movedRecord = z
+  .object({
+    kind: z.enum(['placement', 'household', 'workshop', 'worker']),
+    id,
+    change: z
+      .enum(['placement.recorded', 'placement.ended', 'household.status', 'workshop.certification', 'worker.registered'])
+      .meta({ description: 'A placement recorded after the filing (starting by the month\'s end) or ended after it (end date by then); a household\'s status, a workshop\'s certification changed after it taking effect by then; a person registered after it with a registration date by then.' }),
+    date: date.meta({ description: 'The date the change takes effect in the figures (start, exclusive end, status or registration date).' }),
+    changedAt: timestamp.meta({ description: 'When it was recorded.' }),
+    changedBy: z
+      .object({ role: z.string(), tokenId: id.nullable(), action: z.string() })
+      .nullable()
+      .meta({ description: 'As the audit log says (the record\'s own row, or the import run that wrote it); null when the log has none.' }),
+    detail: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .meta({ description: 'What the record says now: codes and dates (a placement\'s type, scope, dates and lastDayWorked; a household\'s flags and source id), nothing personal.' }),
+  })
+  .meta({ id: 'MovedRecord' });
+
 const revision = z.object({
   figure: z.string().meta({ description: 'The figure\'s path in Stats, e.g. `inWork.total`.' }),
   filed: z.number().int(),
   now: z.number().int(),
+  records: z.array(movedRecord).meta({ description: 'The records that can account for the difference: changed after the filing, dated on or before the month\'s last day.' }),
 });
 
 export const closingsResponse = z

@@ -11,7 +11,7 @@
 // one atomic batch together with the zero-employment periods of the
 // households it touched (recomputed by the pure rule in
 // domain/household-status.ts), so no chunk is ever half-written.
-import { chinaDayOf, todayInChina } from '../domain/dates.js';
+import { chinaDayOf, dateOutOfRange, parseDateText, todayInChina } from '../domain/dates.js';
 import { eq, getTableColumns, is, SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type * as z from 'zod';
@@ -36,7 +36,7 @@ export type ImportKind = (typeof importKinds)[number];
 // ---------------------------------------------------------------------------
 // Columns
 
-export const householdFields = ['sourceId', 'county', 'township', 'village', 'areaCode', 'povertyAlleviated', 'monitored'] as const;
+export const householdFields = ['sourceId', 'county', 'township', 'village', 'areaCode', 'povertyAlleviated', 'monitored', 'statusSince'] as const;
 export const workerFields = [
   'sourceId',
   'householdSourceId',
@@ -51,6 +51,7 @@ export const workerFields = [
   'lat',
   'lon',
   'languages',
+  'registeredOn',
 ] as const;
 type HouseholdField = (typeof householdFields)[number];
 type WorkerField = (typeof workerFields)[number];
@@ -66,6 +67,7 @@ export const defaultHeadings: { households: Record<HouseholdField, string[]>; wo
     areaCode: ['区划代码', '行政区划代码', '村代码'],
     povertyAlleviated: ['是否脱贫户', '脱贫户'],
     monitored: ['是否监测对象', '是否防返贫监测对象', '监测对象'],
+    statusSince: ['状态生效日期', '身份生效日期', '脱贫（监测）日期', '标识日期'],
   },
   workers: {
     sourceId: ['人员编号', '人员编码'],
@@ -81,6 +83,7 @@ export const defaultHeadings: { households: Record<HouseholdField, string[]>; wo
     lat: ['纬度'],
     lon: ['经度'],
     languages: ['语言'],
+    registeredOn: ['登记日期', '登记时间'],
   },
 };
 
@@ -488,6 +491,8 @@ interface HouseholdRecord {
   areaCode: string;
   povertyAlleviated: boolean;
   monitored: boolean;
+  /** The date the status in this row took effect (状态生效日期); absent: the day of the import. */
+  statusSince?: string;
 }
 
 /** A worker row's given fields: absent keys were blank, so an update keeps those values. */
@@ -504,6 +509,8 @@ interface WorkerRecord {
   availability?: Worker['availability'];
   ableToWork?: boolean;
   languages?: string[];
+  /** The date the person was registered (登记日期), read for a new person only; absent: the day of the import. */
+  registeredOn?: string;
 }
 
 class RowReader {
@@ -557,6 +564,22 @@ class RowReader {
     if (noneWords.has(headingKey(v))) return [];
     return nfkc(v).split(listSeparators).filter(Boolean);
   }
+  /** A date on or before today in China (a status took effect, a person was registered then). */
+  date(f: Field, today: string): string | undefined {
+    const v = this.get(f);
+    if (v === undefined) return undefined;
+    const parsed = parseDateText(v);
+    if ('reason' in parsed) {
+      this.reject(f, parsed.reason);
+      return undefined;
+    }
+    const why = parsed.date > today ? `must be today (${today}) or earlier` : dateOutOfRange(parsed.date, new Date(`${today}T12:00:00+08:00`));
+    if (why) {
+      this.reject(f, why);
+      return undefined;
+    }
+    return parsed.date;
+  }
   number(f: Field): number | undefined {
     const v = this.get(f);
     if (v === undefined) return undefined;
@@ -571,12 +594,13 @@ class RowReader {
 
 const isBlank = (row: Cell[]) => row.every((c) => cellText(c).trim() === '');
 
-function parseHousehold(r: RowReader, vocab: Vocabulary, resolver: AreaResolver): HouseholdRecord | null {
+function parseHousehold(r: RowReader, vocab: Vocabulary, resolver: AreaResolver, today: string): HouseholdRecord | null {
   const sourceId = r.get('sourceId');
   if (sourceId === undefined) r.reject('sourceId', 'is required: the household number (户编号) is the key of re-imports');
   for (const f of ['povertyAlleviated', 'monitored'] as const) if (r.get(f) === undefined) r.reject(f, 'is required: 是 or 否');
   const povertyAlleviated = r.bool('povertyAlleviated', vocab);
   const monitored = r.bool('monitored', vocab);
+  const statusSince = r.date('statusSince', today);
   const names = { county: r.get('county'), township: r.get('township'), village: r.get('village'), areaCode: r.get('areaCode') };
   let areaCode: string | undefined;
   if (names.village || names.township || names.areaCode) {
@@ -592,10 +616,10 @@ function parseHousehold(r: RowReader, vocab: Vocabulary, resolver: AreaResolver)
     r.rejectZod(parsed.error, (p) => (p === 'areaCode' ? 'village' : (p as Field)));
     return null;
   }
-  return { ...parsed.data, sourceId: parsed.data.sourceId! };
+  return { ...parsed.data, sourceId: parsed.data.sourceId!, ...(statusSince ? { statusSince } : {}) };
 }
 
-function parseWorker(r: RowReader, vocab: Vocabulary): WorkerRecord | null {
+function parseWorker(r: RowReader, vocab: Vocabulary, today: string): WorkerRecord | null {
   const input: Record<string, unknown> = {
     // The household is looked up by its number later; any valid id stands in for the API's householdId here.
     householdId: 1,
@@ -642,6 +666,8 @@ function parseWorker(r: RowReader, vocab: Vocabulary): WorkerRecord | null {
   }
   const languages = r.list('languages');
   if (languages !== undefined) input.languages = languages;
+  const registeredOn = r.date('registeredOn', today);
+  if (registeredOn !== undefined) input.registeredOn = registeredOn;
   // The API's own shape decides the rest (required name, phone pattern, limits).
   const parsed = workerCreateSchema.safeParse(input);
   if (!parsed.success) {
@@ -739,6 +765,7 @@ export async function importFile(ctx: ServiceCtx, input: ImportInput): Promise<I
     });
   try {
     const resolver = input.kind === 'households' ? await AreaResolver.load(ctx.db) : null;
+    const today = todayInChina(ctx.clock);
     // Pass 1: every row against the rules that need no records; duplicates by key.
     const good: ParsedRow<HouseholdRecord | WorkerRecord>[] = [];
     const firstLine = new Map<string, number>();
@@ -757,7 +784,7 @@ export async function importFile(ctx: ServiceCtx, input: ImportInput): Promise<I
         }
         firstLine.set(key, r.line);
       }
-      const record = input.kind === 'households' ? parseHousehold(r, vocab, resolver!) : parseWorker(r, vocab);
+      const record = input.kind === 'households' ? parseHousehold(r, vocab, resolver!, today) : parseWorker(r, vocab, today);
       if (!record) {
         if (r.issues.length === 0) r.reject(null, 'not valid');
         addRejects(result, r.issues);
@@ -851,7 +878,7 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
   for (const { line, key, record } of chunk) {
     const h = existing.get(key);
     if (!h) {
-      inserts.push({ ...record, createdAt: now, updatedAt: now });
+      inserts.push({ ...record, statusSince: record.statusSince ?? null, createdAt: now, updatedAt: now });
       imported++;
       continue;
     }
@@ -865,8 +892,10 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
     if (h.povertyAlleviated !== record.povertyAlleviated) set.povertyAlleviated = record.povertyAlleviated;
     if (h.monitored !== record.monitored) set.monitored = record.monitored;
     if (Object.keys(set).length === 0) continue;
-    // A status change takes effect on the day of the import (kept with its history by a trigger).
-    if (set.povertyAlleviated !== undefined || set.monitored !== undefined) set.statusSince = todayInChina(ctx.clock);
+    // A status change takes effect on the row's 状态生效日期, else on the day of
+    // the import (the earlier state kept in its history by a trigger). An
+    // unchanged status keeps its date: the column dates a change.
+    if (set.povertyAlleviated !== undefined || set.monitored !== undefined) set.statusSince = record.statusSince ?? todayInChina(ctx.clock);
     writes.push(db.update(households).set({ ...set, updatedAt: now }).where(eq(households.id, h.id)));
     if (set.areaCode) {
       // As updateHousehold does: members follow the household, and its periods are counted in the new area.
@@ -904,7 +933,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
   const inserts: (typeof workers.$inferInsert)[] = [];
   const writes: BatchItems = [];
   /** Member changes to apply to the loaded facts: joins, leaves, ability changes. */
-  const joins: { householdId: number; ableToWork: boolean }[] = [];
+  const joins: { householdId: number; ableToWork: boolean; since: string }[] = [];
   const changed = new Map<number, { householdId: number; ableToWork: boolean; since: string }>();
   const touched = new Set<number>();
   let imported = 0;
@@ -940,11 +969,11 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
         languages: record.languages ?? [],
         sourceId: key,
         consentAt: null,
-        registeredOn: today,
+        registeredOn: record.registeredOn ?? today,
         createdAt: now,
         updatedAt: now,
       });
-      joins.push({ householdId: h.id, ableToWork: record.ableToWork ?? true });
+      joins.push({ householdId: h.id, ableToWork: record.ableToWork ?? true, since: record.registeredOn ?? today });
       touched.add(h.id);
       imported++;
       continue;
@@ -990,7 +1019,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
       f.members = f.members.filter((m) => m.id === undefined || !changed.has(m.id));
     }
     for (const [id, c] of changed) facts.get(c.householdId)?.members.push({ id, ableToWork: c.ableToWork, since: c.since });
-    for (const j of joins) facts.get(j.householdId)?.members.push({ ableToWork: j.ableToWork, since: today });
+    for (const j of joins) facts.get(j.householdId)?.members.push({ ableToWork: j.ableToWork, since: j.since });
     writes.push(...periodWritesMany(db, list, facts));
   }
   await batch(db, writes);

@@ -16,7 +16,8 @@ import { today } from './households.js';
 import { findArea } from './areas.js';
 import { resolveStatsArea, type Stats, statsFor } from './stats.js';
 import { type Filing, filingInForce } from '../counting/closings.js';
-import { type Revision, revisionsBetween } from '../counting/revisions.js';
+import { type MovedRecord, type RevisionWithRecords, revisionsWithRecords } from '../counting/revision-records.js';
+import { revisionsBetween } from '../counting/revisions.js';
 
 /** The one line that says why parts can exceed a total, on every report. */
 export const PARTS_NOTE =
@@ -55,11 +56,11 @@ export interface MonthlyReport {
   month: string;
   asOf: string;
   /** A county that has closed the month shows its filed figures (`filed`), with what moved since in `revisions`. */
-  rows: { code: string; name: string; stats: Stats; filed?: Filing; revisions?: Revision[] }[];
+  rows: { code: string; name: string; stats: Stats; filed?: Filing; revisions?: RevisionWithRecords[] }[];
   /** statsFor the area as of asOf: what GET /v1/stats gives. */
   total: Stats;
   /** When the area is itself a county that closed the month: its filing in force and what moved since. */
-  filed?: { filing: Filing; revisions: Revision[] };
+  filed?: { filing: Filing; revisions: RevisionWithRecords[] };
 }
 
 /**
@@ -82,7 +83,7 @@ export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: s
   for (const child of children) {
     const stats = await statsFor(ctx, { area: child.code, asOf });
     const closing = child.level === 'county' ? await filingInForce(ctx, child.code, q.month) : undefined;
-    if (closing) rows.push({ code: child.code, name: child.name, stats: closing.figures, filed: closing, revisions: revisionsBetween(closing.figures, stats) });
+    if (closing) rows.push({ code: child.code, name: child.name, stats: closing.figures, filed: closing, revisions: await revised(ctx, closing, stats) });
     else rows.push({ code: child.code, name: child.name, stats });
   }
   const total = await statsFor(ctx, { area: prefix, asOf });
@@ -100,9 +101,20 @@ export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: s
     asOf,
     rows,
     total,
-    ...(own ? { filed: { filing: own, revisions: revisionsBetween(own.figures, total) } } : {}),
+    ...(own ? { filed: { filing: own, revisions: await revised(ctx, own, total) } } : {}),
   };
 }
+
+/** What moved since a filing, with the records that moved it. */
+const revised = (ctx: ServiceCtx, filing: Filing, now: Stats) =>
+  revisionsWithRecords(ctx, { area: filing.area, asOf: filing.asOf, filedAt: filing.closedAt, revisions: revisionsBetween(filing.figures, now) });
+
+/** Records a note names at most; the rest are counted (GET /v1/closings lists them all). */
+const NOTE_RECORDS = 50;
+
+/** A record in a note: kind, id, change, the date it takes effect, and who recorded it when. */
+const recordNote = (r: MovedRecord) =>
+  `${r.kind} ${r.id} ${r.change} ${r.date}${typeof r.detail.lastDayWorked === 'string' ? `（最后上班 last day worked ${r.detail.lastDayWorked}）` : ''}（${r.changedBy ? `${r.changedBy.role}${r.changedBy.tokenId ? `#${r.changedBy.tokenId}` : ''}` : '?'} ${r.changedAt.slice(0, 10)}）`;
 
 /** The report's notes: why parts can exceed a total, then each filing's revisions. */
 export function monthlyReportNotes(r: MonthlyReport): string[] {
@@ -117,6 +129,14 @@ export function monthlyReportNotes(r: MonthlyReport): string[] {
       `${f.name} ${f.code} 已报送 filed ${f.filing.closedAt}` +
         (f.revisions.length ? `；之后修正 revised since: ${moved}（表中为报送数 the table shows the filed figures）` : '；无修正 no revisions'),
     );
+    const records = new Map<string, MovedRecord>();
+    for (const v of f.revisions) for (const rec of v.records) records.set(`${rec.kind}:${rec.id}:${rec.change}`, rec);
+    if (f.revisions.length) {
+      const list = [...records.values()];
+      const shown = list.slice(0, NOTE_RECORDS).map(recordNote).join('; ');
+      const more = list.length > NOTE_RECORDS ? ` … +${list.length - NOTE_RECORDS}` : '';
+      lines.push(`${f.name} ${f.code} 修正来自 moved by: ${list.length ? shown + more : '（无对应记录 no record found）'}`);
+    }
   }
   const open = r.rows.filter((x) => !x.filed && x.code.length === 6).map((x) => x.code);
   if (open.length) lines.push(`未报送 not closed: ${open.join(', ')}`);

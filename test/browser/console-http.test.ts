@@ -364,6 +364,16 @@ describe('console month closing', () => {
       ['closing.reclose', 'staff'],
     ]);
 
+    // Work found in October, recorded now: the page lists the placement that moved the figures, when and by whom.
+    const hh = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const late = await makeWorker(env, hh.id, { home: HOME, registeredOn: '2026-09-01' });
+    const placed = await env.request('POST', '/v1/placements', { token: seeded.staffCounty, body: { workerId: late.id, type: 'migrant', areaCode: '44', startDate: '2026-10-20' } });
+    expect(placed.status).toBe(201);
+    const moved = await (await get('/console/closings?area=532503&month=2026-10', s)).text();
+    expect(moved).toContain('id="moved-records"');
+    expect(moved).toMatch(new RegExp(`<tr data-kind="placement" data-id="${placed.body.id}" data-change="placement.recorded">[^]*?2026-10-20[^]*?staff`));
+    expect(moved).toMatch(new RegExp(`<tr data-kind="worker" data-id="${late.id}" data-change="worker.registered">[^]*?href="/console/workers/${late.id}"`));
+
     const p = await signIn(seeded.staffPrefecture);
     const list = await (await get('/console/closings?month=2026-10', p)).text();
     expect(list).toContain('data-county="532503" data-closed="true"');

@@ -4,7 +4,8 @@
 // sees which counties have closed.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../../db/schema.js';
+import { auditLog, workers as workersTable } from '../../db/schema.js';
+import { toCsv } from '../../src/lib/csv.js';
 import { monthlyReport, monthlyReportNotes, monthlyReportTable } from '../../src/services/reports.js';
 import { makeEmployer, makeHousehold, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
@@ -70,6 +71,13 @@ describe('closing a month', () => {
   });
 
   it('a later change to the month shows as a revision; the filed figures stay', async () => {
+    env.clock.set('2026-12-02T02:00:00Z');
+    // Work that starts in December and a household's other facts changed leave November as filed, and list nothing.
+    const dec = await env.request('POST', '/v1/placements', { token: county, body: { workerId: workers[2].id, type: 'enterprise', areaCode: '532503002', startDate: '2026-12-02' } });
+    expect(dec.status).toBe(201);
+    expect((await env.request('PATCH', `/v1/households/${workers[2].householdId}`, { token: county, body: { incomeAtMinimum: false } })).status).toBe(200);
+    const quiet = await get('area=532503&month=2026-11');
+    expect(quiet.body.revisions).toEqual([]);
     env.clock.set('2026-12-03T02:00:00Z');
     // Work found in November, recorded in December.
     const r = await env.request('POST', '/v1/placements', { token: county, body: { workerId: workers[1].id, type: 'migrant', areaCode: '44', startDate: '2026-11-20' } });
@@ -82,12 +90,26 @@ describe('closing a month', () => {
     expect(view.body.now.inWork.total).toBe(2);
     expect(view.body.revisions).toEqual(
       expect.arrayContaining([
-        { figure: 'inWork.total', filed: 1, now: 2 },
-        { figure: 'inWork.byType.migrant', filed: 0, now: 1 },
-        { figure: 'inWork.outOfProvince', filed: 0, now: 1 },
+        expect.objectContaining({ figure: 'inWork.total', filed: 1, now: 2 }),
+        expect.objectContaining({ figure: 'inWork.byType.migrant', filed: 0, now: 1 }),
+        expect.objectContaining({ figure: 'inWork.outOfProvince', filed: 0, now: 1 }),
       ]),
     );
     expect(view.body.revisions.every((x: any) => x.filed !== x.now)).toBe(true);
+    // Each revision carries the records that moved it: this placement, who recorded it and when.
+    const total = view.body.revisions.find((x: any) => x.figure === 'inWork.total');
+    expect(total.records).toEqual([
+      expect.objectContaining({
+        kind: 'placement',
+        id: r.body.id,
+        change: 'placement.recorded',
+        date: '2026-11-20',
+        changedAt: '2026-12-03T02:00:00.000Z',
+        changedBy: expect.objectContaining({ role: 'staff', action: 'placement.create' }),
+        detail: expect.objectContaining({ type: 'migrant', scope: 'out_of_province', startDate: '2026-11-20', endDate: null }),
+      }),
+    ]);
+    expect(JSON.stringify(total.records)).not.toMatch(/name|phone|lat|lon|careFor|cannotLeaveHome/);
     const pref = await get('area=5325&month=2026-11', env.adminToken);
     expect(pref.body.counties.find((c: any) => c.area === '532503').revisions).toBe(view.body.revisions.length);
     // The monthly report prints the filed figures, notes the revisions, and its total row is /v1/stats now.
@@ -97,6 +119,7 @@ describe('closing a month', () => {
     expect(row.filed).toBeDefined();
     const notes = monthlyReportNotes(report);
     expect(notes.some((n) => n.includes('532503') && n.includes('inWork.total 1→2'))).toBe(true);
+    expect(notes.some((n) => n.includes('532503') && n.includes(`placement ${r.body.id} placement.recorded 2026-11-20（staff`))).toBe(true);
     expect(notes.some((n) => n.startsWith('未报送 not closed:') && n.includes('532501'))).toBe(true);
     const table = monthlyReportTable(report);
     const totalRow = table.rows.find((r) => r[0] === '5325')!;
@@ -133,5 +156,31 @@ describe('closing a month', () => {
     // County staff asking for the prefecture get their own county.
     const own = await get('area=5325&month=2026-11');
     expect(own.body).toMatchObject({ level: 'county', area: '532503', closed: true });
+  });
+});
+
+describe('records that moved a filed figure', () => {
+  it('a person imported after the closing with a registration date in the month is listed, by the import run that wrote it', async () => {
+    env.clock.set('2026-12-04T02:00:00Z');
+    const tag = `late-${Date.now()}`;
+    const upload = async (kind: string, header: string[], rows: string[][]) => {
+      const form = new FormData();
+      form.set('kind', kind);
+      form.set('file', new File([toCsv(header, rows)], `${kind}.csv`));
+      const res = await env.app.request('/v1/imports', { method: 'POST', body: form, headers: { authorization: `Bearer ${county}` } });
+      expect(res.status).toBe(200);
+      expect((await res.json()).rejected).toBe(0);
+    };
+    await upload('households', ['户编号', '区划代码', '是否脱贫户', '是否监测对象'], [[`${tag}-H`, V1, '是', '否']]);
+    await upload('workers', ['人员编号', '户编号', '姓名', '登记日期'], [[`${tag}-P`, `${tag}-H`, '补录人员', '2026-11-10']]);
+    const [w] = await env.db.select().from(workersTable).where(eq(workersTable.sourceId, `${tag}-P`));
+    const view = await get('area=532503&month=2026-11');
+    const registered = view.body.revisions.find((r: any) => r.figure === 'workersRegistered');
+    expect(registered).toMatchObject({ filed: 3, now: 4 });
+    expect(registered.records).toEqual([
+      expect.objectContaining({ kind: 'worker', id: w!.id, change: 'worker.registered', date: '2026-11-10', changedBy: expect.objectContaining({ role: 'staff', action: 'import.workers' }) }),
+    ]);
+    // Nothing personal in the records.
+    expect(JSON.stringify(view.body.revisions)).not.toContain('补录人员');
   });
 });

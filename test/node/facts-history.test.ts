@@ -81,7 +81,20 @@ describe('facts with history', () => {
     expect((await stats('2026-10-31')).zeroEmployment.remaining).toBe(2);
     const view = await env.request('GET', '/v1/closings?area=532503&month=2026-10', { token: county });
     expect(view.body.filed.figures.zeroEmployment.remaining).toBe(1);
-    expect(view.body.revisions).toEqual(expect.arrayContaining([{ figure: 'zeroEmployment.remaining', filed: 1, now: 2 }]));
+    expect(view.body.revisions).toEqual(expect.arrayContaining([expect.objectContaining({ figure: 'zeroEmployment.remaining', filed: 1, now: 2 })]));
+    // The record that moved it is Y's status change, dated into October; the workshop recertified from 18 November is not one.
+    const remaining = view.body.revisions.find((r: any) => r.figure === 'zeroEmployment.remaining');
+    expect(remaining.records).toEqual([
+      expect.objectContaining({
+        kind: 'household',
+        id: ids.Y.id,
+        change: 'household.status',
+        date: '2026-10-15',
+        changedAt: '2026-11-25T02:00:00.000Z',
+        changedBy: expect.objectContaining({ role: 'staff', action: 'household.update' }),
+        detail: expect.objectContaining({ povertyAlleviated: false, monitored: true, statusSince: '2026-10-15' }),
+      }),
+    ]);
   });
 
   it('a person registered in the provincial system in June counts as registered from June, whenever the record is made', async () => {

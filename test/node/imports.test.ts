@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, households, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { auditLog, householdStatusHistory, households, workers, zeroEmploymentPeriods } from '../../db/schema.js';
 import type { Actor } from '../../src/context.js';
 import { toCsv } from '../../src/lib/csv.js';
 import { encodeText } from '../../src/lib/text.js';
@@ -259,7 +259,7 @@ describe('importing households', () => {
       expect.objectContaining({
         issues: [
           { path: 'mapping.colour', message: 'unknown key' },
-          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored` },
+          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored, statusSince` },
           { path: 'mapping.skills.厨师', message: 'is not a code from the occupation list' },
         ],
       }),
@@ -392,6 +392,95 @@ describe('importing workers', () => {
     expect(importSummary(r)).toBe('read 1, imported 0, updated 1, rejected 0');
     expect(await workerBySource(env, `${t}-Q1`)).toMatchObject({ householdId: a4.id, areaCode: a4.areaCode });
     expect([await onList(a5.id), await onList(a4.id)]).toEqual([false, true]);
+  });
+});
+
+describe('dates in the file', () => {
+  it('a household row\'s 状态生效日期 dates its status change, a new person\'s 登记日期 their registration; figures as of earlier dates stay', async () => {
+    const t = unique('dated');
+    const head = ['户编号', '所在县', '所在乡镇', '所在村', '是否脱贫户', '是否监测对象', '状态生效日期'];
+    const first = await run(env, ADMIN, {
+      kind: 'households',
+      fileName: 'h.csv',
+      data: csvBytes(head, [[`${t}-H1`, '蒙自市', '文澜街道', '东村村委会', '否', '否', '']], 'utf-8'),
+    });
+    expect(importSummary(first)).toBe('read 1, imported 1, updated 0, rejected 0');
+    const h = (await householdBySource(env, `${t}-H1`))!;
+    expect(h.statusSince).toBeNull();
+    // A person registered on 2 November (a spreadsheet date as text, written the Chinese way).
+    const w = await run(env, ADMIN, {
+      kind: 'workers',
+      fileName: 'w.csv',
+      data: csvBytes(['人员编号', '户编号', '姓名', '登记日期'], [[`${t}-P1`, `${t}-H1`, '褚二', '2026年11月2日']], 'utf-8'),
+    });
+    expect(importSummary(w)).toBe('read 1, imported 1, updated 0, rejected 0');
+    expect((await workerBySource(env, `${t}-P1`))!.registeredOn).toBe('2026-11-02');
+    const ctx = { db: env.db, clock: env.clock, actor: SYSTEM };
+    const registered = async (asOf: string) => (await statsFor(ctx, { area: h.areaCode, asOf })).workersRegistered;
+    expect((await registered('2026-11-02')) - (await registered('2026-11-01'))).toBe(1);
+
+    // On the 20th the province says the household is monitored since 10 November.
+    const before = await statsFor(ctx, { area: h.areaCode, asOf: '2026-11-20' });
+    const again = await run(env, ADMIN, {
+      kind: 'households',
+      fileName: 'h2.csv',
+      data: csvBytes(head, [[`${t}-H1`, '蒙自市', '文澜街道', '东村村委会', '否', '是', '2026/11/10']], 'utf-8'),
+    });
+    expect(importSummary(again)).toBe('read 1, imported 0, updated 1, rejected 0');
+    expect(await householdBySource(env, `${t}-H1`)).toMatchObject({ monitored: true, statusSince: '2026-11-10' });
+    const history = await env.db.select().from(householdStatusHistory).where(eq(householdStatusHistory.householdId, h.id)).orderBy(asc(householdStatusHistory.id));
+    expect(history.map((x) => [x.effectiveDate, x.monitored])).toEqual([
+      ['2026-11-20', false],
+      ['2026-11-10', true],
+    ]);
+    expect((await statsFor(ctx, { area: h.areaCode, asOf: '2026-11-20' })).zeroEmployment.remaining).toBe(before.zeroEmployment.remaining + 1);
+    // Without the date the change takes the day of the import.
+    await run(env, ADMIN, {
+      kind: 'households',
+      fileName: 'h3.csv',
+      data: csvBytes(head, [[`${t}-H1`, '蒙自市', '文澜街道', '东村村委会', '是', '是', '']], 'utf-8'),
+    });
+    expect((await householdBySource(env, `${t}-H1`))!.statusSince).toBe('2026-11-20');
+  });
+
+  it('a bad date is refused with its line, column and reason, and the row is not written', async () => {
+    const t = unique('baddate');
+    const head = ['户编号', '所在县', '所在乡镇', '所在村', '是否脱贫户', '是否监测对象', '状态生效日期'];
+    const r = await run(env, ADMIN, {
+      kind: 'households',
+      fileName: 'h.csv',
+      data: csvBytes(
+        head,
+        [
+          [`${t}-H1`, '蒙自市', '文澜街道', '东村村委会', '是', '否', '2026-02-30'], // 2: no such day
+          [`${t}-H2`, '蒙自市', '文澜街道', '东村村委会', '是', '否', '2026-11-21'], // 3: after today
+          [`${t}-H3`, '蒙自市', '文澜街道', '东村村委会', '是', '否', '上个月'], // 4: not a date
+          [`${t}-H4`, '蒙自市', '文澜街道', '东村村委会', '是', '否', '1999-12-31'], // 5: before any record
+          [`${t}-H5`, '蒙自市', '文澜街道', '东村村委会', '是', '否', '20261101'], // 6: good
+        ],
+        'utf-8',
+      ),
+    });
+    expect(importSummary(r)).toBe('read 5, imported 1, updated 0, rejected 4');
+    expect(r.rejects.map((x) => [x.line, x.column, x.value])).toEqual([
+      [2, '状态生效日期', '2026-02-30'],
+      [3, '状态生效日期', '2026-11-21'],
+      [4, '状态生效日期', '上个月'],
+      [5, '状态生效日期', '1999-12-31'],
+    ]);
+    expect(r.rejects[0]!.reason).toMatch(/not a real date/);
+    expect(r.rejects[1]!.reason).toMatch(/today \(2026-11-20\) or earlier/);
+    expect(r.rejects[2]!.reason).toMatch(/must be a date/);
+    expect(r.rejects[3]!.reason).toMatch(/2000-01-01 or later/);
+    expect(await householdBySource(env, `${t}-H1`)).toBeUndefined();
+    expect(await householdBySource(env, `${t}-H5`)).toMatchObject({ statusSince: '2026-11-01' });
+    const w = await run(env, ADMIN, {
+      kind: 'workers',
+      fileName: 'w.csv',
+      data: csvBytes(['人员编号', '户编号', '姓名', '登记日期'], [[`${t}-P1`, `${t}-H5`, '褚三', '2026-13-01']], 'utf-8'),
+    });
+    expect(w.rejects.map((x) => [x.line, x.column])).toEqual([[2, '登记日期']]);
+    expect(await workerBySource(env, `${t}-P1`)).toBeUndefined();
   });
 });
 

@@ -2,6 +2,8 @@
 // priority, transfer scope, the application state machine, the grid, and
 // matching (reach, score, reasons, order, the household rule).
 import { describe, expect, it } from 'vitest';
+import { attachRecords, type MovedRecord } from '../../src/counting/revision-records.js';
+import { parseDateText } from '../../src/domain/dates.js';
 import { canMove, moverMay, needsReason } from '../../src/domain/application-flow.js';
 import { hoursFit, ineligibilities, type OpeningFacts, priorityTier, type WorkerFacts } from '../../src/domain/eligibility.js';
 import { boundingBox, distanceKm } from '../../src/domain/geo.js';
@@ -401,5 +403,30 @@ describe('matching', () => {
     // Without a zero-employment household waiting, or for a workshop job, nobody is held back.
     expect(householdRule({ kind: 'public_welfare' }, [c(2, 2, true), c(3, 2, false)]).heldBack).toEqual([]);
     expect(householdRule({ kind: 'workshop' }, all).heldBack).toEqual([]);
+  });
+});
+
+describe('which records account for which revision', () => {
+  const rec = (kind: MovedRecord['kind'], detail: MovedRecord['detail'] = {}): MovedRecord => ({ kind, id: 1, change: `${kind}.x`, date: '2026-11-20', changedAt: '2026-12-03T02:00:00Z', changedBy: null, detail });
+  const moved = (figure: string, records: MovedRecord[]) => attachRecords([{ figure, filed: 1, now: 2 }], records)[0]!.records.map((r) => `${r.kind}${r.detail.type ? `:${r.detail.type}` : ''}`);
+  const all = [rec('placement', { type: 'migrant' }), rec('placement', { type: 'workshop' }), rec('placement', { type: 'public_welfare' }), rec('household'), rec('workshop'), rec('worker')];
+
+  it('a figure lists only the kinds of record that can move it', () => {
+    expect(moved('inWork.total', all)).toEqual(['placement:migrant', 'placement:workshop', 'placement:public_welfare']);
+    expect(moved('publicWelfarePosts.open', all)).toEqual(['placement:public_welfare']);
+    expect(moved('workshops.certified', all)).toEqual(['workshop']);
+    expect(moved('workshops.povertyAlleviatedEmployed', all)).toEqual(['placement:workshop', 'household', 'workshop']);
+    expect(moved('zeroEmployment.remaining', all)).toEqual(['placement:migrant', 'placement:workshop', 'placement:public_welfare', 'household', 'worker']);
+    expect(moved('workersRegistered', all)).toEqual(['worker']);
+  });
+});
+
+describe('dates as people write them', () => {
+  it('reads the usual ways and refuses days that do not exist', () => {
+    for (const t of ['2026-11-03', '2026/11/3', '2026.11.3', '2026年11月3日', '20261103', '２０２６－１１－０３']) expect(parseDateText(t), t).toEqual({ date: '2026-11-03' });
+    expect(parseDateText('2026-02-29')).toHaveProperty('reason');
+    expect(parseDateText('2024-02-29')).toEqual({ date: '2024-02-29' });
+    expect(parseDateText('2026-13-01')).toHaveProperty('reason');
+    expect(parseDateText('11/03/2026')).toHaveProperty('reason');
   });
 });

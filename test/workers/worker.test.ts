@@ -270,3 +270,30 @@ describe('GBK on Workers', () => {
     expect(json).toMatchObject({ encoding: 'gbk', read: 1, imported: 1, rejected: 0, ignoredColumns: ['户主姓名'] });
   });
 });
+
+describe('month closing on Workers', () => {
+  it('a county closes last month on D1; a placement recorded after, dated into it, is a revision with its record', async () => {
+    // Workers run on the real clock: close the month before today's (China time).
+    const chinaToday = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const [y, m] = chinaToday.split('-').map(Number) as [number, number];
+    const month = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+    const county = '532504'; // a county no other test here writes in
+    const hh = await rt.request('POST', '/v1/households', { token: ADMIN_TOKEN, body: { areaCode: `${county}001`, povertyAlleviated: true, monitored: false } });
+    expect(hh.status, JSON.stringify(hh.body)).toBe(201);
+    const w = await rt.request('POST', '/v1/workers', { token: ADMIN_TOKEN, body: { householdId: hh.body.id, name: unique('工人'), registeredOn: `${month}-01` } });
+    expect(w.status, JSON.stringify(w.body)).toBe(201);
+    const closed = await rt.request('POST', '/v1/closings', { token: ADMIN_TOKEN, body: { area: county, month } });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(201);
+    expect(closed.body.figures.inWork.total).toBe(0);
+    const p = await rt.request('POST', '/v1/placements', { token: ADMIN_TOKEN, body: { workerId: w.body.id, type: 'migrant', areaCode: '44', startDate: `${month}-02` } });
+    expect(p.status, JSON.stringify(p.body)).toBe(201);
+    const view = await rt.request('GET', `/v1/closings?area=${county}&month=${month}`, { token: ADMIN_TOKEN });
+    expect(view.status).toBe(200);
+    expect(view.body.filed.figures.inWork.total).toBe(0);
+    const total = view.body.revisions.find((r: { figure: string }) => r.figure === 'inWork.total');
+    expect(total).toMatchObject({ filed: 0, now: 1 });
+    expect(total.records).toEqual([
+      expect.objectContaining({ kind: 'placement', id: p.body.id, change: 'placement.recorded', date: `${month}-02`, changedBy: expect.objectContaining({ role: 'admin', action: 'placement.create' }) }),
+    ]);
+  });
+});
