@@ -1,0 +1,237 @@
+// `npm run bench:edge` (not part of the tests): how fast a new Cloudflare
+// Workers isolate answers its first matches, in Miniflare's workerd over a
+// local D1 database holding the bench's synthetic prefecture.
+//
+//   npm run bench:edge                   scale 1 (the bench's 50,000 openings, 1.5 M workers)
+//   npm run bench:edge -- --scale=0.1    a tenth
+//   npm run bench:edge -- --db=/tmp/x.db the bench database to load (built by `npm run bench -- --load-only --db=…` when missing)
+//   npm run bench:edge -- --isolates=5   new isolates timed one by one (default 5)
+//
+// D1 in Miniflare is a SQLite file under its persistence folder (d1Persist):
+// the script lets workerd create it, puts a copy of the bench database in its
+// place (rollback journal, as workerd keeps it), and then starts a new
+// workerd (a new isolate) per run. It times, from outside, each isolate's
+// first request (a matches request: the database check of the first request
+// included), its next ones while the catalogue is read in the background,
+// and once that read is done; then eight concurrent first requests on
+// another new isolate. The isolate's memory is the V8 heap workerd reports
+// over its inspector (Runtime.getHeapUsage, after a collection), and
+// workerd's resident set from /proc.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createClient } from '@libsql/client';
+import { Miniflare } from 'miniflare';
+import { buildWorker, wranglerSettings } from '../test/workers/worker-runtime.js';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const SCALE = Number(args.get('scale') ?? 1);
+const ISOLATES = Number(args.get('isolates') ?? 5);
+const SOURCE_DB = args.get('db') ?? join(tmpdir(), `jiujin-bench-${SCALE}.db`);
+const ADMIN_TOKEN = 'bench-edge-admin-token-0123456789';
+const CONCURRENT = 8;
+const BASELINE = { firstMs: '1,800–2,600 ms', isolateMb: '78–85 MB', warmP99: '25–39 ms' };
+const TARGET = { firstMs: 300, isolateMb: 48 };
+if (!(SCALE > 0 && SCALE <= 10)) throw new Error(`--scale must be in (0, 10], not ${args.get('scale')}`);
+if (!(ISOLATES >= 1 && ISOLATES <= 50)) throw new Error(`--isolates must be in [1, 50], not ${args.get('isolates')}`);
+
+if (typeof WebSocket === 'undefined') throw new Error('run with node --experimental-websocket (npm run bench:edge does)');
+
+// ---------------------------------------------------------------------------
+// The bench database, in D1's place
+
+if (!existsSync(SOURCE_DB)) {
+  console.log(`building the bench database at scale ${SCALE} into ${SOURCE_DB} (npm run bench -- --load-only)…`);
+  const run = spawnSync('npx', ['tsx', 'scripts/bench.ts', `--scale=${SCALE}`, '--load-only', `--db=${SOURCE_DB}`], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
+
+const persist = mkdtempSync(join(tmpdir(), 'jiujin-bench-edge-'));
+const bundle = await buildWorker();
+
+function miniflare(inspectorPort?: number) {
+  return new Miniflare({
+    modules: true,
+    modulesRoot: join(bundle.scriptPath, '..'),
+    scriptPath: bundle.scriptPath,
+    ...wranglerSettings(),
+    d1Databases: { DB: 'jiujin-bench-edge' },
+    d1Persist: persist,
+    bindings: { JIUJIN_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' },
+    ...(inspectorPort ? { inspectorPort } : {}),
+  });
+}
+
+const sqliteFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sqliteFiles(join(dir, e.name)) : e.name.endsWith('.sqlite') ? [join(dir, e.name)] : [],
+  );
+
+{
+  const mf = miniflare();
+  await (await mf.getD1Database('DB')).prepare('SELECT 1').all();
+  await mf.dispose();
+}
+const [d1File] = sqliteFiles(persist);
+if (!d1File) throw new Error(`Miniflare made no D1 file under ${persist}`);
+for (const suffix of ['', '-wal', '-shm']) rmSync(d1File + suffix, { force: true });
+copyFileSync(SOURCE_DB, d1File);
+if (existsSync(`${SOURCE_DB}-wal`)) copyFileSync(`${SOURCE_DB}-wal`, `${d1File}-wal`);
+{
+  const c = createClient({ url: `file:${d1File}` });
+  await c.execute('PRAGMA journal_mode = DELETE');
+  c.close();
+}
+
+// ---------------------------------------------------------------------------
+// Workers to ask for, and what the database holds
+
+const source = createClient({ url: `file:${d1File}` });
+const count = async (q: string) => Number((await source.execute(q)).rows[0]![0]);
+const openOpenings = await count("SELECT count(*) FROM openings WHERE status = 'open'");
+const workerCount = await count('SELECT count(*) FROM workers');
+// Workers able to work, as the bench samples them; a fixed stride so runs ask for the same ones.
+const sample = (await source.execute('SELECT id FROM workers WHERE able_to_work = 1 AND erased_at IS NULL AND id % 997 = 0 ORDER BY id')).rows.map((r) => Number(r[0]));
+source.close();
+if (sample.length < 40) throw new Error('too few workers in the bench database');
+let next = 0;
+const someWorker = () => sample[next++ % sample.length]!;
+
+// ---------------------------------------------------------------------------
+// Timing and memory
+
+async function matches(mf: Miniflare, id: number): Promise<{ ms: number; n: number }> {
+  const t = performance.now();
+  const res = await mf.dispatchFetch(`http://localhost/v1/workers/${id}/matches?limit=20`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  const body = (await res.json()) as { items?: unknown[] };
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`matches for worker ${id}: ${res.status} ${JSON.stringify(body)}`);
+  return { ms, n: body.items?.length ?? 0 };
+}
+
+/** The isolate's V8 heap, after a collection, over workerd's inspector (Chrome DevTools protocol). */
+async function heapMb(port: number): Promise<number> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ webSocketDebuggerUrl?: string }>;
+  const url = targets.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+  if (!url) throw new Error('workerd lists no inspector target');
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const mine = ++id;
+      ws.addEventListener('message', (e) => {
+        const msg = JSON.parse(String(e.data)) as { id?: number; result?: Record<string, unknown> };
+        if (msg.id === mine) resolve(msg.result ?? {});
+      });
+      ws.send(JSON.stringify({ id: mine, method }));
+    });
+  await call('HeapProfiler.collectGarbage');
+  const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
+  ws.close();
+  return usage.usedSize / 2 ** 20;
+}
+
+/** Resident set of the workerd processes (the runtime itself, every isolate's heap and D1's SQLite). */
+function workerdRssMb(): number {
+  let kb = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('workerd') || !cmd.includes(persist.split('/').pop()!)) continue;
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return kb / 1024;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const f = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks until the catalogue's background read is done: warm answers stop reading openings, so the heap stops growing. */
+async function untilWarm(mf: Miniflare, port: number): Promise<{ ms: number; heap: number }> {
+  const started = performance.now();
+  let last = -1;
+  for (;;) {
+    await sleep(500);
+    await matches(mf, someWorker());
+    const heap = await heapMb(port);
+    if (Math.abs(heap - last) < 0.5 && performance.now() - started > 2_000) return { ms: performance.now() - started, heap };
+    last = heap;
+    if (performance.now() - started > 120_000) throw new Error('the catalogue never settled');
+  }
+}
+
+console.log('\nJiujin edge benchmark: the first matches on a new Workers isolate (Miniflare, D1)');
+console.log(`scale ${SCALE}: ${workerCount.toLocaleString('en')} workers, ${openOpenings.toLocaleString('en')} open openings; D1 file ${(statSync(d1File).size / 2 ** 20).toFixed(0)} MB`);
+
+const firsts: number[] = [];
+const during: number[] = [];
+const warm: number[] = [];
+const heapsCold: number[] = [];
+const heapsWarm: number[] = [];
+const rssWarm: number[] = [];
+const warmAfter: number[] = [];
+let port = 9229 + (process.pid % 500);
+for (let i = 0; i < ISOLATES; i++) {
+  const mf = miniflare(++port);
+  await mf.ready;
+  const first = await matches(mf, someWorker());
+  firsts.push(first.ms);
+  heapsCold.push(await heapMb(port));
+  for (let k = 0; k < 5; k++) during.push((await matches(mf, someWorker())).ms);
+  const settled = await untilWarm(mf, port);
+  warmAfter.push(settled.ms);
+  heapsWarm.push(settled.heap);
+  rssWarm.push(workerdRssMb());
+  for (let k = 0; k < 100; k++) warm.push((await matches(mf, someWorker())).ms);
+  await mf.dispose();
+  console.log(`isolate ${i + 1}: first matches ${f(first.ms)} ms (${first.n} openings); heap ${heapsCold[i]!.toFixed(1)} MB after it, ${settled.heap.toFixed(1)} MB warm`);
+}
+
+// Eight first requests at once on a new isolate: one catalogue read between them.
+const mf = miniflare(++port);
+await mf.ready;
+const together = await Promise.all(Array.from({ length: CONCURRENT }, () => matches(mf, someWorker())));
+const heapTogether = await heapMb(port);
+const settledTogether = await untilWarm(mf, port);
+await mf.dispose();
+rmSync(persist, { recursive: true, force: true });
+
+const concurrentMs = together.map((r) => r.ms);
+const row = (label: string, now: string, baseline: string, target: string) =>
+  console.log(`${label.padEnd(58)}${now.padStart(16)}${baseline.padStart(18)}${target.padStart(12)}`);
+console.log('');
+row('figure', 'now', 'issue 14', 'target');
+row(`first matches on a new isolate, median of ${ISOLATES}`, `${f(pct(firsts, 50))} ms`, BASELINE.firstMs, `≤ ${TARGET.firstMs} ms`);
+row(`first matches on a new isolate, max of ${ISOLATES}`, `${f(Math.max(...firsts))} ms`, BASELINE.firstMs, `≤ ${TARGET.firstMs} ms`);
+row(`${CONCURRENT} concurrent first requests, slowest`, `${f(Math.max(...concurrentMs))} ms`, 'each re-read', `≤ ${TARGET.firstMs} ms`);
+row('next 5 matches while the catalogue is read, p50 / max', `${f(pct(during, 50))} / ${f(Math.max(...during))} ms`, '—', '—');
+row('catalogue read in the background, done after (median)', `${(pct(warmAfter, 50) / 1000).toFixed(1)} s`, '—', '—');
+row(`warm matches, p50 / p99 (n=${warm.length})`, `${f(pct(warm, 50))} / ${f(pct(warm, 99))} ms`, `p99 ${BASELINE.warmP99}`, '—');
+row('isolate heap after the first matches (median)', `${pct(heapsCold, 50).toFixed(1)} MB`, '—', `≤ ${TARGET.isolateMb} MB`);
+row('isolate heap with the catalogue warm (median)', `${pct(heapsWarm, 50).toFixed(1)} MB`, BASELINE.isolateMb, `≤ ${TARGET.isolateMb} MB`);
+row(`isolate heap after ${CONCURRENT} concurrent first requests / warm`, `${heapTogether.toFixed(1)} / ${settledTogether.heap.toFixed(1)} MB`, '—', '—');
+row('workerd resident set, catalogue warm (median)', `${pct(rssWarm, 50).toFixed(0)} MB`, '—', '—');
+console.log(
+  '\nTimes are from the caller (dispatchFetch to the parsed body); the first request includes its database check.' +
+    '\nHeap: V8 used size of the isolate over workerd\'s inspector after a collection; resident set: workerd\'s, runtime and SQLite included.',
+);
