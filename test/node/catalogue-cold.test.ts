@@ -16,6 +16,8 @@ import {
   warmInBackground,
 } from '../../src/services/opening-catalogue.js';
 import { catalogueReach, loadMatchWorker } from '../../src/services/matching.js';
+import type { ServiceCtx } from '../../src/context.js';
+import { todayInChina } from '../../src/domain/dates.js';
 import { getScopedWorker } from '../../src/services/workers.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
@@ -131,12 +133,12 @@ describe('matches before the catalogue is warm', () => {
 
   it('a narrowed catalogue holds only what the worker can reach: a 5 km worker reads a fraction of the openings', async () => {
     const whole = await openingCatalogue(warm.db);
-    const ctx = { db: cold.db, clock: cold.clock, actor: { role: 'admin' as const } } as Parameters<typeof getScopedWorker>[0];
+    const ctx: ServiceCtx = { db: cold.db, clock: cold.clock, actor: { role: 'system', name: 'test' } };
     let checked = 0;
     for (const id of workerIds) {
       const w = await getScopedWorker(ctx, id);
       if (w.maxDistanceKm !== 5 || w.homeLat === null) continue;
-      const { worker } = await loadMatchWorker(ctx, w, '2026-12-01');
+      const { worker } = await loadMatchWorker(ctx, w, todayInChina(ctx.clock));
       const narrowed = await OpeningCatalogue.narrowed(cold.db, catalogueReach(worker));
       expect(narrowed.size).toBeLessThan(whole.size / 3);
       checked++;
