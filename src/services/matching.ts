@@ -184,6 +184,9 @@ type Ranked = { id: number; o: CatalogueOpening; match: { score: number; rankKm:
 /** True when `a` goes before `b` on the worker's list. */
 const before = (a: Ranked, b: Ranked) => compareMatches(a, b) < 0;
 
+/** Rings around home a cold matches reads first (about 7 km): a 5 km worker's whole reach, and most far-reaching workers' list. */
+export const FIRST_RINGS = 4;
+
 /** Without a point, reach is judged by area: the township, or the county for a worker who goes far. */
 const areaReachOf = (worker: MatchWorker) =>
   worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
@@ -193,17 +196,17 @@ const gridAround = (home: Point, worker: MatchWorker) => gridRings(home, boundin
 
 /**
  * Everything rankCatalogue may read for this worker, for a catalogue
- * narrowed to it (OpeningCatalogue.narrowed): the cells of every ring, the
- * area reach (only openings without a point when home is known) and, for a
- * village carer, the village's serving posts.
+ * narrowed to it (OpeningCatalogue.narrowed): the cells of every ring (or
+ * of the first `rings`), the area reach (only openings without a point when
+ * home is known) and, for a village carer, the village's serving posts.
  */
-export function catalogueReach(worker: MatchWorker): CatalogueReach {
+export function catalogueReach(worker: MatchWorker, rings = Infinity): CatalogueReach {
   const serving = isVillageCarer(worker) ? worker.areaCode : null;
   const area = { prefix: areaReachOf(worker), withoutPoint: worker.home !== null };
   if (!worker.home) return { cells: [], area, serving };
   const grid = gridAround(worker.home, worker);
   const cells: number[] = [];
-  for (let k = 0; k < grid.rings; k++) cells.push(...grid.ring(k));
+  for (let k = 0; k < Math.min(rings, grid.rings); k++) cells.push(...grid.ring(k));
   cells.sort((a, b) => a - b);
   const ranges: Array<[number, number]> = [];
   for (const cell of cells) {
@@ -226,8 +229,8 @@ export function catalogueReach(worker: MatchWorker): CatalogueReach {
 function rankCatalogue(
   catalogue: OpeningCatalogue,
   worker: MatchWorker,
-  opts: { day: string; skip: ReadonlySet<number>; limit: number },
-): Ranked[] {
+  opts: { day: string; skip: ReadonlySet<number>; limit: number; rings?: number },
+): Ranked[] | null {
   const top: Ranked[] = [];
   // The score to beat once the list is full.
   const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
@@ -278,6 +281,8 @@ function rankCatalogue(
     const ringKm = grid.ringMinKm(k);
     const last = lastScore();
     if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
+    // A catalogue narrowed to the first rings cannot tell what this one holds.
+    if (opts.rings !== undefined && k >= opts.rings) return null;
     // From here on only openings wanting one of the worker's skills could make the list.
     const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
     for (const cell of grid.ring(k)) {
@@ -314,10 +319,16 @@ export async function matchOpeningsForWorker(
   if (w.erasedAt || !w.ableToWork) return [];
   const day = today(ctx);
   const { worker, applied } = await loadMatchWorker(ctx, w, day);
-  // Before a cold handle's catalogue is warm (a new Workers isolate), only the openings this ranking can read.
-  const catalogue = (await catalogueIfWarm(ctx.db)) ?? (await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker)));
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
-  const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
+  const rankOpts = { day, skip: new Set(applied), limit: opts.limit };
+  const warm = await catalogueIfWarm(ctx.db);
+  // Before a cold handle's catalogue is warm (a new Workers isolate), only the
+  // openings this ranking can read: the first rings around home, which fill
+  // most lists, and everything in reach when the ranking needs further rings.
+  const ranked = warm
+    ? rankCatalogue(warm, worker, rankOpts)!
+    : (rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker, FIRST_RINGS)), worker, { ...rankOpts, rings: FIRST_RINGS }) ??
+      rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker)), worker, rankOpts)!);
   return ranked.map(({ o }) => {
     const e = evaluate(worker, o);
     // rankOnly() accepted it, so evaluate() does.
