@@ -13,8 +13,8 @@
 // catalogueIfWarm answers null and the matcher reads a `narrowed` catalogue
 // instead, only the openings one worker's ranking can look at (their grid
 // cells, their area, their village's serving posts: see CatalogueReach), in
-// one indexed statement. The ranking reads the same lists either way, so it
-// gives the same answer.
+// one or two indexed statements. The ranking reads the same lists either
+// way, so it gives the same answer.
 import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { employers, openingChanges, openings } from '../../db/schema.js';
 import { type Db, prepared, rowsAffected } from '../../db/client.js';
