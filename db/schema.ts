@@ -281,6 +281,8 @@ export const openings = sqliteTable(
   (t) => [
     index('openings_alerts_pending_idx').on(t.alertsPendingAt).where(sql`alerts_pending_at IS NOT NULL`),
     index('openings_status_point_idx').on(t.status, t.lat, t.lon),
+    // A new Workers isolate's first matches, before its catalogue is warm: the open openings in a worker's grid cells (services/opening-catalogue.ts).
+    index('openings_status_cell_idx').on(t.status, t.cell),
     // Stats: an area's public-welfare posts, covering what is counted of them.
     index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
     index('openings_area_idx').on(t.areaCode),

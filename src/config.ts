@@ -95,6 +95,14 @@ export const configSchema = z.object({
   BOT_HOME_AREA: optionalString,
   /** debug, info (the default), warn, error or silent: the structured log lines written (src/observability/log.ts). */
   LOG_LEVEL: z.enum(logLevels, { error: `LOG_LEVEL must be one of ${logLevels.join(', ')}` }).default('info'),
+  /**
+   * Workers only: "memory" (the default) reads the matcher's catalogue of open
+   * openings into the isolate after its first response, answering from
+   * narrowed reads until then; "narrowed" never holds it (each matches reads
+   * only the openings within the worker's reach: a smaller isolate, one more
+   * statement per request). See services/opening-catalogue.ts.
+   */
+  MATCH_CATALOGUE: z.enum(['memory', 'narrowed'], { error: 'MATCH_CATALOGUE must be memory or narrowed' }).default('memory'),
   /** A token (16+ characters) that may read GET /metrics besides admin tokens; for a Prometheus scraper. */
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'METRICS_TOKEN must be at least 16 characters',

@@ -3,16 +3,20 @@
 // request (isolates keep nothing reliable); cached are only "already
 // prepared" and the database handle, so what is kept per handle (prepared
 // queries, the matcher's catalogue of open openings, brought up to date on
-// each use) serves the isolate's later requests too.
+// each use) serves the isolate's later requests too. The catalogue is read
+// after the isolate's first response (waitUntil), once however many requests
+// arrive together; until then matches read only the openings each worker's
+// ranking can reach (services/opening-catalogue.ts).
 import { createClient } from '@libsql/client/web';
 import { d1Db, type Db, libsqlDb } from '../db/client.js';
 import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { parseConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
-import { createLogger, errorFields } from './observability/log.js';
+import { createLogger, errorFields, loggerOf } from './observability/log.js';
 import { requestIdOf } from './observability/request.js';
 import { CRON_DELIVERY_BUDGET_MS, runScheduledJobs } from './scheduler.js';
+import { keepNarrowed, warmInBackground } from './services/opening-catalogue.js';
 import { telegramApi } from './telegram.js';
 
 export interface WorkerEnv {
@@ -81,6 +85,13 @@ export default {
       );
     }
     deps.background = (task) => ctx.waitUntil(task);
+    // A new isolate answers matches from narrowed reads while its catalogue is read, once, after the response.
+    if (deps.config.MATCH_CATALOGUE === 'narrowed') keepNarrowed(deps.db);
+    else {
+      ctx.waitUntil(
+        warmInBackground(deps.db).catch((err: unknown) => loggerOf(deps).error('catalogue not read', errorFields(err))),
+      );
+    }
     return createApp(deps).fetch(request, env, ctx as never);
   },
 

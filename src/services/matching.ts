@@ -1,7 +1,8 @@
 // Matching. Worker → openings: the open openings are held in memory (see
 // opening-catalogue.ts) and ranked there by the pure rules of
 // domain/matching.ts, nearest grid cells first, stopping once nothing
-// further could make the list. Opening → workers: indexes narrow the rows
+// further could make the list (on a cold Workers isolate, the same ranking
+// over only the openings it can read: catalogueReach). Opening → workers: indexes narrow the rows
 // (grid cells by reach band, area code ranges when a point is missing,
 // eligibility pushed into SQL), SQL pre-sorts so the list can stop early, and
 // the same rules have the last word.
@@ -43,7 +44,7 @@ import { areaInScope, requireRole } from '../domain/scope.js';
 import { notFound } from '../errors.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn, periodContains } from './household-status.js';
-import { type CatalogueOpening, type OpeningCatalogue, openingCatalogue } from './opening-catalogue.js';
+import { type CatalogueOpening, type CatalogueReach, catalogueIfWarm, OpeningCatalogue } from './opening-catalogue.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { getScopedWorker, type Worker } from './workers.js';
@@ -183,6 +184,39 @@ type Ranked = { id: number; o: CatalogueOpening; match: { score: number; rankKm:
 /** True when `a` goes before `b` on the worker's list. */
 const before = (a: Ranked, b: Ranked) => compareMatches(a, b) < 0;
 
+/** Rings around home a cold matches reads first (about 7 km): a 5 km worker's whole reach, and most far-reaching workers' list. */
+export const FIRST_RINGS = 4;
+
+/** Without a point, reach is judged by area: the township, or the county for a worker who goes far. */
+const areaReachOf = (worker: MatchWorker) =>
+  worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
+
+/** The grid rings around home that the ranking walks: the box of the worker's reach. */
+const gridAround = (home: Point, worker: MatchWorker) => gridRings(home, boundingBox(home, worker.maxDistanceKm));
+
+/**
+ * Everything rankCatalogue may read for this worker, for a catalogue
+ * narrowed to it (OpeningCatalogue.narrowed): the cells of every ring (or
+ * of the first `rings`), the area reach (only openings without a point when
+ * home is known) and, for a village carer, the village's serving posts.
+ */
+export function catalogueReach(worker: MatchWorker, rings = Infinity): CatalogueReach {
+  const serving = isVillageCarer(worker) ? worker.areaCode : null;
+  const area = { prefix: areaReachOf(worker), withoutPoint: worker.home !== null };
+  if (!worker.home) return { cells: [], area, serving };
+  const grid = gridAround(worker.home, worker);
+  const cells: number[] = [];
+  for (let k = 0; k < Math.min(rings, grid.rings); k++) cells.push(...grid.ring(k));
+  cells.sort((a, b) => a - b);
+  const ranges: Array<[number, number]> = [];
+  for (const cell of cells) {
+    const last = ranges[ranges.length - 1];
+    if (last && cell <= last[1] + 1) last[1] = Math.max(last[1], cell);
+    else ranges.push([cell, cell]);
+  }
+  return { cells: ranges, area, serving };
+}
+
 /**
  * The best `limit` of the catalogue's openings for the worker, in the order
  * of compareMatches: a carer's own village's posts, openings without a point
@@ -195,8 +229,8 @@ const before = (a: Ranked, b: Ranked) => compareMatches(a, b) < 0;
 function rankCatalogue(
   catalogue: OpeningCatalogue,
   worker: MatchWorker,
-  opts: { day: string; skip: ReadonlySet<number>; limit: number },
-): Ranked[] {
+  opts: { day: string; skip: ReadonlySet<number>; limit: number; rings?: number },
+): Ranked[] | null {
   const top: Ranked[] = [];
   // The score to beat once the list is full.
   const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
@@ -219,8 +253,7 @@ function rankCatalogue(
   const serving = carer ? catalogue.serving(worker.areaCode) : undefined;
   if (serving) for (const o of serving) consider(o, SCORE_POINTS.nearness);
   const own = (o: CatalogueOpening) => carer && servesOwnVillage(worker, o);
-  // Without a point, reach is judged by area: the township, or the county for a worker who goes far.
-  const areaReach = worker.maxDistanceKm >= COUNTY_REACH_KM ? worker.areaCode.slice(0, 6) : worker.areaCode.slice(0, 9);
+  const areaReach = areaReachOf(worker);
   const home = worker.home;
   if (!home) {
     // Every opening of the area reach, by level, nearest first: the village, the rest of the township, the rest of the county.
@@ -240,7 +273,7 @@ function rankCatalogue(
   }
   const withoutPoint = catalogue.inArea(areaReach, true);
   if (withoutPoint) for (const o of withoutPoint) if (!own(o)) consider(o, SCORE_POINTS.nearness);
-  const grid = gridRings(home, boundingBox(home, worker.maxDistanceKm));
+  const grid = gridAround(home, worker);
   const skills = [...new Set(worker.skills)];
   // Openings wanting two of the worker's skills are listed under each.
   const seen = new Set<number>();
@@ -248,6 +281,8 @@ function rankCatalogue(
     const ringKm = grid.ringMinKm(k);
     const last = lastScore();
     if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
+    // A catalogue narrowed to the first rings cannot tell what this one holds.
+    if (opts.rings !== undefined && k >= opts.rings) return null;
     // From here on only openings wanting one of the worker's skills could make the list.
     const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
     for (const cell of grid.ring(k)) {
@@ -284,9 +319,16 @@ export async function matchOpeningsForWorker(
   if (w.erasedAt || !w.ableToWork) return [];
   const day = today(ctx);
   const { worker, applied } = await loadMatchWorker(ctx, w, day);
-  const catalogue = await openingCatalogue(ctx.db);
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
-  const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
+  const rankOpts = { day, skip: new Set(applied), limit: opts.limit };
+  const warm = await catalogueIfWarm(ctx.db);
+  // Before a cold handle's catalogue is warm (a new Workers isolate), only the
+  // openings this ranking can read: the first rings around home, which fill
+  // most lists, and everything in reach when the ranking needs further rings.
+  const ranked = warm
+    ? rankCatalogue(warm, worker, rankOpts)!
+    : (rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker, FIRST_RINGS)), worker, { ...rankOpts, rings: FIRST_RINGS }) ??
+      rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker)), worker, rankOpts)!);
   return ranked.map(({ o }) => {
     const e = evaluate(worker, o);
     // rankOnly() accepted it, so evaluate() does.

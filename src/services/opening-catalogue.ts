@@ -6,6 +6,15 @@
 // and re-reads only the openings changed since. Fifty thousand openings take
 // a few tens of MB; ranking them in memory answers a worker's matches without
 // reading their rows every time.
+//
+// A handle that must answer before its catalogue is read whole (a new
+// Workers isolate: ~36,000 openings at scale 1 take seconds on D1) is
+// marked by warmInBackground: until that one shared read completes,
+// catalogueIfWarm answers null and the matcher reads a `narrowed` catalogue
+// instead, only the openings one worker's ranking can look at (their grid
+// cells, their area, their village's serving posts: see CatalogueReach), in
+// one or two indexed statements. The ranking reads the same lists either
+// way, so it gives the same answer.
 import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { employers, openingChanges, openings } from '../../db/schema.js';
 import { type Db, prepared, rowsAffected } from '../../db/client.js';
@@ -83,9 +92,27 @@ function areaKeys(o: CatalogueOpening): string[] {
   return keys;
 }
 
+/**
+ * What one worker's ranking may read of a catalogue (rankCatalogue in
+ * services/matching.ts reads nothing else): the openings with a point in
+ * `cells`, those of an area (all, or only those without a point), and those
+ * serving an area's people. A catalogue holding just these answers that
+ * worker as the whole one does.
+ */
+export interface CatalogueReach {
+  /** Grid cells, as inclusive [first, last] ranges. */
+  cells: ReadonlyArray<readonly [number, number]>;
+  /** A county, township or village code (6, 9 or 12 digits). */
+  area: { prefix: string; withoutPoint: boolean } | null;
+  /** An area whose serving openings (elders, children, disabled) may be read. */
+  serving: string | null;
+}
+
 export class OpeningCatalogue {
   /** The last change applied; -1 before the first read. */
   private seq = -1;
+  /** The whole read under way, shared by calls that overlap it (concurrent first requests read once). */
+  private building: Promise<void> | null = null;
   private byId = new Map<number, CatalogueOpening>();
   /** Openings with a point, by grid cell. */
   private byCell = new Map<number, CatalogueOpening[]>();
@@ -189,18 +216,15 @@ export class OpeningCatalogue {
     // Everything again: the first read, a log pruned past this catalogue, a database that went back.
     const whole = from < 0 || hi < from || (lo !== null && lo > from + 1);
     if (whole) {
-      // Built aside in slices while this one goes on serving, then taken over at once.
-      const fresh = new OpeningCatalogue();
-      for await (const page of this.readAll(db)) {
-        for (const row of page) fresh.put(row);
-        await yieldToEventLoop();
+      if (this.building) {
+        // Another call is reading everything: wait for it, then catch up from where it got.
+        await this.building;
+        return this.sync(db);
       }
-      if (this.seq !== from && this.seq >= hi) return;
-      this.byId = fresh.byId;
-      this.byCell = fresh.byCell;
-      this.bySkillCell = fresh.bySkillCell;
-      this.skillNumbers = fresh.skillNumbers;
-      this.byArea = fresh.byArea;
+      this.building = this.rebuild(db, from, hi).finally(() => {
+        this.building = null;
+      });
+      return this.building;
     } else {
       const rows: Row[] = [];
       for (let i = 0; i < ids.length; i += PAGE) {
@@ -214,6 +238,54 @@ export class OpeningCatalogue {
       for (const row of rows) this.put(row);
     }
     this.seq = hi;
+  }
+
+  /** Reads everything into a catalogue built aside in slices while this one goes on serving, then taken over at once. */
+  private async rebuild(db: Db, from: number, hi: number): Promise<void> {
+    const fresh = new OpeningCatalogue();
+    for await (const page of this.readAll(db)) {
+      for (const row of page) fresh.put(row);
+      await yieldToEventLoop();
+    }
+    if (this.seq !== from && this.seq >= hi) return;
+    this.byId = fresh.byId;
+    this.byCell = fresh.byCell;
+    this.bySkillCell = fresh.bySkillCell;
+    this.skillNumbers = fresh.skillNumbers;
+    this.byArea = fresh.byArea;
+    this.seq = hi;
+  }
+
+  /**
+   * A catalogue of only the open openings within `reach`, as of now, read in
+   * one statement (grid cells by openings_status_cell_idx, areas by
+   * openings_area_idx): for one worker's ranking, never kept or synced.
+   */
+  static async narrowed(db: Db, reach: CatalogueReach): Promise<OpeningCatalogue> {
+    const query = prepared(db, 'open openings within a reach, with employer names', (d) =>
+      withEmployer(
+        d,
+        sql`${openings.id} IN (
+          SELECT o.id FROM json_each(${sql.placeholder('cells')}) AS cells CROSS JOIN ${openings} AS o
+            WHERE o.status = 'open' AND o.cell BETWEEN json_extract(cells.value, '$[0]') AND json_extract(cells.value, '$[1]')
+          UNION SELECT o.id FROM ${openings} AS o
+            WHERE ${sql.placeholder('area')} IS NOT NULL AND o.area_code >= ${sql.placeholder('area')} AND o.area_code < ${sql.placeholder('areaEnd')}
+              AND o.status = 'open' AND (${sql.placeholder('withoutPoint')} = 0 OR o.lat IS NULL OR o.lon IS NULL)
+          UNION SELECT o.id FROM ${openings} AS o
+            WHERE o.area_code = ${sql.placeholder('serving')} AND o.status = 'open' AND o.serves <> 'none')`,
+      ).prepare(),
+    );
+    const rows = await query.all({
+      cells: JSON.stringify(reach.cells),
+      area: reach.area?.prefix ?? null,
+      // Every code that starts with the prefix sorts before the prefix and ':' (codes are digits).
+      areaEnd: reach.area ? `${reach.area.prefix}:` : null,
+      withoutPoint: reach.area?.withoutPoint ? 1 : 0,
+      serving: reach.serving,
+    });
+    const catalogue = new OpeningCatalogue();
+    for (const row of rows) catalogue.put(row);
+    return catalogue;
   }
 
   /** Every open opening, a page at a time. */
@@ -245,6 +317,45 @@ export class OpeningCatalogue {
 const logEnds = sql`SELECT (SELECT max(${openingChanges.seq}) FROM ${openingChanges}) AS hi, (SELECT min(${openingChanges.seq}) FROM ${openingChanges}) AS lo`;
 
 const catalogues = new WeakMap<Db, OpeningCatalogue>();
+
+/** Handles whose catalogue is read in the background, and how that first read went. */
+const warming = new WeakMap<Db, { read: Promise<void>; done: boolean; failed: boolean }>();
+
+/**
+ * Marks the handle as one that answers before its catalogue is warm, and
+ * starts the catalogue's first whole read (once per handle, in slices;
+ * after a failure, again at the next call): hand the promise to the
+ * runtime's waitUntil. Until it completes, catalogueIfWarm answers null.
+ */
+export function warmInBackground(db: Db): Promise<void> {
+  let state = warming.get(db);
+  if (!state || state.failed) {
+    const entry = { read: Promise.resolve(), done: false, failed: false };
+    entry.read = openingCatalogue(db).then(
+      () => {
+        entry.done = true;
+      },
+      (err: unknown) => {
+        entry.failed = true;
+        throw err;
+      },
+    );
+    warming.set(db, (state = entry));
+  }
+  return state.read;
+}
+
+/** Marks the handle as one that never holds the catalogue: catalogueIfWarm answers null, the matcher reads narrowed catalogues. */
+export function keepNarrowed(db: Db): void {
+  warming.set(db, { read: Promise.resolve(), done: false, failed: false });
+}
+
+/** The database's catalogue brought up to date, or null while a handle marked by warmInBackground has not read it whole yet (or one marked by keepNarrowed). */
+export async function catalogueIfWarm(db: Db): Promise<OpeningCatalogue | null> {
+  const state = warming.get(db);
+  if (state && !state.done) return null;
+  return openingCatalogue(db);
+}
 
 /** The database's catalogue of open openings, brought up to date. */
 export async function openingCatalogue(db: Db): Promise<OpeningCatalogue> {

@@ -129,14 +129,20 @@ export interface WorkerRuntime {
   dispose(): Promise<void>;
 }
 
-export async function startWorker(bundle: Bundle, extraBindings: Record<string, string> = {}): Promise<WorkerRuntime> {
+export async function startWorker(
+  bundle: Bundle,
+  extraBindings: Record<string, string> = {},
+  opts: { d1Persist?: string } = {},
+): Promise<WorkerRuntime> {
   const mf = new Miniflare({
     modules: true,
     modulesRoot: dirname(bundle.scriptPath),
     scriptPath: bundle.scriptPath,
     ...wranglerSettings(),
     // In-memory D1: each run starts empty, so the worker's own migrations are what builds it.
+    // With d1Persist, a folder keeps it: a later runtime (a new isolate) finds the same rows.
     d1Databases: { DB: 'jiujin-workers-test' },
+    ...(opts.d1Persist ? { d1Persist: opts.d1Persist } : {}),
     bindings: { JIUJIN_ADMIN_TOKEN: ADMIN_TOKEN, ...extraBindings },
   });
   await mf.ready;

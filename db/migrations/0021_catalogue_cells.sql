@@ -1,0 +1,1 @@
+CREATE INDEX `openings_status_cell_idx` ON `openings` (`status`,`cell`);
