@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';
 import { statsResponse, worklistResponse } from '../schemas/responses.js';
-import { statsFor } from '../services/stats.js';
+import { statsWithCare } from '../services/care/coverage.js';
 import { zeroEmploymentWorklist } from '../services/worklists.js';
 import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, isoDateSchema, limitSchema, validate } from '../validation.js';
 
@@ -19,7 +19,7 @@ const worklistCursor = z.strictObject({ since: isoDateSchema, householdId: z.num
 
 const statsDoc = describeRoute({
   tag: 'counting',
-  summary: 'The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households)',
+  summary: 'The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households, care coverage totals)',
   description: '`asOf` defaults to today in China (Asia/Shanghai); `placementsThisMonth` runs from the first of asOf\'s month to asOf.',
   who: ['staff', 'admin'],
   whoNote: 'Staff count their own area (an area containing theirs answers theirs); an admin any area, or everything without `area`.',
@@ -38,7 +38,7 @@ const worklistDoc = describeRoute({
 });
 
 export const statsRoutes = new Hono<AppEnv>().get('/', statsDoc, validate('query', statsQuery), async (c) =>
-  c.json(await statsFor(serviceCtx(c), c.req.valid('query'))),
+  c.json(await statsWithCare(serviceCtx(c), c.req.valid('query'))),
 );
 
 export const worklistRoutes = new Hono<AppEnv>().get('/zero-employment', worklistDoc, validate('query', worklistQuery), async (c) => {

@@ -184,28 +184,16 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Public-welfare posts. openings_kind_area_idx narrows to the area's posts
   // and covers what is read of them; placements_opening_idx counts each
   // post's people in work.
-  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
-  // and a bare "id" in here would be the placement's.
-  const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`;
-  // Hires recorded by the end of asOf whose placement starts after it: their slots are taken.
-  const promisedOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`;
+  const slot = postSlots(asOf);
   const posts = db
     .select({
       slots: openings.slots,
-      standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
-        AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`.as('standing'),
-      filled: filledOf.as('filled'),
-      promised: promisedOf.as('promised'),
+      standing: slot.standing.as('standing'),
+      filled: slot.filled.as('filled'),
+      promised: slot.promised.as('promised'),
     })
     .from(openings)
-    .where(
-      and(
-        eq(openings.kind, 'public_welfare'),
-        inArea(openings.areaCode),
-        lt(openings.createdAt, end),
-        sql`${openings.status} <> 'draft'`,
-      ),
-    )
+    .where(and(eq(openings.kind, 'public_welfare'), inArea(openings.areaCode), slot.counted))
     .as('posts');
   const postsQ = db
     .select({
@@ -260,6 +248,30 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
+  };
+}
+
+/**
+ * How a post's slots stand on `asOf`, as SQL over one openings row (the
+ * rule of Stats.publicWelfarePosts, shared with care coverage). `counted`:
+ * created by the end of asOf and not a draft. `standing`: not closed or
+ * expired by then (a closed or expired opening is never updated again, so
+ * its updated_at is when it closed) and its closing date not before asOf.
+ * `filled`: its placements active on asOf. `promised`: hires recorded by
+ * then whose placement starts later (their slots are taken). Open slots are
+ * max(slots - filled - promised, 0) of a standing post.
+ */
+export function postSlots(asOf: string) {
+  const end = chinaDayEnd(asOf);
+  const active = activeOn(asOf)!;
+  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
+  // and a bare "id" in here would be the placement's.
+  return {
+    counted: and(lt(openings.createdAt, end), sql`${openings.status} <> 'draft'`)!,
+    standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
+        AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`,
+    filled: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`,
+    promised: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`,
   };
 }
 
