@@ -1282,8 +1282,17 @@ export interface components {
                 started: number;
                 ended: number;
             };
-            /** @description Care coverage totals of the area (GET /v1/care-coverage); absent from figures filed in a month closing. */
-            care?: components["schemas"]["CareTotals"];
+            /** @description The civil-affairs counts in force and the serving posts of the area (the carers are on GET /v1/care-coverage); absent from figures filed in a month closing. */
+            care?: {
+                leftBehindElders: number;
+                leftBehindChildren: number;
+                disabledInDifficulty: number;
+                /** @description Slots of the posts serving elders, children or disabled people, filled and open. */
+                servingPosts: {
+                    filled: number;
+                    open: number;
+                };
+            };
         };
         Worker: {
             id: number;

@@ -314,8 +314,9 @@ export const statsResponse = z
     zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int(), allHouseholds: z.number().int() }),
     placementsThisMonth: z.object({ from: date, to: date, started: z.number().int(), ended: z.number().int() }),
     care: careTotals
+      .pick({ leftBehindElders: true, leftBehindChildren: true, disabledInDifficulty: true, servingPosts: true })
       .optional()
-      .meta({ description: 'Care coverage totals of the area (GET /v1/care-coverage); absent from figures filed in a month closing.' }),
+      .meta({ description: 'The civil-affairs counts in force and the serving posts of the area (the carers are on GET /v1/care-coverage); absent from figures filed in a month closing.' }),
   })
   .meta({ id: 'Stats' });
 

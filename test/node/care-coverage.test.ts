@@ -163,10 +163,10 @@ describe('GET /v1/care-coverage', () => {
     expect((await coverage(env.adminToken, '?area=532503999')).status).toBe(422);
   });
 
-  it('GET /v1/stats carries the same totals', async () => {
+  it('GET /v1/stats carries the same counts and serving posts', async () => {
     const s = await env.request('GET', '/v1/stats?area=532503001', { token: staffIn });
     expect(s.status).toBe(200);
-    expect(s.body.care).toMatchObject({ leftBehindElders: 120, leftBehindChildren: 10, carersEligible: 6 });
+    expect(s.body.care).toEqual({ leftBehindElders: 120, leftBehindChildren: 10, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 4 } });
     expect(s.body.publicWelfarePosts.open).toBe(4);
   });
 });
