@@ -12,6 +12,7 @@ import { barChart, columnChart, stackedBar } from '../lib/svg-charts.js';
 import { type Area, areaAncestry, findArea, listAreas } from '../services/areas.js';
 import { today } from '../services/households.js';
 import { type Stats, statsFor } from '../services/stats.js';
+import { type StatsCare, statsWithCare } from '../services/care/coverage.js';
 import { areaCodeSchema, isoDateSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import type { Messages } from './i18n.js';
@@ -38,6 +39,8 @@ export function trendDates(asOf: string): Array<{ month: string; asOf: string }>
 
 export interface Overview {
   stats: Stats;
+  /** The civil-affairs counts and serving posts (as GET /v1/stats gives them). */
+  care: StatsCare;
   area: Area | null;
   ancestry: Area[];
   trend: Array<{ month: string; started: number; ended: number }>;
@@ -45,7 +48,7 @@ export interface Overview {
 }
 
 export async function overviewData(ctx: ServiceCtx, q: { area?: string; asOf?: string }): Promise<Overview> {
-  const stats = await statsFor(ctx, { area: q.area, asOf: q.asOf ?? today(ctx) });
+  const { care, ...stats } = await statsWithCare(ctx, { area: q.area, asOf: q.asOf ?? today(ctx) });
   const code = stats.area ?? undefined;
   const [area, ancestry, trendStats, children] = await Promise.all([
     code ? findArea(ctx.db, code) : Promise.resolve(undefined),
@@ -58,6 +61,7 @@ export async function overviewData(ctx: ServiceCtx, q: { area?: string; asOf?: s
   );
   return {
     stats,
+    care,
     area: area ?? null,
     ancestry: ancestry.reverse(),
     trend: trendStats.map(({ month, s }) => ({ month, started: s.placementsThisMonth.started, ended: s.placementsThisMonth.ended })),
@@ -175,6 +179,18 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
         })}
       </div>
       <p class="muted" id="parts-note">{t.partsNote}</p>
+      <div class="panel" id="care-panel" style="margin-top:.8rem">
+        <h2>{t.care.heading}</h2>
+        <div class="cards">
+          <div class="card"><div class="n" data-figure="care.leftBehindElders">{o.care.leftBehindElders}</div><div class="l">{t.care.elders}</div></div>
+          <div class="card"><div class="n" data-figure="care.leftBehindChildren">{o.care.leftBehindChildren}</div><div class="l">{t.care.children}</div></div>
+          <div class="card"><div class="n" data-figure="care.disabledInDifficulty">{o.care.disabledInDifficulty}</div><div class="l">{t.care.disabled}</div></div>
+          <div class="card"><div class="n" data-figure="care.servingPosts">{t.care.slots(o.care.servingPosts.filled, o.care.servingPosts.open)}</div><div class="l">{t.care.servingPosts}</div></div>
+        </div>
+        <p>
+          <a href={`/console/care-coverage${q({ area, asOf: s.asOf })}`} id="care-link">{t.care.link}</a>
+        </p>
+      </div>
       <div class="charts" style="margin-top:.8rem">
         <div class="panel">
           <h2>{t.byType}</h2>

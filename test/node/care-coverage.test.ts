@@ -224,3 +224,56 @@ describe('importing the civil-affairs sheet', () => {
     expect(r.status).toBe(403);
   });
 });
+
+describe('the console page', () => {
+  const ORIGIN = 'http://console.test';
+  async function signIn(token: string) {
+    const res = await env.app.request(`${ORIGIN}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+      body: new URLSearchParams({ token }),
+    });
+    expect(res.status).toBe(303);
+    return res.headers.get('set-cookie')!.split(';')[0]!;
+  }
+  const page = async (path: string, cookie: string) => {
+    const res = await env.app.request(`${ORIGIN}${path}`, { headers: { cookie } });
+    return { status: res.status, html: await res.text() };
+  };
+
+  it('shows the ranked table; a row\'s "create a serving post here" prefills the new-post form, and the post made through it serves that village', async () => {
+    const cookie = await signIn(staffIn);
+    const p = await page('/console/care-coverage?area=532503001', cookie);
+    expect(p.status).toBe(200);
+    const rows = [...p.html.matchAll(/<tr data-area="(\d+)" data-rank="(\d+)"/g)].map((m) => m[1]);
+    expect(rows.slice(0, 3)).toEqual([V1, V2, V4]);
+    const link = /href="(\/console\/openings\/new\?areaCode=532503001001[^"]*)"/.exec(p.html)?.[1]?.replace(/&amp;/g, '&');
+    expect(link).toContain('serves=elders');
+    const form = await page(link!, cookie);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('value="天马社区留守老人关爱服务岗"');
+    expect(form.html).toMatch(/<option value="elders" selected/);
+    const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(form.html)![1]!;
+    const bureau = await makeEmployer(env, { kind: 'public_body' });
+    const body = new URLSearchParams({ _csrf: csrf, title: '天马社区留守老人关爱服务岗', employerId: String(bureau.id), areaCode: V1, serves: 'elders', slots: '1', wageAmount: '800', wagePeriod: 'month', hours: 'part_day' });
+    const made = await env.app.request(`${ORIGIN}/console/openings`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN }, body });
+    expect(made.status, await made.clone().text()).toBe(303);
+    const after = await coverage(staffIn, '?area=532503001');
+    const v1 = after.body.items.find((i: any) => i.areaCode === V1);
+    expect(v1.servingPosts.elders).toEqual({ filled: 0, open: 1 });
+    // 40 / (1 + 1) × 2 carers: still first, by half.
+    expect(v1.score).toBe(40);
+    const overview = await page('/console/overview?area=532503001', cookie);
+    expect(overview.html).toMatch(/data-figure="care.leftBehindElders">126</);
+    expect(overview.html).toContain('/console/care-coverage?area=532503001');
+  });
+
+  it("another county's staff get their own county's page, with none of this one's villages", async () => {
+    const cookie = await signIn(staffOut);
+    const p = await page('/console/care-coverage?area=532503001', cookie);
+    expect(p.status).toBe(403);
+    const own = await page('/console/care-coverage', cookie);
+    expect(own.status).toBe(200);
+    expect(own.html).not.toContain(V1);
+  });
+});
