@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, careCounts } from '../../db/schema.js';
 import { CARERS_COUNTED, careScore } from '../../src/domain/care-score.js';
 import { toCsv } from '../../src/lib/csv.js';
+import { readXlsx } from '../../src/lib/xlsx.js';
+import { monthlyReport, monthlyReportXlsx } from '../../src/services/reports.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
 // Villages of 文澜街道 (532503001), 蒙自市.
@@ -168,6 +170,23 @@ describe('GET /v1/care-coverage', () => {
     expect(s.status).toBe(200);
     expect(s.body.care).toEqual({ leftBehindElders: 120, leftBehindChildren: 10, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 4 } });
     expect(s.body.publicWelfarePosts.open).toBe(4);
+  });
+});
+
+describe('the monthly export', () => {
+  it('carries a care sheet: every village ranked with its numbers, as the API gives them', async () => {
+    const report = await monthlyReport({ db: env.db, clock: env.clock, actor: { role: 'admin', tokenId: 1 } }, { area: '532503', month: '2026-11' });
+    const sheets = readXlsx(monthlyReportXlsx(report));
+    const care = sheets.find((x) => x.name === '照料服务 care coverage');
+    expect(care).toBeDefined();
+    const [header, first, second] = care!.rows;
+    expect(header![0]).toBe('排序 rank');
+    expect(first!.slice(0, 8)).toEqual([1, V1, '文澜街道', '天马社区', '2026-11-15', 40, 0, 0]);
+    expect(first![16]).toBe(80);
+    expect(first![17]).toBe('elders');
+    expect(second![1]).toBe(V2);
+    const api = await coverage(env.adminToken, '?area=532503&asOf=2026-11-20&limit=100');
+    expect(care!.rows.slice(1).map((r) => r[1])).toEqual(api.body.items.map((i: any) => i.areaCode));
   });
 });
 
