@@ -12,7 +12,6 @@ import { barChart, columnChart, stackedBar } from '../lib/svg-charts.js';
 import { type Area, areaAncestry, findArea, listAreas } from '../services/areas.js';
 import { today } from '../services/households.js';
 import { type Stats, statsFor } from '../services/stats.js';
-import { type StatsCare, statsWithCare } from '../services/care/coverage.js';
 import { areaCodeSchema, isoDateSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import type { Messages } from './i18n.js';
@@ -39,8 +38,6 @@ export function trendDates(asOf: string): Array<{ month: string; asOf: string }>
 
 export interface Overview {
   stats: Stats;
-  /** The civil-affairs counts and serving posts (as GET /v1/stats gives them). */
-  care: StatsCare;
   area: Area | null;
   ancestry: Area[];
   trend: Array<{ month: string; started: number; ended: number }>;
@@ -48,7 +45,7 @@ export interface Overview {
 }
 
 export async function overviewData(ctx: ServiceCtx, q: { area?: string; asOf?: string }): Promise<Overview> {
-  const { care, ...stats } = await statsWithCare(ctx, { area: q.area, asOf: q.asOf ?? today(ctx) });
+  const stats = await statsFor(ctx, { area: q.area, asOf: q.asOf ?? today(ctx) });
   const code = stats.area ?? undefined;
   const [area, ancestry, trendStats, children] = await Promise.all([
     code ? findArea(ctx.db, code) : Promise.resolve(undefined),
@@ -61,7 +58,6 @@ export async function overviewData(ctx: ServiceCtx, q: { area?: string; asOf?: s
   );
   return {
     stats,
-    care,
     area: area ?? null,
     ancestry: ancestry.reverse(),
     trend: trendStats.map(({ month, s }) => ({ month, started: s.placementsThisMonth.started, ended: s.placementsThisMonth.ended })),
@@ -182,10 +178,10 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
       <div class="panel" id="care-panel" style="margin-top:.8rem">
         <h2>{t.care.heading}</h2>
         <div class="cards">
-          <div class="card"><div class="n" data-figure="care.leftBehindElders">{o.care.leftBehindElders}</div><div class="l">{t.care.elders}</div></div>
-          <div class="card"><div class="n" data-figure="care.leftBehindChildren">{o.care.leftBehindChildren}</div><div class="l">{t.care.children}</div></div>
-          <div class="card"><div class="n" data-figure="care.disabledInDifficulty">{o.care.disabledInDifficulty}</div><div class="l">{t.care.disabled}</div></div>
-          <div class="card"><div class="n" data-figure="care.servingPosts">{t.care.slots(o.care.servingPosts.filled, o.care.servingPosts.open)}</div><div class="l">{t.care.servingPosts}</div></div>
+          <div class="card"><div class="n" data-figure="care.leftBehindElders">{s.care.leftBehindElders}</div><div class="l">{t.care.elders}</div></div>
+          <div class="card"><div class="n" data-figure="care.leftBehindChildren">{s.care.leftBehindChildren}</div><div class="l">{t.care.children}</div></div>
+          <div class="card"><div class="n" data-figure="care.disabledInDifficulty">{s.care.disabledInDifficulty}</div><div class="l">{t.care.disabled}</div></div>
+          <div class="card"><div class="n" data-figure="care.servingPosts">{t.care.slots(s.care.servingPosts.filled, s.care.servingPosts.open)}</div><div class="l">{t.care.servingPosts}</div></div>
         </div>
         <p>
           <a href={`/console/care-coverage${q({ area, asOf: s.asOf })}`} id="care-link">{t.care.link}</a>

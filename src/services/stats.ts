@@ -12,6 +12,7 @@
 // 1.5 M workers.
 import { and, count, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
+  careCounts,
   employerCertifications,
   employers,
   householdStatusHistory,
@@ -99,6 +100,15 @@ export interface Stats {
    * asOf = those active the day before `from` + started - ended.
    */
   placementsThisMonth: { from: string; to: string; started: number; ended: number };
+  /**
+   * Care coverage's totals for the area (services/care/coverage.ts): the
+   * civil-affairs counts in force on asOf (each village's newest sheet row on
+   * or before it) and the slots of posts serving elders, children or
+   * disabled people, filled and open by the rule of publicWelfarePosts. The
+   * carers are on GET /v1/care-coverage only (a prefecture's 210 k take
+   * longer than all of this).
+   */
+  care: { leftBehindElders: number; leftBehindChildren: number; disabledInDifficulty: number; servingPosts: { filled: number; open: number } };
 }
 
 /**
@@ -238,7 +248,24 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(z)
     .where(and(inArea(z.areaCode), periodContains(asOf)));
 
-  const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
+  const [[pw], [ws], [employed], [zero], careRows, servingRows] = await Promise.all([
+    postsQ,
+    workshopsQ,
+    employedQ,
+    zeroQ,
+    careCountsAsOf(db, prefix, asOf),
+    servingPostsAsOf(db, prefix, asOf),
+  ]);
+  const care: Stats['care'] = { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 0 } };
+  for (const r of careRows) {
+    care.leftBehindElders += num(r.elders);
+    care.leftBehindChildren += num(r.children);
+    care.disabledInDifficulty += num(r.disabled);
+  }
+  for (const r of servingRows) {
+    care.servingPosts.filled += num(r.filled);
+    care.servingPosts.open += num(r.open);
+  }
   return {
     area: prefix || null,
     asOf,
@@ -248,6 +275,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
+    care,
   };
 }
 
@@ -273,6 +301,51 @@ export function postSlots(asOf: string) {
     filled: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`,
     promised: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`,
   };
+}
+
+type Db = ServiceCtx['db'];
+
+/** The civil-affairs counts in force on asOf, per area: the newest row on or before it (care_counts_area_date_uq). */
+export function careCountsAsOf(db: Db, prefix: string, asOf: string) {
+  // The newest row on or before asOf per village: SQLite takes the bare
+  // columns of a max() group from the row holding the max.
+  return db
+    .select({
+      areaCode: careCounts.areaCode,
+      date: sql<string>`max(${careCounts.effectiveDate})`,
+      elders: careCounts.elders,
+      children: careCounts.children,
+      disabled: careCounts.disabled,
+    })
+    .from(careCounts)
+    .where(and(areaPrefix(careCounts.areaCode, prefix), lte(careCounts.effectiveDate, asOf)))
+    .groupBy(careCounts.areaCode);
+}
+
+/** Slots of the area's serving posts on asOf, per area and what they serve (openings_serves_area_idx; the rule of postSlots). */
+export function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
+  const slot = postSlots(asOf);
+  const posts = db
+    .select({
+      areaCode: openings.areaCode,
+      serves: openings.serves,
+      slots: openings.slots,
+      standing: slot.standing.as('standing'),
+      filled: slot.filled.as('filled'),
+      promised: slot.promised.as('promised'),
+    })
+    .from(openings)
+    .where(and(inArray(openings.serves, ['elders', 'children', 'disabled']), areaPrefix(openings.areaCode, prefix), slot.counted))
+    .as('posts');
+  return db
+    .select({
+      areaCode: posts.areaCode,
+      serves: posts.serves,
+      filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
+      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
+    })
+    .from(posts)
+    .groupBy(posts.areaCode, posts.serves);
 }
 
 /**

@@ -16,13 +16,13 @@
 // openings_serves_area_idx, workers_carers_idx with placements_worker_idx,
 // areas' primary key), however many villages: a prefecture is 1,800 rows.
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
-import { areas, careCounts, households, openings, placements, workers } from '../../../db/schema.js';
+import { areas, households, placements, workers } from '../../../db/schema.js';
 import type { ServiceCtx } from '../../context.js';
 import { type CareGroup, careGroups, careScore, type CareScore, compareCare } from '../../domain/care-score.js';
 import { activeOn } from '../household-status.js';
 import { today } from '../households.js';
 import { areaPrefix } from '../sql.js';
-import { postSlots, resolveStatsArea, type Stats, statsFor, type StatsQuery, targetOn } from '../stats.js';
+import { careCountsAsOf, resolveStatsArea, servingPostsAsOf, targetOn } from '../stats.js';
 
 export interface CareCoverageQuery {
   /** An area code; staff default to (and are held to) their own area. */
@@ -84,7 +84,7 @@ export async function careCoverage(ctx: ServiceCtx, q: CareCoverageQuery): Promi
     .where(and(areaPrefix(areas.code, prefix), inArray(areas.level, ['township', 'village'])));
 
   const [countRows, postRows, carerRows, nameRows] = await Promise.all([
-    countsAsOf(db, prefix, asOf),
+    careCountsAsOf(db, prefix, asOf),
     servingPostsAsOf(db, prefix, asOf),
     carersAsOf(db, prefix, asOf),
     namesQ,
@@ -159,55 +159,12 @@ export async function careCoverage(ctx: ServiceCtx, q: CareCoverageQuery): Promi
 
 type Db = ServiceCtx['db'];
 
-/** The civil-affairs counts in force on asOf, per area: the newest row on or before it (care_counts_area_date_uq). */
-function countsAsOf(db: Db, prefix: string, asOf: string) {
-  // The newest row on or before asOf per village: SQLite takes the bare
-  // columns of a max() group from the row holding the max.
-  return db
-    .select({
-      areaCode: careCounts.areaCode,
-      date: sql<string>`max(${careCounts.effectiveDate})`,
-      elders: careCounts.elders,
-      children: careCounts.children,
-      disabled: careCounts.disabled,
-    })
-    .from(careCounts)
-    .where(and(areaPrefix(careCounts.areaCode, prefix), lte(careCounts.effectiveDate, asOf)))
-    .groupBy(careCounts.areaCode);
-}
-
-/** Slots of the area's serving posts on asOf, per area and what they serve (openings_serves_area_idx; the rule of postSlots). */
-function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
-  const slot = postSlots(asOf);
-  const posts = db
-    .select({
-      areaCode: openings.areaCode,
-      serves: openings.serves,
-      slots: openings.slots,
-      standing: slot.standing.as('standing'),
-      filled: slot.filled.as('filled'),
-      promised: slot.promised.as('promised'),
-    })
-    .from(openings)
-    .where(and(inArray(openings.serves, [...careGroups]), areaPrefix(openings.areaCode, prefix), slot.counted))
-    .as('posts');
-  return db
-    .select({
-      areaCode: posts.areaCode,
-      serves: posts.serves,
-      filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
-    })
-    .from(posts)
-    .groupBy(posts.areaCode, posts.serves);
-}
-
 /**
  * People who cannot leave home, registered by asOf and with no placement
  * active on it, per area: `eligible` of them in a poverty-alleviated or
  * monitored household on asOf, and by whom they care for. One entry of
  * workers_carers_idx each, with a seek for their placements and their
- * household: about 0.4 s for a prefecture's 210 k carers, so GET /v1/stats
+ * household: about 0.4 s for a prefecture's 210 k carers, so Stats (GET /v1/stats)
  * leaves it out.
  */
 function carersAsOf(db: Db, prefix: string, asOf: string) {
@@ -235,34 +192,4 @@ function carersAsOf(db: Db, prefix: string, asOf: string) {
       ),
     )
     .groupBy(workers.areaCode);
-}
-
-/** The civil-affairs counts and the serving posts of an area as of a date: the care part of GET /v1/stats. */
-export interface StatsCare {
-  leftBehindElders: number;
-  leftBehindChildren: number;
-  disabledInDifficulty: number;
-  servingPosts: Slots;
-}
-
-/**
- * Stats with the area's care counts and serving posts beside them (GET
- * /v1/stats, the overview): two small grouped queries. The carers are on
- * GET /v1/care-coverage (a prefecture's take longer than all of Stats).
- */
-export async function statsWithCare(ctx: ServiceCtx, q: StatsQuery): Promise<Stats & { care: StatsCare }> {
-  const stats = await statsFor(ctx, q);
-  const prefix = stats.area ?? '';
-  const [countRows, postRows] = await Promise.all([countsAsOf(ctx.db, prefix, stats.asOf), servingPostsAsOf(ctx.db, prefix, stats.asOf)]);
-  const care: StatsCare = { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 0 } };
-  for (const r of countRows) {
-    care.leftBehindElders += num(r.elders);
-    care.leftBehindChildren += num(r.children);
-    care.disabledInDifficulty += num(r.disabled);
-  }
-  for (const r of postRows) {
-    care.servingPosts.filled += num(r.filled);
-    care.servingPosts.open += num(r.open);
-  }
-  return { ...stats, care };
 }
