@@ -18,22 +18,21 @@ export const CARE_PAGE_ROWS = 100;
 
 const groupName = (t: Messages, g: string) => (g === 'elders' ? t.care.elders : g === 'children' ? t.care.children : t.care.disabled);
 
-/** The new-post form's query for a row: a public-welfare post in the village serving its largest need. */
-export function newPostHref(t: Messages, v: CareVillage): string | null {
+/** The new-post form's fields for a row: a public-welfare post in the village serving its largest need. */
+export function newPostFields(t: Messages, v: CareVillage): Record<string, string> | null {
   if (!v.suggestedServes) return null;
-  const u = new URLSearchParams({
+  return {
     areaCode: v.areaCode,
     serves: v.suggestedServes,
     title: t.care.postTitle(v.name, groupName(t, v.suggestedServes)),
     slots: '1',
     hours: 'part_day',
-  });
-  return `/console/openings/new?${u.toString()}`;
+  };
 }
 
 function Row(props: { t: Messages; v: CareVillage }) {
   const { t, v } = props;
-  const href = newPostHref(t, v);
+  const fields = newPostFields(t, v);
   const r = v.reason;
   return (
     <tr data-area={v.areaCode} data-rank={v.rank}>
@@ -53,10 +52,16 @@ function Row(props: { t: Messages; v: CareVillage }) {
         {r.serves ? t.care.reasonText(r.people, groupName(t, r.serves), r.servingPosts, r.peoplePerPost, r.carersCounted, r.score) : t.care.noNeed}
       </td>
       <td>
-        {href ? (
-          <a class="button" href={href} aria-label={t.care.createFor(v.name, groupName(t, v.suggestedServes!))}>
-            {t.care.create}
-          </a>
+        {fields ? (
+          // A GET form: it only opens the new-post form, prefilled; nothing is saved until that form is sent.
+          <form method="get" action="/console/openings/new" class="inline" data-new-post={v.areaCode}>
+            {Object.entries(fields).map(([k, val]) => (
+              <input type="hidden" name={k} value={val} />
+            ))}
+            <button type="submit" class="secondary" aria-label={t.care.createFor(v.name, groupName(t, v.suggestedServes!))}>
+              {t.care.create}
+            </button>
+          </form>
         ) : null}
       </td>
     </tr>

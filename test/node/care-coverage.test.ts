@@ -266,9 +266,10 @@ describe('the console page', () => {
     expect(p.status).toBe(200);
     const rows = [...p.html.matchAll(/<tr data-area="(\d+)" data-rank="(\d+)"/g)].map((m) => m[1]);
     expect(rows.slice(0, 3)).toEqual([V1, V2, V4]);
-    const link = /href="(\/console\/openings\/new\?areaCode=532503001001[^"]*)"/.exec(p.html)?.[1]?.replace(/&amp;/g, '&');
-    expect(link).toContain('serves=elders');
-    const form = await page(link!, cookie);
+    const rowForm = new RegExp(`<form method="get" action="/console/openings/new" class="inline" data-new-post="${V1}">(.*?)</form>`).exec(p.html)![1]!;
+    const fields = Object.fromEntries([...rowForm.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    expect(fields).toEqual({ areaCode: V1, serves: 'elders', title: '天马社区留守老人关爱服务岗', slots: '1', hours: 'part_day' });
+    const form = await page(`/console/openings/new?${new URLSearchParams(fields as Record<string, string>)}`, cookie);
     expect(form.status).toBe(200);
     expect(form.html).toContain('value="天马社区留守老人关爱服务岗"');
     expect(form.html).toMatch(/<option value="elders" selected/);
