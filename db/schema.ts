@@ -274,10 +274,9 @@ export const openings = sqliteTable(
     index('openings_alerts_pending_idx').on(t.alertsPendingAt).where(sql`alerts_pending_at IS NOT NULL`),
     index('openings_status_point_idx').on(t.status, t.lat, t.lon),
     // Stats: an area's public-welfare posts, covering what is counted of them.
-    index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
+    // (serves too: the serving posts of Stats.care and care coverage are counted in the same pass.)
+    index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots, t.serves),
     index('openings_area_idx').on(t.areaCode),
-    // Care coverage: an area's serving posts by what they serve, covering what is counted of them.
-    index('openings_serves_area_idx').on(t.serves, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
     index('openings_employer_idx').on(t.employerId),
     // The clocks: openings past their closing date, and open ones idle for long (read by index, not by a scan).
     index('openings_status_closing_idx').on(t.status, t.closingDate),

@@ -13,5 +13,6 @@ CREATE TABLE `care_counts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `care_counts_area_date_uq` ON `care_counts` (`area_code`,`effective_date`);--> statement-breakpoint
-CREATE INDEX `openings_serves_area_idx` ON `openings` (`serves`,`area_code`,`created_at`,`status`,`updated_at`,`closing_date`,`slots`);--> statement-breakpoint
+DROP INDEX `openings_kind_area_idx`;--> statement-breakpoint
+CREATE INDEX `openings_kind_area_idx` ON `openings` (`kind`,`area_code`,`created_at`,`status`,`updated_at`,`closing_date`,`slots`,`serves`);--> statement-breakpoint
 CREATE INDEX `workers_carers_idx` ON `workers` (`area_code`,`registered_on`,`care_for`,`household_id`) WHERE cannot_leave_home = 1 AND erased_at IS NULL AND able_to_work = 1;

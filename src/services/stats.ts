@@ -103,8 +103,8 @@ export interface Stats {
   /**
    * Care coverage's totals for the area (services/care/coverage.ts): the
    * civil-affairs counts in force on asOf (each village's newest sheet row on
-   * or before it) and the slots of posts serving elders, children or
-   * disabled people, filled and open by the rule of publicWelfarePosts. The
+   * or before it) and the slots of the public-welfare posts among
+   * publicWelfarePosts that serve elders, children or disabled people. The
    * carers are on GET /v1/care-coverage only (a prefecture's 210 k take
    * longer than all of this).
    */
@@ -198,6 +198,7 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const posts = db
     .select({
       slots: openings.slots,
+      serving: sql<number>`(${openings.serves} <> 'none')`.as('serving'),
       standing: slot.standing.as('standing'),
       filled: slot.filled.as('filled'),
       promised: slot.promised.as('promised'),
@@ -205,10 +206,13 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(openings)
     .where(and(eq(openings.kind, 'public_welfare'), inArea(openings.areaCode), slot.counted))
     .as('posts');
+  const openOf = sql`CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END`;
   const postsQ = db
     .select({
       filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
+      open: sql<number>`coalesce(sum(${openOf}), 0)`,
+      servingFilled: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${posts.filled} ELSE 0 END), 0)`,
+      servingOpen: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${openOf} ELSE 0 END), 0)`,
     })
     .from(posts);
 
@@ -248,23 +252,17 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(z)
     .where(and(inArea(z.areaCode), periodContains(asOf)));
 
-  const [[pw], [ws], [employed], [zero], careRows, servingRows] = await Promise.all([
-    postsQ,
-    workshopsQ,
-    employedQ,
-    zeroQ,
-    careCountsAsOf(db, prefix, asOf),
-    servingPostsAsOf(db, prefix, asOf),
-  ]);
-  const care: Stats['care'] = { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 0 } };
+  const [[pw], [ws], [employed], [zero], careRows] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ, careCountsAsOf(db, prefix, asOf)]);
+  const care: Stats['care'] = {
+    leftBehindElders: 0,
+    leftBehindChildren: 0,
+    disabledInDifficulty: 0,
+    servingPosts: { filled: num(pw?.servingFilled), open: num(pw?.servingOpen) },
+  };
   for (const r of careRows) {
     care.leftBehindElders += num(r.elders);
     care.leftBehindChildren += num(r.children);
     care.disabledInDifficulty += num(r.disabled);
-  }
-  for (const r of servingRows) {
-    care.servingPosts.filled += num(r.filled);
-    care.servingPosts.open += num(r.open);
   }
   return {
     area: prefix || null,
@@ -322,7 +320,7 @@ export function careCountsAsOf(db: Db, prefix: string, asOf: string) {
     .groupBy(careCounts.areaCode);
 }
 
-/** Slots of the area's serving posts on asOf, per area and what they serve (openings_serves_area_idx; the rule of postSlots). */
+/** Slots of the area's public-welfare posts serving elders, children or disabled people on asOf, per area and what they serve (openings_kind_area_idx; the rule of postSlots). */
 export function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
   const slot = postSlots(asOf);
   const posts = db
@@ -335,7 +333,7 @@ export function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
       promised: slot.promised.as('promised'),
     })
     .from(openings)
-    .where(and(inArray(openings.serves, ['elders', 'children', 'disabled']), areaPrefix(openings.areaCode, prefix), slot.counted))
+    .where(and(eq(openings.kind, 'public_welfare'), areaPrefix(openings.areaCode, prefix), slot.counted, inArray(openings.serves, ['elders', 'children', 'disabled'])))
     .as('posts');
   return db
     .select({

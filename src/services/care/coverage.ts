@@ -1,7 +1,7 @@
 // Care coverage (照料服务覆盖): per village of an area, as of a date, the
 // civil-affairs counts (the newest sheet row on or before the date), the
 // posts there that serve elders, children or disabled people (filled / open
-// slots, by the rule of Stats.publicWelfarePosts, services/stats.ts
+// slots of public-welfare posts, by the rule of Stats.publicWelfarePosts, services/stats.ts
 // postSlots), and the carers who cannot leave home and are not in work; each
 // village scored and ranked by domain/care-score.ts.
 //
@@ -13,7 +13,7 @@
 // not on a village's row.
 //
 // Four grouped queries, each on its own index (care_counts_area_date_uq,
-// openings_serves_area_idx, workers_carers_idx with placements_worker_idx,
+// openings_kind_area_idx, workers_carers_idx with placements_worker_idx,
 // areas' primary key), however many villages: a prefecture is 1,800 rows.
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import { areas, households, placements, workers } from '../../../db/schema.js';
@@ -55,7 +55,7 @@ export interface CareTotals {
   leftBehindElders: number;
   leftBehindChildren: number;
   disabledInDifficulty: number;
-  /** Slots of all serving posts of the area (any kind), filled and open. */
+  /** Slots of the public-welfare posts of the area serving elders, children or disabled people, filled and open. */
   servingPosts: Slots;
   carersNotInWork: number;
   carersEligible: number;
@@ -167,7 +167,7 @@ type Db = ServiceCtx['db'];
  * household: about 0.4 s for a prefecture's 210 k carers, so Stats (GET /v1/stats)
  * leaves it out.
  */
-function carersAsOf(db: Db, prefix: string, asOf: string) {
+export function carersAsOf(db: Db, prefix: string, asOf: string) {
   // The partial index workers_carers_idx holds only people who cannot leave
   // home, are able to work and not erased: its WHERE is repeated word for word.
   const has = (g: string) => sql<number>`coalesce(sum(instr(${workers.careFor}, ${`"${g}"`}) > 0), 0)`;
