@@ -39,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--encoding must be gbk or utf-8\n${usage}`);
     return 2;
   }
+  if (kind === CARE_IMPORT_KIND && values.mapping !== undefined) {
+    console.error(`--mapping is not used with care: its columns are fixed\n${usage}`);
+    return 2;
+  }
   const config = loadNodeConfig();
   const { client, db } = await openLocalDatabase(config, { tool: true });
   try {

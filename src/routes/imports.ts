@@ -52,6 +52,9 @@ const importDoc = describeRoute({
 
 export const importRoutes = new Hono<AppEnv>().post('/', importDoc, validate('query', uploadQuery), validate('form', uploadBody), async (c) => {
   const form = c.req.valid('form');
+  if (form.kind === CARE_IMPORT_KIND && form.mapping !== undefined) {
+    throw new AppError('validation_failed', 'The civil-affairs import takes no mapping', [{ path: 'mapping', message: 'not used with kind care: its columns are fixed' }]);
+  }
   const data = new Uint8Array(await form.file.arrayBuffer());
   const result =
     form.kind === CARE_IMPORT_KIND

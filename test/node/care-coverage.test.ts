@@ -237,6 +237,16 @@ describe('importing the civil-affairs sheet', () => {
     expect(r.body.error.issues).toEqual([{ path: '困难残疾人', message: 'this column is required' }]);
   });
 
+  it('a mapping file is refused with the care import (its columns are fixed)', async () => {
+    const form = new FormData();
+    form.set('kind', 'care');
+    form.set('mapping', '{}');
+    form.set('file', new File([new TextEncoder().encode(toCsv(HEAD, [[V5, '', '2026-11-01', 1, 1, 1]]))], 'm.csv'));
+    const res = await env.app.request('/v1/imports', { method: 'POST', body: form, headers: { authorization: `Bearer ${staffIn}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.issues[0].path).toBe('mapping');
+  });
+
   it('employers may not import it', async () => {
     const e = await makeEmployer(env);
     const r = await upload(e.token, toCsv(HEAD, [[V5, '', '2026-11-01', 1, 1, 1]]));
