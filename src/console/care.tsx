@@ -95,8 +95,9 @@ export function careRoutes(app: Hono<ConsoleEnv>) {
           <div class="card"><div class="n" data-figure="leftBehindElders">{cov.totals.leftBehindElders}</div><div class="l">{t.care.elders}</div></div>
           <div class="card"><div class="n" data-figure="leftBehindChildren">{cov.totals.leftBehindChildren}</div><div class="l">{t.care.children}</div></div>
           <div class="card"><div class="n" data-figure="disabledInDifficulty">{cov.totals.disabledInDifficulty}</div><div class="l">{t.care.disabled}</div></div>
-          <div class="card"><div class="n" data-figure="servingPosts">{t.care.slots(cov.totals.servingPosts.filled, cov.totals.servingPosts.open)}</div><div class="l">{t.care.servingPosts}</div></div>
-          <div class="card"><div class="n" data-figure="carers">{t.care.carersN(cov.totals.carersEligible, cov.totals.carersNotInWork)}</div><div class="l">{t.care.carers}</div></div>
+          <div class="card"><div class="n" data-figure="servingPosts.filled">{cov.totals.servingPosts.filled}</div><div class="l">{t.care.servingFilled}</div></div>
+          <div class="card"><div class="n" data-figure="servingPosts.open">{cov.totals.servingPosts.open}</div><div class="l">{t.care.servingOpen}</div></div>
+          <div class="card"><div class="n" data-figure="carersEligible">{cov.totals.carersEligible}</div><div class="l">{t.care.carers}</div></div>
         </div>
         <p class="muted" id="care-rule">{t.care.rule}</p>
         {shown.length === 0 ? (
