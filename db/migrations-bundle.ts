@@ -87,5 +87,9 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   {
     "name": "0021_catalogue_cells.sql",
     "sql": "CREATE INDEX `openings_status_cell_idx` ON `openings` (`status`,`cell`);"
+  },
+  {
+    "name": "0022_care_counts.sql",
+    "sql": "CREATE TABLE `care_counts` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`area_code` text NOT NULL,\n\t`effective_date` text NOT NULL,\n\t`elders` integer NOT NULL,\n\t`children` integer NOT NULL,\n\t`disabled` integer NOT NULL,\n\t`source` text,\n\t`created_at` text NOT NULL,\n\t`updated_at` text NOT NULL,\n\tFOREIGN KEY (`area_code`) REFERENCES `areas`(`code`) ON UPDATE no action ON DELETE no action,\n\tCONSTRAINT \"care_counts_ck\" CHECK(\"care_counts\".\"elders\" >= 0 AND \"care_counts\".\"children\" >= 0 AND \"care_counts\".\"disabled\" >= 0)\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `care_counts_area_date_uq` ON `care_counts` (`area_code`,`effective_date`);--> statement-breakpoint\nDROP INDEX `openings_kind_area_idx`;--> statement-breakpoint\nCREATE INDEX `openings_kind_area_idx` ON `openings` (`kind`,`area_code`,`created_at`,`status`,`updated_at`,`closing_date`,`slots`,`serves`);--> statement-breakpoint\nCREATE INDEX `workers_carers_idx` ON `workers` (`area_code`,`registered_on`,`care_for`,`household_id`) WHERE cannot_leave_home = 1 AND erased_at IS NULL AND able_to_work = 1;"
   }
 ];

@@ -192,6 +192,10 @@ export const workers = sqliteTable(
     index('workers_tier_area_idx')
       .on(t.statusTier, t.reachBand, t.areaCode)
       .where(sql`erased_at IS NULL AND able_to_work = 1`),
+    // Care coverage: the carers who cannot leave home, by village (services/care/coverage.ts).
+    index('workers_carers_idx')
+      .on(t.areaCode, t.registeredOn, t.careFor, t.householdId)
+      .where(sql`cannot_leave_home = 1 AND erased_at IS NULL AND able_to_work = 1`),
     uniqueIndex('workers_telegram_uq').on(t.telegramChatId),
     uniqueIndex('workers_wechat_uq').on(t.wechatOpenid),
     uniqueIndex('workers_source_id_uq').on(t.sourceId),
@@ -284,7 +288,8 @@ export const openings = sqliteTable(
     // A new Workers isolate's first matches, before its catalogue is warm: the open openings in a worker's grid cells (services/opening-catalogue.ts).
     index('openings_status_cell_idx').on(t.status, t.cell),
     // Stats: an area's public-welfare posts, covering what is counted of them.
-    index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots),
+    // (serves too: the serving posts of Stats.care and care coverage are counted in the same pass.)
+    index('openings_kind_area_idx').on(t.kind, t.areaCode, t.createdAt, t.status, t.updatedAt, t.closingDate, t.slots, t.serves),
     index('openings_area_idx').on(t.areaCode),
     index('openings_employer_idx').on(t.employerId),
     // The clocks: openings past their closing date, and open ones idle for long (read by index, not by a scan).
@@ -797,4 +802,35 @@ export const employerCertifications = sqliteTable(
     certified: bool('certified').notNull(),
   },
   (t) => [index('employer_certifications_idx').on(t.employerId, t.effectiveDate, t.id)],
+);
+
+/**
+ * Civil-affairs counts (民政) per village and date: left-behind elders
+ * (留守老人), left-behind children (留守儿童) and people with disabilities
+ * in difficulty (困难残疾人) — counts only, never who. A sheet's date is the
+ * day its counts took effect; a later date supersedes an earlier one and the
+ * earlier rows stay, so a figure as of a past date reads the newest row on
+ * or before it. Importing the same village and date again corrects that row.
+ */
+export const careCounts = sqliteTable(
+  'care_counts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    areaCode: text('area_code')
+      .notNull()
+      .references(() => areas.code),
+    effectiveDate: text('effective_date').notNull(),
+    elders: integer('elders').notNull(),
+    children: integer('children').notNull(),
+    disabled: integer('disabled').notNull(),
+    /** The sheet it came from (file name), for the record. */
+    source: text('source'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // One row per village and date; as of D, the newest on or before D by this index.
+    uniqueIndex('care_counts_area_date_uq').on(t.areaCode, t.effectiveDate),
+    check('care_counts_ck', sql`${t.elders} >= 0 AND ${t.children} >= 0 AND ${t.disabled} >= 0`),
+  ],
 );

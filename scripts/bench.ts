@@ -680,6 +680,14 @@ async function main() {
     `rows: ${c0.w} workers, ${c0.h} households, ${c0.o} openings, ${c0.e} employers, ${c0.p} placements, ${c0.z} zero-employment periods, ${c0.a} applications; file ${dbMb.toFixed(0)} MB`,
   );
 
+  // Civil-affairs counts for every village (care coverage), once: from the seeded PRNG, so two runs agree.
+  if (Number((await client.execute('SELECT count(*) AS n FROM care_counts')).rows[0]!.n) === 0) {
+    const stamp = NOW.toISOString();
+    const rows = villages.map((v) => `('${v.code}', '${TODAY}', ${int(12)}, ${int(40)}, ${int(6)}, 'bench', '${stamp}', '${stamp}')`);
+    for (let i = 0; i < rows.length; i += 500) {
+      await client.execute(`INSERT INTO care_counts (area_code, effective_date, elders, children, disabled, source, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(', ')}`);
+    }
+  }
   if (args.has('load-only') || args.has('loader')) {
     client.close();
     return;
@@ -793,6 +801,17 @@ async function main() {
   };
   const statsP = await statsRuns(PREFECTURE);
   const statsC = await statsRuns(COUNTY);
+  // Care coverage: every village of the area ranked (its carers are the most rows it reads).
+  const careRuns = async (area: string) => {
+    const svc: number[] = [];
+    for (let k = 0; k <= SAMPLE.statsRuns; k++) {
+      const [ms] = await time(() => get(`/v1/care-coverage?area=${area}&asOf=${TODAY}&limit=100`));
+      if (k > 0) svc.push(ms);
+    }
+    return svc;
+  };
+  const careP = await careRuns(PREFECTURE);
+  const careC = await careRuns(COUNTY);
   const maxRssKb = process.resourceUsage().maxRSS;
   if (EXPLAIN) await explainAll(client, get, sw.get(slowestWorker.id)!, so.get(slowestOpening.id)!);
   const peak = Math.max(peakRss, maxRssKb * 1024);
@@ -818,6 +837,8 @@ async function main() {
   line(`/v1/stats prefecture ${PREFECTURE} max`, Math.max(...statsP.svc), Math.max(...statsP.rawMs), TARGET.prefectureStats);
   line(`/v1/stats county ${COUNTY} median (n=${statsC.svc.length})`, median(statsC.svc), median(statsC.rawMs), null);
   line(`/v1/stats county ${COUNTY} max`, Math.max(...statsC.svc), Math.max(...statsC.rawMs), null);
+  line(`/v1/care-coverage prefecture ${PREFECTURE} median (n=${careP.length})`, median(careP), null, null);
+  line(`/v1/care-coverage county ${COUNTY} median (n=${careC.length})`, median(careC), null, null);
   const header = ['figure', 'service (HTTP)', 'raw SQL', 'ratio', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const pad = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -20,6 +20,7 @@ import { openingRoutes } from './routes/openings.js';
 import { outboxRoutes, staffRoutes } from './routes/outbox.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
+import { careRoutes } from './routes/care.js';
 import { closingRoutes } from './routes/closings.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { smsCallbackRoutes, smsReplyRoutes } from './routes/sms.js';
@@ -82,6 +83,7 @@ export function createApp(deps: Deps) {
   v1.route('/applications', applicationRoutes);
   v1.route('/placements', placementRoutes);
   v1.route('/stats', statsRoutes);
+  v1.route('/care-coverage', careRoutes);
   v1.route('/closings', closingRoutes);
   v1.route('/worklists', worklistRoutes);
   v1.route('/imports', importRoutes);

@@ -14,6 +14,7 @@ import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loa
 import { closingRoutes } from './closings.js';
 import { exportRoutes } from './exports.js';
 import { Field, FormErrors, Page } from './layout.js';
+import { careRoutes } from './care.js';
 import { overviewRoutes } from './overview.js';
 import { peopleRoutes } from './people.js';
 import { registryRoutes } from './registry.js';
@@ -131,6 +132,7 @@ export function createConsole() {
   registryRoutes(staff);
   exportRoutes(staff);
   closingRoutes(staff);
+  careRoutes(staff);
   app.route('/', staff);
 
   app.all('*', (c) => c.html(<ErrorPage c={c} message={c.var.t.notFound} status={404} />, 404));

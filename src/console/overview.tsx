@@ -175,6 +175,19 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
         })}
       </div>
       <p class="muted" id="parts-note">{t.partsNote}</p>
+      <div class="panel" id="care-panel" style="margin-top:.8rem">
+        <h2>{t.care.heading}</h2>
+        <div class="cards">
+          <div class="card"><div class="n" data-figure="care.leftBehindElders">{s.care.leftBehindElders}</div><div class="l">{t.care.elders}</div></div>
+          <div class="card"><div class="n" data-figure="care.leftBehindChildren">{s.care.leftBehindChildren}</div><div class="l">{t.care.children}</div></div>
+          <div class="card"><div class="n" data-figure="care.disabledInDifficulty">{s.care.disabledInDifficulty}</div><div class="l">{t.care.disabled}</div></div>
+          <div class="card"><div class="n" data-figure="care.servingPosts.filled">{s.care.servingPosts.filled}</div><div class="l">{t.care.servingFilled}</div></div>
+          <div class="card"><div class="n" data-figure="care.servingPosts.open">{s.care.servingPosts.open}</div><div class="l">{t.care.servingOpen}</div></div>
+        </div>
+        <p>
+          <a href={`/console/care-coverage${q({ area, asOf: s.asOf })}`} id="care-link">{t.care.link}</a>
+        </p>
+      </div>
       <div class="charts" style="margin-top:.8rem">
         <div class="panel">
           <h2>{t.byType}</h2>

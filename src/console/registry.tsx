@@ -468,6 +468,12 @@ export function registryRoutes(app: Hono<ConsoleEnv>) {
       </SearchPage>,
     );
   });
-  app.get('/openings/new', (c) => renderPostForm(c));
+  // Prefilled from the query (the care-coverage page's "create a serving post here"); nothing is saved until sent.
+  app.get('/openings/new', (c) => {
+    const q = c.req.query();
+    const prefill: FormValues = {};
+    for (const k of ['title', 'areaCode', 'serves', 'slots', 'hours', 'wageAmount'] as const) if (q[k]) prefill[k] = q[k]!;
+    return renderPostForm(c, Object.keys(prefill).length ? prefill : undefined);
+  });
   app.post('/openings', postOpening);
 }

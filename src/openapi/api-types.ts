@@ -258,6 +258,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/care-coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Care coverage per village: where new serving posts would serve the most people and employ carers of that village
+         * @description Per village of the area, as of `asOf` (default today in China): the civil-affairs counts of left-behind elders, left-behind children and people with disabilities in difficulty (newest sheet on or before asOf), the slots of posts serving each (filled / open), the carers who cannot leave home and are not in work (by whom they care for), and the score with the numbers behind it. Ranked best first. Rule: score = people of the group in most need per serving post (people / (serving slots filled + open + 1)) × min(carers who cannot leave home, are not in work and could hold a public-welfare post, 3); higher first, then more people in need, then area code.
+         *
+         *     Who may call: staff, admin. Staff see their own area (an area containing theirs answers theirs; another area is 403).
+         *
+         *     Paginated: answers `{items, nextCursor}`; pass `nextCursor` as `cursor` for the next page (`limit` 1 to 100).
+         */
+        get: operations["getV1CareCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/closings": {
         parameters: {
             query?: never;
@@ -410,8 +434,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import a provincial households or workers sheet (.xlsx or .csv, UTF-8 or GBK)
-         * @description Every row passes the rules of the API (the same shapes) or is listed with its line, column and reason. Records are keyed on the source numbers (户编号, 人员编号): a second run updates, never duplicates. Columns and the mapping file: docs/import-mapping.md.
+         * Import a provincial households or workers sheet, or a civil-affairs care-counts sheet (.xlsx or .csv, UTF-8 or GBK)
+         * @description Every row passes the rules of the API (the same shapes) or is listed with its line, column and reason. Records are keyed on the source numbers (户编号, 人员编号): a second run updates, never duplicates. Columns and the mapping file: docs/import-mapping.md. `kind=care`: the civil-affairs counts per village and date (村代码, 统计日期, 留守老人, 留守儿童, 困难残疾人; a later date supersedes, the same village and date corrects; see the README, Care coverage).
          *
          *     Who may call: staff, admin. Staff import rows of their area only.
          */
@@ -644,7 +668,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households)
+         * The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households, care coverage totals)
          * @description `asOf` defaults to today in China (Asia/Shanghai); `placementsThisMonth` runs from the first of asOf's month to asOf.
          *
          *     Who may call: staff, admin. Staff count their own area (an area containing theirs answers theirs); an admin any area, or everything without `area`.
@@ -876,6 +900,81 @@ export interface components {
             score: number;
             reasons: components["schemas"]["MatchReason"][];
         };
+        CareCoverage: {
+            area: string | null;
+            /** Format: date */
+            asOf: string;
+            totals: components["schemas"]["CareTotals"];
+            /** @description The ranking rule in words. */
+            rule: string;
+            items: {
+                rank: number;
+                areaCode: string;
+                name: string;
+                township: {
+                    code: string;
+                    name: string;
+                } | null;
+                counts: {
+                    elders: number;
+                    children: number;
+                    disabled: number;
+                    /** @description The date of the civil-affairs sheet in force; null when none. */
+                    asOf: string | null;
+                };
+                servingPosts: {
+                    elders: {
+                        filled: number;
+                        open: number;
+                    };
+                    children: {
+                        filled: number;
+                        open: number;
+                    };
+                    disabled: {
+                        filled: number;
+                        open: number;
+                    };
+                };
+                carers: {
+                    notInWork: number;
+                    eligible: number;
+                    byCareFor: {
+                        elders: number;
+                        children: number;
+                        disabled: number;
+                        other: number;
+                    };
+                };
+                score: number;
+                suggestedServes: ("elders" | "children" | "disabled") | null;
+                reason: {
+                    score: number;
+                    serves: ("elders" | "children" | "disabled") | null;
+                    people: number;
+                    servingPosts: number;
+                    peoplePerPost: number;
+                    carers: number;
+                    carersCounted: number;
+                    text: string;
+                };
+            }[];
+            nextCursor: string | null;
+        };
+        CareTotals: {
+            leftBehindElders: number;
+            leftBehindChildren: number;
+            disabledInDifficulty: number;
+            /** @description Slots of the posts serving elders, children or disabled people, filled and open. */
+            servingPosts: {
+                filled: number;
+                open: number;
+            };
+            /** @description People who cannot leave home and are not in work. */
+            carersNotInWork: number;
+            /** @description Of them, in a poverty-alleviated or monitored household. */
+            carersEligible: number;
+        };
         Closings: components["schemas"]["CountyClosing"] | components["schemas"]["CountiesClosing"];
         CountiesClosing: {
             /** @constant */
@@ -1002,7 +1101,7 @@ export interface components {
         };
         ImportResult: {
             /** @enum {string} */
-            kind: "households" | "workers";
+            kind: "households" | "workers" | "care";
             fileName: string;
             /** @enum {string} */
             format: "xlsx" | "csv";
@@ -1214,6 +1313,17 @@ export interface components {
                 to: string;
                 started: number;
                 ended: number;
+            };
+            /** @description The civil-affairs counts in force and the serving posts of the area (the carers are on GET /v1/care-coverage); absent from figures filed in a month closing. */
+            care?: {
+                leftBehindElders: number;
+                leftBehindChildren: number;
+                disabledInDifficulty: number;
+                /** @description Slots of the posts serving elders, children or disabled people, filled and open. */
+                servingPosts: {
+                    filled: number;
+                    open: number;
+                };
             };
         };
         Worker: {
@@ -1820,6 +1930,38 @@ export interface operations {
             503: components["responses"]["E503"];
         };
     };
+    getV1CareCoverage: {
+        parameters: {
+            query?: {
+                area?: string;
+                asOf?: string;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the ranked villages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareCoverage"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
     getV1Closings: {
         parameters: {
             query: {
@@ -2212,7 +2354,7 @@ export interface operations {
             content: {
                 "multipart/form-data": {
                     /** @enum {string} */
-                    kind: "households" | "workers";
+                    kind: "households" | "workers" | "care";
                     file: string;
                     mapping?: string;
                     /** @enum {string} */

@@ -19,7 +19,7 @@ const worklistCursor = z.strictObject({ since: isoDateSchema, householdId: z.num
 
 const statsDoc = describeRoute({
   tag: 'counting',
-  summary: 'The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households)',
+  summary: 'The counts for an area as of a date (transfer employment, posts, workshops, zero-employment households, care coverage totals)',
   description: '`asOf` defaults to today in China (Asia/Shanghai); `placementsThisMonth` runs from the first of asOf\'s month to asOf.',
   who: ['staff', 'admin'],
   whoNote: 'Staff count their own area (an area containing theirs answers theirs); an admin any area, or everything without `area`.',

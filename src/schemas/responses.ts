@@ -247,6 +247,62 @@ export const transitionResponse = applicationResponse
 const byType = z.object(Object.fromEntries(placementTypes.map((t) => [t, z.number().int()])) as Record<(typeof placementTypes)[number], z.ZodNumber>);
 const byScope = z.object(Object.fromEntries(transferScopes.map((t) => [t, z.number().int()])) as Record<(typeof transferScopes)[number], z.ZodNumber>);
 
+const slots = z.object({ filled: z.number().int(), open: z.number().int() });
+const careGroup = z.enum(['elders', 'children', 'disabled']);
+
+export const careTotals = z
+  .object({
+    leftBehindElders: z.number().int(),
+    leftBehindChildren: z.number().int(),
+    disabledInDifficulty: z.number().int(),
+    servingPosts: slots.meta({ description: 'Slots of the posts serving elders, children or disabled people, filled and open.' }),
+    carersNotInWork: z.number().int().meta({ description: 'People who cannot leave home and are not in work.' }),
+    carersEligible: z.number().int().meta({ description: 'Of them, in a poverty-alleviated or monitored household.' }),
+  })
+  .meta({ id: 'CareTotals' });
+
+export const careCoverageResponse = z
+  .object({
+    area: z.string().nullable(),
+    asOf: date,
+    totals: careTotals,
+    rule: z.string().meta({ description: 'The ranking rule in words.' }),
+    items: z.array(
+      z.object({
+        rank: z.number().int(),
+        areaCode: z.string(),
+        name: z.string(),
+        township: z.object({ code: z.string(), name: z.string() }).nullable(),
+        counts: z.object({
+          elders: z.number().int(),
+          children: z.number().int(),
+          disabled: z.number().int(),
+          asOf: date.nullable().meta({ description: 'The date of the civil-affairs sheet in force; null when none.' }),
+        }),
+        servingPosts: z.object({ elders: slots, children: slots, disabled: slots }),
+        carers: z.object({
+          notInWork: z.number().int(),
+          eligible: z.number().int(),
+          byCareFor: z.object({ elders: z.number().int(), children: z.number().int(), disabled: z.number().int(), other: z.number().int() }),
+        }),
+        score: z.number(),
+        suggestedServes: careGroup.nullable(),
+        reason: z.object({
+          score: z.number(),
+          serves: careGroup.nullable(),
+          people: z.number().int(),
+          servingPosts: z.number().int(),
+          peoplePerPost: z.number(),
+          carers: z.number().int(),
+          carersCounted: z.number().int(),
+          text: z.string(),
+        }),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'CareCoverage' });
+
 export const statsResponse = z
   .object({
     area: z.string().nullable(),
@@ -257,6 +313,10 @@ export const statsResponse = z
     workshops: z.object({ certified: z.number().int(), povertyAlleviatedEmployed: z.number().int() }),
     zeroEmployment: z.object({ remaining: z.number().int(), overdue: z.number().int(), allHouseholds: z.number().int() }),
     placementsThisMonth: z.object({ from: date, to: date, started: z.number().int(), ended: z.number().int() }),
+    care: careTotals
+      .pick({ leftBehindElders: true, leftBehindChildren: true, disabledInDifficulty: true, servingPosts: true })
+      .optional()
+      .meta({ description: 'The civil-affairs counts in force and the serving posts of the area (the carers are on GET /v1/care-coverage); absent from figures filed in a month closing.' }),
   })
   .meta({ id: 'Stats' });
 
@@ -352,7 +412,7 @@ export const worklistResponse = z
 
 export const importResponse = z
   .object({
-    kind: z.enum(['households', 'workers']),
+    kind: z.enum(['households', 'workers', 'care']),
     fileName: z.string(),
     format: z.enum(['xlsx', 'csv']),
     encoding: z.enum(['utf-8', 'gbk', 'utf-16le', 'utf-16be']).nullable(),

@@ -141,7 +141,7 @@ export function parseMapping(value: unknown): ImportMapping {
 
 const nfkc = (s: string) => s.normalize('NFKC');
 /** Headings compare without spaces, line breaks, required-markers (*) or width and case differences. */
-const headingKey = (s: string) => nfkc(s).replace(/[\s*]/g, '').toLowerCase();
+export const headingKey = (s: string) => nfkc(s).replace(/[\s*]/g, '').toLowerCase();
 
 interface Columns {
   /** Field → column index. */
@@ -210,10 +210,10 @@ function findColumns(kind: ImportKind, table: Cell[][], mapping: ImportMapping |
 // ---------------------------------------------------------------------------
 // Files to rows
 
-type Cell = string | number | null | undefined;
+export type Cell = string | number | null | undefined;
 
 /** A cell as text: whole numbers without a decimal point (phones and numbers saved as numbers). */
-function cellText(c: Cell): string {
+export function cellText(c: Cell): string {
   if (c === null || c === undefined) return '';
   if (typeof c === 'number') return Number.isInteger(c) && Math.abs(c) < 1e21 ? c.toFixed(0) : String(c);
   return c;
@@ -719,7 +719,7 @@ export const importSummary = (r: Pick<ImportResult, 'read' | 'imported' | 'updat
   `read ${r.read}, imported ${r.imported}, updated ${r.updated}, rejected ${r.rejected}`;
 
 /** The rejected rows as a CSV report (line, column, value, reason). */
-export function importReportCsv(r: ImportResult): string {
+export function importReportCsv(r: Pick<ImportResult, 'rejects'>): string {
   return toCsv(['line', 'column', 'value', 'reason'], r.rejects.map((x) => [x.line, x.column, x.value, x.reason]));
 }
 
@@ -836,7 +836,7 @@ interface ChunkCounts {
 }
 
 /** `column IN (…)` over one JSON parameter, so a chunk of keys is one bound value on D1 too. */
-const inJson = (column: Parameters<typeof eq>[0], values: (string | number)[]) =>
+export const inJson = (column: Parameters<typeof eq>[0], values: (string | number)[]) =>
   sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 type BatchItems = Parameters<typeof batch>[1];
@@ -850,7 +850,7 @@ type BatchItems = Parameters<typeof batch>[1];
  * column as drizzle would (booleans 0/1, JSON columns as text); a key a row
  * leaves out takes the column's default.
  */
-function insertRows<T extends SQLiteTable>(db: Db, table: T, rows: T['$inferInsert'][]) {
+export function insertRows<T extends SQLiteTable>(db: Db, table: T, rows: T['$inferInsert'][]) {
   const columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>).filter(([, c]) => c.generated === undefined);
   const data = rows.map((r) =>
     columns.map(([key, c]) => {

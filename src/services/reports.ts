@@ -18,6 +18,8 @@ import { resolveStatsArea, type Stats, statsFor } from './stats.js';
 import { type Filing, filingInForce } from '../counting/closings.js';
 import { type MovedRecord, type RevisionWithRecords, revisionsWithRecords } from '../counting/revision-records.js';
 import { revisionsBetween } from '../counting/revisions.js';
+import { CARE_RULE } from '../domain/care-score.js';
+import { type CareCoverage, careCoverage } from './care/coverage.js';
 
 /** The one line that says why parts can exceed a total, on every report. */
 export const PARTS_NOTE =
@@ -61,6 +63,8 @@ export interface MonthlyReport {
   total: Stats;
   /** When the area is itself a county that closed the month: its filing in force and what moved since. */
   filed?: { filing: Filing; revisions: RevisionWithRecords[] };
+  /** Care coverage of the area as of asOf, villages ranked (the xlsx's care sheet). */
+  care: CareCoverage;
 }
 
 /**
@@ -87,6 +91,7 @@ export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: s
     else rows.push({ code: child.code, name: child.name, stats });
   }
   const total = await statsFor(ctx, { area: prefix, asOf });
+  const care = await careCoverage(ctx, { area: prefix, asOf });
   const own = area.level === 'county' ? await filingInForce(ctx, prefix, q.month) : undefined;
   await auditInsert(ctx.db, ctx.clock, ctx.actor, {
     action: 'report.monthly',
@@ -101,6 +106,7 @@ export async function monthlyReport(ctx: ServiceCtx, q: { area: string; month: s
     asOf,
     rows,
     total,
+    care,
     ...(own ? { filed: { filing: own, revisions: await revised(ctx, own, total) } } : {}),
   };
 }
@@ -156,6 +162,53 @@ export function monthlyReportTable(r: MonthlyReport): { header: string[]; rows: 
   };
 }
 
+export const careHeader = [
+  '排序 rank',
+  '村代码 village code',
+  '乡镇 township',
+  '村 village',
+  '民政数据日期 sheet date',
+  '留守老人 left-behind elders',
+  '留守儿童 left-behind children',
+  '困难残疾人 disabled in difficulty',
+  '服务老人岗位在岗 posts serving elders filled',
+  '服务老人岗位空缺 open',
+  '服务儿童岗位在岗 posts serving children filled',
+  '服务儿童岗位空缺 open',
+  '服务残疾人岗位在岗 posts serving disabled filled',
+  '服务残疾人岗位空缺 open',
+  '无法离乡未就业照料者 carers not in work',
+  '其中可任公益性岗位 of them eligible',
+  '得分 score',
+  '建议服务对象 suggested serves',
+  '依据 reason',
+];
+
+/** The care sheet: one row per village of the area, ranked (GET /v1/care-coverage's items). */
+export function careRows(c: CareCoverage): (string | number | null)[][] {
+  return c.villages.map((v) => [
+    v.rank,
+    v.areaCode,
+    v.township?.name ?? '',
+    v.name,
+    v.counts.asOf,
+    v.counts.elders,
+    v.counts.children,
+    v.counts.disabled,
+    v.servingPosts.elders.filled,
+    v.servingPosts.elders.open,
+    v.servingPosts.children.filled,
+    v.servingPosts.children.open,
+    v.servingPosts.disabled.filled,
+    v.servingPosts.disabled.open,
+    v.carers.notInWork,
+    v.carers.eligible,
+    v.score,
+    v.suggestedServes ?? '',
+    v.reason.text,
+  ]);
+}
+
 export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
   const table = monthlyReportTable(r);
   const sheets: Sheet[] = [
@@ -169,8 +222,10 @@ export function monthlyReportXlsx(r: MonthlyReport): Uint8Array {
         ['统计截至 as of', r.asOf],
         ['口径 definitions', 'People in work on the as-of date by home area (the same figures as GET /v1/stats).'],
         ...monthlyReportNotes(r).map((n) => ['说明 note', n]),
+        ['照料服务排序 care ranking', CARE_RULE],
       ],
     },
+    { name: '照料服务 care coverage', header: careHeader, rows: careRows(r.care), dateColumns: [4], textColumns: [1] },
   ];
   return writeXlsx(sheets);
 }

@@ -12,6 +12,7 @@
 // 1.5 M workers.
 import { and, count, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import {
+  careCounts,
   employerCertifications,
   employers,
   householdStatusHistory,
@@ -99,6 +100,15 @@ export interface Stats {
    * asOf = those active the day before `from` + started - ended.
    */
   placementsThisMonth: { from: string; to: string; started: number; ended: number };
+  /**
+   * Care coverage's totals for the area (services/care/coverage.ts): the
+   * civil-affairs counts in force on asOf (each village's newest sheet row on
+   * or before it) and the slots of the public-welfare posts among
+   * publicWelfarePosts that serve elders, children or disabled people. The
+   * carers are on GET /v1/care-coverage only (a prefecture's 210 k take
+   * longer than all of this).
+   */
+  care: { leftBehindElders: number; leftBehindChildren: number; disabledInDifficulty: number; servingPosts: { filled: number; open: number } };
 }
 
 /**
@@ -184,33 +194,25 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   // Public-welfare posts. openings_kind_area_idx narrows to the area's posts
   // and covers what is read of them; placements_opening_idx counts each
   // post's people in work.
-  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
-  // and a bare "id" in here would be the placement's.
-  const filledOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`;
-  // Hires recorded by the end of asOf whose placement starts after it: their slots are taken.
-  const promisedOf = sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`;
+  const slot = postSlots(asOf);
   const posts = db
     .select({
       slots: openings.slots,
-      standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
-        AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`.as('standing'),
-      filled: filledOf.as('filled'),
-      promised: promisedOf.as('promised'),
+      serving: sql<number>`(${openings.serves} <> 'none')`.as('serving'),
+      standing: slot.standing.as('standing'),
+      filled: slot.filled.as('filled'),
+      promised: slot.promised.as('promised'),
     })
     .from(openings)
-    .where(
-      and(
-        eq(openings.kind, 'public_welfare'),
-        inArea(openings.areaCode),
-        lt(openings.createdAt, end),
-        sql`${openings.status} <> 'draft'`,
-      ),
-    )
+    .where(and(eq(openings.kind, 'public_welfare'), inArea(openings.areaCode), slot.counted))
     .as('posts');
+  const openOf = sql`CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END`;
   const postsQ = db
     .select({
       filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
+      open: sql<number>`coalesce(sum(${openOf}), 0)`,
+      servingFilled: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${posts.filled} ELSE 0 END), 0)`,
+      servingOpen: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${openOf} ELSE 0 END), 0)`,
     })
     .from(posts);
 
@@ -250,7 +252,18 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(z)
     .where(and(inArea(z.areaCode), periodContains(asOf)));
 
-  const [[pw], [ws], [employed], [zero]] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ]);
+  const [[pw], [ws], [employed], [zero], careRows] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ, careCountsAsOf(db, prefix, asOf)]);
+  const care: Stats['care'] = {
+    leftBehindElders: 0,
+    leftBehindChildren: 0,
+    disabledInDifficulty: 0,
+    servingPosts: { filled: num(pw?.servingFilled), open: num(pw?.servingOpen) },
+  };
+  for (const r of careRows) {
+    care.leftBehindElders += num(r.elders);
+    care.leftBehindChildren += num(r.children);
+    care.disabledInDifficulty += num(r.disabled);
+  }
   return {
     area: prefix || null,
     asOf,
@@ -260,7 +273,77 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
+    care,
   };
+}
+
+/**
+ * How a post's slots stand on `asOf`, as SQL over one openings row (the
+ * rule of Stats.publicWelfarePosts, shared with care coverage). `counted`:
+ * created by the end of asOf and not a draft. `standing`: not closed or
+ * expired by then (a closed or expired opening is never updated again, so
+ * its updated_at is when it closed) and its closing date not before asOf.
+ * `filled`: its placements active on asOf. `promised`: hires recorded by
+ * then whose placement starts later (their slots are taken). Open slots are
+ * max(slots - filled - promised, 0) of a standing post.
+ */
+export function postSlots(asOf: string) {
+  const end = chinaDayEnd(asOf);
+  const active = activeOn(asOf)!;
+  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
+  // and a bare "id" in here would be the placement's.
+  return {
+    counted: and(lt(openings.createdAt, end), sql`${openings.status} <> 'draft'`)!,
+    standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
+        AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`,
+    filled: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`,
+    promised: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`,
+  };
+}
+
+type Db = ServiceCtx['db'];
+
+/** The civil-affairs counts in force on asOf, per area: the newest row on or before it (care_counts_area_date_uq). */
+export function careCountsAsOf(db: Db, prefix: string, asOf: string) {
+  // The newest row on or before asOf per village: SQLite takes the bare
+  // columns of a max() group from the row holding the max.
+  return db
+    .select({
+      areaCode: careCounts.areaCode,
+      date: sql<string>`max(${careCounts.effectiveDate})`,
+      elders: careCounts.elders,
+      children: careCounts.children,
+      disabled: careCounts.disabled,
+    })
+    .from(careCounts)
+    .where(and(areaPrefix(careCounts.areaCode, prefix), lte(careCounts.effectiveDate, asOf)))
+    .groupBy(careCounts.areaCode);
+}
+
+/** Slots of the area's public-welfare posts serving elders, children or disabled people on asOf, per area and what they serve (openings_kind_area_idx; the rule of postSlots). */
+export function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
+  const slot = postSlots(asOf);
+  const posts = db
+    .select({
+      areaCode: openings.areaCode,
+      serves: openings.serves,
+      slots: openings.slots,
+      standing: slot.standing.as('standing'),
+      filled: slot.filled.as('filled'),
+      promised: slot.promised.as('promised'),
+    })
+    .from(openings)
+    .where(and(eq(openings.kind, 'public_welfare'), areaPrefix(openings.areaCode, prefix), slot.counted, inArray(openings.serves, ['elders', 'children', 'disabled'])))
+    .as('posts');
+  return db
+    .select({
+      areaCode: posts.areaCode,
+      serves: posts.serves,
+      filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
+      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
+    })
+    .from(posts)
+    .groupBy(posts.areaCode, posts.serves);
 }
 
 /**

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCareCounts } from '../../src/services/care/import.js';
 import { makeTestEnv, type TestEnv } from '../helpers.js';
 import { seedPrefecture, type Seeded } from './seed.js';
 import { launchChromium, type Running, serveApp } from './server.js';
@@ -59,6 +60,11 @@ beforeAll(async () => {
   browser = await launchChromium();
   env = await makeTestEnv();
   seeded = await seedPrefecture(env);
+  // Civil-affairs counts, so the care-coverage page has rows (and their buttons) to check.
+  await importCareCounts(
+    { db: env.db, clock: env.clock, actor: { role: 'system', name: 'test' } },
+    { fileName: 'minzheng.csv', data: new TextEncoder().encode('村代码,统计日期,留守老人,留守儿童,困难残疾人\n532503001001,2026-11-01,30,12,2\n532503001002,2026-11-01,5,40,0\n') },
+  );
   server = await serveApp(env);
   // A notice to show: propose the first candidate of the village post.
   const context = await browser.newContext();
@@ -79,6 +85,7 @@ beforeAll(async () => {
     '/console/worklists/stalled',
     '/console/closings?month=2026-10',
     '/console/closings?area=532503&month=2026-10',
+    '/console/care-coverage?area=532503',
     '/console/openings',
     `/console/openings/${seeded.ids.pw1}`,
     '/console/openings/new',

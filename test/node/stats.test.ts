@@ -89,6 +89,8 @@ describe('stats', () => {
       workshops: { certified: 1, povertyAlleviatedEmployed: 1 },
       zeroEmployment: { remaining: 3, overdue: 2, allHouseholds: 3 },
       placementsThisMonth: { from: '2026-11-01', to: '2026-11-30', started: 3, ended: 1 },
+      // No civil-affairs sheet and no serving post in this county.
+      care: { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 0 } },
     });
   });
 
@@ -122,6 +124,8 @@ describe('stats', () => {
       // H3 is neither poverty-alleviated nor monitored: not in the clearance target.
       zeroEmployment: { remaining: 3, overdue: 3, allHouseholds: 4 },
       placementsThisMonth: { from: '2026-10-01', to: '2026-10-31', started: 0, ended: 0 },
+      // No civil-affairs sheet and no serving post in this county.
+      care: { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { filled: 0, open: 0 } },
     });
   });
 

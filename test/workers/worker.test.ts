@@ -297,3 +297,39 @@ describe('month closing on Workers', () => {
     ]);
   });
 });
+
+describe('care coverage on Workers', () => {
+  async function uploadCare(csv: string) {
+    const boundary = `----jiujin${Date.now()}`;
+    const enc = new TextEncoder();
+    const part = (head: string) => enc.encode(`--${boundary}\r\n${head}\r\n\r\n`);
+    const body = new Uint8Array([
+      ...part('Content-Disposition: form-data; name="kind"'),
+      ...enc.encode('care\r\n'),
+      ...part('Content-Disposition: form-data; name="file"; filename="minzheng.csv"\r\nContent-Type: text/csv'),
+      ...enc.encode(csv),
+      ...enc.encode(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await rt.mf.dispatchFetch('http://localhost/v1/imports', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('the civil-affairs sheet imports into D1, a correction updates in one statement, and the ranking reads the newest row as of a date', async () => {
+    const head = '村代码,统计日期,留守老人,留守儿童,困难残疾人\r\n';
+    const first = await uploadCare(`${head}532503001002,2026-09-01,7,0,0\r\n532503001002,2026-10-01,30,2,0\r\n532503001003,2026-10-01,0,0,4\r\n`);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ kind: 'care', imported: 3, rejected: 0 });
+    const fix = await uploadCare(`${head}532503001002,2026-10-01,31,2,0\r\n`);
+    expect(fix.body).toMatchObject({ imported: 0, updated: 1 });
+    const now = await rt.request('GET', '/v1/care-coverage?area=532503001&asOf=2026-10-15', { token: ADMIN_TOKEN });
+    expect(now.status, JSON.stringify(now.body)).toBe(200);
+    const v = now.body.items.find((i: { areaCode: string }) => i.areaCode === '532503001002');
+    expect(v.counts).toEqual({ elders: 31, children: 2, disabled: 0, asOf: '2026-10-01' });
+    const before = await rt.request('GET', '/v1/care-coverage?area=532503001&asOf=2026-09-15', { token: ADMIN_TOKEN });
+    expect(before.body.totals).toMatchObject({ leftBehindElders: 7, disabledInDifficulty: 0 });
+  });
+});
