@@ -16,7 +16,10 @@
 // - stats: the six aggregates of GET /v1/stats counted directly (no summary
 //   tables): registered, people in work by type and scope, public-welfare
 //   posts, certified workshops and the people they employ, zero-employment
-//   households, and the month's starts and ends.
+//   households, and the month's starts and ends. They read the households'
+//   and workshops' current flags: the bench's database has no status or
+//   certification history (the service reads it when there is), and the run
+//   checks the figures equal.
 import type { Client, InValue } from '@libsql/client';
 import { addDays, chinaDayEnd, monthBounds } from '../../src/domain/dates.js';
 import { boundingBox, KM_PER_DEGREE, type Point } from '../../src/domain/geo.js';
