@@ -1,619 +1,125 @@
 // `npm run bench` (not part of the tests): builds a synthetic prefecture in a
 // temporary libSQL file — by default 1.5 M workers in 600,000 households,
 // 50,000 openings, 3,000 employers, 300,000 placements, spread over Honghe's
-// real counties, townships and villages — then times the API against it and
-// prints each figure beside the raw indexed SQL query that does the same
-// lookup, so the overhead of the service over the database shows as a ratio.
+// real counties, townships and villages (scripts/bench/generate.ts) — then
+// times the API against it and prints each figure beside a raw SQL query
+// asking the same question (scripts/bench/raw.ts: the same eligibility, the
+// same ranking, the same six aggregates), so the overhead of the service over
+// the database shows as a ratio; with PG_URL, beside PostgreSQL/PostGIS too
+// (scripts/bench/postgis.ts).
 //
 //   npm run bench                      full scale
 //   npm run bench -- --scale=0.1       a tenth (also BENCH_SCALE=0.1)
+//   npm run bench -- --scales=0.1,0.3,1,2  one run per scale (each in its own process), then the growth table
 //   npm run bench -- --load-only       build the database and stop (with --db, to time it later)
 //   npm run bench -- --explain         also print the statements and plans of the slowest lookups
 //   npm run bench -- --keep            keep the database file (its path is printed)
 //   npm run bench -- --zero-share=0.005  the zero-employment list at 0.5% of households (default 5%)
 //   npm run bench -- --db=/tmp/x.db    use (and keep) this file: built when missing, reused
 //                                      as it is when present (new migrations are applied)
+//   npm run bench -- --db-dir=/tmp/b   with --scales: one kept database per scale and zero share in that folder
+//   npm run bench -- --no-clocks       skip the phase with the scheduler's clocks running (it writes to the database)
+//   PG_URL=postgres://… npm run bench  also the PostGIS peer
 //
 // Everything random comes from one seeded PRNG (--seed=N, default 20211), so
 // two runs build the same prefecture and time the same lookups.
 import { createClient, type Client } from '@libsql/client';
-import { createDbClient } from '../db/local-client.js';
 import { drizzle } from 'drizzle-orm/libsql';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, platform, release, tmpdir, totalmem, arch } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
+import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { serve } from '@hono/node-server';
 import type { Db } from '../db/client.js';
+import { createDbClient } from '../db/local-client.js';
 import * as schema from '../db/schema.js';
 import { createApp } from '../src/app.js';
 import { prepareDatabase } from '../src/bootstrap.js';
-import { openingCatalogue } from '../src/services/opening-catalogue.js';
 import { parseConfig } from '../src/config.js';
-import type { Clock, Deps } from '../src/context.js';
-import { chinaDate, chinaDayEnd } from '../src/domain/dates.js';
-import { boundingBox, KM_PER_DEGREE, type Point } from '../src/domain/geo.js';
-import { cellRanges, REACH_BAND_KM } from '../src/domain/grid.js';
-import { occupationCodes } from '../src/domain/occupations.js';
+import type { Deps } from '../src/context.js';
+import { runClocks } from '../src/scheduler.js';
+import { openingCatalogue } from '../src/services/opening-catalogue.js';
+import { int, load, reseed } from './bench/generate.js';
+import { fmt, loopDelayMonitor, mb, median, peakRssBytes, percentile, table, time, yieldToLoop } from './bench/measure.js';
+import { ADMIN_TOKEN, advanceClock, args, clock, COUNTY, DB_FILE, EXPLAIN, KEEP, LIMIT, N, PREFECTURE, resetClock, SAMPLE, SCALE, SEED, TARGET, TODAY, ZERO_SHARE } from './bench/options.js';
+import { overlap, type PgTimings, runPostgis } from './bench/postgis.js';
+import {
+  buildOpeningsRtree,
+  rawCandidatesStatement,
+  rawMatchesStatement,
+  type RawOpening,
+  rawStatsFigures,
+  rawStatsStatements,
+  rawWorkerFacts,
+  type RawWorkerFacts,
+  serviceStatsFigures,
+  type Statement,
+} from './bench/raw.js';
 
-// ---------------------------------------------------------------------------
-// Options
-
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? 'true'] as const;
-  }),
-);
-const SCALE = Number(args.get('scale') ?? process.env.BENCH_SCALE ?? 1);
-const SEED = Number(args.get('seed') ?? 20211);
-/** Share of households on the zero-employment list (the clearance action aims at none). */
-const ZERO_SHARE = Number(args.get('zero-share') ?? 0.05);
-const EXPLAIN = args.has('explain');
-const DB_FILE = args.get('db');
-const KEEP = args.has('keep') || DB_FILE !== undefined;
-if (!(SCALE > 0 && SCALE <= 10)) throw new Error(`--scale must be in (0, 10], not ${args.get('scale')}`);
-if (!(ZERO_SHARE >= 0 && ZERO_SHARE <= 0.5)) throw new Error(`--zero-share must be in [0, 0.5], not ${args.get('zero-share')}`);
-
-const N = {
-  employers: Math.round(3_000 * SCALE),
-  households: Math.round(600_000 * SCALE),
-  workers: Math.round(1_500_000 * SCALE),
-  openings: Math.round(50_000 * SCALE),
-  placements: Math.round(300_000 * SCALE),
-  applications: Math.round(100_000 * SCALE),
-};
-const SAMPLE = { workers: 500, openings: 200, warmup: 200, statsRuns: 7 };
-const LIMIT = 20;
-const TARGET = { matchesP99: 5, candidatesP99: 50, prefectureStats: 200, rssMb: 1024 };
-
-const NOW = new Date('2026-11-20T02:00:00Z');
-const clock: Clock = { now: () => new Date(NOW) };
-const TODAY = chinaDate(NOW);
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-const PREFECTURE = '5325';
-const COUNTY = '532503';
-
-// ---------------------------------------------------------------------------
-// Peak memory: sampled every 50 ms, and the kernel's high-water mark.
-
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 50);
-sampler.unref();
-const mb = (bytes: number) => bytes / (1024 * 1024);
-
-// ---------------------------------------------------------------------------
-// Seeded randomness (sfc32)
-
-function prng(seed: number) {
-  let a = 0x9e3779b9 ^ seed;
-  let b = 0x243f6a88 ^ (seed * 31);
-  let c = 0xb7e15162;
-  let d = 1;
-  const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 20; i++) next();
-  return next;
+/** What one run reports to a --scales parent (--summary=FILE). */
+interface Summary {
+  scale: number;
+  matchesP99: number;
+  candidatesP99: number;
+  statsMedian: number;
+  rawMatchesP99: number;
+  rawStatsMedian: number;
+  peakRssMb: number;
 }
-let rand = prng(SEED);
-const int = (n: number) => Math.floor(rand() * n);
-const chance = (p: number) => rand() < p;
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-function weighted<T>(table: ReadonlyArray<readonly [T, number]>): T {
-  let r = rand() * table.reduce((s, [, w]) => s + w, 0);
-  for (const [v, w] of table) if ((r -= w) < 0) return v;
-  return table[table.length - 1]![0];
-}
-/** Normal(0, 1), Box–Muller. */
-const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-const KM_LAT = 111.195;
-/** A point about `km` (standard deviation) around p. */
-const jitter = (p: Point, km: number): Point => ({
-  lat: p.lat + (gauss() * km) / KM_LAT,
-  lon: p.lon + (gauss() * km) / (KM_LAT * Math.cos((p.lat * Math.PI) / 180)),
-});
-/** A point uniformly in a disk of radius km around p. */
-const inDisk = (p: Point, km: number): Point => {
-  const r = km * Math.sqrt(rand());
-  const t = 2 * Math.PI * rand();
-  return {
-    lat: p.lat + (r * Math.sin(t)) / KM_LAT,
-    lon: p.lon + (r * Math.cos(t)) / (KM_LAT * Math.cos((p.lat * Math.PI) / 180)),
-  };
-};
-const day = (offset: number) => new Date(NOW.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-const stamp = (offset: number) => new Date(NOW.getTime() + offset * 86_400_000 - int(86_400_000)).toISOString();
 
 // ---------------------------------------------------------------------------
-// SQL text helpers for the bulk load
+// --scales: one child run per scale, then the growth table.
 
-const q = (s: string | null) => (s === null ? 'NULL' : `'${s.replaceAll("'", "''")}'`);
-const n6 = (x: number | null) => (x === null ? 'NULL' : x.toFixed(6));
-const b = (x: boolean) => (x ? '1' : '0');
-
-/** Inserts rows in multi-row INSERTs of `chunk` rows, all in one write transaction. */
-async function bulkInsert(client: Client, table: string, columns: string[], count: number, row: (i: number) => string, chunk = 2_000) {
-  const tx = await client.transaction('write');
+function growth(scales: number[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'jiujin-bench-scales-'));
+  const dbDir = args.get('db-dir');
+  const passed = process.argv.slice(2).filter((a) => !/^--(scales|scale|db|db-dir|summary|keep)(=|$)/.test(a));
+  const rows: Summary[] = [];
   try {
-    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-    for (let start = 0; start < count; start += chunk) {
-      const parts: string[] = [];
-      for (let i = start; i < Math.min(count, start + chunk); i++) parts.push(`(${row(i)})`);
-      await tx.execute(head + parts.join(','));
+    for (const scale of scales) {
+      const summary = join(dir, `${scale}.json`);
+      const db = dbDir ? [`--db=${join(dbDir, `bench-s${scale}-z${ZERO_SHARE}-seed${SEED}.db`)}`] : [];
+      console.log(`\n===== scale ${scale}\n`);
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, `--scale=${scale}`, `--summary=${summary}`, ...db, ...passed], {
+        stdio: 'inherit',
+      });
+      if (child.status !== 0) throw new Error(`the run at scale ${scale} failed (exit ${child.status})`);
+      rows.push(JSON.parse(readFileSync(summary, 'utf8')) as Summary);
     }
-    await tx.commit();
   } finally {
-    tx.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-// ---------------------------------------------------------------------------
-// Geography: Honghe's real counties (with their seats), townships and villages
-// from db/seed/areas.json. Townships and villages have no points there, so
-// each gets a synthetic seat: townships scattered around their county seat,
-// villages around their township.
-
-interface Place { code: string; level: 'county' | 'township' | 'village'; point: Point; county: string; township: string | null }
-
-type SeedArea = { code: string; name: string; parent: string | null; level: string; lat: number | null; lon: number | null };
-const seedAreas = JSON.parse(readFileSync(new URL('../db/seed/areas.json', import.meta.url), 'utf8')) as SeedArea[];
-const counties = seedAreas.filter((a) => a.level === 'county' && a.parent === PREFECTURE);
-const townships: Place[] = [];
-const villages: Place[] = [];
-for (const c of counties) {
-  const seat = { lat: c.lat!, lon: c.lon! };
-  const towns = seedAreas.filter((a) => a.level === 'township' && a.parent === c.code);
-  towns.forEach((t, i) => {
-    // The first township is the county seat's own street office.
-    const point = i === 0 ? jitter(seat, 1) : inDisk(seat, 26);
-    const town: Place = { code: t.code, level: 'township', point, county: c.code, township: t.code };
-    townships.push(town);
-    for (const v of seedAreas.filter((a) => a.level === 'village' && a.parent === t.code)) {
-      villages.push({ code: v.code, level: 'village', point: inDisk(point, 5), county: c.code, township: t.code });
-    }
-  });
-}
-if (townships.length === 0 || villages.length === 0) throw new Error('no Honghe townships or villages in db/seed/areas.json');
-const otherYunnan = seedAreas.filter((a) => a.level === 'prefecture' && a.parent === '53' && a.code !== PREFECTURE).map((a) => a.code);
-const otherProvinces = ['44', '33', '35', '32', '51', '45'];
-const townshipsOf = new Map<string, Place[]>();
-for (const t of townships) townshipsOf.set(t.county, [...(townshipsOf.get(t.county) ?? []), t]);
-
-// ---------------------------------------------------------------------------
-// The synthetic prefecture, generated into typed arrays and loaded as SQL text.
-
-const WORKER_COLS = [
-  'id', 'household_id', 'area_code', 'name', 'phone', 'home_lat', 'home_lon', 'max_distance_km', 'cannot_leave_home',
-  'care_for', 'skills', 'availability', 'languages', 'able_to_work', 'telegram_chat_id', 'language', 'alerts_enabled',
-  'unreachable', 'consent_at', 'sensitive_consent_at', 'source_id', 'created_at', 'updated_at', 'erased_at',
-];
-const skillSet = occupationCodes.filter((c) => c !== 'other');
-const someSkills = (max: number) => {
-  const k = int(max + 1);
-  const s = new Set<string>();
-  while (s.size < k) s.add(pick(skillSet));
-  return JSON.stringify([...s]);
-};
-
-interface Built {
-  /** Per household: its place (index into `places`) and flags. */
-  hPlace: Int32Array;
-  hPoor: Uint8Array;
-  hMonitored: Uint8Array;
-  hCreated: Int16Array; // day offset
-  /** Per worker (index = id - 1). */
-  wHousehold: Int32Array;
-  wAble: Uint8Array;
-  wErased: Uint8Array;
-  wCreated: Int16Array;
-  places: Place[];
-  /** Employers: place index and kind. */
-  eKind: string[];
-  ePoint: Point[];
-  eArea: string[];
-  /** Openings by county and kind, for placements and applications. */
-  openingsByCountyKind: Map<string, number[]>;
-  oArea: string[];
-  oKind: string[];
-}
-
-async function load(client: Client): Promise<{ built: Built; seconds: Record<string, number> }> {
-  const seconds: Record<string, number> = {};
-  const timed = async (label: string, f: () => Promise<void>) => {
-    const t = performance.now();
-    await f();
-    seconds[label] = (performance.now() - t) / 1000;
-  };
-  // Load-only settings, on the loader's own connection: no fsync, a bigger
-  // page cache (the service's connections keep the defaults).
-  await client.execute('PRAGMA synchronous = OFF');
-  await client.execute('PRAGMA cache_size = -131072');
-
-  // Bulk loads are fastest without the indexes; keep their exact DDL (from
-  // the migrations) and re-create them once the rows are in.
-  const tables = ['households', 'workers', 'employers', 'openings', 'applications', 'placements', 'zero_employment_periods'];
-  const idx = await client.execute(
-    `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(q).join(', ')})`,
-  );
-  const indexDdl = idx.rows.map((r) => ({ name: String(r.name), sql: String(r.sql) }));
-  for (const i of indexDdl) await client.execute(`DROP INDEX ${i.name}`);
-  // Triggers too (placements' overlap flags would look up every earlier row
-  // without an index): re-created after, and the flags they keep set in one
-  // pass by the backfill statements of the migrations that made them.
-  const trg = await client.execute(
-    `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (${tables.map(q).join(', ')})`,
-  );
-  const triggerDdl = trg.rows.map((r) => ({ name: String(r.name), sql: String(r.sql) }));
-  for (const t of triggerDdl) await client.execute(`DROP TRIGGER ${t.name}`);
-
-  // Places households live in: villages mostly, some registered at township level.
-  const places: Place[] = [...villages, ...townships];
-  const placeIndex = new Map(places.map((p, i) => [p.code, i]));
-  const villageIdx = villages.map((v) => placeIndex.get(v.code)!);
-  const townshipIdx = townships.map((t) => placeIndex.get(t.code)!);
-
-  // Households
-  const H = N.households;
-  const hPlace = new Int32Array(H);
-  const hPoor = new Uint8Array(H);
-  const hMonitored = new Uint8Array(H);
-  const hCreated = new Int16Array(H);
-  const hHome: Point[] = new Array(H);
-  for (let i = 0; i < H; i++) {
-    const p = chance(0.92) ? pick(villageIdx) : pick(townshipIdx);
-    hPlace[i] = p;
-    // Honghe: about a quarter of rural households are poverty-alleviated (脱贫户);
-    // a few percent are monitored (防返贫监测对象), most of them also poverty-alleviated.
-    hPoor[i] = chance(0.25) ? 1 : 0;
-    hMonitored[i] = chance(hPoor[i] ? 0.08 : 0.015) ? 1 : 0;
-    hCreated[i] = -int(900) - 30;
-    hHome[i] = jitter(places[p]!.point, places[p]!.level === 'village' ? 0.8 : 2);
-  }
-  await timed('households', () =>
-    bulkInsert(client, 'households', ['id', 'area_code', 'poverty_alleviated', 'monitored', 'source_id', 'income_at_minimum_since', 'created_at', 'updated_at'], H, (i) => {
-      const c = stamp(hCreated[i]!);
-      return `${i + 1},${q(places[hPlace[i]!]!.code)},${hPoor[i]},${hMonitored[i]},NULL,${chance(0.01) ? q(day(-int(300))) : 'NULL'},${q(c)},${q(c)}`;
-    }),
-  );
-
-  // Workers: 1 to 5 per household (2.5 on average), every household at least one.
-  const W = N.workers;
-  const wHousehold = new Int32Array(W);
-  {
-    let w = 0;
-    for (let h = 0; h < H; h++) wHousehold[w++] = h;
-    while (w < W) wHousehold[w++] = int(H);
-    wHousehold.sort();
-  }
-  const wAble = new Uint8Array(W);
-  const wErased = new Uint8Array(W);
-  const wCreated = new Int16Array(W);
-  const names = ['李', '王', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '普', '马', '白', '罗', '龙'];
-  await timed('workers', () =>
-    bulkInsert(client, 'workers', WORKER_COLS, W, (i) => {
-      const h = wHousehold[i]!;
-      const place = places[hPlace[h]!]!;
-      const home = chance(0.95) ? jitter(hHome[h]!, 0.15) : null;
-      const maxKm = weighted([[5, 78], [10, 15], [25, 6], [50, 1]] as const);
-      const clh = chance(0.15);
-      const care = clh ? JSON.stringify([weighted([['elders', 5], ['children', 4], ['disabled', 1], ['other', 1]] as const)]) : '[]';
-      const able = chance(0.95);
-      const erased = chance(0.002);
-      const created = Math.max(hCreated[h]!, -int(900) - 1);
-      wAble[i] = able ? 1 : 0;
-      wErased[i] = erased ? 1 : 0;
-      wCreated[i] = created;
-      const c = stamp(created);
-      return [
-        i + 1, h + 1, q(place.code),
-        erased ? 'NULL' : q(`${pick(names)}${i}`), erased || chance(0.3) ? 'NULL' : q(`1${String(3e9 + i).padStart(10, '0')}`),
-        n6(home?.lat ?? null), n6(home?.lon ?? null), maxKm, b(clh), q(care), q(erased ? '[]' : someSkills(3)),
-        q(weighted([['full_day', 60], ['part_day', 25], ['flexible', 15]] as const)), q(chance(0.3) ? '["zh","hni"]' : '["zh"]'),
-        b(able), 'NULL', q('zh'), '1', b(chance(0.01)), q(c), clh ? q(c) : 'NULL', 'NULL', q(c), q(c), erased ? q(stamp(-int(20))) : 'NULL',
-      ].join(',');
-    }),
-  );
-
-  // Employers: public bodies (townships, bureaus) own the public-welfare posts.
-  const E = N.employers;
-  const eKind: string[] = [];
-  const ePoint: Point[] = [];
-  const eArea: string[] = [];
-  await timed('employers', () =>
-    bulkInsert(client, 'employers', ['id', 'name', 'kind', 'area_code', 'lat', 'lon', 'contact', 'verified', 'certified', 'certified_at', 'telegram_chat_id', 'created_at', 'updated_at'], E, (i) => {
-      const kind = weighted([['public_body', 10], ['workshop', 27], ['cooperative', 23], ['enterprise', 40]] as const);
-      const town = pick(townships);
-      const point = kind === 'public_body' ? jitter(town.point, 0.3) : jitter(town.point, 3);
-      const certified = kind === 'workshop' && chance(0.3);
-      eKind.push(kind);
-      ePoint.push(point);
-      eArea.push(town.code);
-      const c = stamp(-int(1000) - 100);
-      return `${i + 1},${q(`${kind} ${i + 1}`)},${q(kind)},${q(town.code)},${n6(point.lat)},${n6(point.lon)},${q('{"phone":"0873"}')},${b(kind === 'public_body' || chance(0.7))},${b(certified)},${certified ? q(stamp(-int(600) - 10)) : 'NULL'},NULL,${q(c)},${q(c)}`;
-    }),
-  );
-  const employersByKind = new Map<string, number[]>();
-  eKind.forEach((k, i) => employersByKind.set(k, [...(employersByKind.get(k) ?? []), i]));
-
-  // Openings: most open; public-welfare posts in villages, many serving elders or children.
-  const O = N.openings;
-  const oArea: string[] = [];
-  const oKind: string[] = [];
-  const openingsByCountyKind = new Map<string, number[]>();
-  const villagesOfTownship = new Map<string, Place[]>();
-  for (const v of villages) villagesOfTownship.set(v.township!, [...(villagesOfTownship.get(v.township!) ?? []), v]);
-  await timed('openings', () =>
-    bulkInsert(
-      client,
-      'openings',
-      ['id', 'employer_id', 'title', 'kind', 'serves', 'area_code', 'lat', 'lon', 'slots', 'slots_filled', 'wage_amount', 'wage_period', 'hours', 'skills', 'poverty_only', 'start_date', 'closing_date', 'status', 'created_at', 'updated_at'],
-      O,
-      (i) => {
-        const kind = weighted([['public_welfare', 40], ['workshop', 25], ['enterprise', 35]] as const);
-        const e = kind === 'public_welfare' ? pick(employersByKind.get('public_body')!) : kind === 'workshop' ? pick(employersByKind.get('workshop')!) : pick([...employersByKind.get('enterprise')!, ...employersByKind.get('cooperative')!]);
-        let area = eArea[e]!;
-        let point: Point | null = jitter(ePoint[e]!, 1);
-        let serves = 'none';
-        if (kind === 'public_welfare') {
-          const v = pick(villagesOfTownship.get(area) ?? [townships.find((t) => t.code === area)!]);
-          area = v.code;
-          point = jitter(v.point, 0.5);
-          serves = weighted([['none', 45], ['elders', 30], ['children', 15], ['disabled', 10]] as const);
-        }
-        if (chance(0.08)) point = null;
-        const status = weighted([['open', 72], ['filled', 13], ['closed', 8], ['draft', 4], ['expired', 3]] as const);
-        const slots = kind === 'public_welfare' ? 1 + int(3) : 1 + int(20);
-        const filled = status === 'filled' ? slots : int(slots);
-        const created = -int(400) - 1;
-        const updated = Math.min(0, created + int(60));
-        oArea.push(area);
-        oKind.push(kind);
-        const key = `${area.slice(0, 6)}:${kind}`;
-        if (!openingsByCountyKind.has(key)) openingsByCountyKind.set(key, []);
-        openingsByCountyKind.get(key)!.push(i);
-        const closing = chance(0.5) ? null : day(int(200) - 30);
-        return [
-          i + 1, e + 1, q(`${kind} post ${i + 1}`), q(kind), q(serves), q(area), n6(point?.lat ?? null), n6(point?.lon ?? null),
-          slots, filled, kind === 'public_welfare' ? 800 : 1500 + int(3000), q(kind === 'workshop' && chance(0.3) ? 'piece' : 'month'),
-          q(weighted([['full_day', 50], ['part_day', 30], ['flexible', 20]] as const)), q(someSkills(2)),
-          b(kind === 'workshop' ? chance(0.2) : kind === 'enterprise' ? chance(0.05) : false),
-          q(day(created + 10)), q(closing), q(status), q(stamp(created)), q(stamp(updated)),
-        ].join(',');
-      },
+  console.log('\ngrowth (each scale in its own process; service times through app.request):');
+  console.log(
+    table(
+      ['scale', 'workers', 'matches p99', 'raw matches p99', 'candidates p99', 'stats prefecture median', 'raw stats median', 'peak RSS'],
+      rows.map((r) => [
+        String(r.scale),
+        Math.round(1_500_000 * r.scale).toLocaleString('en'),
+        `${fmt(r.matchesP99)} ms`,
+        `${fmt(r.rawMatchesP99)} ms`,
+        `${fmt(r.candidatesP99)} ms`,
+        `${fmt(r.statsMedian)} ms`,
+        `${fmt(r.rawStatsMedian)} ms`,
+        `${mb(r.peakRssMb * 2 ** 20).toFixed(0)} MB`,
+      ]),
     ),
   );
-
-  // Placements: distinct workers (able to work, not erased), one public-welfare
-  // post per household at a time; scope and type consistent with the place.
-  const P = N.placements;
-  const eligible: number[] = [];
-  for (let i = 0; i < W; i++) if (wAble[i] && !wErased[i]) eligible.push(i);
-  for (let i = eligible.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [eligible[i], eligible[j]] = [eligible[j]!, eligible[i]!];
-  }
-  const pwHouseholds = new Set<number>();
-  const activeHouseholds = new Set<number>();
-  const placementRow = (k: number) => {
-    const w = eligible[k % eligible.length]!;
-    const h = wHousehold[w]!;
-    const home = places[hPlace[h]!]!;
-    let type = weighted([['migrant', 35], ['enterprise', 25], ['self_employed', 18], ['workshop', 10], ['public_welfare', 12]] as const) as string;
-    const ended = chance(0.3);
-    if (type === 'public_welfare' && !(hPoor[h] || hMonitored[h])) type = 'workshop';
-    if (type === 'public_welfare' && !ended) {
-      if (pwHouseholds.has(h)) type = 'enterprise';
-      else pwHouseholds.add(h);
-    }
-    let scope: string;
-    let area: string | null;
-    let opening: number | null = null;
-    if (type === 'migrant') {
-      scope = chance(0.25) ? 'province' : 'out_of_province';
-      area = scope === 'province' ? pick(otherYunnan) : pick(otherProvinces);
-    } else if (type === 'self_employed') {
-      scope = 'township';
-      area = home.code;
-    } else {
-      scope = type === 'enterprise' ? weighted([['township', 50], ['county', 35], ['province', 15]] as const) : chance(0.85) ? 'township' : 'county';
-      const county = home.county;
-      if (scope === 'province') {
-        const other = pick(counties.filter((c) => c.code !== county));
-        area = other.code;
-      } else if (scope === 'county') {
-        const others = (townshipsOf.get(county) ?? []).filter((t) => t.code !== home.township);
-        area = pick(others.length > 0 ? others : [home]).code;
-      } else {
-        area = home.township ?? home.code;
-      }
-      const pool = openingsByCountyKind.get(`${area.slice(0, 6)}:${type}`);
-      if (pool && pool.length > 0) {
-        opening = pick(pool);
-        area = oArea[opening]!;
-        // The opening decides the scope from its place.
-        scope = area.slice(0, 6) !== county ? 'province' : area.slice(0, 9) === home.township ? 'township' : 'county';
-      }
-    }
-    const start = -int(700) - 1;
-    const end = ended ? Math.min(-1, start + 30 + int(300)) : null;
-    if (!ended) activeHouseholds.add(h);
-    const c = stamp(start);
-    return [
-      k + 1, w + 1, h + 1, q(home.code), opening === null ? 'NULL' : opening + 1, 'NULL', q(type), q(area), 'NULL', 'NULL', q(scope),
-      q(day(start)), end === null ? 'NULL' : q(day(end)), end === null ? 'NULL' : q(pick(['contract_ended', 'quit', 'other'])),
-      chance(0.4) ? 12 : 'NULL', q(c), q(c),
-    ].join(',');
-  };
-  await timed('placements', () =>
-    bulkInsert(
-      client,
-      'placements',
-      ['id', 'worker_id', 'household_id', 'home_area_code', 'opening_id', 'application_id', 'type', 'area_code', 'lat', 'lon', 'scope', 'start_date', 'end_date', 'end_reason', 'contract_months', 'created_at', 'updated_at'],
-      P,
-      placementRow,
-    ),
-  );
-
-  // Zero-employment periods: about ZERO_SHARE of households (5% by default), all with nobody in work,
-  // mostly still on the list (some waiting more than 15 days: overdue), and a
-  // few past periods of households that have since found work.
-  const zero: string[] = [];
-  let zid = 0;
-  for (let h = 0; h < H; h++) {
-    if (!activeHouseholds.has(h) && chance(0.075 * (ZERO_SHARE / 0.05))) {
-      zero.push(`${++zid},${h + 1},${q(places[hPlace[h]!]!.code)},${q(day(-int(200)))},NULL`);
-    } else if (activeHouseholds.has(h) && chance(0.02)) {
-      const s = -int(600) - 100;
-      zero.push(`${++zid},${h + 1},${q(places[hPlace[h]!]!.code)},${q(day(s))},${q(day(s + 20 + int(60)))}`);
-    }
-  }
-  await timed('zero_employment_periods', () =>
-    bulkInsert(client, 'zero_employment_periods', ['id', 'household_id', 'area_code', 'start_date', 'end_date'], zero.length, (i) => zero[i]!),
-  );
-
-  // Applications: workers applying to openings of their own county.
-  const seen = new Set<string>();
-  const apps: string[] = [];
-  while (apps.length < N.applications) {
-    const w = eligible[int(eligible.length)]!;
-    const county = places[hPlace[wHousehold[w]!]!]!.county;
-    const pool = openingsByCountyKind.get(`${county}:${pick(['workshop', 'enterprise', 'public_welfare'])}`);
-    if (!pool?.length) continue;
-    const o = pick(pool);
-    const key = `${w}:${o}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const state = weighted([['suggested', 30], ['applied', 25], ['offered', 5], ['hired', 10], ['declined', 15], ['withdrawn', 5], ['expired', 10]] as const);
-    const ending = ['declined', 'withdrawn', 'expired'].includes(state) ? pick(['not_reachable', 'hours_do_not_fit', 'wage', 'chose_other', 'expired', 'other']) : null;
-    const c = stamp(-int(300));
-    apps.push(`${apps.length + 1},${w + 1},${o + 1},${q(state)},${q(ending)},${q(c)},${q(c)}`);
-  }
-  await timed('applications', () =>
-    bulkInsert(client, 'applications', ['id', 'worker_id', 'opening_id', 'state', 'reason', 'created_at', 'updated_at'], apps.length, (i) => apps[i]!),
-  );
-  apps.length = 0;
-  zero.length = 0;
-
-  await timed('indexes', async () => {
-    for (const i of indexDdl) await client.execute(i.sql);
-  });
-  await timed('triggers', async () => {
-    for (const t of triggerDdl) await client.execute(t.sql);
-    // What the triggers keep, filled in one pass by the backfill statements
-    // (INSERT or UPDATE) of every migration that creates a trigger, for the
-    // tables a later migration has not dropped.
-    const dir = new URL('../db/migrations/', import.meta.url);
-    const live = new Set((await client.execute(`SELECT name FROM sqlite_master WHERE type = 'table'`)).rows.map((r) => String(r.name)));
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-      const statements = readFileSync(new URL(file, dir), 'utf8')
-        .split('--> statement-breakpoint')
-        .map((st) => st.replace(/^\s*--.*$/gm, '').trim());
-      if (!statements.some((st) => st.startsWith('CREATE TRIGGER'))) continue;
-      for (const st of statements) {
-        const target = /^(?:INSERT INTO|UPDATE)\s+`?(\w+)`?/.exec(st)?.[1];
-        if (target !== undefined && live.has(target)) await client.execute(st);
-      }
-    }
-  });
-  await timed('analyze', async () => {
-    await client.execute('ANALYZE');
-  });
-
-  return {
-    built: { hPlace, hPoor, hMonitored, hCreated, wHousehold, wAble, wErased, wCreated, places, eKind, ePoint, eArea, openingsByCountyKind, oArea, oKind },
-    seconds,
-  };
 }
 
 // ---------------------------------------------------------------------------
-// Raw SQL: the same lookups as the service, written by hand, one statement each.
-
-function approxKm2(lat: string, lon: string, p: Point, maxAbsLat: number) {
-  const kLon = KM_PER_DEGREE * Math.cos((maxAbsLat * Math.PI) / 180);
-  return `(((${lat} - ${p.lat}) * ${KM_PER_DEGREE}) * ((${lat} - ${p.lat}) * ${KM_PER_DEGREE}) + ((${lon} - ${p.lon}) * ${kLon}) * ((${lon} - ${p.lon}) * ${kLon}))`;
-}
-const cellOr = (prefix: string, p: Point, km: number) =>
-  cellRanges(boundingBox(p, km))!.map(([a, z]) => `(${prefix} AND cell BETWEEN ${a} AND ${z})`).join(' OR ');
-const hoursLevel = { flexible: 0, part_day: 1, full_day: 2 } as const;
-const zeroOn = (hh: string) =>
-  `EXISTS (SELECT 1 FROM zero_employment_periods z WHERE z.household_id = ${hh} AND z.start_date <= '${TODAY}' AND (z.end_date IS NULL OR z.end_date > '${TODAY}'))`;
-
-interface SampleWorker { id: number; lat: number | null; lon: number | null; maxKm: number; area: string; availability: keyof typeof hoursLevel; poor: boolean }
-
-function rawMatchesSql(w: SampleWorker) {
-  const hours = Object.keys(hoursLevel).filter((h) => hoursLevel[w.availability] >= hoursLevel[h as keyof typeof hoursLevel]);
-  const elig = [
-    `(closing_date IS NULL OR closing_date >= '${TODAY}')`,
-    `hours IN (${hours.map(q).join(', ')})`,
-    `id NOT IN (SELECT opening_id FROM applications WHERE worker_id = ${w.id} AND state <> 'suggested')`,
-    ...(w.poor ? [] : [`poverty_only = 0`, `kind <> 'public_welfare'`]),
-  ].join(' AND ');
-  if (w.lat === null || w.lon === null) {
-    const prefix = w.maxKm >= 25 ? w.area.slice(0, 6) : w.area.slice(0, 9);
-    return `SELECT id, kind, serves, hours, skills, poverty_only FROM openings WHERE status = 'open' AND area_code >= '${prefix}' AND area_code < '${prefix}:' AND ${elig} ORDER BY id LIMIT ${LIMIT}`;
-  }
-  const p = { lat: w.lat, lon: w.lon };
-  const box = boundingBox(p, w.maxKm);
-  const d2 = approxKm2('lat', 'lon', p, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
-  return `SELECT id, kind, serves, hours, skills, poverty_only, ${d2} AS d2 FROM openings WHERE status = 'open' AND lat BETWEEN ${box.minLat} AND ${box.maxLat} AND lon BETWEEN ${box.minLon} AND ${box.maxLon} AND ${d2} <= ${w.maxKm * w.maxKm * 1.0201} AND ${elig} ORDER BY d2 LIMIT ${LIMIT}`;
-}
-
-interface SampleOpening { id: number; lat: number | null; lon: number | null; area: string; kind: string; hours: keyof typeof hoursLevel; povertyOnly: boolean }
-
-function rawCandidatesSql(o: SampleOpening) {
-  const avail = Object.keys(hoursLevel).filter((a) => hoursLevel[a as keyof typeof hoursLevel] >= hoursLevel[o.hours]);
-  const conds = [
-    `w.availability IN (${avail.map(q).join(', ')})`,
-    `w.id NOT IN (SELECT worker_id FROM applications WHERE opening_id = ${o.id} AND state <> 'suggested')`,
-    ...(o.povertyOnly || o.kind === 'public_welfare' ? [`(h.poverty_alleviated = 1 OR h.monitored = 1)`] : []),
-  ];
-  const tier = `CASE WHEN ${zeroOn('w.household_id')} THEN 0 WHEN h.monitored = 1 THEN 1 WHEN h.poverty_alleviated = 1 THEN 2 ELSE 3 END`;
-  let where: string;
-  let rank: string;
-  if (o.lat === null || o.lon === null) {
-    const t = o.area.slice(0, 9);
-    where = `w.reach_band IN (0, 1, 2, 3, 4, 5) AND w.area_code >= '${t}' AND w.area_code < '${t}:'`;
-    rank = 'w.id';
-  } else {
-    const p = { lat: o.lat, lon: o.lon };
-    const terms: string[] = [];
-    REACH_BAND_KM.slice(0, 4).forEach((km, band) => terms.push(cellOr(`w.reach_band = ${band} AND w.erased_at IS NULL AND w.able_to_work = 1`, p, km)));
-    const box = boundingBox(p, 50);
-    const d2 = approxKm2('w.home_lat', 'w.home_lon', p, Math.max(Math.abs(box.minLat), Math.abs(box.maxLat)));
-    where = `(${terms.join(' OR ')}) AND ${d2} <= w.max_distance_km * w.max_distance_km * 1.0201`;
-    rank = d2;
-  }
-  return `SELECT w.id, ${tier} AS tier, w.cannot_leave_home AS clh, ${rank} AS rank FROM workers w JOIN households h ON h.id = w.household_id WHERE w.erased_at IS NULL AND w.able_to_work = 1 AND ${where} AND ${conds.join(' AND ')} ORDER BY tier, clh DESC, rank LIMIT ${LIMIT + 20}`;
-}
-
-const rawStatsSql = (prefix: string) =>
-  `SELECT count(*) AS n FROM workers WHERE area_code >= '${prefix}' AND area_code < '${prefix}:' AND registered_on <= '${TODAY}'`;
-
-// ---------------------------------------------------------------------------
-// Timing
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
-const median = (xs: number[]) => percentile(xs, 50);
-async function time<T>(f: () => Promise<T>): Promise<[number, T]> {
-  const t = performance.now();
-  const r = await f();
-  return [performance.now() - t, r];
-}
+// One run
 
 async function main() {
+  const scalesArg = args.get('scales');
+  if (scalesArg !== undefined) {
+    const scales = scalesArg.split(',').map(Number);
+    if (!scales.every((s) => s > 0 && s <= 10)) throw new Error(`--scales must be numbers in (0, 10], not ${scalesArg}`);
+    return growth(scales);
+  }
   const tStart = performance.now();
   const file = DB_FILE ?? join(tmpdir(), `jiujin-bench-${process.pid}-${Date.now()}.db`);
   const reuse = DB_FILE !== undefined && existsSync(DB_FILE) && !args.has('loader');
@@ -627,7 +133,7 @@ async function main() {
   const cpu = cpus();
   console.log('Jiujin benchmark');
   console.log(`machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${release()} ${arch()}, Node ${process.version}`);
-  console.log(`scale ${SCALE}: ${N.workers.toLocaleString('en')} workers in ${N.households.toLocaleString('en')} households, ${N.openings.toLocaleString('en')} openings, ${N.employers.toLocaleString('en')} employers, ${N.placements.toLocaleString('en')} placements, ${N.applications.toLocaleString('en')} applications; seed ${SEED}`);
+  console.log(`scale ${SCALE}: ${N.workers.toLocaleString('en')} workers in ${N.households.toLocaleString('en')} households, ${N.openings.toLocaleString('en')} openings, ${N.employers.toLocaleString('en')} employers, ${N.placements.toLocaleString('en')} placements, ${N.applications.toLocaleString('en')} applications; zero-employment share ${ZERO_SHARE}; seed ${SEED}`);
   console.log(`database: ${file}${KEEP ? ' (kept)' : ' (deleted at the end)'}`);
 
   // Schema and reference areas, as the Node entry does it.
@@ -649,8 +155,7 @@ async function main() {
     const { seconds } = await load(loader);
     loadSeconds = (performance.now() - tLoad) / 1000;
     loader.close();
-    const rss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-    console.log(`\nload: ${loadSeconds.toFixed(1)} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); loader peak RSS ${mb(rss).toFixed(0)} MB`);
+    console.log(`\nload: ${loadSeconds.toFixed(1)} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); loader peak RSS ${mb(peakRssBytes()).toFixed(0)} MB`);
     client.close();
     return;
   } else {
@@ -682,10 +187,11 @@ async function main() {
 
   // Civil-affairs counts for every village (care coverage), once: from the seeded PRNG, so two runs agree.
   if (Number((await client.execute('SELECT count(*) AS n FROM care_counts')).rows[0]!.n) === 0) {
-    const stamp = NOW.toISOString();
-    const rows = villages.map((v) => `('${v.code}', '${TODAY}', ${int(12)}, ${int(40)}, ${int(6)}, 'bench', '${stamp}', '${stamp}')`);
-    for (let i = 0; i < rows.length; i += 500) {
-      await client.execute(`INSERT INTO care_counts (area_code, effective_date, elders, children, disabled, source, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(', ')}`);
+    const stamp = clock.now().toISOString();
+    const villageCodes = (await client.execute('SELECT code FROM areas WHERE length(code) = 12 ORDER BY code')).rows.map((r) => String(r.code));
+    const values = villageCodes.map((code) => `('${code}', '${TODAY}', ${int(12)}, ${int(40)}, ${int(6)}, 'bench', '${stamp}', '${stamp}')`);
+    for (let i = 0; i < values.length; i += 500) {
+      await client.execute(`INSERT INTO care_counts (area_code, effective_date, elders, children, disabled, source, created_at, updated_at) VALUES ${values.slice(i, i + 500).join(', ')}`);
     }
   }
   if (args.has('load-only') || args.has('loader')) {
@@ -707,97 +213,124 @@ async function main() {
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
     return body;
   };
+  // The same app over a real socket (loopback, one keep-alive connection), as the PostGIS peer is timed over its client connection.
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const getHttp = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const idsIn = (body: string) => ((JSON.parse(body) as { items?: Array<{ opening: { id: number } }> }).items ?? []).map((i) => i.opening.id);
   const itemsIn = (body: string) => (JSON.parse(body) as { items?: unknown[] }).items?.length ?? 0;
-  const raw = async (sqlText: string) => (await client.execute(sqlText)).rows;
+  const raw = async (st: Statement | string) => (await client.execute(st)).rows;
 
   // Samples (from a PRNG of their own, so a reused database gets the same ones).
-  rand = prng(SEED + 1);
+  reseed(SEED + 1);
   // Workers able to work (erased or unable ones answer at once), open openings.
-  const sampleOf = async (table: string, where: string, k: number) => {
-    const max = Number((await raw(`SELECT max(id) AS m FROM ${table}`))[0]!.m);
-    if (!(max > 0)) throw new Error(`no ${table} to sample`);
+  const sampleOf = async (tableName: string, where: string, k: number) => {
+    const max = Number((await raw(`SELECT max(id) AS m FROM ${tableName}`))[0]!.m);
+    if (!(max > 0)) throw new Error(`no ${tableName} to sample`);
     const out: number[] = [];
     while (out.length < k) {
       const draw = Array.from({ length: k }, () => 1 + int(max));
-      const ok = new Set((await raw(`SELECT id FROM ${table} WHERE id IN (${draw.join(',')}) AND ${where}`)).map((r) => Number(r.id)));
+      const ok = new Set((await raw(`SELECT id FROM ${tableName} WHERE id IN (${draw.join(',')}) AND ${where}`)).map((r) => Number(r.id)));
       for (const id of draw) if (ok.has(id) && out.length < k) out.push(id);
     }
     return out;
   };
   const wIds = await sampleOf('workers', 'erased_at IS NULL AND able_to_work = 1', SAMPLE.workers + SAMPLE.warmup);
   const oIds = await sampleOf('openings', `status = 'open'`, SAMPLE.openings + SAMPLE.warmup);
-  const sw = new Map<number, SampleWorker>();
-  for (const r of await raw(
-    `SELECT w.id, w.home_lat, w.home_lon, w.max_distance_km, w.area_code, w.availability, (h.poverty_alleviated OR h.monitored) AS poor FROM workers w JOIN households h ON h.id = w.household_id WHERE w.id IN (${wIds.join(',')})`,
-  )) {
-    sw.set(Number(r.id), {
-      id: Number(r.id), lat: r.home_lat === null ? null : Number(r.home_lat), lon: r.home_lon === null ? null : Number(r.home_lon),
-      maxKm: Number(r.max_distance_km), area: String(r.area_code), availability: r.availability as SampleWorker['availability'], poor: Boolean(r.poor),
-    });
-  }
-  const so = new Map<number, SampleOpening>();
+  const so = new Map<number, RawOpening>();
   for (const r of await raw(`SELECT id, lat, lon, area_code, kind, hours, poverty_only FROM openings WHERE id IN (${oIds.join(',')})`)) {
     so.set(Number(r.id), {
       id: Number(r.id), lat: r.lat === null ? null : Number(r.lat), lon: r.lon === null ? null : Number(r.lon), area: String(r.area_code),
-      kind: String(r.kind), hours: r.hours as SampleOpening['hours'], povertyOnly: Boolean(r.poverty_only),
+      kind: String(r.kind), hours: r.hours as RawOpening['hours'], povertyOnly: Boolean(r.poverty_only),
     });
   }
 
   const rssBeforeQueries = process.memoryUsage().rss;
-  // Worker → matches
-  const matches: number[] = [];
-  const matchesRaw: number[] = [];
-  let slowestWorker = { id: wIds[0]!, ms: 0 };
-  let slowestOpening = { id: oIds[0]!, ms: 0 };
-  const matchTimes: Array<[number, number]> = [];
-  const candTimes: Array<[number, number]> = [];
-  let matchItems = 0;
+  // Every pass yields to the event loop between lookups (not timed), as a
+  // server does between requests: the delay monitor then sees what one
+  // lookup holds the loop for.
+  const lookupsDelay = loopDelayMonitor();
+  /** A pass over ids: warm-up first, then timed; returns the times and each timed id's answer. */
+  const pass = async <T>(ids: number[], f: (id: number) => Promise<T>) => {
+    const times: number[] = [];
+    const answers = new Map<number, T>();
+    const delay = loopDelayMonitor();
+    for (const [k, id] of ids.entries()) {
+      const [ms, out] = await time(() => f(id));
+      if (k >= SAMPLE.warmup) {
+        times.push(ms);
+        answers.set(id, out);
+      }
+      await yieldToLoop();
+    }
+    return { times, answers, delay: delay.stop() };
+  };
+  const slowest = (times: number[], ids: number[]) =>
+    times.map((ms, i) => [ms, ids[SAMPLE.warmup + i]!] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
+
   // The service's lookups in one pass and the raw queries in another, each
   // with its own warm-up: interleaved, each paid for the caches the other
   // had just filled with its own rows.
-  for (const [k, id] of wIds.entries()) {
-    const [ms, body] = await time(() => get(`/v1/workers/${id}/matches?limit=${LIMIT}`));
-    if (k >= SAMPLE.warmup) {
-      matches.push(ms);
-      if (ms > slowestWorker.ms) slowestWorker = { id, ms };
-      matchTimes.push([ms, id]);
-      matchItems += itemsIn(body);
-    }
-  }
-  for (const [k, id] of wIds.entries()) {
-    const [rms] = await time(() => raw(rawMatchesSql(sw.get(id)!)));
-    if (k >= SAMPLE.warmup) matchesRaw.push(rms);
-  }
+  const matches = await pass(wIds, (id) => get(`/v1/workers/${id}/matches?limit=${LIMIT}`));
+  const matchLists = new Map([...matches.answers].map(([id, body]) => [id, idsIn(body)]));
+  const matchItems = [...matchLists.values()].reduce((s, l) => s + l.length, 0);
+  const matchesHttp = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`));
+  const tRtree = performance.now();
+  const rtreeRows = await buildOpeningsRtree(client);
+  const rtreeMs = performance.now() - tRtree;
+  const facts = new Map<number, RawWorkerFacts>();
+  const matchesRaw = await pass(wIds, async (id) => {
+    const w = await rawWorkerFacts(client, id, TODAY);
+    facts.set(id, w);
+    return (await raw(rawMatchesStatement(w, TODAY, LIMIT))).map((r) => Number(r.id));
+  });
+  const rawAgree = overlap(matchLists, matchesRaw.answers);
+
   // Opening → candidates
-  const cands: number[] = [];
-  const candsRaw: number[] = [];
-  let candItems = 0;
-  for (const [k, id] of oIds.entries()) {
-    const [ms, body] = await time(() => get(`/v1/openings/${id}/candidates?limit=${LIMIT}`));
-    if (k >= SAMPLE.warmup) {
-      cands.push(ms);
-      if (ms > slowestOpening.ms) slowestOpening = { id, ms };
-      candTimes.push([ms, id]);
-      candItems += itemsIn(body);
-    }
-  }
-  for (const [k, id] of oIds.entries()) {
-    const [rms] = await time(() => raw(rawCandidatesSql(so.get(id)!)));
-    if (k >= SAMPLE.warmup) candsRaw.push(rms);
-  }
-  // Stats: the whole prefecture and one county (first run is the warm-up).
+  const cands = await pass(oIds, (id) => get(`/v1/openings/${id}/candidates?limit=${LIMIT}`));
+  const candItems = [...cands.answers.values()].reduce((s, b) => s + itemsIn(b), 0);
+  const candsRaw = await pass(oIds, (id) => raw(rawCandidatesStatement(so.get(id)!, TODAY, LIMIT)));
+
+  // Stats: the whole prefecture and one county (first run is the warm-up);
+  // the raw six aggregates' figures compared with the service's answer.
   const statsRuns = async (area: string) => {
     const svc: number[] = [];
     const rawMs: number[] = [];
+    let same = true;
+    const differ: string[] = [];
     for (let k = 0; k <= SAMPLE.statsRuns; k++) {
-      const [ms] = await time(() => get(`/v1/stats?area=${area}&asOf=${TODAY}`));
-      const [rms] = await time(() => raw(rawStatsSql(area)));
-      if (k > 0) {
+      const [ms, body] = await time(() => get(`/v1/stats?area=${area}&asOf=${TODAY}`));
+      await yieldToLoop();
+      const [rms, rows] = await time(async () => {
+        const out: Array<Record<string, unknown>> = [];
+        for (const st of rawStatsStatements(area, TODAY)) out.push(...(await raw(st)));
+        return out;
+      });
+      await yieldToLoop();
+      if (k === 0) {
+        const a = serviceStatsFigures(JSON.parse(body));
+        const b = rawStatsFigures(rows);
+        for (const key of Object.keys(b)) if (a[key] !== b[key]) differ.push(`${key} ${a[key]} vs ${b[key]}`);
+        same = differ.length === 0;
+      } else {
         svc.push(ms);
         rawMs.push(rms);
       }
     }
-    return { svc, rawMs };
+    return { svc, rawMs, same, differ };
   };
   const statsP = await statsRuns(PREFECTURE);
   const statsC = await statsRuns(COUNTY);
@@ -806,62 +339,157 @@ async function main() {
     const svc: number[] = [];
     for (let k = 0; k <= SAMPLE.statsRuns; k++) {
       const [ms] = await time(() => get(`/v1/care-coverage?area=${area}&asOf=${TODAY}&limit=100`));
+      await yieldToLoop();
       if (k > 0) svc.push(ms);
     }
     return svc;
   };
   const careP = await careRuns(PREFECTURE);
   const careC = await careRuns(COUNTY);
-  const maxRssKb = process.resourceUsage().maxRSS;
-  if (EXPLAIN) await explainAll(client, get, sw.get(slowestWorker.id)!, so.get(slowestOpening.id)!);
-  const peak = Math.max(peakRss, maxRssKb * 1024);
+  const delayLookups = lookupsDelay.stop();
+
+  // Matches again while the scheduler's clocks run (one run after another,
+  // in this process, as `npm start` runs them beside the API): what a lookup
+  // waits for while a clock holds the loop. The clocks write (expiries,
+  // check-ins owed); on a kept database a second run finds less to do.
+  let clocksPhase: null | { times: number[]; runs: number; runMs: number[]; steps: string[]; delay: ReturnType<ReturnType<typeof loopDelayMonitor>['stop']>; report: unknown } = null;
+  if (!args.has('no-clocks')) {
+    const delay = loopDelayMonitor();
+    let running = true;
+    const runMs: number[] = [];
+    const steps: string[] = [];
+    let report: unknown = null;
+    const clocks = (async () => {
+      while (running || runMs.length === 0) {
+        const [ms, r] = await time(() => runClocks(deps, 'bench', (step, stepMs) => {
+          if (stepMs >= 20) steps.push(`${step} ${stepMs.toFixed(0)} ms`);
+        }));
+        runMs.push(ms);
+        report ??= r;
+        // As the scheduler's loop: the next run a minute on (the date stays the same for the day's few hours of runs).
+        if (runMs.length < 600) advanceClock(60_000);
+        await yieldToLoop();
+      }
+    })();
+    const during = await pass(wIds, (id) => get(`/v1/workers/${id}/matches?limit=${LIMIT}`));
+    running = false;
+    await clocks;
+    resetClock();
+    clocksPhase = { times: during.times, runs: runMs.length, runMs, steps, delay: delay.stop(), report };
+  }
+
+  // The PostGIS peer, over its client connection.
+  let pgResult: PgTimings | null = null;
+  const pgUrl = process.env.PG_URL;
+  if (pgUrl) {
+    const ordered = wIds.map((id) => facts.get(id)).filter((w): w is RawWorkerFacts => w !== undefined);
+    // Facts were read for every id but only timed ones were kept: read the warm-up ones too.
+    for (const id of wIds) if (!facts.has(id)) ordered.push(await rawWorkerFacts(client, id, TODAY));
+    pgResult = await runPostgis(pgUrl, client, ordered, { today: TODAY, limit: LIMIT, warmup: Math.min(SAMPLE.warmup, Math.floor(ordered.length / 3)) });
+  }
+  const peak = peakRssBytes();
+  if (EXPLAIN) {
+    const w = slowest(matches.times, wIds)[0]![1];
+    const o = slowest(cands.times, oIds)[0]![1];
+    await explainAll(client, get, w, so.get(o)!);
+  }
 
   // Report
-  const f = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-  const rows: Array<[string, string, string, string, string, string]> = [];
+  const rows: string[][] = [];
   const line = (label: string, svc: number, rawMs: number | null, target: number | null) => {
     rows.push([
       label,
-      `${f(svc)} ms`,
-      rawMs === null ? '—' : `${f(rawMs)} ms`,
+      `${fmt(svc)} ms`,
+      rawMs === null ? '—' : `${fmt(rawMs)} ms`,
       rawMs === null ? '—' : `${(svc / Math.max(rawMs, 0.001)).toFixed(1)}×`,
       target === null ? '—' : `≤ ${target} ms`,
       target === null ? '' : svc <= target ? 'PASS' : 'FAIL',
     ]);
   };
-  line(`worker → matches p50 (n=${matches.length})`, median(matches), median(matchesRaw), null);
-  line(`worker → matches p99`, percentile(matches, 99), percentile(matchesRaw, 99), TARGET.matchesP99);
-  line(`opening → candidates p50 (n=${cands.length})`, median(cands), median(candsRaw), null);
-  line(`opening → candidates p99`, percentile(cands, 99), percentile(candsRaw, 99), TARGET.candidatesP99);
+  line(`worker → matches p50 (n=${matches.times.length})`, median(matches.times), median(matchesRaw.times), null);
+  line(`worker → matches p99`, percentile(matches.times, 99), percentile(matchesRaw.times, 99), TARGET.matchesP99);
+  line(`worker → matches over HTTP p50`, median(matchesHttp.times), null, null);
+  line(`worker → matches over HTTP p99`, percentile(matchesHttp.times, 99), null, null);
+  line(`opening → candidates p50 (n=${cands.times.length})`, median(cands.times), median(candsRaw.times), null);
+  line(`opening → candidates p99`, percentile(cands.times, 99), percentile(candsRaw.times, 99), TARGET.candidatesP99);
   line(`/v1/stats prefecture ${PREFECTURE} median (n=${statsP.svc.length})`, median(statsP.svc), median(statsP.rawMs), null);
   line(`/v1/stats prefecture ${PREFECTURE} max`, Math.max(...statsP.svc), Math.max(...statsP.rawMs), TARGET.prefectureStats);
   line(`/v1/stats county ${COUNTY} median (n=${statsC.svc.length})`, median(statsC.svc), median(statsC.rawMs), null);
   line(`/v1/stats county ${COUNTY} max`, Math.max(...statsC.svc), Math.max(...statsC.rawMs), null);
   line(`/v1/care-coverage prefecture ${PREFECTURE} median (n=${careP.length})`, median(careP), null, null);
   line(`/v1/care-coverage county ${COUNTY} median (n=${careC.length})`, median(careC), null, null);
-  const header = ['figure', 'service (HTTP)', 'raw SQL', 'ratio', 'target', ''];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const pad = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\nqueries (after ${SAMPLE.warmup} warm-up lookups each; ${(matchItems / matches.length).toFixed(1)} matches and ${(candItems / cands.length).toFixed(1)} candidates per answer on average):`);
-  console.log(pad(header));
-  for (const r of rows) console.log(pad(r));
-  const slowest = (xs: Array<[number, number]>, show: (id: number) => string) =>
-    [...xs].sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, id]) => `${id} ${f(ms)} ms (${show(id)})`).join('; ');
-  console.log(`slowest matches: ${slowest(matchTimes, (id) => { const w = sw.get(id)!; return `${w.maxKm} km, ${w.lat === null ? 'no point' : 'point'}`; })}`);
-  console.log(`slowest candidates: ${slowest(candTimes, (id) => { const o = so.get(id)!; return `${o.kind}, ${o.lat === null ? 'no point' : 'point'}`; })}`);
+  if (clocksPhase) {
+    line(`worker → matches p50, clocks running`, median(clocksPhase.times), null, null);
+    line(`worker → matches p99, clocks running`, percentile(clocksPhase.times, 99), null, null);
+    line(`worker → matches max, clocks running`, Math.max(...clocksPhase.times), null, null);
+  }
+  console.log(`\nqueries (after ${SAMPLE.warmup} warm-up lookups each; ${(matchItems / matches.times.length).toFixed(1)} matches and ${(candItems / cands.times.length).toFixed(1)} candidates per answer on average; service through app.request unless "over HTTP"):`);
+  console.log(table(['figure', 'service', 'raw SQL', 'ratio', 'target', ''], rows));
+  const show = (xs: ReadonlyArray<readonly [number, number]>, what: (id: number) => string) => xs.map(([ms, id]) => `${id} ${fmt(ms)} ms (${what(id)})`).join('; ');
+  console.log(`slowest matches: ${show(slowest(matches.times, wIds), (id) => { const w = facts.get(id); return w ? `${w.maxKm} km, ${w.home ? 'point' : 'no point'}` : '?'; })}`);
+  console.log(`slowest candidates: ${show(slowest(cands.times, oIds), (id) => { const o = so.get(id)!; return `${o.kind}, ${o.lat === null ? 'no point' : 'point'}`; })}`);
+  console.log(`raw matches vs the service's lists: ${rawAgree.identical} of ${rawAgree.compared} identical in order, ${(rawAgree.share * 100).toFixed(1)} % of entries shared (scores are rounded to 0.1 in both; a tie at a rounding edge can swap two)`);
+  console.log(`raw stats equal the service's figures: prefecture ${statsP.same ? 'yes' : `no (${statsP.differ.join(', ')})`}, county ${statsC.same ? 'yes' : `no (${statsC.differ.join(', ')})`}`);
+
+  if (pgResult) {
+    const knnAgree = overlap(matchLists, pgResult.knnLists);
+    const scoreAgree = overlap(matchLists, pgResult.scoreLists);
+    console.log(`\nPostgreSQL peer (${pgResult.server}; ${pgResult.openings} open openings and ${pgResult.workers} workers' facts loaded in ${(pgResult.loadMs / 1000).toFixed(1)} s; workers with a home point; over a pg client connection):`);
+    console.log(
+      table(
+        ['figure', 'p50', 'p99', 'lists vs the service'],
+        [
+          [`PostGIS nearest-neighbour (<-> LIMIT ${LIMIT}, n=${pgResult.knn.length})`, `${fmt(median(pgResult.knn))} ms`, `${fmt(percentile(pgResult.knn, 99))} ms`, `${(knnAgree.share * 100).toFixed(0)} % shared, ${knnAgree.identical}/${knnAgree.compared} identical`],
+          [`PostGIS by the service's score (n=${pgResult.score.length})`, `${fmt(median(pgResult.score))} ms`, `${fmt(percentile(pgResult.score, 99))} ms`, `${(scoreAgree.share * 100).toFixed(0)} % shared, ${scoreAgree.identical}/${scoreAgree.compared} identical`],
+          [`service over HTTP, same run (all sampled workers)`, `${fmt(median(matchesHttp.times))} ms`, `${fmt(percentile(matchesHttp.times, 99))} ms`, ''],
+          [`service through app.request, same run`, `${fmt(median(matches.times))} ms`, `${fmt(percentile(matches.times, 99))} ms`, ''],
+        ],
+      ),
+    );
+  } else {
+    console.log('\nPostgreSQL peer: skipped (set PG_URL to a PostgreSQL with PostGIS; see the README\'s Benchmark section)');
+  }
+
+  const delays = ([['service matches', matches], ['service candidates', cands], ['raw matches', matchesRaw], ['raw candidates', candsRaw]] as const)
+    .map(([name, p]) => `${name} p99 ${fmt(p.delay.p99)} / max ${fmt(p.delay.max)}`)
+    .join('; ');
+  console.log(`\nevent-loop delay (each pass yields between lookups, as a server between requests): ${delays} ms; the whole of the timed passes, stats included: p99 ${fmt(delayLookups.p99)} ms, max ${fmt(delayLookups.max)} ms`);
+  if (clocksPhase) {
+    console.log(
+      `event-loop delay with the clocks running (${clocksPhase.runs} runs of every clock back to back, the clock a minute on each time, beside ${clocksPhase.times.length} timed lookups; a run took median ${fmt(median(clocksPhase.runMs))}, max ${fmt(Math.max(...clocksPhase.runMs))} ms): p99 ${fmt(clocksPhase.delay.p99)} ms, max ${fmt(clocksPhase.delay.max)} ms`,
+    );
+    console.log(`  first run of the clocks: ${JSON.stringify(clocksPhase.report)}`);
+    if (clocksPhase.steps.length) console.log(`  clock steps of 20 ms or more: ${clocksPhase.steps.slice(0, 12).join(', ')}${clocksPhase.steps.length > 12 ? ', …' : ''}`);
+  } else {
+    console.log('clocks phase: skipped (--no-clocks)');
+  }
   const memOk = mb(peak) <= TARGET.rssMb;
   console.log(
-    `\npeak RSS: ${mb(peak).toFixed(0)} MB (the measuring process: schema, samples and lookups; the load runs in a child, its peak is printed above; sampled ${mb(peakRss).toFixed(0)} MB, maxRSS ${mb(maxRssKb * 1024).toFixed(0)} MB; ${mb(rssBeforeQueries).toFixed(0)} MB when the timed lookups began)  target ≤ ${TARGET.rssMb} MB  ${memOk ? 'PASS' : 'FAIL'}`,
+    `peak RSS: ${mb(peak).toFixed(0)} MB (process.resourceUsage().maxRSS of the measuring process: migrations, catalogue, samples, lookups${reuse && prepared.migrationsApplied.length ? ', and the migrations it applied to this database' : ''}; the load runs in a child, its peak is printed above; ${mb(rssBeforeQueries).toFixed(0)} MB when the timed lookups began)  target ≤ ${TARGET.rssMb} MB  ${memOk ? 'PASS' : 'FAIL'}`,
   );
   console.log(`load: ${reuse ? 'reused database' : `${loadSeconds.toFixed(1)} s`}; whole run ${((performance.now() - tStart) / 1000).toFixed(0)} s`);
-  console.log(`matcher's catalogue (read at start, as npm start does): ${catalogue.size} open openings in ${f(catalogueMs)} ms; RSS ${mb(rssAfterCatalogue).toFixed(0)} MB after it`);
-  console.log('raw SQL: matches = one SELECT of open openings in the box around home (openings_status_point_idx) with the eligibility filters, ORDER BY distance LIMIT 20 (the service ranks its in-memory catalogue instead);');
-  console.log('         candidates = one SELECT of workers by reach band and grid cell (workers_grid_idx) joined to households, tier/cannot-leave-home/distance order, LIMIT 40;');
-  console.log('         stats = one COUNT of the area\'s registered workers (the largest of the six aggregates /v1/stats runs).');
+  console.log(`matcher's catalogue (read at start, as npm start does): ${catalogue.size} open openings in ${fmt(catalogueMs)} ms; RSS ${mb(rssAfterCatalogue).toFixed(0)} MB after it`);
+  console.log(`raw SQL: matches = the worker's facts, then one statement over an R*Tree of the ${rtreeRows} open openings' points (TEMP, built in ${fmt(rtreeMs)} ms) and area codes, every eligibility rule, the service's score, LIMIT ${LIMIT};`);
+  console.log(`         candidates = workers by reach band and grid cell (json_each of cell ranges, workers_grid_idx) joined to households, priority order, LIMIT ${LIMIT + 20};`);
+  console.log('         stats = the six aggregates of /v1/stats counted directly (registered, in work by type and scope, public-welfare posts, workshops, zero-employment, the month\'s starts and ends).');
 
+  const summaryFile = args.get('summary');
+  if (summaryFile) {
+    const summary: Summary = {
+      scale: SCALE,
+      matchesP99: percentile(matches.times, 99),
+      candidatesP99: percentile(cands.times, 99),
+      statsMedian: median(statsP.svc),
+      rawMatchesP99: percentile(matchesRaw.times, 99),
+      rawStatsMedian: median(statsP.rawMs),
+      peakRssMb: mb(peak),
+    };
+    writeFileSync(summaryFile, JSON.stringify(summary));
+  }
+  agent.destroy();
+  await new Promise<void>((done) => server.close(() => done()));
   client.close();
   cleanup();
-  clearInterval(sampler);
 }
 
 // ---------------------------------------------------------------------------
@@ -875,7 +503,7 @@ function libsqlDbWithLog(client: Client): Db {
   }) as unknown as Db;
 }
 
-async function explainAll(client: Client, get: (p: string) => Promise<unknown>, w: SampleWorker, o: SampleOpening) {
+async function explainAll(client: Client, get: (p: string) => Promise<unknown>, workerId: number, o: RawOpening) {
   const show = async (label: string, stmts: Array<{ sql: string; params: unknown[] }>) => {
     console.log(`\n--- ${label}`);
     for (const s of stmts) {
@@ -887,17 +515,18 @@ async function explainAll(client: Client, get: (p: string) => Promise<unknown>, 
       for (const r of plan.rows) console.log(`    ${r.id}/${r.parent} ${r.detail}`);
     }
   };
-  const run = async (label: string, path: string, rawSql: string) => {
+  const run = async (label: string, path: string, rawStatements: Statement[]) => {
     captured = [];
     await get(path);
     const stmts = captured;
     captured = null;
     await show(`${label} (service)`, stmts);
-    await show(`${label} (raw)`, [{ sql: rawSql, params: [] }]);
+    await show(`${label} (raw)`, rawStatements.map((s) => ({ sql: s.sql, params: s.args })));
   };
-  await run(`worker ${w.id} → matches`, `/v1/workers/${w.id}/matches?limit=${LIMIT}`, rawMatchesSql(w));
-  await run(`opening ${o.id} → candidates`, `/v1/openings/${o.id}/candidates?limit=${LIMIT}`, rawCandidatesSql(o));
-  await run(`stats ${PREFECTURE}`, `/v1/stats?area=${PREFECTURE}&asOf=${TODAY}`, rawStatsSql(PREFECTURE));
+  const w = await rawWorkerFacts(client, workerId, TODAY);
+  await run(`worker ${workerId} → matches`, `/v1/workers/${workerId}/matches?limit=${LIMIT}`, [rawMatchesStatement(w, TODAY, LIMIT)]);
+  await run(`opening ${o.id} → candidates`, `/v1/openings/${o.id}/candidates?limit=${LIMIT}`, [rawCandidatesStatement(o, TODAY, LIMIT)]);
+  await run(`stats ${PREFECTURE}`, `/v1/stats?area=${PREFECTURE}&asOf=${TODAY}`, rawStatsStatements(PREFECTURE, TODAY));
 }
 
 main().catch((err) => {
