@@ -192,3 +192,22 @@ export async function claimOwed(db: Db, now: Date, recipients: SQL, limit: numbe
 /** Sets what a sender learned about one outbox row. */
 export const setOutboxRow = (db: Db, id: number, set: { [K in keyof typeof outbox.$inferInsert]?: (typeof outbox.$inferInsert)[K] | SQL }) =>
   db.update(outbox).set(set).where(eq(outbox.id, id));
+
+/**
+ * Cancels up to `limit` messages due at `now` for one sender's recipients,
+ * of ids above `after`, in one statement, saying why: for a channel that is
+ * off, where claiming and cancelling row by row (a write each, the event
+ * loop never served between) took 19 minutes for a backlog of 217,000 and
+ * starved the server. Walks by id (outbox_status_id_idx) so a drain reads
+ * each row once. Returns the ids cancelled, ascending.
+ */
+export async function cancelOwed(db: Db, now: Date, recipients: SQL, why: string, limit: number, after = 0): Promise<number[]> {
+  const nowIso = now.toISOString();
+  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.id} > ${after} AND ${outbox.notBefore} <= ${nowIso} AND ${recipients} ORDER BY ${outbox.id} LIMIT ${limit}`;
+  const done = await db
+    .update(outbox)
+    .set({ status: 'cancelled', lastError: why })
+    .where(sql`${outbox.id} IN (${due})`)
+    .returning({ id: outbox.id });
+  return done.map((r) => r.id).sort((a, b) => a - b);
+}

@@ -12,7 +12,8 @@ import { batch, type Db } from '../../../db/client.js';
 import { applications, employers, openings, outbox, placements, smsMessages, workers } from '../../../db/schema.js';
 import type { Deps } from '../../../src/context.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
-import { claimOwed, setOutboxRow, smsOnlyRecipient } from '../../../src/services/outbox.js';
+import { cancelOwed, claimOwed, setOutboxRow, smsOnlyRecipient } from '../../../src/services/outbox.js';
+import { SLICE_ROWS, yieldToEventLoop } from '../../../src/lib/yield.js';
 import { renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, LEASE_MS, MAX_ATTEMPTS, type QuietHours } from '../../sender.js';
 import { aliyunSms, SmsError, type SmsProvider } from './aliyun.js';
@@ -34,6 +35,10 @@ export const fillTemplate = (kind: SmsKind, params: Record<string, string>) => S
 export const PER_PHONE = { minute: 1, hour: 5, day: 10 };
 export const RATE_LIMIT_WAIT_MS = 3_600_000;
 const CLAIM = 50;
+/** With SMS off: rows cancelled a statement, and slices a drain (the rest wait for the next). */
+const CANCEL_ROWS = SLICE_ROWS;
+const CANCEL_SLICES = 1000;
+const SMS_OFF = 'SMS is off (SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET, SMS_SIGN_NAME)';
 
 export function parseSmsTemplates(spec: string | undefined): Partial<Record<SmsKind, string>> {
   const out: Partial<Record<SmsKind, string>> = {};
@@ -132,6 +137,18 @@ export async function deliverSms(deps: Deps, provider: SmsProvider | null, opts:
   const report: SmsReport = { sent: 0, retried: 0, dead: 0, dropped: 0, deferred: 0 };
   const setRow = (id: number, set: Parameters<typeof setOutboxRow>[2]) => setOutboxRow(db, id, set);
   const notAttempt = sql`${outbox.attempts} - 1`;
+  if (!provider) {
+    // SMS is off: what is owed by SMS is cancelled many rows a statement, the event loop served between slices.
+    let after = 0;
+    for (let slice = 0; slice < CANCEL_SLICES; slice++) {
+      const ids = await cancelOwed(db, clock.now(), smsOnlyRecipient, SMS_OFF, CANCEL_ROWS, after);
+      report.dropped += ids.length;
+      if (ids.length < CANCEL_ROWS) break;
+      after = ids[ids.length - 1]!;
+      await yieldToEventLoop();
+    }
+    return report;
+  }
   for (let round = 0; round < 20; round++) {
     const now = clock.now();
     const claimed = await claimOwed(db, now, smsOnlyRecipient, CLAIM, LEASE_MS);
@@ -153,10 +170,6 @@ export async function deliverSms(deps: Deps, provider: SmsProvider | null, opts:
       }
       if (!kind) {
         await cancel(`not sent by SMS (${row.kind})`);
-        continue;
-      }
-      if (!provider) {
-        await cancel('SMS is off (SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET, SMS_SIGN_NAME)');
         continue;
       }
       const template = templates[kind];
