@@ -25,7 +25,12 @@ export const DEFAULT_HOME_PREFECTURE = '5325';
 export type Channel = 'telegram' | 'wechat';
 
 export function portsFor(deps: Deps, chatId: string, channel: Channel = 'telegram'): Ports {
-  const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: channel === 'wechat' ? 'wechat' : 'bot' } };
+  const ctx: ServiceCtx = {
+    db: deps.db,
+    clock: deps.clock,
+    actor: { role: 'system', name: channel === 'wechat' ? 'wechat' : 'bot' },
+    postRules: deps.config.POST_RULES,
+  };
   const db = deps.db;
   const workerChat = channel === 'wechat' ? workers.wechatOpenid : workers.telegramChatId;
   const employerChat = channel === 'wechat' ? employers.wechatOpenid : employers.telegramChatId;

@@ -45,7 +45,7 @@ export type ClockStepObserver = (clock: string, ms: number) => void;
  * between them.
  */
 export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: ClockStepObserver): Promise<ClocksReport> {
-  const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const };
+  const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const, postRules: deps.config.POST_RULES };
   // Each step is timed for /metrics (its last run) and the run is one log line (src/observability/runs.ts).
   return loggedClocks(deps, trigger, observe, async (step) => {
     const openingsExpired = await step('expire_openings', () => expireOpeningsPastClosing(ctx));

@@ -15,8 +15,19 @@ import {
   zeroEmploymentPeriods,
 } from '../../db/schema.js';
 import { prepared } from '../../db/client.js';
-import type { ServiceCtx } from '../context.js';
-import { hoursFit, tierNames } from '../domain/eligibility.js';
+import { postRulesOf, type ServiceCtx } from '../context.js';
+import {
+  eligibilityNotes,
+  type EligibilityNote,
+  hoursFit,
+  type Ineligibility,
+  ineligibilities,
+  ineligibilityText,
+  type OpeningFacts,
+  type PostDay,
+  postDay,
+  tierNames,
+} from '../domain/eligibility.js';
 import { boundingBox, type Box, KM_PER_DEGREE, type Point, pointOf } from '../domain/geo.js';
 import { cellMinKm, cellRanges, gridRings, REACH_BAND_KM } from '../domain/grid.js';
 import {
@@ -40,7 +51,7 @@ import {
   type TierName,
 } from '../domain/matching.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn, periodContains } from './household-status.js';
 import { type CatalogueOpening, type OpeningCatalogue, openingCatalogue } from './opening-catalogue.js';
@@ -108,6 +119,7 @@ function factColumns(day: string | Placeholder) {
   return {
     povertyAlleviated: households.povertyAlleviated,
     monitored: households.monitored,
+    cadre: households.cadreHousehold,
     zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
     holdsPw: publicWelfareHeld(sql`${placements.workerId} = ${workers.id}`),
     householdPw: publicWelfareHeld(sql`${placements.householdId} = ${workers.householdId}`),
@@ -131,6 +143,21 @@ export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): 
   return { worker: toMatchWorker(w, { ...row!, inWork: 0 }), applied: JSON.parse(row!.applied) as number[] };
 }
 
+/** Why the worker may not take the opening on `day` (default today): the one rule, over the worker's facts of that day. */
+export async function whyNotEligible(ctx: ServiceCtx, w: Worker, o: OpeningFacts, day = today(ctx)): Promise<readonly Ineligibility[]> {
+  const { worker } = await loadMatchWorker(ctx, w, day);
+  return ineligibilities(worker, o, postDay(day, postRulesOf(ctx)));
+}
+
+/** The 422 of a refusal: each coded reason with its text, on `workerId`. */
+export function notEligibleError(problems: readonly Ineligibility[]) {
+  return new AppError(
+    'not_eligible',
+    `Not eligible: ${problems.map((p) => ineligibilityText[p]).join('; ')}`,
+    problems.map((p) => ({ path: 'workerId', message: `${p}: ${ineligibilityText[p]}` })),
+  );
+}
+
 type WorkerCols = Pick<
   Worker,
   | 'id'
@@ -145,10 +172,12 @@ type WorkerCols = Pick<
   | 'availability'
   | 'ableToWork'
   | 'erasedAt'
+  | 'birthDate'
 >;
 type HouseholdCols = {
   povertyAlleviated: boolean;
   monitored: boolean;
+  cadre: boolean;
   zero: number;
   holdsPw: number;
   householdPw: number;
@@ -174,6 +203,8 @@ function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
     holdsPublicWelfare: Boolean(h.holdsPw),
     householdHoldsPublicWelfare: Boolean(h.householdPw),
     householdInWork: Boolean(h.inWork),
+    birthDate: w.birthDate,
+    cadreHousehold: Boolean(h.cadre),
   };
 }
 
@@ -195,18 +226,19 @@ const before = (a: Ranked, b: Ranked) => compareMatches(a, b) < 0;
 function rankCatalogue(
   catalogue: OpeningCatalogue,
   worker: MatchWorker,
-  opts: { day: string; skip: ReadonlySet<number>; limit: number },
+  opts: { on: PostDay; skip: ReadonlySet<number>; limit: number },
 ): Ranked[] {
+  const day = opts.on.day;
   const top: Ranked[] = [];
   // The score to beat once the list is full.
   const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
   const carer = isVillageCarer(worker);
   // `nearest`: the most nearness points the opening can have.
   const consider = (o: CatalogueOpening, nearest: number) => {
-    if ((o.closingDate !== null && o.closingDate < opts.day) || opts.skip.has(o.id)) return;
+    if ((o.closingDate !== null && o.closingDate < day) || opts.skip.has(o.id)) return;
     // Scores are rounded to 0.1: keep a margin.
     if (nearest + pointsBesideNearness(worker, o) + 0.1 < lastScore()) return;
-    const match = rankOnly(worker, o);
+    const match = rankOnly(worker, o, opts.on);
     if (!match) return;
     const entry = { id: o.id, o, match };
     if (top.length === opts.limit && !before(entry, top[top.length - 1]!)) return;
@@ -286,9 +318,10 @@ export async function matchOpeningsForWorker(
   const { worker, applied } = await loadMatchWorker(ctx, w, day);
   const catalogue = await openingCatalogue(ctx.db);
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
-  const ranked = rankCatalogue(catalogue, worker, { day, skip: new Set(applied), limit: opts.limit });
+  const on = postDay(day, postRulesOf(ctx));
+  const ranked = rankCatalogue(catalogue, worker, { on, skip: new Set(applied), limit: opts.limit });
   return ranked.map(({ o }) => {
-    const e = evaluate(worker, o);
+    const e = evaluate(worker, o, on);
     // rankOnly() accepted it, so evaluate() does.
     if (!e.ok) throw new Error(`opening ${o.id} ranked but refused: ${e.refusals.join(', ')}`);
     return { opening: o.json, distanceKm: e.match.distanceKm, score: e.match.score, reasons: e.match.reasons };
@@ -317,6 +350,8 @@ export interface Candidate {
   distanceKm: number | null;
   score: number;
   reasons: Match['reasons'];
+  /** What staff should check before picking (eligibilityNotes): e.g. no birth date recorded. */
+  notes: readonly EligibilityNote[];
 }
 
 type KeyRow = { id: number; tier: number; clh: number; sov: number; rank: number };
@@ -394,7 +429,7 @@ function keyColumns(o: Opening, day: string) {
 async function candidateKeys(
   ctx: ServiceCtx,
   o: Opening,
-  day: string,
+  on: PostDay,
   n: number,
   opts: { excludeHouseholdsInWork: boolean },
 ): Promise<KeyRow[]> {
@@ -411,7 +446,17 @@ async function candidateKeys(
   if (o.povertyOnly || o.kind === 'public_welfare') {
     conds.push(or(eq(households.povertyAlleviated, true), eq(households.monitored, true)));
   }
+  const day = on.day;
   if (o.kind === 'public_welfare') {
+    // The post's own rules (ineligibilities decides; these narrow the rows
+    // to those it could accept, so the list is not left short): people of
+    // the post's area, of the age on the day (or no birth date recorded),
+    // of no cadre household.
+    conds.push(
+      textRange(sql`${workers.areaCode}`, o.areaCode),
+      sql`(${workers.birthDate} IS NULL OR (${workers.birthDate} <= ${on.bornBy} AND ${workers.birthDate} > ${on.tooOldBy}))`,
+      eq(households.cadreHousehold, false),
+    );
     // The household check covers the person: a placement carries its worker's household.
     conds.push(
       sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
@@ -485,6 +530,7 @@ export async function candidatesForOpening(
   const [o] = await ctx.db.select().from(openings).where(eq(openings.id, openingId));
   if (!o || !areaInScope(ctx.actor, o.areaCode)) throw notFound(`Opening ${openingId}`);
   const day = today(ctx);
+  const on = postDay(day, postRulesOf(ctx));
   const opening: MatchOpening = {
     id: o.id,
     areaCode: o.areaCode,
@@ -498,12 +544,12 @@ export async function candidatesForOpening(
   const n = opts.limit + SLACK;
 
   const rank = async (excludeHouseholdsInWork: boolean) => {
-    const keys = await candidateKeys(ctx, o, day, n, { excludeHouseholdsInWork });
+    const keys = await candidateKeys(ctx, o, on, n, { excludeHouseholdsInWork });
     const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
     return rows
       .map((r) => {
         const worker = toMatchWorker(r.w, r);
-        const e = evaluate(worker, opening);
+        const e = evaluate(worker, opening, on);
         return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
       })
       .filter((x) => x !== null);
@@ -519,7 +565,7 @@ export async function candidatesForOpening(
   return kept
     .sort(compareCandidates)
     .slice(0, opts.limit)
-    .map(({ row, facts, match }) => ({
+    .map(({ worker, row, facts, match }) => ({
       household: { povertyAlleviated: Boolean(facts.povertyAlleviated), monitored: Boolean(facts.monitored) },
       worker: {
         id: row.id,
@@ -537,5 +583,6 @@ export async function candidatesForOpening(
       distanceKm: match.distanceKm,
       score: match.score,
       reasons: match.reasons,
+      notes: eligibilityNotes(worker, opening),
     }));
 }
