@@ -12,7 +12,13 @@ export type Household = typeof households.$inferSelect;
 export async function loadHouseholdFacts(db: Db, household: Household): Promise<HouseholdFacts> {
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
+      .select({
+        id: workers.id,
+        ableToWork: workers.ableToWork,
+        createdAt: workers.createdAt,
+        registeredOn: workers.registeredOn,
+        deceasedOn: workers.deceasedOn,
+      })
       .from(workers)
       .where(eq(workers.householdId, household.id)),
     db
@@ -23,7 +29,14 @@ export async function loadHouseholdFacts(db: Db, household: Household): Promise<
   return {
     registeredOn: chinaDayOf(household.createdAt),
     incomeAtMinimumSince: household.incomeAtMinimumSince,
-    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) })),
+    // A member who died was able to work until then (a post holder's death is
+    // recorded by the agreement's exit, which also marks them not able now).
+    members: members.map((m) => ({
+      id: m.id,
+      ableToWork: m.ableToWork || m.deceasedOn !== null,
+      since: m.registeredOn ?? chinaDayOf(m.createdAt),
+      until: m.deceasedOn,
+    })),
     placements: held,
   };
 }
