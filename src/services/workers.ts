@@ -59,11 +59,16 @@ export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'ph
   alertsEnabled?: boolean;
 };
 
-/** The API's rule, shared with the bulk import: a birth date lies on or before today, and after 1900. */
-export function checkBirthDate(birthDate: string | null | undefined, today: string) {
-  if (birthDate == null) return;
-  if (birthDate > today) throw ruleBroken('birthDate', 'must be today or earlier');
-  if (birthDate < '1900-01-01') throw ruleBroken('birthDate', 'must be 1900-01-01 or later');
+/** The API's rule, shared with the bulk import: a birth date lies on or before today, and not before 1900. */
+export function birthDateProblem(birthDate: string, today: string): string | null {
+  if (birthDate > today) return 'must be today or earlier';
+  if (birthDate < '1900-01-01') return 'must be 1900-01-01 or later';
+  return null;
+}
+
+function checkBirthDate(birthDate: string | null | undefined, today: string) {
+  const problem = birthDate == null ? null : birthDateProblem(birthDate, today);
+  if (problem) throw ruleBroken('birthDate', problem);
 }
 
 /** The API's rule, shared with the bulk import: a person who cannot leave home says whom they care for. */

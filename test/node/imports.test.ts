@@ -259,7 +259,7 @@ describe('importing households', () => {
       expect.objectContaining({
         issues: [
           { path: 'mapping.colour', message: 'unknown key' },
-          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored` },
+          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored, cadreHousehold` },
           { path: 'mapping.skills.厨师', message: 'is not a code from the occupation list' },
         ],
       }),
