@@ -33,8 +33,8 @@ export const householdPatchSchema = z
   })
   .partial();
 
-/** A date of birth: a real date, not after today (checked by the service), not before 1900. */
-export const birthDateSchema = isoDateSchema.meta({ description: 'Date of birth (YYYY-MM-DD); public-welfare posts check the age on the day from it (POST_RULES minAge to maxAge).' });
+/** A date of birth: a real date (before 2000 too); not after today and not before 1900, checked by the service (birthDateProblem). */
+export const birthDateSchema = z.iso.date('must be a date as YYYY-MM-DD').meta({ description: 'Date of birth (YYYY-MM-DD); public-welfare posts check the age on the day from it (POST_RULES minAge to maxAge).' });
 
 export const phoneSchema = z.string().trim().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
 export const careForSchema = z.array(z.enum(['elders', 'children', 'disabled', 'other'])).max(4);

@@ -210,6 +210,9 @@ export async function endPlacementWrites(
   p: Placement,
   input: { endDate: string; reason: PlacementEndReason; agreementExit?: AgreementExitReason },
 ) {
+  // A death (an agreement's `died` exit) is recorded with the end: deceased
+  // from that day, no longer able to work, a member able to work until then.
+  const died = input.agreementExit === 'died';
   if (p.endDate) throw new AppError('invalid_transition', `The placement already ended on ${p.endDate}`);
   if (input.endDate < p.startDate) throw ruleBroken('endDate', `The placement started on ${p.startDate}`);
   const endOutOfRange = dateOutOfRange(input.endDate, ctx.clock.now());
@@ -217,6 +220,7 @@ export async function endPlacementWrites(
   const [household] = await ctx.db.select().from(households).where(eq(households.id, p.householdId));
   const facts = await loadHouseholdFacts(ctx.db, household!);
   facts.placements = facts.placements.map((x) => (x.id === p.id ? { ...x, endDate: input.endDate } : x));
+  if (died) facts.members = facts.members.map((m) => (m.id === p.workerId ? { ...m, ableToWork: true, until: input.endDate } : m));
   const now = nowIso(ctx.clock);
   const writes = [
     ctx.db
@@ -241,6 +245,7 @@ export async function endPlacementWrites(
         ]
       : []),
     ...periodWrites(ctx.db, household!, facts),
+    ...(died ? [ctx.db.update(workers).set({ deceasedOn: input.endDate, ableToWork: false, updatedAt: now }).where(eq(workers.id, p.workerId))] : []),
     ...(p.type === 'public_welfare' ? [closeAgreementOfPlacement(ctx.db, ctx.clock, p.id, input.endDate, input.agreementExit ?? null)] : []),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'placement.end',

@@ -241,12 +241,8 @@ export async function exitAgreement(
   if (input.lastDayWorked > today(ctx)) throw ruleBroken('lastDayWorked', `must be today (${today(ctx)}) or earlier: record an exit once it happened`);
   const [p] = await ctx.db.select().from(placements).where(eq(placements.id, a.placementId));
   const { writes, after } = await endPlacementWrites(ctx, p!, { endDate, reason: placementReasonOf[input.reason], agreementExit: input.reason });
-  const now = nowIso(ctx.clock);
   const [rows] = (await batch(ctx.db, [
     ...writes,
-    ...(input.reason === 'died'
-      ? [ctx.db.update(workers).set({ deceasedOn: endDate, ableToWork: false, updatedAt: now }).where(eq(workers.id, a.workerId))]
-      : []),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'agreement.exit',
       objectType: 'agreement',
