@@ -71,7 +71,7 @@ export const agreementRoutes = new Hono<AppEnv>()
   .get('/:id', docs.read, validate('param', idParamSchema), async (c) => {
     return c.json(toAgreementJson(await getScopedAgreement(serviceCtx(c), c.req.valid('param').id)));
   })
-  .post('/:id/renew', docs.renew, validate('param', idParamSchema), async (c) => {
+  .post('/:id/renew', docs.renew, validate('param', idParamSchema), validate('json', z.strictObject({}), { emptyBody: {} }), async (c) => {
     return c.json(toAgreementJson(await renewAgreement(serviceCtx(c), c.req.valid('param').id)), 201);
   })
   .post('/:id/exit', docs.exit, validate('param', idParamSchema), validate('json', exitBody), async (c) => {
