@@ -62,6 +62,8 @@ import { getScopedWorker, type Worker } from './workers.js';
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
 const SLACK = 20;
+/** The most candidate rows read for one list when refusals (by age) leave it short. */
+const MAX_CANDIDATE_READ = 2000;
 
 /** A constant we computed (a squared km, a row limit), inlined: it is the same for every call. */
 function num(n: number): SQL {
@@ -450,13 +452,9 @@ async function candidateKeys(
   if (o.kind === 'public_welfare') {
     // The post's own rules (ineligibilities decides; these narrow the rows
     // to those it could accept, so the list is not left short): people of
-    // the post's area, of the age on the day (or no birth date recorded),
-    // of no cadre household.
-    conds.push(
-      textRange(sql`${workers.areaCode}`, o.areaCode),
-      sql`(${workers.birthDate} IS NULL OR (${workers.birthDate} <= ${on.bornBy} AND ${workers.birthDate} > ${on.tooOldBy}))`,
-      eq(households.cadreHousehold, false),
-    );
+    // the post's area (read from the index), of no cadre household (the
+    // household row is read anyway). The age is left to the rule: see rank().
+    conds.push(textRange(sql`${workers.areaCode}`, o.areaCode), eq(households.cadreHousehold, false));
     // The household check covers the person: a placement carries its worker's household.
     conds.push(
       sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
@@ -541,18 +539,22 @@ export async function candidatesForOpening(
     skills: o.skills,
     povertyOnly: o.povertyOnly,
   };
-  const n = opts.limit + SLACK;
-
   const rank = async (excludeHouseholdsInWork: boolean) => {
-    const keys = await candidateKeys(ctx, o, on, n, { excludeHouseholdsInWork });
-    const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
-    return rows
-      .map((r) => {
-        const worker = toMatchWorker(r.w, r);
-        const e = evaluate(worker, opening, on);
-        return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
-      })
-      .filter((x) => x !== null);
+    // The SQL leaves the age rule to evaluate() (a birth date is not in the
+    // covering index the scan reads): when refusals leave the list short of
+    // a full read, read again further down, up to a bound.
+    for (let n = opts.limit + SLACK; ; n *= 4) {
+      const keys = await candidateKeys(ctx, o, on, n, { excludeHouseholdsInWork });
+      const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
+      const evaluated = rows
+        .map((r) => {
+          const worker = toMatchWorker(r.w, r);
+          const e = evaluate(worker, opening, on);
+          return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
+        })
+        .filter((x) => x !== null);
+      if (evaluated.length >= opts.limit || keys.length < n || n >= MAX_CANDIDATE_READ) return evaluated;
+    }
   };
 
   let evaluated = await rank(false);

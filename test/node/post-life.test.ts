@@ -150,6 +150,15 @@ describe('who may hold a public-welfare post', () => {
     expect(read.body.birthDate).toBe('1980-05-01');
   });
 
+  it('a post\'s candidate list is filled past many people refused for their age ahead of the one who qualifies', async () => {
+    const V4 = '532503001004';
+    const p = await post({ areaCode: V4 });
+    for (let i = 0; i < 25; i++) await person({ areaCode: V4 }, { birthDate: '1950-01-01' });
+    const young = await person({ areaCode: V4 });
+    const items = (await staff.get(`/v1/openings/${p.id}/candidates?limit=1`)).body.items;
+    expect(items.map((c: any) => c.worker.id)).toEqual([young.id]);
+  });
+
   it('an employer never sees the birth date or the cadre flag', async () => {
     const emp = await makeEmployer(env);
     const w = await person();
