@@ -6,6 +6,7 @@ import { apiTokens, applications, areas, employers, households, openings, worker
 import type { Deps, ServiceCtx } from '../src/context.js';
 import { todayInChina } from '../src/domain/dates.js';
 import { pointOf } from '../src/domain/geo.js';
+import { type Ineligibility, ineligibilityText } from '../src/domain/eligibility.js';
 import { AppError } from '../src/errors.js';
 import { answerCheckin } from '../src/services/alerts.js';
 import { listAreas } from '../src/services/areas.js';
@@ -25,7 +26,12 @@ export const DEFAULT_HOME_PREFECTURE = '5325';
 export type Channel = 'telegram' | 'wechat';
 
 export function portsFor(deps: Deps, chatId: string, channel: Channel = 'telegram'): Ports {
-  const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: channel === 'wechat' ? 'wechat' : 'bot' } };
+  const ctx: ServiceCtx = {
+    db: deps.db,
+    clock: deps.clock,
+    actor: { role: 'system', name: channel === 'wechat' ? 'wechat' : 'bot' },
+    postRules: deps.config.POST_RULES,
+  };
   const db = deps.db;
   const workerChat = channel === 'wechat' ? workers.wechatOpenid : workers.telegramChatId;
   const employerChat = channel === 'wechat' ? employers.wechatOpenid : employers.telegramChatId;
@@ -149,7 +155,11 @@ export function portsFor(deps: Deps, chatId: string, channel: Channel = 'telegra
         return { ok: true, title: o?.title ?? '' };
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        if (err.code === 'not_eligible') return { ok: false, why: 'not_eligible', detail: err.issues.map((i) => i.message.split(': ')[1] ?? i.message).join('; ') };
+        if (err.code === 'not_eligible') {
+          // Each issue reads `<code>: <text>` (notEligibleError): the bot says the code in its own words.
+          const reasons = err.issues.map((i) => i.message.split(':')[0]!).filter((c): c is Ineligibility => c in ineligibilityText);
+          return { ok: false, why: 'not_eligible', reasons };
+        }
         if (err.code === 'conflict' && /already has an application/.test(err.message)) return { ok: false, why: 'already' };
         return { ok: false, why: 'not_open' };
       }

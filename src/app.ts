@@ -10,6 +10,7 @@ import { auditRefusals, authenticate, idempotency, limitBodies, requireCaller } 
 import { observeRequests } from './observability/request.js';
 import { observabilityRoutes } from './observability/routes.js';
 import { openApiRoutes } from './openapi/routes.js';
+import { agreementRoutes } from './routes/agreements.js';
 import { applicationRoutes } from './routes/applications.js';
 import { areaRoutes } from './routes/areas.js';
 import { employerRoutes } from './routes/employers.js';
@@ -82,6 +83,7 @@ export function createApp(deps: Deps) {
   v1.route('/workers', workerRoutes);
   v1.route('/applications', applicationRoutes);
   v1.route('/placements', placementRoutes);
+  v1.route('/agreements', agreementRoutes);
   v1.route('/stats', statsRoutes);
   v1.route('/care-coverage', careRoutes);
   v1.route('/closings', closingRoutes);

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
+import { HONGHE_POST_RULES, type PostRules } from './domain/post-rules.js';
 import type { Logger } from './observability/log.js';
 import type { DocsAssets } from './openapi/routes.js';
 import type { TelegramApi } from './telegram.js';
@@ -60,7 +61,12 @@ export interface ServiceCtx {
   db: Db;
   clock: Clock;
   actor: Actor;
+  /** The deployment's POST_RULES (config); every entry point passes them on, see postRulesOf. */
+  postRules?: PostRules;
 }
+
+/** The public-welfare post rules a verb works by: the deployment's, or Honghe's where a caller (a test, a script) gave none. */
+export const postRulesOf = (ctx: Pick<ServiceCtx, 'postRules'>): PostRules => ctx.postRules ?? HONGHE_POST_RULES;
 
 export const nowIso = (clock: Clock) => clock.now().toISOString();
 
@@ -68,4 +74,5 @@ export const serviceCtx = (c: Context<AppEnv>): ServiceCtx => ({
   db: c.var.deps.db,
   clock: c.var.deps.clock,
   actor: c.var.actor,
+  postRules: c.var.deps.config.POST_RULES,
 });

@@ -8,6 +8,7 @@ import { drainForgottenChats, forgetOldUpdates } from '../bot/updates.js';
 import type { Deps } from './context.js';
 import { loggedClocks, loggedDelivery } from './observability/runs.js';
 import { flagIdleOpenings, oweCheckins, oweDueOpeningAlerts, oweZeroEmploymentDigests } from './services/alerts.js';
+import { endLapsedAgreements } from './services/agreements/agreements.js';
 import { expireIdleApplications } from './services/applications.js';
 import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
 import { forgetOldIdempotencyKeys } from './services/idempotency.js';
@@ -26,6 +27,8 @@ export interface ClocksReport {
   idempotencyKeysForgotten: number;
   /** Old entries of the openings' change log deleted (see services/opening-catalogue.ts). */
   openingChangesPruned: number;
+  /** Public-welfare posts ended because their agreement reached its end without renewal. */
+  agreementsLapsed: number;
 }
 
 export interface ScheduledReport extends ClocksReport {
@@ -45,7 +48,7 @@ export type ClockStepObserver = (clock: string, ms: number) => void;
  * between them.
  */
 export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: ClockStepObserver): Promise<ClocksReport> {
-  const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const };
+  const ctx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'scheduler' } as const, postRules: deps.config.POST_RULES };
   // Each step is timed for /metrics (its last run) and the run is one log line (src/observability/runs.ts).
   return loggedClocks(deps, trigger, observe, async (step) => {
     const openingsExpired = await step('expire_openings', () => expireOpeningsPastClosing(ctx));
@@ -54,6 +57,7 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
     const idleOpeningsFlagged = await step('idle_openings', () => flagIdleOpenings(ctx));
     const digestsOwed = await step('zero_digests', () => oweZeroEmploymentDigests(ctx));
     const checkinsOwed = await step('checkins', () => oweCheckins(ctx));
+    const agreementsLapsed = await step('lapsed_agreements', () => endLapsedAgreements(ctx));
     const consoleSessionsForgotten = await step('console_sessions', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
     const idempotencyKeysForgotten = await step('idempotency_keys', () => forgetOldIdempotencyKeys(deps.db, deps.clock));
     const openingChangesPruned = await step('prune_opening_changes', () => pruneOpeningChanges(deps.db));
@@ -61,7 +65,7 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
       await step('forgotten_chats', () => drainForgottenChats(deps));
       await step('old_updates', () => forgetOldUpdates(deps));
     }
-    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, idempotencyKeysForgotten, openingChangesPruned };
+    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, idempotencyKeysForgotten, openingChangesPruned, agreementsLapsed };
   });
 }
 

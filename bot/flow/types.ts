@@ -1,6 +1,7 @@
 // The conversation's data: what comes in (Input), what goes out (Reply), what
 // is kept between messages (Session) and what it asks of the service (Ports).
 // Nothing here knows a messenger.
+import type { Ineligibility } from '../../src/domain/eligibility.js';
 import type { Reason } from '../../src/domain/matching.js';
 import type { Availability, CareFor, placementTypes } from '../../db/schema.js';
 import type { Lang } from '../texts/index.js';
@@ -168,7 +169,11 @@ export interface ApplicantView {
 
 export type EndingReason = 'not_reachable' | 'not_mobile' | 'hours_do_not_fit' | 'wage' | 'chose_other' | 'not_eligible' | 'other';
 
-export type ApplyResult = { ok: true; title: string } | { ok: false; why: 'not_open' | 'already' | 'not_eligible'; detail?: string };
+export type ApplyResult =
+  | { ok: true; title: string }
+  | { ok: false; why: 'not_open' | 'already' }
+  /** `reasons`: the rule's coded reasons (domain/eligibility.ts), each a text of the catalogue. */
+  | { ok: false; why: 'not_eligible'; reasons: Ineligibility[] };
 
 export type LinkKind = 'worker' | 'employer' | 'staff';
 

@@ -30,7 +30,7 @@ export async function menuAction(turn: Turn, action: string, arg: string): Promi
       if (!Number.isSafeInteger(openingId)) return false;
       const r = await ports.apply(openingId);
       if (r.ok) say(turn, 'work.applied', { title: r.title });
-      else if (r.why === 'not_eligible') say(turn, 'work.notEligible', { why: r.detail ?? '' });
+      else if (r.why === 'not_eligible') say(turn, 'work.notEligible', { why: r.reasons.map((c) => t(turn.lang, `ineligible.${c}`)).join(turn.lang === 'zh' ? '；' : '; ') });
       else say(turn, r.why === 'already' ? 'work.already' : 'work.notOpen');
       await go(turn, 'menu');
       return true;

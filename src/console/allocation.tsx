@@ -61,6 +61,7 @@ function candidateTags(t: Messages, cand: Candidate) {
     ...(cand.household.monitored ? [{ text: t.monitored }] : []),
     ...(cand.worker.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
     ...cand.worker.careFor.map((x) => ({ text: `${t.careFor}${t.colon}${t.careForValues[x] ?? x}` })),
+    ...(cand.notes.includes('birth_date_not_recorded') ? [{ text: t.birthDateNotRecorded, cls: 'bad' }] : []),
   ];
 }
 

@@ -9,8 +9,8 @@ import { householdsOnOpenNotices } from '../services/public-notices.js';
 import type { ServiceCtx } from '../context.js';
 import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from './area-picker.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
-import { FormReader, type FormState, type FormValues, hasValue, parseId, readForm, serviceErrors } from './forms.js';
-import { Csrf, DefaultSubmit, FormErrors, Group, Page, Tags } from './layout.js';
+import { FormReader, type FormState, type FormValues, hasValue, parseId, readForm, serviceErrors, valueOf } from './forms.js';
+import { Csrf, DefaultSubmit, fa, Field, FormErrors, Group, Page, Tags } from './layout.js';
 import { namesOf, placeName } from './overview.js';
 import { rootOf } from './registration.js';
 
@@ -46,6 +46,7 @@ async function renderHousehold(c: CCtx, id: number, edit?: FormState, status: 20
     ...(h.povertyAlleviated ? { povertyAlleviated: '1' } : {}),
     ...(h.monitored ? { monitored: '1' } : {}),
     ...(h.incomeAtMinimumSince ? { incomeAtMinimum: '1' } : {}),
+    ...(h.cadreHousehold ? { cadreHousehold: '1' } : {}),
   };
   const picker = await loadPicker(ctx, edit?.values ?? {}, 'areaCode', { deepest: 'village', value: edit?.values ? undefined : h.areaCode });
   // A household with someone on an open notice gets no second proposal (one post per household).
@@ -82,6 +83,7 @@ function HouseholdPage(props: {
         items={[
           ...(h.povertyAlleviated ? [{ text: t.poverty }] : []),
           ...(h.monitored ? [{ text: t.monitored }] : []),
+          ...(h.cadreHousehold ? [{ text: t.cadreHousehold, cls: 'bad' }] : []),
           ...(z.onList ? [{ text: `${t.zeroChart} · ${t.daysN(z.daysWaiting ?? 0)}`, cls: z.overdue ? 'bad' : undefined }] : []),
           ...(z.overdue ? [{ text: t.overdue, cls: 'bad' }] : []),
         ]}
@@ -93,6 +95,8 @@ function HouseholdPage(props: {
         <dd>{z.since ?? '—'}</dd>
         <dt>{t.incomeAtMinimum}</dt>
         <dd>{h.incomeAtMinimumSince ? `${t.yes} (${h.incomeAtMinimumSince})` : t.no}</dd>
+        <dt>{t.cadreHousehold}</dt>
+        <dd>{h.cadreHousehold ? `${t.yes}${h.cadreSince ? ` (${h.cadreSince})` : ''}` : t.no}</dd>
         <dt>{t.registered}</dt>
         <dd>{h.createdAt.slice(0, 10)}</dd>
       </dl>
@@ -163,7 +167,13 @@ function HouseholdPage(props: {
           <label>
             <input type="checkbox" name="incomeAtMinimum" value="1" checked={hasValue(edit.values, 'incomeAtMinimum', '1')} /> {t.incomeAtMinimum}
           </label>
+          <label>
+            <input type="checkbox" name="cadreHousehold" value="1" checked={hasValue(edit.values, 'cadreHousehold', '1')} /> {t.cadreHouseholdFlag}
+          </label>
         </Group>
+        <Field label={t.cadreSince} name="cadreSince" errors={edit.errors} hint={t.cadreSinceHint}>
+          <input type="date" {...fa('cadreSince', edit.errors, true)} value={valueOf(edit.values, 'cadreSince')} />
+        </Field>
         <button type="submit" class="primary">
           {t.save}
         </button>
@@ -184,6 +194,7 @@ export function householdRoutes(app: Hono<ConsoleEnv>) {
     const f = new FormReader(values, c.var.t);
     const areaCode = pickedArea(values, 'areaCode', rootOf(ctx));
     if (!areaCode) f.errors.areaCode = c.var.t.pickVillage;
+    const cadreSince = f.date('cadreSince');
     if (!f.ok) return renderHousehold(c, id, { values, errors: f.errors }, 400);
     const h = await getScopedHousehold(ctx, id);
     try {
@@ -192,11 +203,13 @@ export function householdRoutes(app: Hono<ConsoleEnv>) {
         povertyAlleviated: f.flag('povertyAlleviated'),
         monitored: f.flag('monitored'),
         incomeAtMinimum: f.flag('incomeAtMinimum'),
+        cadreHousehold: f.flag('cadreHousehold'),
+        ...(cadreSince ? { cadreSince } : {}),
       });
       return c.redirect(`/console/households/${id}?saved=1`, 303);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.code === 'not_found') throw err;
-      const { errors, general } = serviceErrors(c.var.t, err, { areaCode: 'areaCode' });
+      const { errors, general } = serviceErrors(c.var.t, err, { areaCode: 'areaCode', cadreSince: 'cadreSince' });
       return renderHousehold(c, id, { values, errors, general }, err.status as 403 | 409 | 422);
     }
   });

@@ -8,6 +8,44 @@ const zhNotice: Record<string, string> = { finalised: '确认聘用', withdrawn:
 export const langs: readonly Lang[] = ['zh', 'en'];
 
 const zh = {
+  birthDate: '出生日期',
+  birthDateHint: '公益性岗位按上岗（续签）当天的年龄审核',
+  birthDateNotRecorded: '出生日期未登记：请核实年龄',
+  cadreHousehold: '村干部户',
+  cadreHouseholdFlag: '村干部户（村干部或其家庭成员，本户成员不能担任公益性岗位）',
+  cadreSince: '村干部户变更生效日期',
+  cadreSinceHint: '可不填，默认今天；仅在“村干部户”有变化时使用',
+  deceased: (d: string) => `已故（${d} 起）`,
+  ineligible: {
+    not_able_to_work: '登记为无劳动能力',
+    erased: '个人信息已删除',
+    poverty_only: '仅限脱贫户或监测对象',
+    holds_public_welfare_post: '本人已有公益性岗位',
+    household_holds_public_welfare_post: '家中已有人担任公益性岗位',
+    outside_post_area: '不是本村（本乡镇）户籍',
+    under_min_age: '未到上岗年龄',
+    over_max_age: '超过上岗年龄',
+    cadre_household: '村干部户成员',
+    hours_do_not_fit: '工作时间不合适',
+  } as Record<string, string>,
+  agreementsTitle: '聘用协议',
+  renewalDueTitle: '聘用协议 · 到期待续签',
+  renewalDueHelp: (days: number, cutoff: string) => `${days} 天内到期（结束日期不晚于 ${cutoff}）的协议：续签前系统会重新审核资格。`,
+  allAgreements: '全部在签协议',
+  dueOnly: '只看到期待续签',
+  noAgreements: '暂无在签协议',
+  holder: '聘用人员',
+  agreementStart: '协议开始',
+  agreementEnd: '协议结束（不再覆盖的第一天）',
+  renew: '续签一年',
+  release: '解除协议',
+  exitReason: '解除原因',
+  lastDayWorked: '最后工作日（含当天）',
+  lastDayWorkedHint: '岗位从次日起结束；不能晚于今天',
+  exitReasons: { resigned: '本人辞职', failed_assessment: '考核不合格', no_longer_eligible: '不再符合条件', found_other_work: '已找到其他工作', moved: '迁出', died: '去世' } as Record<string, string>,
+  renewedDone: (end: string) => `已续签，新协议到 ${end} 结束`,
+  exitedDone: '协议已解除，岗位已结束',
+  agreementStatuses: { active: '在签', renewed: '已续签', ended: '到期结束', exited: '已解除' } as Record<string, string>,
   appName: '就近 · 劳动就业工作台',
   care: {
     title: (area: string, date: string) => `${area} 照料服务岗位覆盖（截至 ${date}）`,
@@ -425,6 +463,44 @@ const zh = {
 export type Messages = typeof zh;
 
 const en: Messages = {
+  birthDate: 'Date of birth',
+  birthDateHint: 'A public-welfare post checks the age on the day of the hire (or renewal)',
+  birthDateNotRecorded: 'birth date not recorded: check the age',
+  cadreHousehold: 'cadre household',
+  cadreHouseholdFlag: 'Village cadre household (a cadre or a member of a cadre\'s family: no member may hold a public-welfare post)',
+  cadreSince: 'Cadre flag effective from',
+  cadreSinceHint: 'Optional, default today; used only when the cadre flag changes',
+  deceased: (d: string) => `deceased (from ${d})`,
+  ineligible: {
+    not_able_to_work: 'recorded as not able to work',
+    erased: 'data erased',
+    poverty_only: 'only for poverty-alleviated or monitored households',
+    holds_public_welfare_post: 'already holds a public-welfare post',
+    household_holds_public_welfare_post: 'someone in the household holds a public-welfare post',
+    outside_post_area: 'not registered in the post\'s village (or township)',
+    under_min_age: 'under the minimum age',
+    over_max_age: 'over the maximum age',
+    cadre_household: 'member of a village cadre household',
+    hours_do_not_fit: 'hours do not fit',
+  },
+  agreementsTitle: 'Post agreements',
+  renewalDueTitle: 'Post agreements · due for renewal',
+  renewalDueHelp: (days: number, cutoff: string) => `Agreements ending within ${days} days (end on or before ${cutoff}): a renewal checks eligibility again.`,
+  allAgreements: 'All running agreements',
+  dueOnly: 'Due for renewal only',
+  noAgreements: 'No running agreements',
+  holder: 'Holder',
+  agreementStart: 'Start',
+  agreementEnd: 'End (first day not covered)',
+  renew: 'Renew for a year',
+  release: 'Release',
+  exitReason: 'Reason',
+  lastDayWorked: 'Last day worked (inclusive)',
+  lastDayWorkedHint: 'The post ends the day after; today or earlier',
+  exitReasons: { resigned: 'resigned', failed_assessment: 'failed the assessment', no_longer_eligible: 'no longer eligible', found_other_work: 'found other work', moved: 'moved away', died: 'died' },
+  renewedDone: (end: string) => `Renewed: the new agreement ends on ${end}`,
+  exitedDone: 'Agreement ended, and the post with it',
+  agreementStatuses: { active: 'running', renewed: 'renewed', ended: 'ended', exited: 'released' },
   appName: 'Jiujin · labour bureau console',
   care: {
     title: (area: string, date: string) => `${area}: care coverage as of ${date}`,
@@ -806,6 +882,9 @@ export const messages: Record<Lang, Messages> = { zh, en };
 export function say(t: Messages, message: string): string {
   const exact = t.serviceText[message];
   if (exact) return exact;
+  // The eligibility rule's coded reasons (`code: text; code: text`), each in the page's language.
+  const coded = message.split('; ').map((part) => /^([a-z_]+): /.exec(part)?.[1]);
+  if (coded.every((code) => code !== undefined && t.ineligible[code])) return coded.map((code) => t.ineligible[code!]).join('；');
   if (/^Area \d+ is outside your area/.test(message)) return t.serviceText['outside your area'] ?? message;
   for (const [re, render] of t.servicePatterns) {
     const m = re.exec(message);

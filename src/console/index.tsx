@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { clientAddress } from '../client-address.js';
 import { consoleHeaders } from '../security-headers.js';
 import { SESSION_HOURS, endConsoleSession, recordSignInFailure, signInAllowed, startConsoleSession } from '../services/console-sessions.js';
+import { agreementRoutes } from './agreements.js';
 import { allocationRoutes, publicNoticeRoutes } from './allocation.js';
 import { type CCtx, type ConsoleEnv, LANG_COOKIE, SESSION_COOKIE, checkForm, loadConsole, requireSession, sameOrigin } from './context.js';
 import { closingRoutes } from './closings.js';
@@ -133,6 +134,7 @@ export function createConsole() {
   exportRoutes(staff);
   closingRoutes(staff);
   careRoutes(staff);
+  agreementRoutes(staff);
   app.route('/', staff);
 
   app.all('*', (c) => c.html(<ErrorPage c={c} message={c.var.t.notFound} status={404} />, 404));

@@ -338,6 +338,11 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
           </a>
         </li>
         <li>
+          <a href={`/console/agreements?due=renewal${area ? `&area=${area}` : ''}`} id="agreements-link">
+            {t.renewalDueTitle}
+          </a>
+        </li>
+        <li>
           {t.exportOverview}: <a href={`/console/exports/overview.xlsx${q({ area, asOf: s.asOf })}`}>.xlsx</a> ·{' '}
           <a href={`/console/exports/overview.csv${q({ area, asOf: s.asOf })}`}>CSV</a>
         </li>

@@ -32,6 +32,9 @@ export function WorkerFields(props: { t: Messages; values?: FormValues; errors?:
       <Field label={t.phone} name="phone" errors={errors}>
         <input {...fa('phone', errors)} value={v('phone')} inputmode="tel" size={16} autocomplete="off" />
       </Field>
+      <Field label={t.birthDate} name="birthDate" errors={errors} hint={t.birthDateHint}>
+        <input type="date" {...fa('birthDate', errors, true)} value={v('birthDate')} />
+      </Field>
       <Field label={t.homePoint} name="home" errors={errors} hint={t.pointHint}>
         <input {...fa('home', errors, true)} value={v('home')} size={20} />
       </Field>
@@ -72,6 +75,7 @@ export function readWorker(f: FormReader) {
   return {
     name: f.text('name', { required: true, max: 100 })!,
     phone: f.phone('phone'),
+    birthDate: f.date('birthDate'),
     home: f.point('home'),
     maxDistanceKm: f.number('maxDistanceKm', { min: 1, max: 200 }) ?? 5,
     availability: f.oneOf('availability', hoursValues, 'full_day'),
@@ -82,7 +86,7 @@ export function readWorker(f: FormReader) {
   };
 }
 
-export const workerFields = { householdId: 'householdId', areaCode: 'areaCode', careFor: 'careFor', name: 'name', phone: 'phone', home: 'home' };
+export const workerFields = { householdId: 'householdId', areaCode: 'areaCode', careFor: 'careFor', name: 'name', phone: 'phone', home: 'home', birthDate: 'birthDate' };
 
 // ---------------------------------------------------------------------------
 // Registering a person (with a new household, or into one already known)

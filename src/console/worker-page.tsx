@@ -35,6 +35,7 @@ interface WorkerPageForms {
 const workerValues = (w: Worker): FormValues => ({
   name: w.name ?? '',
   phone: w.phone ?? '',
+  birthDate: w.birthDate ?? '',
   home: w.homeLat !== null && w.homeLon !== null ? `${w.homeLat},${w.homeLon}` : '',
   maxDistanceKm: String(w.maxDistanceKm),
   availability: w.availability,
@@ -112,6 +113,7 @@ function WorkerPage(props: {
           ...(view.household?.zeroEmployment ? [{ text: t.zeroChart, cls: 'bad' }] : []),
           ...(active.length ? active.map((p) => ({ text: t.types[p.type] ?? p.type, cls: 'ok' })) : []),
           ...(!w.ableToWork ? [{ text: t.notAble }] : []),
+          ...(w.deceasedOn ? [{ text: t.deceased(w.deceasedOn) }] : []),
           ...(w.cannotLeaveHome ? [{ text: t.cannotLeaveHome }] : []),
           ...w.careFor.map((x) => ({ text: `${t.careFor}${t.colon}${t.careForValues[x] ?? x}` })),
         ]}
@@ -127,6 +129,8 @@ function WorkerPage(props: {
         <dd>
           <Tel phone={w.phone} />
         </dd>
+        <dt>{t.birthDate}</dt>
+        <dd>{w.birthDate ?? t.birthDateNotRecorded}</dd>
         <dt>{t.skills}</dt>
         <dd>{w.skills.map((s) => t.occupation(s)).join(t.listSep) || '—'}</dd>
         <dt>{t.availability}</dt>
@@ -354,7 +358,7 @@ export function workerRoutes(app: Hono<ConsoleEnv>) {
     const input = readWorker(f);
     if (!f.ok) return renderWorker(c, id, { edit: { values, errors: f.errors } }, 400);
     try {
-      await updateWorker(ctxOf(c), id, { ...input, phone: input.phone ?? null, home: input.home ?? null });
+      await updateWorker(ctxOf(c), id, { ...input, phone: input.phone ?? null, home: input.home ?? null, birthDate: input.birthDate ?? null });
       return c.redirect(`/console/workers/${id}?saved=edited`, 303);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.code === 'not_found') throw err;

@@ -85,3 +85,16 @@ export function parseDateText(text: string): { date: string } | { reason: string
   if (Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || isoDay(dayNumber(date)) !== date) return { reason: `is not a real date: "${text}"` };
   return { date };
 }
+
+/**
+ * The same day `months` calendar months later (an agreement's term): a day
+ * the later month lacks (31 January + 1 month) becomes its last day.
+ */
+export function addMonths(isoDate: string, months: number): string {
+  const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const index = y * 12 + (m - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = (index % 12) + 1;
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}

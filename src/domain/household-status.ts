@@ -19,6 +19,8 @@ export interface MemberFacts {
   ableToWork: boolean;
   /** Date the member was registered. */
   since: string;
+  /** The day the member died (exclusive end of being a member able to work), when recorded. */
+  until?: string | null;
 }
 export interface PlacementFacts {
   id?: number;
@@ -43,7 +45,10 @@ export function zeroEmploymentPeriods(h: HouseholdFacts): Period[] {
   const able = h.members.filter((m) => m.ableToWork).map((m) => dayNumber(m.since));
   if (able.length === 0) return [];
   const first = Math.max(dayNumber(h.registeredOn), Math.min(...able));
-  const stop = h.incomeAtMinimumSince ? dayNumber(h.incomeAtMinimumSince) : Infinity;
+  // The household has no member able to work from the day its last one died.
+  const untils = h.members.filter((m) => m.ableToWork).map((m) => (m.until ? dayNumber(m.until) : Infinity));
+  const lastAble = Math.max(...untils);
+  const stop = Math.min(h.incomeAtMinimumSince ? dayNumber(h.incomeAtMinimumSince) : Infinity, lastAble);
   if (stop <= first) return [];
   const spans: Span[] = h.placements
     .map((p) => ({ s: dayNumber(p.startDate), e: p.endDate ? dayNumber(p.endDate) : Infinity }))

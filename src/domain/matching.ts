@@ -8,6 +8,7 @@ import {
   type Ineligibility,
   ineligibilities,
   type OpeningFacts,
+  type PostDay,
   type PriorityTier,
   priorityTier,
   tierNames,
@@ -162,9 +163,9 @@ export type Refusal = Ineligibility | 'out_of_reach';
 
 export type Evaluation = { ok: true; match: Match } | { ok: false; refusals: Refusal[] };
 
-/** Whether the opening suits the worker, and if it does how well and why. */
-export function evaluate(w: MatchWorker, o: MatchOpening): Evaluation {
-  const refusals: Refusal[] = [...ineligibilities(w, o)];
+/** Whether the opening suits the worker on `on.day`, and if it does how well and why. */
+export function evaluate(w: MatchWorker, o: MatchOpening, on: PostDay): Evaluation {
+  const refusals: Refusal[] = [...ineligibilities(w, o, on)];
   const near = nearness(w, o);
   if (!near) refusals.push('out_of_reach');
   if (refusals.length > 0 || !near) return { ok: false, refusals };
@@ -203,8 +204,8 @@ export function evaluate(w: MatchWorker, o: MatchOpening): Evaluation {
  * The score and rank km evaluate() gives, without building its reasons, or
  * null where it refuses: to rank many openings and evaluate only the best.
  */
-export function rankOnly(w: MatchWorker, o: MatchOpening): { score: number; rankKm: number } | null {
-  if (ineligibilities(w, o).length > 0) return null;
+export function rankOnly(w: MatchWorker, o: MatchOpening, on: PostDay): { score: number; rankKm: number } | null {
+  if (ineligibilities(w, o, on).length > 0) return null;
   const near = nearness(w, o);
   if (!near) return null;
   const km = rankKm(near);

@@ -148,6 +148,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Running public-welfare agreements of an area, soonest end first (`due=renewal`: the renewal list)
+         * @description Who may call: staff, admin. Staff see the agreements of holders whose home is in their area.
+         *
+         *     Paginated: answers `{items, nextCursor}`; pass `nextCursor` as `cursor` for the next page (`limit` 1 to 100).
+         */
+        get: operations["getV1Agreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agreements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one agreement
+         * @description Who may call: staff, admin. Staff of the holder's area; another county's staff get 404.
+         */
+        get: operations["getV1AgreementsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agreements/{id}/exit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an agreement with a coded reason and the last day worked; the placement ends the day after
+         * @description Who may call: staff, admin. Staff of the holder's area.
+         */
+        post: operations["postV1AgreementsByIdExit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agreements/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew an agreement: the next starts at its end, if the holder still qualifies on that day (422 `not_eligible` with coded reasons otherwise)
+         * @description Who may call: staff, admin. Staff of the holder's area.
+         */
+        post: operations["postV1AgreementsByIdRenew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications": {
         parameters: {
             query?: never;
@@ -830,6 +912,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Agreement: {
+            id: number;
+            placementId: number;
+            workerId: number;
+            householdId: number;
+            openingId: number | null;
+            homeAreaCode: string;
+            /** Format: date */
+            startDate: string;
+            /**
+             * Format: date
+             * @description The first day the agreement no longer covers (exclusive): start + POST_RULES.agreementMonths.
+             */
+            endDate: string;
+            /** @enum {string} */
+            status: "active" | "renewed" | "ended" | "exited";
+            /** @description The agreement this one renews. */
+            previousId: number | null;
+            exitReason: ("resigned" | "failed_assessment" | "no_longer_eligible" | "found_other_work" | "moved" | "died") | null;
+            /** @description Inclusive: the placement ended the day after. */
+            lastDayWorked: string | null;
+            closedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            worker: {
+                id: number;
+                name: string | null;
+                areaCode: string;
+            };
+            opening: {
+                id: number;
+                title: string;
+                areaCode: string;
+            } | null;
+        };
         Application: {
             id: number;
             workerId: number;
@@ -899,6 +1018,8 @@ export interface components {
             distanceKm: number | null;
             score: number;
             reasons: components["schemas"]["MatchReason"][];
+            /** @description What staff should check before picking: `birth_date_not_recorded` (a public-welfare post's age rule could not be applied). */
+            notes: "birth_date_not_recorded"[];
         };
         CareCoverage: {
             area: string | null;
@@ -1080,6 +1201,10 @@ export interface components {
             incomeAtMinimumSince: string | null;
             /** @description When the current povertyAlleviated / monitored took effect; null: since registration. */
             statusSince: string | null;
+            /** @description 村干部户: no member may hold a public-welfare post. */
+            cadreHousehold: boolean;
+            /** @description When the current cadreHousehold took effect; null: since registration. */
+            cadreSince: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1355,6 +1480,10 @@ export interface components {
             erased: boolean;
             /** @description The date the person was registered (China time). */
             registeredOn: string | null;
+            /** @description Date of birth, when recorded (staff only). */
+            birthDate: string | null;
+            /** @description The day the person died, when recorded (an agreement's `died` exit): the day after the last day worked. */
+            deceasedOn: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1724,6 +1853,151 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1Agreements: {
+        parameters: {
+            query?: {
+                area?: string;
+                /** @description `renewal`: only agreements ending within POST_RULES.renewalNoticeDays (default 30) of today. */
+                due?: "renewal";
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of agreements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Agreement"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1AgreementsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agreement"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AgreementsByIdExit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    reason: "resigned" | "failed_assessment" | "no_longer_eligible" | "found_other_work" | "moved" | "died";
+                    /**
+                     * Format: date
+                     * @description The last day the person worked (inclusive): the placement ends the day after. Today or earlier, before the agreement's end.
+                     */
+                    lastDayWorked: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The ended agreement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agreement"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AgreementsByIdRenew: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The new agreement */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agreement"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
             503: components["responses"]["E503"];
         };
     };
@@ -2246,6 +2520,8 @@ export interface operations {
                     povertyAlleviated: boolean;
                     monitored: boolean;
                     sourceId?: string;
+                    /** @description 村干部户: a village cadre or a cadre's household member lives here; no member may hold a public-welfare post. Default false. */
+                    cadreHousehold?: boolean;
                 };
             };
         };
@@ -2316,6 +2592,13 @@ export interface operations {
                      * @description The date the change took effect (on or before today in China); default today.
                      */
                     statusSince?: string;
+                    /** @description 村干部户: no member may hold a public-welfare post. */
+                    cadreHousehold?: boolean;
+                    /**
+                     * Format: date
+                     * @description The date the cadreHousehold given took effect (on or before today in China); default today; used only when it changes.
+                     */
+                    cadreSince?: string;
                 };
             };
         };
@@ -2959,6 +3242,11 @@ export interface operations {
                      * @description The date the person was registered (on or before today in China); default today.
                      */
                     registeredOn?: string;
+                    /**
+                     * Format: date
+                     * @description Date of birth (YYYY-MM-DD); public-welfare posts check the age on the day from it (POST_RULES minAge to maxAge).
+                     */
+                    birthDate?: string;
                 };
             };
         };
@@ -3061,6 +3349,7 @@ export interface operations {
                         lat: number;
                         lon: number;
                     } | null;
+                    birthDate?: string | null;
                 };
             };
         };

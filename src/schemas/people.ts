@@ -16,6 +16,7 @@ export const householdCreateSchema = z.strictObject({
   povertyAlleviated: z.boolean(),
   monitored: z.boolean(),
   sourceId: sourceIdSchema.optional(),
+  cadreHousehold: z.boolean().optional().meta({ description: '村干部户: a village cadre or a cadre\'s household member lives here; no member may hold a public-welfare post. Default false.' }),
 });
 
 export const householdPatchSchema = z
@@ -26,8 +27,14 @@ export const householdPatchSchema = z
     incomeAtMinimum: z.boolean(),
     /** When the povertyAlleviated / monitored given here took effect; used only when they change. */
     statusSince: effectiveDateSchema,
+    cadreHousehold: z.boolean().meta({ description: '村干部户: no member may hold a public-welfare post.' }),
+    /** When the cadreHousehold given here took effect; used only when it changes. */
+    cadreSince: effectiveDateSchema.meta({ description: 'The date the cadreHousehold given took effect (on or before today in China); default today; used only when it changes.' }),
   })
   .partial();
+
+/** A date of birth: a real date (before 2000 too); not after today and not before 1900, checked by the service (birthDateProblem). */
+export const birthDateSchema = z.iso.date('must be a date as YYYY-MM-DD').meta({ description: 'Date of birth (YYYY-MM-DD); public-welfare posts check the age on the day from it (POST_RULES minAge to maxAge).' });
 
 export const phoneSchema = z.string().trim().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number');
 export const careForSchema = z.array(z.enum(['elders', 'children', 'disabled', 'other'])).max(4);
@@ -52,10 +59,11 @@ export const workerCreateSchema = z
     phone: phoneSchema,
     home: pointSchema,
     registeredOn: effectiveDateSchema.meta({ description: 'The date the person was registered (on or before today in China); default today.' }),
+    birthDate: birthDateSchema,
   })
   .partial()
   .required({ householdId: true, name: true });
 
 export const workerPatchSchema = z
-  .strictObject({ ...workerFields, phone: phoneSchema.nullable(), home: pointSchema.nullable() })
+  .strictObject({ ...workerFields, phone: phoneSchema.nullable(), home: pointSchema.nullable(), birthDate: birthDateSchema.nullable() })
   .partial();

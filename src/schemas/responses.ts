@@ -5,6 +5,8 @@
 // here fails the contract check (objects are closed: additionalProperties false).
 import * as z from 'zod';
 import {
+  agreementExitReasons,
+  agreementStatuses,
   applicationStates,
   employerKinds,
   endingReasons,
@@ -16,7 +18,7 @@ import {
   transferScopes,
   wagePeriods,
 } from '../../db/schema.js';
-import { tierNames } from '../domain/eligibility.js';
+import { type EligibilityNote, tierNames } from '../domain/eligibility.js';
 import { errorStatus } from '../errors.js';
 
 const point = z.object({ lat: z.number(), lon: z.number() });
@@ -109,6 +111,8 @@ export const householdResponse = z
     sourceId: z.string().nullable(),
     incomeAtMinimumSince: date.nullable(),
     statusSince: date.nullable().meta({ description: 'When the current povertyAlleviated / monitored took effect; null: since registration.' }),
+    cadreHousehold: z.boolean().meta({ description: '村干部户: no member may hold a public-welfare post.' }),
+    cadreSince: date.nullable().meta({ description: 'When the current cadreHousehold took effect; null: since registration.' }),
     createdAt: timestamp,
     updatedAt: timestamp,
     members: z.array(
@@ -149,6 +153,8 @@ export const workerResponse = z
     household: z.object({ povertyAlleviated: z.boolean(), monitored: z.boolean(), zeroEmployment: z.boolean() }).nullable(),
     erased: z.boolean(),
     registeredOn: date.nullable().meta({ description: 'The date the person was registered (China time).' }),
+    birthDate: date.nullable().meta({ description: 'Date of birth, when recorded (staff only).' }),
+    deceasedOn: date.nullable().meta({ description: 'The day the person died, when recorded (an agreement\'s `died` exit): the day after the last day worked.' }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -197,6 +203,9 @@ export const candidateResponse = z
     distanceKm: z.number().nullable(),
     score: z.number(),
     reasons: z.array(reason),
+    notes: z
+      .array(z.enum(['birth_date_not_recorded'] satisfies EligibilityNote[]))
+      .meta({ description: 'What staff should check before picking: `birth_date_not_recorded` (a public-welfare post\'s age rule could not be applied).' }),
   })
   .meta({ id: 'Candidate' });
 
@@ -234,6 +243,28 @@ export const placementResponse = z
     updatedAt: timestamp,
   })
   .meta({ id: 'Placement' });
+
+export const agreementResponse = z
+  .object({
+    id,
+    placementId: id,
+    workerId: id,
+    householdId: id,
+    openingId: id.nullable(),
+    homeAreaCode: z.string(),
+    startDate: date,
+    endDate: date.meta({ description: 'The first day the agreement no longer covers (exclusive): start + POST_RULES.agreementMonths.' }),
+    status: z.enum(agreementStatuses),
+    previousId: id.nullable().meta({ description: 'The agreement this one renews.' }),
+    exitReason: z.enum(agreementExitReasons).nullable(),
+    lastDayWorked: date.nullable().meta({ description: 'Inclusive: the placement ended the day after.' }),
+    closedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    worker: z.object({ id, name: z.string().nullable(), areaCode: z.string() }),
+    opening: z.object({ id, title: z.string(), areaCode: z.string() }).nullable(),
+  })
+  .meta({ id: 'Agreement' });
 
 /** What an employer sees of its hire's placement. */
 export const placementForEmployer = z

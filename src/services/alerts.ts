@@ -26,8 +26,8 @@ export const CHECKIN_DAYS = 30;
 /** Staff digests go out from this hour, China time (not at midnight). */
 const DIGEST_HOUR = 9;
 
-type Ctx = Pick<ServiceCtx, 'db' | 'clock'>;
-const system = (ctx: Ctx): ServiceCtx => ({ db: ctx.db, clock: ctx.clock, actor: { role: 'system', name: 'alerts' } });
+type Ctx = Pick<ServiceCtx, 'db' | 'clock' | 'postRules'>;
+const system = (ctx: Ctx): ServiceCtx => ({ db: ctx.db, clock: ctx.clock, actor: { role: 'system', name: 'alerts' }, postRules: ctx.postRules });
 
 /**
  * Owes the alerts of an opening that became open or gained slots (its

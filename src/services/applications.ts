@@ -16,7 +16,6 @@ import {
   needsReason,
   openStates,
 } from '../domain/application-flow.js';
-import { ineligibilities, ineligibilityText, type WorkerFacts } from '../domain/eligibility.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
 import { pointOf } from '../domain/geo.js';
 import { SLICE_ROWS, yieldToEventLoop } from '../lib/yield.js';
@@ -25,25 +24,13 @@ import { auditInsert } from './audit.js';
 import { type Owed, owe } from './outbox.js';
 import { areaPrefix } from './sql.js';
 import { today } from './households.js';
-import { loadMatchWorker } from './matching.js';
+import { notEligibleError, whyNotEligible } from './matching.js';
 import { placementWrites, publicWelfareClash, type Placement } from './placements.js';
 import type { Worker } from './workers.js';
 
 export type Application = typeof applications.$inferSelect;
 type Opening = typeof openings.$inferSelect;
 
-/** The facts eligibility needs about one worker, as of today (the matcher's reading of them). */
-export async function loadWorkerFacts(ctx: ServiceCtx, w: Worker): Promise<WorkerFacts> {
-  return (await loadMatchWorker(ctx, w, today(ctx))).worker;
-}
-
-export function notEligibleError(problems: ReturnType<typeof ineligibilities>) {
-  return new AppError(
-    'not_eligible',
-    `Not eligible: ${problems.map((p) => ineligibilityText[p]).join('; ')}`,
-    problems.map((p) => ({ path: 'workerId', message: `${p}: ${ineligibilityText[p]}` })),
-  );
-}
 
 /**
  * The applicant's name and phone as the caller may see them: an employer only
@@ -85,7 +72,7 @@ export async function createApplication(
   if (!w || !areaInScope(ctx.actor, w.areaCode)) throw ruleBroken('workerId', `Unknown worker ${input.workerId}`);
   if (!o) throw ruleBroken('openingId', `Unknown opening ${input.openingId}`);
   if (o.status !== 'open') throw new AppError('conflict', `The opening is ${o.status}`, [{ path: 'openingId', message: `is ${o.status}` }]);
-  const problems = ineligibilities(await loadWorkerFacts(ctx, w), o);
+  const problems = await whyNotEligible(ctx, w, o);
   if (problems.length) throw notEligibleError(problems);
   const [existing] = await ctx.db
     .select()
@@ -266,9 +253,10 @@ async function hire(
   if (o.status !== 'open') {
     throw new AppError('no_slots', o.status === 'filled' ? 'Every slot of this opening is filled' : `The opening is ${o.status}`);
   }
-  const problems = ineligibilities(await loadWorkerFacts(ctx, w), o);
-  if (problems.length) throw notEligibleError(problems);
   const startDate = o.startDate && o.startDate > today(ctx) ? o.startDate : today(ctx);
+  // As of the day the post starts: the age on that day, the posts held then.
+  const problems = await whyNotEligible(ctx, w, o, startDate);
+  if (problems.length) throw notEligibleError(problems);
   const writes = await placementWrites(ctx, w, {
     type: o.kind,
     areaCode: o.areaCode,

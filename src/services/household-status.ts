@@ -5,14 +5,20 @@ import { chinaDayOf } from '../domain/dates.js';
 import { and, eq, gt, isNull, lte, or, type Placeholder, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { households, placements, workers, zeroEmploymentPeriods } from '../../db/schema.js';
-import { type HouseholdFacts, type Period, zeroEmploymentPeriods as derivePeriods } from '../domain/household-status.js';
+import { type HouseholdFacts, type MemberFacts, type Period, zeroEmploymentPeriods as derivePeriods } from '../domain/household-status.js';
 
 export type Household = typeof households.$inferSelect;
 
 export async function loadHouseholdFacts(db: Db, household: Household): Promise<HouseholdFacts> {
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
+      .select({
+        id: workers.id,
+        ableToWork: workers.ableToWork,
+        createdAt: workers.createdAt,
+        registeredOn: workers.registeredOn,
+        deceasedOn: workers.deceasedOn,
+      })
       .from(workers)
       .where(eq(workers.householdId, household.id)),
     db
@@ -23,9 +29,19 @@ export async function loadHouseholdFacts(db: Db, household: Household): Promise<
   return {
     registeredOn: chinaDayOf(household.createdAt),
     incomeAtMinimumSince: household.incomeAtMinimumSince,
-    members: members.map((m) => ({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) })),
+    members: members.map(memberFactsOf),
     placements: held,
   };
+}
+
+/**
+ * A member's facts for the zero-employment rule, from their row (the one
+ * reading, for one household and for an import's many). A member who died was
+ * able to work until then: a post holder's death is recorded by the
+ * agreement's exit, which also marks them not able to work from then on.
+ */
+export function memberFactsOf(m: { id: number; ableToWork: boolean; createdAt: string; registeredOn: string | null; deceasedOn: string | null }): MemberFacts {
+  return { id: m.id, ableToWork: m.ableToWork || m.deceasedOn !== null, since: m.registeredOn ?? chinaDayOf(m.createdAt), until: m.deceasedOn };
 }
 
 /** The statements that replace the household's periods with those its facts give. */

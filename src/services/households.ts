@@ -20,6 +20,7 @@ export interface HouseholdInput {
   povertyAlleviated: boolean;
   monitored: boolean;
   sourceId?: string;
+  cadreHousehold?: boolean;
 }
 
 export interface HouseholdPatch {
@@ -30,6 +31,10 @@ export interface HouseholdPatch {
   incomeAtMinimum?: boolean;
   /** The date a change of povertyAlleviated / monitored took effect (default today in China). */
   statusSince?: string;
+  /** 村干部户 (staff-set): no member may hold a public-welfare post. */
+  cadreHousehold?: boolean;
+  /** The date a change of cadreHousehold took effect (default today in China). */
+  cadreSince?: string;
 }
 
 /** Today in China (todayInChina, the one rule). */
@@ -65,6 +70,7 @@ export async function householdInsert(ctx: ServiceCtx, input: HouseholdInput, pa
         povertyAlleviated: input.povertyAlleviated,
         monitored: input.monitored,
         sourceId: input.sourceId ?? null,
+        cadreHousehold: input.cadreHousehold ?? false,
         createdAt: now,
         updatedAt: now,
       })
@@ -131,6 +137,8 @@ export async function householdView(ctx: ServiceCtx, h: Household) {
     sourceId: h.sourceId,
     incomeAtMinimumSince: h.incomeAtMinimumSince,
     statusSince: h.statusSince,
+    cadreHousehold: h.cadreHousehold,
+    cadreSince: h.cadreSince,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     members: members.map((m) => ({
@@ -157,6 +165,12 @@ export async function updateHousehold(ctx: ServiceCtx, id: number, patch: Househ
   if (patch.statusSince !== undefined && patch.statusSince > today(ctx)) throw ruleBroken('statusSince', 'must be today or earlier');
   if ((set.povertyAlleviated ?? h.povertyAlleviated) !== h.povertyAlleviated || (set.monitored ?? h.monitored) !== h.monitored) {
     set.statusSince = patch.statusSince ?? today(ctx);
+  }
+  // The cadre flag, too, takes effect on a date with its history (the households_cadre_history trigger).
+  if (patch.cadreSince !== undefined && patch.cadreSince > today(ctx)) throw ruleBroken('cadreSince', 'must be today or earlier');
+  if (patch.cadreHousehold !== undefined && patch.cadreHousehold !== h.cadreHousehold) {
+    set.cadreHousehold = patch.cadreHousehold;
+    set.cadreSince = patch.cadreSince ?? today(ctx);
   }
   if (patch.incomeAtMinimum !== undefined) {
     set.incomeAtMinimumSince = patch.incomeAtMinimum ? (h.incomeAtMinimumSince ?? today(ctx)) : null;

@@ -27,8 +27,8 @@ import { decodeText, type TextEncodingName } from '../lib/text.js';
 import { readXlsx, XLSX_LIMITS, XlsxLimitError } from '../lib/xlsx.js';
 import { householdCreateSchema, workerCreateSchema } from '../schemas/people.js';
 import { auditInsert } from './audit.js';
-import type { Household } from './household-status.js';
-import { checkCare, type Worker } from './workers.js';
+import { type Household, memberFactsOf } from './household-status.js';
+import { birthDateProblem, checkCare, type Worker } from './workers.js';
 
 export const importKinds = ['households', 'workers'] as const;
 export type ImportKind = (typeof importKinds)[number];
@@ -36,7 +36,7 @@ export type ImportKind = (typeof importKinds)[number];
 // ---------------------------------------------------------------------------
 // Columns
 
-export const householdFields = ['sourceId', 'county', 'township', 'village', 'areaCode', 'povertyAlleviated', 'monitored', 'statusSince'] as const;
+export const householdFields = ['sourceId', 'county', 'township', 'village', 'areaCode', 'povertyAlleviated', 'monitored', 'statusSince', 'cadreHousehold'] as const;
 export const workerFields = [
   'sourceId',
   'householdSourceId',
@@ -52,6 +52,7 @@ export const workerFields = [
   'lon',
   'languages',
   'registeredOn',
+  'birthDate',
 ] as const;
 type HouseholdField = (typeof householdFields)[number];
 type WorkerField = (typeof workerFields)[number];
@@ -68,6 +69,7 @@ export const defaultHeadings: { households: Record<HouseholdField, string[]>; wo
     povertyAlleviated: ['是否脱贫户', '脱贫户'],
     monitored: ['是否监测对象', '是否防返贫监测对象', '监测对象'],
     statusSince: ['状态生效日期', '身份生效日期', '脱贫（监测）日期', '标识日期'],
+    cadreHousehold: ['是否村干部户', '村干部户', '是否干部户'],
   },
   workers: {
     sourceId: ['人员编号', '人员编码'],
@@ -84,6 +86,7 @@ export const defaultHeadings: { households: Record<HouseholdField, string[]>; wo
     lon: ['经度'],
     languages: ['语言'],
     registeredOn: ['登记日期', '登记时间'],
+    birthDate: ['出生日期', '出生年月日', '生日'],
   },
 };
 
@@ -493,6 +496,8 @@ interface HouseholdRecord {
   monitored: boolean;
   /** The date the status in this row took effect (状态生效日期); absent: the day of the import. */
   statusSince?: string;
+  /** Absent when the cell was blank: a new household is no cadre household, an update keeps the value. */
+  cadreHousehold?: boolean;
 }
 
 /** A worker row's given fields: absent keys were blank, so an update keeps those values. */
@@ -511,6 +516,13 @@ interface WorkerRecord {
   languages?: string[];
   /** The date the person was registered (登记日期), read for a new person only; absent: the day of the import. */
   registeredOn?: string;
+  birthDate?: string;
+}
+
+/** A date as sheets write it (1980-03-07, 1980/3/7, 1980.3.7, 1980年3月7日, 19800307) as YYYY-MM-DD, or null: parseDateText's rule, with no bound on how long ago. */
+export function sheetDate(text: string): string | null {
+  const parsed = parseDateText(text);
+  return 'date' in parsed ? parsed.date : null;
 }
 
 class RowReader {
@@ -601,6 +613,7 @@ function parseHousehold(r: RowReader, vocab: Vocabulary, resolver: AreaResolver,
   const povertyAlleviated = r.bool('povertyAlleviated', vocab);
   const monitored = r.bool('monitored', vocab);
   const statusSince = r.date('statusSince', today);
+  const cadreHousehold = r.bool('cadreHousehold', vocab);
   const names = { county: r.get('county'), township: r.get('township'), village: r.get('village'), areaCode: r.get('areaCode') };
   let areaCode: string | undefined;
   if (names.village || names.township || names.areaCode) {
@@ -611,7 +624,7 @@ function parseHousehold(r: RowReader, vocab: Vocabulary, resolver: AreaResolver,
     r.reject(r.has('village') ? 'village' : r.has('township') ? 'township' : 'areaCode', 'is required: the village (or township) the household lives in');
   }
   if (r.issues.length) return null;
-  const parsed = householdCreateSchema.safeParse({ areaCode, povertyAlleviated, monitored, sourceId });
+  const parsed = householdCreateSchema.safeParse({ areaCode, povertyAlleviated, monitored, sourceId, cadreHousehold });
   if (!parsed.success) {
     r.rejectZod(parsed.error, (p) => (p === 'areaCode' ? 'village' : (p as Field)));
     return null;
@@ -668,6 +681,12 @@ function parseWorker(r: RowReader, vocab: Vocabulary, today: string): WorkerReco
   if (languages !== undefined) input.languages = languages;
   const registeredOn = r.date('registeredOn', today);
   if (registeredOn !== undefined) input.registeredOn = registeredOn;
+  const born = r.get('birthDate');
+  if (born !== undefined) {
+    const date = sheetDate(born);
+    if (date === null) r.reject('birthDate', `must be a date such as 1980-03-07, not "${born}"`);
+    else input.birthDate = date;
+  }
   // The API's own shape decides the rest (required name, phone pattern, limits).
   const parsed = workerCreateSchema.safeParse(input);
   if (!parsed.success) {
@@ -878,7 +897,7 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
   for (const { line, key, record } of chunk) {
     const h = existing.get(key);
     if (!h) {
-      inserts.push({ ...record, statusSince: record.statusSince ?? null, createdAt: now, updatedAt: now });
+      inserts.push({ ...record, statusSince: record.statusSince ?? null, cadreHousehold: record.cadreHousehold ?? false, createdAt: now, updatedAt: now });
       imported++;
       continue;
     }
@@ -891,6 +910,11 @@ async function writeHouseholds(ctx: ServiceCtx, chunk: ParsedRow<HouseholdRecord
     if (h.areaCode !== record.areaCode) set.areaCode = record.areaCode;
     if (h.povertyAlleviated !== record.povertyAlleviated) set.povertyAlleviated = record.povertyAlleviated;
     if (h.monitored !== record.monitored) set.monitored = record.monitored;
+    if (record.cadreHousehold !== undefined && h.cadreHousehold !== record.cadreHousehold) {
+      // As a status change: from the day of the import, its history kept by a trigger.
+      set.cadreHousehold = record.cadreHousehold;
+      set.cadreSince = todayInChina(ctx.clock);
+    }
     if (Object.keys(set).length === 0) continue;
     // A status change takes effect on the row's 状态生效日期, else on the day of
     // the import (the earlier state kept in its history by a trigger). An
@@ -952,6 +976,11 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
       reject('careFor', null, 'is required when the person cannot leave home (是否无法离乡 = 是): say whom they care for');
       continue;
     }
+    const bornProblem = record.birthDate !== undefined ? birthDateProblem(record.birthDate, today) : null;
+    if (bornProblem) {
+      reject('birthDate', record.birthDate!, bornProblem);
+      continue;
+    }
     if (!w) {
       inserts.push({
         householdId: h.id,
@@ -967,6 +996,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
         availability: record.availability ?? 'full_day',
         ableToWork: record.ableToWork ?? true,
         languages: record.languages ?? [],
+        birthDate: record.birthDate ?? null,
         sourceId: key,
         consentAt: null,
         registeredOn: record.registeredOn ?? today,
@@ -998,6 +1028,7 @@ async function writeWorkers(ctx: ServiceCtx, chunk: ParsedRow<WorkerRecord>[], h
     if (record.availability !== undefined && record.availability !== w.availability) set.availability = record.availability;
     if (record.ableToWork !== undefined && record.ableToWork !== w.ableToWork) set.ableToWork = record.ableToWork;
     if (record.languages !== undefined && !same(record.languages, w.languages)) set.languages = record.languages;
+    if (record.birthDate !== undefined && record.birthDate !== w.birthDate) set.birthDate = record.birthDate;
     if (h.id !== w.householdId) {
       set.householdId = h.id;
       set.areaCode = h.areaCode;
@@ -1045,7 +1076,14 @@ async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, Hou
   if (ids.length === 0) return facts;
   const [members, held] = await Promise.all([
     db
-      .select({ id: workers.id, householdId: workers.householdId, ableToWork: workers.ableToWork, createdAt: workers.createdAt, registeredOn: workers.registeredOn })
+      .select({
+        id: workers.id,
+        householdId: workers.householdId,
+        ableToWork: workers.ableToWork,
+        createdAt: workers.createdAt,
+        registeredOn: workers.registeredOn,
+        deceasedOn: workers.deceasedOn,
+      })
       .from(workers)
       .where(inJson(workers.householdId, ids)),
     db
@@ -1053,7 +1091,7 @@ async function loadFactsMany(db: Db, list: Household[]): Promise<Map<number, Hou
       .from(placements)
       .where(inJson(placements.householdId, ids)),
   ]);
-  for (const m of members) facts.get(m.householdId)!.members.push({ id: m.id, ableToWork: m.ableToWork, since: m.registeredOn ?? chinaDayOf(m.createdAt) });
+  for (const m of members) facts.get(m.householdId)!.members.push(memberFactsOf(m));
   for (const p of held) facts.get(p.householdId)!.placements.push({ id: p.id, startDate: p.startDate, endDate: p.endDate });
   return facts;
 }

@@ -16,8 +16,19 @@ import {
   zeroEmploymentPeriods,
 } from '../../db/schema.js';
 import { prepared } from '../../db/client.js';
-import type { ServiceCtx } from '../context.js';
-import { hoursFit, tierNames } from '../domain/eligibility.js';
+import { postRulesOf, type ServiceCtx } from '../context.js';
+import {
+  eligibilityNotes,
+  type EligibilityNote,
+  hoursFit,
+  type Ineligibility,
+  ineligibilities,
+  ineligibilityText,
+  type OpeningFacts,
+  type PostDay,
+  postDay,
+  tierNames,
+} from '../domain/eligibility.js';
 import { boundingBox, type Box, KM_PER_DEGREE, type Point, pointOf } from '../domain/geo.js';
 import { cellMinKm, cellRanges, gridRings, REACH_BAND_KM } from '../domain/grid.js';
 import {
@@ -41,7 +52,7 @@ import {
   type TierName,
 } from '../domain/matching.js';
 import { areaInScope, requireRole } from '../domain/scope.js';
-import { notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn, periodContains } from './household-status.js';
 import { type CatalogueOpening, type CatalogueReach, catalogueIfWarm, OpeningCatalogue } from './opening-catalogue.js';
@@ -52,6 +63,8 @@ import { getScopedWorker, type Worker } from './workers.js';
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
 const SLACK = 20;
+/** The most candidate rows read for one list when refusals (by age) leave it short. */
+const MAX_CANDIDATE_READ = 2000;
 
 /** A constant we computed (a squared km, a row limit), inlined: it is the same for every call. */
 function num(n: number): SQL {
@@ -109,6 +122,7 @@ function factColumns(day: string | Placeholder) {
   return {
     povertyAlleviated: households.povertyAlleviated,
     monitored: households.monitored,
+    cadre: households.cadreHousehold,
     zero: sql<number>`${onZeroListOn(workers.householdId, day)}`,
     holdsPw: publicWelfareHeld(sql`${placements.workerId} = ${workers.id}`),
     householdPw: publicWelfareHeld(sql`${placements.householdId} = ${workers.householdId}`),
@@ -132,6 +146,21 @@ export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): 
   return { worker: toMatchWorker(w, { ...row!, inWork: 0 }), applied: JSON.parse(row!.applied) as number[] };
 }
 
+/** Why the worker may not take the opening on `day` (default today): the one rule, over the worker's facts of that day. */
+export async function whyNotEligible(ctx: ServiceCtx, w: Worker, o: OpeningFacts, day = today(ctx)): Promise<readonly Ineligibility[]> {
+  const { worker } = await loadMatchWorker(ctx, w, day);
+  return ineligibilities(worker, o, postDay(day, postRulesOf(ctx)));
+}
+
+/** The 422 of a refusal: each coded reason with its text, on `workerId`. */
+export function notEligibleError(problems: readonly Ineligibility[]) {
+  return new AppError(
+    'not_eligible',
+    `Not eligible: ${problems.map((p) => ineligibilityText[p]).join('; ')}`,
+    problems.map((p) => ({ path: 'workerId', message: `${p}: ${ineligibilityText[p]}` })),
+  );
+}
+
 type WorkerCols = Pick<
   Worker,
   | 'id'
@@ -146,10 +175,12 @@ type WorkerCols = Pick<
   | 'availability'
   | 'ableToWork'
   | 'erasedAt'
+  | 'birthDate'
 >;
 type HouseholdCols = {
   povertyAlleviated: boolean;
   monitored: boolean;
+  cadre: boolean;
   zero: number;
   holdsPw: number;
   householdPw: number;
@@ -175,6 +206,8 @@ function toMatchWorker(w: WorkerCols, h: HouseholdCols): MatchWorker {
     holdsPublicWelfare: Boolean(h.holdsPw),
     householdHoldsPublicWelfare: Boolean(h.householdPw),
     householdInWork: Boolean(h.inWork),
+    birthDate: w.birthDate,
+    cadreHousehold: Boolean(h.cadre),
   };
 }
 
@@ -229,18 +262,19 @@ export function catalogueReach(worker: MatchWorker, rings = Infinity): Catalogue
 function rankCatalogue(
   catalogue: OpeningCatalogue,
   worker: MatchWorker,
-  opts: { day: string; skip: ReadonlySet<number>; limit: number; rings?: number },
+  opts: { on: PostDay; skip: ReadonlySet<number>; limit: number; rings?: number },
 ): Ranked[] | null {
+  const day = opts.on.day;
   const top: Ranked[] = [];
   // The score to beat once the list is full.
   const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
   const carer = isVillageCarer(worker);
   // `nearest`: the most nearness points the opening can have.
   const consider = (o: CatalogueOpening, nearest: number) => {
-    if ((o.closingDate !== null && o.closingDate < opts.day) || opts.skip.has(o.id)) return;
+    if ((o.closingDate !== null && o.closingDate < day) || opts.skip.has(o.id)) return;
     // Scores are rounded to 0.1: keep a margin.
     if (nearest + pointsBesideNearness(worker, o) + 0.1 < lastScore()) return;
-    const match = rankOnly(worker, o);
+    const match = rankOnly(worker, o, opts.on);
     if (!match) return;
     const entry = { id: o.id, o, match };
     if (top.length === opts.limit && !before(entry, top[top.length - 1]!)) return;
@@ -320,7 +354,8 @@ export async function matchOpeningsForWorker(
   const day = today(ctx);
   const { worker, applied } = await loadMatchWorker(ctx, w, day);
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
-  const rankOpts = { day, skip: new Set(applied), limit: opts.limit };
+  const on = postDay(day, postRulesOf(ctx));
+  const rankOpts = { on, skip: new Set(applied), limit: opts.limit };
   const warm = await catalogueIfWarm(ctx.db);
   // Before a cold handle's catalogue is warm (a new Workers isolate), only the
   // openings this ranking can read: the first rings around home, which fill
@@ -330,7 +365,7 @@ export async function matchOpeningsForWorker(
     : (rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker, FIRST_RINGS)), worker, { ...rankOpts, rings: FIRST_RINGS }) ??
       rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker)), worker, rankOpts)!);
   return ranked.map(({ o }) => {
-    const e = evaluate(worker, o);
+    const e = evaluate(worker, o, on);
     // rankOnly() accepted it, so evaluate() does.
     if (!e.ok) throw new Error(`opening ${o.id} ranked but refused: ${e.refusals.join(', ')}`);
     return { opening: o.json, distanceKm: e.match.distanceKm, score: e.match.score, reasons: e.match.reasons };
@@ -359,6 +394,8 @@ export interface Candidate {
   distanceKm: number | null;
   score: number;
   reasons: Match['reasons'];
+  /** What staff should check before picking (eligibilityNotes): e.g. no birth date recorded. */
+  notes: readonly EligibilityNote[];
 }
 
 type KeyRow = { id: number; tier: number; clh: number; sov: number; rank: number };
@@ -444,7 +481,7 @@ type Source = ReturnType<typeof workerSources>[number];
 async function candidateKeys(
   ctx: ServiceCtx,
   o: Opening,
-  day: string,
+  on: PostDay,
   n: number,
   opts: { excludeHouseholdsInWork: boolean },
 ): Promise<KeyRow[]> {
@@ -462,7 +499,16 @@ async function candidateKeys(
   // Monitored (1) or other poverty-alleviated (2): the household's flags, as workers.status_tier keeps them.
   // (Unary + keeps this term off the tier indexes: the zero-employment pass reads workers_zero_grid_idx.)
   if (povertyOnly) conds.push(sql`+${workers.statusTier} IN (1, 2)`);
+  const day = on.day;
   if (o.kind === 'public_welfare') {
+    // The post's own rules (ineligibilities decides; these narrow the rows
+    // to those it could accept, so the list is not left short): people of
+    // the post's area (read from the index), of no cadre household (the
+    // household row is read anyway). The age is left to the rule: see rank().
+    conds.push(
+      textRange(sql`${workers.areaCode}`, o.areaCode),
+      sql`NOT EXISTS (SELECT 1 FROM ${households} WHERE ${households.id} = ${workers.householdId} AND ${households.cadreHousehold} = 1)`,
+    );
     // The household check covers the person: a placement carries its worker's household.
     conds.push(
       sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
@@ -557,6 +603,7 @@ export async function candidatesForOpening(
   const [o] = await ctx.db.select().from(openings).where(eq(openings.id, openingId));
   if (!o || !areaInScope(ctx.actor, o.areaCode)) throw notFound(`Opening ${openingId}`);
   const day = today(ctx);
+  const on = postDay(day, postRulesOf(ctx));
   const opening: MatchOpening = {
     id: o.id,
     areaCode: o.areaCode,
@@ -567,18 +614,22 @@ export async function candidatesForOpening(
     skills: o.skills,
     povertyOnly: o.povertyOnly,
   };
-  const n = opts.limit + SLACK;
-
   const rank = async (excludeHouseholdsInWork: boolean) => {
-    const keys = await candidateKeys(ctx, o, day, n, { excludeHouseholdsInWork });
-    const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
-    return rows
-      .map((r) => {
-        const worker = toMatchWorker(r.w, r);
-        const e = evaluate(worker, opening);
-        return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
-      })
-      .filter((x) => x !== null);
+    // The SQL leaves the age rule to evaluate() (a birth date is not in the
+    // covering index the scan reads): when refusals leave the list short of
+    // a full read, read again further down, up to a bound.
+    for (let n = opts.limit + SLACK; ; n *= 4) {
+      const keys = await candidateKeys(ctx, o, on, n, { excludeHouseholdsInWork });
+      const rows = await loadCandidateWorkers(ctx, keys.map((k) => k.id), day);
+      const evaluated = rows
+        .map((r) => {
+          const worker = toMatchWorker(r.w, r);
+          const e = evaluate(worker, opening, on);
+          return e.ok ? { worker, row: r.w, facts: r, match: e.match } : null;
+        })
+        .filter((x) => x !== null);
+      if (evaluated.length >= opts.limit || keys.length < n || n >= MAX_CANDIDATE_READ) return evaluated;
+    }
   };
 
   let evaluated = await rank(false);
@@ -591,7 +642,7 @@ export async function candidatesForOpening(
   return kept
     .sort(compareCandidates)
     .slice(0, opts.limit)
-    .map(({ row, facts, match }) => ({
+    .map(({ worker, row, facts, match }) => ({
       household: { povertyAlleviated: Boolean(facts.povertyAlleviated), monitored: Boolean(facts.monitored) },
       worker: {
         id: row.id,
@@ -609,5 +660,6 @@ export async function candidatesForOpening(
       distanceKm: match.distanceKm,
       score: match.score,
       reasons: match.reasons,
+      notes: eligibilityNotes(worker, opening),
     }));
 }

@@ -4,12 +4,13 @@
 import { and, asc, eq, gte, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../db/client.js';
 import { areas, employers, households, openings, placementTypes, placements, workers } from '../../db/schema.js';
-import { type Actor, nowIso, type ServiceCtx } from '../context.js';
+import { type Actor, nowIso, postRulesOf, type ServiceCtx } from '../context.js';
 import { dateOutOfRange, monthBounds } from '../domain/dates.js';
 import { distanceKm, type Point, pointOf } from '../domain/geo.js';
 import { transferScope } from '../domain/transfer.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../domain/scope.js';
 import { AppError, notFound, ruleBroken } from '../errors.js';
+import { type AgreementExitReason, agreementOnHire, closeAgreementOfPlacement } from './agreements/writes.js';
 import { findArea } from './areas.js';
 import { oweAlertsForOpening } from './alerts.js';
 import { auditInsert } from './audit.js';
@@ -17,6 +18,7 @@ import { heldOn, loadHouseholdFacts, periodWrites } from './household-status.js'
 import { oweZeroPlaced } from './outbox.js';
 import { today } from './households.js';
 import { areaPrefix } from './sql.js';
+import { notEligibleError, whyNotEligible } from './matching.js';
 import { getScopedWorker, type Worker } from './workers.js';
 
 export type Placement = typeof placements.$inferSelect;
@@ -148,6 +150,8 @@ export async function placementWrites(
     // Staff of the area hear of it when the household was on the zero-employment list.
     oweZeroPlaced(ctx.db, ctx.clock, household!, worker.id, today(ctx)),
     ...periodWrites(ctx.db, household!, facts),
+    // A public-welfare post is held under an agreement (聘用协议) from its first day.
+    ...(p.type === 'public_welfare' ? agreementOnHire(ctx.db, ctx.clock, ctx.actor, worker.id, p.startDate, postRulesOf(ctx)) : []),
   ] as const;
 }
 
@@ -165,13 +169,18 @@ export async function createPlacement(ctx: ServiceCtx, input: PlacementInput): P
   if (input.areaCode && !(await findArea(ctx.db, input.areaCode))) {
     throw ruleBroken('areaCode', `Unknown area code ${input.areaCode}`);
   }
-  if (input.type === 'public_welfare') {
-    const [h] = await ctx.db.select().from(households).where(eq(households.id, worker.householdId));
-    if (!h!.povertyAlleviated && !h!.monitored) {
-      throw new AppError('not_eligible', 'Public-welfare posts are for poverty-alleviated or monitored households', [{ path: 'type', message: 'household not eligible' }]);
-    }
-  }
   const areaCode = input.areaCode ?? (await nearestAreaCode(ctx.db, input.point!));
+  if (input.type === 'public_welfare') {
+    // A post allocated outside the app meets the same rule as a hire, as of
+    // its start: the post's area is where the work is (hours are not asked).
+    const problems = await whyNotEligible(
+      ctx,
+      worker,
+      { kind: 'public_welfare', povertyOnly: true, hours: 'flexible', skills: [], areaCode },
+      input.startDate,
+    );
+    if (problems.length) throw notEligibleError(problems);
+  }
   const writes = await placementWrites(ctx, worker, { ...input, areaCode });
   try {
     const [rows] = (await batch(ctx.db, [...writes])) as [Placement[]];
@@ -188,25 +197,36 @@ export async function getScopedPlacement(ctx: ServiceCtx, id: number): Promise<P
   return p;
 }
 
-export async function endPlacement(
+/**
+ * The statements that end a placement on `endDate` (exclusive) and what
+ * follows from it in the same batch: the opening's slot freed, the
+ * household's periods rewritten, a public-welfare post's running agreement
+ * closed (with the exit's coded reason, when an agreement exit ends it), the
+ * audit row. The placement update comes first: its result says whether it
+ * did end it. `after`: what to run once the batch committed.
+ */
+export async function endPlacementWrites(
   ctx: ServiceCtx,
-  id: number,
-  input: { endDate: string; reason: PlacementEndReason },
-): Promise<Placement> {
-  const p = await getScopedPlacement(ctx, id);
+  p: Placement,
+  input: { endDate: string; reason: PlacementEndReason; agreementExit?: AgreementExitReason },
+) {
+  // A death (an agreement's `died` exit) is recorded with the end: deceased
+  // from that day, no longer able to work, a member able to work until then.
+  const died = input.agreementExit === 'died';
   if (p.endDate) throw new AppError('invalid_transition', `The placement already ended on ${p.endDate}`);
   if (input.endDate < p.startDate) throw ruleBroken('endDate', `The placement started on ${p.startDate}`);
   const endOutOfRange = dateOutOfRange(input.endDate, ctx.clock.now());
   if (endOutOfRange) throw ruleBroken('endDate', `endDate ${endOutOfRange}`);
   const [household] = await ctx.db.select().from(households).where(eq(households.id, p.householdId));
   const facts = await loadHouseholdFacts(ctx.db, household!);
-  facts.placements = facts.placements.map((x) => (x.id === id ? { ...x, endDate: input.endDate } : x));
+  facts.placements = facts.placements.map((x) => (x.id === p.id ? { ...x, endDate: input.endDate } : x));
+  if (died) facts.members = facts.members.map((m) => (m.id === p.workerId ? { ...m, ableToWork: true, until: input.endDate } : m));
   const now = nowIso(ctx.clock);
-  const [rows] = (await batch(ctx.db, [
+  const writes = [
     ctx.db
       .update(placements)
       .set({ endDate: input.endDate, endReason: input.reason, updatedAt: now })
-      .where(and(eq(placements.id, id), isNull(placements.endDate)))
+      .where(and(eq(placements.id, p.id), isNull(placements.endDate)))
       .returning(),
     // A hire's slot is free again (and a filled opening open again while its
     // closing date has not passed), only if the line above did end it.
@@ -225,18 +245,34 @@ export async function endPlacement(
         ]
       : []),
     ...periodWrites(ctx.db, household!, facts),
+    ...(died ? [ctx.db.update(workers).set({ deceasedOn: input.endDate, ableToWork: false, updatedAt: now }).where(eq(workers.id, p.workerId))] : []),
+    ...(p.type === 'public_welfare' ? [closeAgreementOfPlacement(ctx.db, ctx.clock, p.id, input.endDate, input.agreementExit ?? null)] : []),
     auditInsert(ctx.db, ctx.clock, ctx.actor, {
       action: 'placement.end',
       objectType: 'placement',
-      objectId: id,
-      detail: { reason: input.reason },
+      objectId: p.id,
+      detail: { reason: input.reason, ...(input.agreementExit ? { agreementExit: input.agreementExit } : {}) },
     }),
-  ])) as [Placement[]];
+  ] as const;
+  const after = async () => {
+    if (p.openingId !== null) {
+      // A failure here is left to the scheduler, which finishes marked openings.
+      await oweAlertsForOpening(ctx, p.openingId).catch((err) => console.error('opening alerts: left to the scheduler', p.openingId, err));
+    }
+  };
+  return { writes, after };
+}
+
+export async function endPlacement(
+  ctx: ServiceCtx,
+  id: number,
+  input: { endDate: string; reason: PlacementEndReason },
+): Promise<Placement> {
+  const p = await getScopedPlacement(ctx, id);
+  const { writes, after } = await endPlacementWrites(ctx, p, input);
+  const [rows] = (await batch(ctx.db, [...writes])) as [Placement[]];
   if (!rows[0]) throw new AppError('conflict', 'The placement was ended meanwhile; reload it');
-  if (p.openingId !== null) {
-    // A failure here is left to the scheduler, which finishes marked openings.
-    await oweAlertsForOpening(ctx, p.openingId).catch((err) => console.error('opening alerts: left to the scheduler', p.openingId, err));
-  }
+  await after();
   return rows[0]!;
 }
 

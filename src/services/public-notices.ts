@@ -28,7 +28,8 @@ import { AppError, notFound, ruleBroken } from '../errors.js';
 import { transitionApplication } from './applications.js';
 import { auditInsert } from './audit.js';
 import { today } from './households.js';
-import { candidatesForOpening } from './matching.js';
+import { candidatesForOpening, whyNotEligible } from './matching.js';
+import { ineligibilityText } from '../domain/eligibility.js';
 import { areaPrefix } from './sql.js';
 import { randomToken } from './tokens.js';
 
@@ -84,11 +85,17 @@ export async function proposeHires(ctx: ServiceCtx, openingId: number, workerIds
   const byId = new Map(candidates.map((c) => [c.worker.id, c]));
   const notCandidates = ids.filter((id) => !byId.has(id));
   if (notCandidates.length) {
-    throw new AppError(
-      'not_eligible',
-      'Only the post\'s eligible candidates can be picked',
-      notCandidates.map((id) => ({ path: `workerIds.${id}`, message: 'not an eligible candidate for this post' })),
-    );
+    // Each named with the rule's coded reasons where it refuses them (else: ranked below the pickable list, or held back for a zero-employment household).
+    const issues = [];
+    for (const id of notCandidates) {
+      const [w] = await ctx.db.select().from(workers).where(eq(workers.id, id));
+      const problems = w && areaInScope(ctx.actor, w.areaCode) ? await whyNotEligible(ctx, w, o) : [];
+      issues.push({
+        path: `workerIds.${id}`,
+        message: problems.length ? problems.map((p) => `${p}: ${ineligibilityText[p]}`).join('; ') : 'not an eligible candidate for this post',
+      });
+    }
+    throw new AppError('not_eligible', 'Only the post\'s eligible candidates can be picked', issues);
   }
   const households = new Map<number, number>();
   for (const id of ids) {

@@ -46,15 +46,30 @@ export interface WorkerInput {
   sourceId?: string;
   /** The date the person was registered (default today in China). */
   registeredOn?: string;
+  /** Date of birth (staff-set): public-welfare posts check the age on the day from it. */
+  birthDate?: string;
   /** Set when the person signs up through the bot: their chat and consent. */
   chat?: { chatId: string; sensitiveConsent: boolean; channel?: 'telegram' | 'wechat' };
 }
 
-export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone' | 'chat'>> & {
+export type WorkerPatch = Partial<Omit<WorkerInput, 'householdId' | 'home' | 'phone' | 'chat' | 'birthDate'>> & {
+  birthDate?: string | null;
   home?: Point | null;
   phone?: string | null;
   alertsEnabled?: boolean;
 };
+
+/** The API's rule, shared with the bulk import: a birth date lies on or before today, and not before 1900. */
+export function birthDateProblem(birthDate: string, today: string): string | null {
+  if (birthDate > today) return 'must be today or earlier';
+  if (birthDate < '1900-01-01') return 'must be 1900-01-01 or later';
+  return null;
+}
+
+function checkBirthDate(birthDate: string | null | undefined, today: string) {
+  const problem = birthDate == null ? null : birthDateProblem(birthDate, today);
+  if (problem) throw ruleBroken('birthDate', problem);
+}
 
 /** The API's rule, shared with the bulk import: a person who cannot leave home says whom they care for. */
 export function checkCare(cannotLeaveHome: boolean, careFor: CareFor[]) {
@@ -78,6 +93,7 @@ async function workerValues(
   const careFor = input.careFor ?? [];
   checkCare(cannotLeaveHome, careFor);
   if (input.registeredOn !== undefined && input.registeredOn > chinaDayOf(now)) throw ruleBroken('registeredOn', 'must be today or earlier');
+  checkBirthDate(input.birthDate, chinaDayOf(now));
   if (input.sourceId) {
     const [dup] = await ctx.db.select({ id: workers.id, areaCode: workers.areaCode }).from(workers).where(eq(workers.sourceId, input.sourceId));
     // Another county's person is neither named nor numbered: only that the number is taken.
@@ -100,6 +116,7 @@ async function workerValues(
     languages: input.languages ?? [],
     sourceId: input.sourceId ?? null,
     registeredOn: input.registeredOn ?? chinaDayOf(now),
+    birthDate: input.birthDate ?? null,
     telegramChatId: input.chat && input.chat.channel !== 'wechat' ? input.chat.chatId : null,
     wechatOpenid: input.chat?.channel === 'wechat' ? input.chat.chatId : null,
     wechatLastSeenAt: input.chat?.channel === 'wechat' ? now : null,
@@ -170,6 +187,8 @@ export async function workerView(ctx: ServiceCtx, w: Worker) {
       : null,
     erased: w.erasedAt !== null,
     registeredOn: w.registeredOn,
+    birthDate: w.birthDate,
+    deceasedOn: w.deceasedOn,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
@@ -195,6 +214,10 @@ export async function updateWorker(ctx: ServiceCtx, id: number, patch: WorkerPat
   if (patch.languages !== undefined) set.languages = patch.languages;
   if (patch.sourceId !== undefined) set.sourceId = patch.sourceId;
   if (patch.alertsEnabled !== undefined) set.alertsEnabled = patch.alertsEnabled;
+  if (patch.birthDate !== undefined) {
+    checkBirthDate(patch.birthDate, today(ctx));
+    set.birthDate = patch.birthDate;
+  }
   const statusWrites = [];
   if (patch.ableToWork !== undefined && patch.ableToWork !== w.ableToWork) {
     const [h] = await ctx.db.select().from(households).where(eq(households.id, w.householdId));
@@ -262,6 +285,7 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
         phone: null,
         homeLat: null,
         homeLon: null,
+        birthDate: null,
         telegramChatId: null,
         wechatOpenid: null,
         wechatLastSeenAt: null,

@@ -382,3 +382,53 @@ describe('console month closing', () => {
     expect((await post('/console/closings', p, { _csrf: p.csrf, area: '532503', month: '2026-10', reason: 'x' })).status).toBe(403);
   });
 });
+
+describe('console: a public-welfare post\'s agreements', () => {
+  it('the household page records a cadre household with its date; the renewal list renews and releases, each with its check', async () => {
+    env.clock.set('2026-12-01T02:00:00Z');
+    const h = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const holder = await makeWorker(env, h.id, { home: HOME, birthDate: '1980-02-02' });
+    const placed = await env.request('POST', '/v1/placements', {
+      token: env.adminToken,
+      body: { workerId: holder.id, type: 'public_welfare', areaCode: V1, startDate: '2026-12-01' },
+    });
+    expect(placed.status).toBe(201);
+    const h2 = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+    const other = await makeWorker(env, h2.id, { home: HOME, birthDate: '1981-03-03' });
+    expect((await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId: other.id, type: 'public_welfare', areaCode: V1, startDate: '2026-12-01' } })).status).toBe(201);
+
+    // 30 days before the end (2027-12-01): both on the renewal list.
+    env.clock.set('2027-11-01T02:00:00Z');
+    const s = await signIn(seeded.staffCounty);
+    const list = await (await get('/console/agreements?due=renewal', s)).text();
+    const ids = [...list.matchAll(/data-agreement="(\d+)"/g)].map((m) => Number(m[1]));
+    const running = (await env.request('GET', '/v1/agreements?area=532503&limit=100', { token: env.adminToken })).body.items;
+    const mine = running.find((a: any) => a.workerId === holder.id);
+    const theirs = running.find((a: any) => a.workerId === other.id);
+    expect(ids).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(list).toContain('续签一年');
+
+    // The other household is now recorded as a cadre's, from 20 October.
+    const flagged = await post(`/console/households/${h2.id}`, s, { _csrf: s.csrf, areaCode: V1, povertyAlleviated: '1', cadreHousehold: '1', cadreSince: '2027-10-20' });
+    expect(flagged.status).toBe(303);
+    expect((await env.request('GET', `/v1/households/${h2.id}`, { token: env.adminToken })).body).toMatchObject({ cadreHousehold: true, cadreSince: '2027-10-20' });
+    expect(await (await get(`/console/households/${h2.id}`, s)).text()).toContain('村干部户');
+
+    const renewed = await post(`/console/agreements/${mine.id}/renew`, s, { _csrf: s.csrf, back: '/console/agreements?due=renewal' });
+    expect(renewed.status).toBe(303);
+    expect(await (await get(renewed.headers.get('location')!, s)).text()).toContain('已续签，新协议到 2028-12-01 结束');
+    const refused = await post(`/console/agreements/${theirs.id}/renew`, s, { _csrf: s.csrf, back: '/console/agreements?due=renewal' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('村干部户成员');
+
+    const released = await post(`/console/agreements/${theirs.id}/exit`, s, { _csrf: s.csrf, reason: 'no_longer_eligible', lastDayWorked: '2027-10-31' });
+    expect(released.status).toBe(303);
+    const p = await env.request('GET', `/v1/placements/${(await env.request('GET', `/v1/agreements/${theirs.id}`, { token: env.adminToken })).body.placementId}`, { token: env.adminToken });
+    expect(p.body.endDate).toBe('2027-11-01');
+    const audit = await env.db.select().from(auditLog).where(and(eq(auditLog.objectType, 'agreement'), eq(auditLog.objectId, String(theirs.id))));
+    expect(audit.map((a) => a.action)).toEqual(['agreement.create', 'agreement.exit']);
+    const after = await (await get('/console/agreements?due=renewal', s)).text();
+    expect(after).not.toContain(`data-agreement="${theirs.id}"`);
+    expect(after).not.toContain(`data-agreement="${mine.id}"`);
+  });
+});

@@ -520,8 +520,9 @@ describe('hiring', () => {
     expect(Object.keys(res.body.placement).sort()).toEqual(['endDate', 'id', 'openingId', 'startDate', 'type', 'workerId']);
   });
 
-  it('a public-welfare post hired from another township of the county is a county transfer', async () => {
-    const post = await makePost(env, { areaCode: townB, slots: 1 });
+  it('a county public-welfare post (its area the county) held by a villager is a county transfer', async () => {
+    // A village or township post goes to its own people only (issue 18); a county post to anyone of the county.
+    const post = await makePost(env, { areaCode: '532503', slots: 1 });
     const a = await applicationIn(env, 'offered', post.id);
     const res = await move(env, a, 'hired');
     expect(res.body.placement).toMatchObject({ type: 'public_welfare', scope: 'county' });

@@ -34,7 +34,25 @@ beforeAll(async () => {
   });
   expect(a.status).toBe(201);
   expect(p.status).toBe(201);
-  Object.assign(ids, { workers: w.id, households: h.id, employers: own.id, openings: opening.id, applications: a.body.id, placements: p.body.id, areas: '532503' });
+  // A public-welfare post held under an agreement, by someone of the same county.
+  const holder = await makeWorker(env, (await makeHousehold(env)).id, { birthDate: '1980-01-01' });
+  const post = await env.request('POST', '/v1/placements', {
+    token: env.adminToken,
+    body: { workerId: holder.id, type: 'public_welfare', areaCode: '532503001001', startDate: '2026-11-01' },
+  });
+  expect(post.status).toBe(201);
+  const agreements = await env.request('GET', '/v1/agreements?area=532503', { token: env.adminToken });
+  expect(agreements.body.items).toHaveLength(1);
+  Object.assign(ids, {
+    workers: w.id,
+    households: h.id,
+    employers: own.id,
+    openings: opening.id,
+    applications: a.body.id,
+    placements: p.body.id,
+    agreements: agreements.body.items[0].id,
+    areas: '532503',
+  });
 });
 afterAll(() => env.close());
 
@@ -45,7 +63,7 @@ function fill(path: string): string {
 }
 
 /** People's records (and what hangs off them): their county's staff, admin — and for applications the opening's employer. */
-const personScoped = /^\/v1\/(workers|households|placements|applications)\/:id/;
+const personScoped = /^\/v1\/(workers|households|placements|applications|agreements)\/:id/;
 
 function routesOf() {
   const app = env.app;

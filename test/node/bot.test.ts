@@ -383,6 +383,19 @@ describe('work, applying and hiring', () => {
     expect(p.texts(again)).toContain('已经办过了');
   });
 
+  it('a refused application says why in the person\'s words (a village post, a cadre household)', async () => {
+    const p = await signUp({ name: '钱二妹', home: { lat: 23.7, lon: 103.7 } });
+    const w = (await workerOfChat(p.chatId))!;
+    const patched = await env.request('PATCH', `/v1/households/${w.householdId}`, { token: env.adminToken, body: { povertyAlleviated: true, cadreHousehold: true } });
+    expect(patched.status).toBe(200);
+    const body = await makeEmployer(env, { kind: 'public_body' });
+    const post = await makeOpening(env, body.id, { kind: 'public_welfare', title: '护林员', areaCode: w.areaCode, point: { lat: 23.701, lon: 103.7 }, hours: 'part_day' });
+    // The apply button of a list shown before the household was recorded as a cadre's.
+    const refused = await p.send(tg.callback(p.chatId, `m:apply:${post.id}`));
+    expect(p.texts(refused)).toContain('这个活您现在报不了：村干部家里的人不能报');
+    expect((await env.db.select().from(applications).where(eq(applications.workerId, w.id))).length).toBe(0);
+  });
+
   it('an offer is answered from 我的报名 too, when the offer message was missed', async () => {
     const { employer } = await linkedEmployer();
     const spot = { lat: 23.2, lon: 103.2 };

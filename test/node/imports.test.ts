@@ -105,6 +105,48 @@ async function workerBySource(e: TestEnv, sourceId: string) {
   return w;
 }
 
+describe('the public-welfare columns: 是否村干部户 and 出生日期', () => {
+  it('a cadre flag and birth dates are read, dated from the run, and a bad or future date is reported by line', async () => {
+    const t = unique('pw');
+    env.clock.set('2026-11-10T02:00:00Z');
+    const head = ['户编号', '所在县', '所在乡镇', '所在村', '是否脱贫户', '是否监测对象', '是否村干部户'];
+    const h = await run(env, ADMIN, {
+      kind: 'households',
+      fileName: 'h.csv',
+      data: csvBytes(head, [[`${t}-C`, '蒙自市', '文澜街道', '天马社区', '是', '否', '是'], [`${t}-N`, '蒙自市', '文澜街道', '天马社区', '是', '否', '']], 'utf-8'),
+    });
+    expect(h).toMatchObject({ imported: 2, rejected: 0 });
+    expect(await householdBySource(env, `${t}-C`)).toMatchObject({ cadreHousehold: true, cadreSince: null });
+    expect(await householdBySource(env, `${t}-N`)).toMatchObject({ cadreHousehold: false });
+    const wHead = ['人员编号', '户编号', '姓名', '出生日期'];
+    const w = await run(env, ADMIN, {
+      kind: 'workers',
+      fileName: 'w.csv',
+      data: csvBytes(
+        wHead,
+        [
+          [`${t}-1`, `${t}-N`, '甲', '1980/3/7'],
+          [`${t}-2`, `${t}-N`, '乙', '19751231'],
+          [`${t}-3`, `${t}-N`, '丙', '前年'],
+          [`${t}-4`, `${t}-N`, '丁', '2027-01-01'],
+        ],
+        'utf-8',
+      ),
+    });
+    expect(w).toMatchObject({ imported: 2, rejected: 2 });
+    expect(w.rejects.map((r) => [r.line, r.column])).toEqual([
+      [4, '出生日期'],
+      [5, '出生日期'],
+    ]);
+    expect((await workerBySource(env, `${t}-1`))!.birthDate).toBe('1980-03-07');
+    expect((await workerBySource(env, `${t}-2`))!.birthDate).toBe('1975-12-31');
+    // A later run that clears the flag dates the change to its day, the earlier state kept.
+    env.clock.set('2026-11-20T02:00:00Z');
+    await run(env, ADMIN, { kind: 'households', fileName: 'h.csv', data: csvBytes(head, [[`${t}-C`, '蒙自市', '文澜街道', '天马社区', '是', '否', '否']], 'utf-8') });
+    expect(await householdBySource(env, `${t}-C`)).toMatchObject({ cadreHousehold: false, cadreSince: '2026-11-20' });
+  });
+});
+
 describe('importing households', () => {
   it('staff upload a GBK CSV with the provincial headings: good rows imported, every bad row reported by line, column and reason', async () => {
     const t = unique('h');
@@ -259,7 +301,7 @@ describe('importing households', () => {
       expect.objectContaining({
         issues: [
           { path: 'mapping.colour', message: 'unknown key' },
-          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored, statusSince` },
+          { path: 'mapping.households.编号', message: `must be one of sourceId, county, township, village, areaCode, povertyAlleviated, monitored, statusSince, cadreHousehold` },
           { path: 'mapping.skills.厨师', message: 'is not a code from the occupation list' },
         ],
       }),

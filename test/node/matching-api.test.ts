@@ -336,7 +336,8 @@ describe('worker → matches', () => {
     const { employer } = await world();
     const h = await makeHousehold(env, { areaCode: VILLAGE });
     const w = await makeWorker(env, h.id, { cannotLeaveHome: true, careFor: ['elders'] });
-    const nearer = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: OTHER_VILLAGE, point: northOf(HOME, 0.5) });
+    // The township's post (open to every village of it) is nearer, but does not serve the carer's own village.
+    const nearer = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: VILLAGE.slice(0, 9), point: northOf(HOME, 0.5) });
     const own = await makeOpening(env, employer.id, { kind: 'public_welfare', serves: 'elders', areaCode: VILLAGE, point: northOf(HOME, 2) });
     const items = await matchesOf(w.id);
     expect(ids(items, 'opening')).toEqual([own.id, nearer.id]);

@@ -5,7 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { attachRecords, type MovedRecord } from '../../src/counting/revision-records.js';
 import { parseDateText } from '../../src/domain/dates.js';
 import { canMove, moverMay, needsReason } from '../../src/domain/application-flow.js';
-import { hoursFit, ineligibilities, type OpeningFacts, priorityTier, type WorkerFacts } from '../../src/domain/eligibility.js';
+import {
+  ageOn,
+  eligibilityNotes,
+  hoursFit,
+  ineligibilities,
+  type OpeningFacts,
+  postDay,
+  priorityTier,
+  type WorkerFacts,
+} from '../../src/domain/eligibility.js';
+import { addMonths } from '../../src/domain/dates.js';
+import { HONGHE_POST_RULES } from '../../src/domain/post-rules.js';
 import { boundingBox, distanceKm } from '../../src/domain/geo.js';
 import { cellMinKm, cellRanges, gridCell, gridRings, reachBand } from '../../src/domain/grid.js';
 import { periodOn, zeroEmploymentPeriods } from '../../src/domain/household-status.js';
@@ -31,6 +42,8 @@ const OTHER_VILLAGE_SAME_TOWNSHIP = '532503001002';
 const OTHER_TOWNSHIP = '532503002001';
 const OTHER_COUNTY = '532501001001';
 const HOME = { lat: 23.4, lon: 103.38 };
+/** The day the rules are checked on, with Honghe's ages (16 to 60). */
+const ON = postDay('2026-06-01', HONGHE_POST_RULES);
 
 const worker = (over: Partial<MatchWorker> = {}): MatchWorker => ({
   id: 1,
@@ -49,6 +62,8 @@ const worker = (over: Partial<MatchWorker> = {}): MatchWorker => ({
   zeroEmployment: false,
   holdsPublicWelfare: false,
   householdHoldsPublicWelfare: false,
+  birthDate: null,
+  cadreHousehold: false,
   ...over,
 });
 
@@ -125,24 +140,24 @@ describe('zero-employment household rule', () => {
 
 describe('eligibility and priority', () => {
   const facts = (over: Partial<WorkerFacts> = {}): WorkerFacts => ({ ...worker(), ...over });
-  const post = (over: Partial<OpeningFacts> = {}): OpeningFacts => ({ kind: 'workshop', povertyOnly: false, hours: 'full_day', skills: [], ...over });
+  const post = (over: Partial<OpeningFacts> = {}): OpeningFacts => ({ kind: 'workshop', povertyOnly: false, hours: 'full_day', skills: [], areaCode: VILLAGE, ...over });
 
   it('poverty-only openings and every public-welfare post take only poverty-alleviated or monitored households', () => {
-    expect(ineligibilities(facts(), post({ povertyOnly: true }))).toEqual(['poverty_only']);
-    expect(ineligibilities(facts(), post({ kind: 'public_welfare' }))).toEqual(['poverty_only']);
-    expect(ineligibilities(facts({ povertyAlleviated: true }), post({ kind: 'public_welfare' }))).toEqual([]);
-    expect(ineligibilities(facts({ monitored: true }), post({ povertyOnly: true }))).toEqual([]);
-    expect(ineligibilities(facts(), post())).toEqual([]);
+    expect(ineligibilities(facts(), post({ povertyOnly: true }), ON)).toEqual(['poverty_only']);
+    expect(ineligibilities(facts(), post({ kind: 'public_welfare' }), ON)).toEqual(['poverty_only']);
+    expect(ineligibilities(facts({ povertyAlleviated: true }), post({ kind: 'public_welfare' }), ON)).toEqual([]);
+    expect(ineligibilities(facts({ monitored: true }), post({ povertyOnly: true }), ON)).toEqual([]);
+    expect(ineligibilities(facts(), post(), ON)).toEqual([]);
   });
 
   it('no second public-welfare post for the person or for the household', () => {
     const pw = post({ kind: 'public_welfare' });
-    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), pw)).toEqual(['holds_public_welfare_post']);
-    expect(ineligibilities(facts({ povertyAlleviated: true, householdHoldsPublicWelfare: true }), pw)).toEqual([
+    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), pw, ON)).toEqual(['holds_public_welfare_post']);
+    expect(ineligibilities(facts({ povertyAlleviated: true, householdHoldsPublicWelfare: true }), pw, ON)).toEqual([
       'household_holds_public_welfare_post',
     ]);
     // A workshop job is still open to them.
-    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), post())).toEqual([]);
+    expect(ineligibilities(facts({ povertyAlleviated: true, holdsPublicWelfare: true }), post(), ON)).toEqual([]);
   });
 
   it('hours fit when the worker is available at least as long as the opening needs', () => {
@@ -150,12 +165,67 @@ describe('eligibility and priority', () => {
     expect(hoursFit('part_day', 'flexible')).toBe(true);
     expect(hoursFit('flexible', 'full_day')).toBe(false);
     expect(hoursFit('part_day', 'full_day')).toBe(false);
-    expect(ineligibilities(facts({ availability: 'flexible' }), post())).toEqual(['hours_do_not_fit']);
+    expect(ineligibilities(facts({ availability: 'flexible' }), post(), ON)).toEqual(['hours_do_not_fit']);
+  });
+
+  it('a public-welfare post goes to people of its village, or of its township for a township post', () => {
+    const poor = facts({ povertyAlleviated: true });
+    expect(ineligibilities(poor, post({ kind: 'public_welfare', areaCode: VILLAGE }), ON)).toEqual([]);
+    expect(ineligibilities(facts({ povertyAlleviated: true, areaCode: OTHER_VILLAGE_SAME_TOWNSHIP }), post({ kind: 'public_welfare' }), ON)).toEqual([
+      'outside_post_area',
+    ]);
+    // A township post (the post's area is the township) takes any village of it, not another township's.
+    const township = post({ kind: 'public_welfare', areaCode: VILLAGE.slice(0, 9) });
+    expect(ineligibilities(facts({ povertyAlleviated: true, areaCode: OTHER_VILLAGE_SAME_TOWNSHIP }), township, ON)).toEqual([]);
+    expect(ineligibilities(facts({ povertyAlleviated: true, areaCode: OTHER_TOWNSHIP }), township, ON)).toEqual(['outside_post_area']);
+    // A workshop job is not bound to the village.
+    expect(ineligibilities(facts({ areaCode: OTHER_COUNTY }), post(), ON)).toEqual([]);
+  });
+
+  it('a public-welfare holder is 16 to 60 on the day (Honghe), counted to the birthday', () => {
+    const pw = post({ kind: 'public_welfare' });
+    const born = (birthDate: string) => ineligibilities(facts({ povertyAlleviated: true, birthDate }), pw, ON);
+    expect(born('2010-06-02')).toEqual(['under_min_age']); // 15 until tomorrow
+    expect(born('2010-06-01')).toEqual([]); // 16 today
+    expect(born('1965-06-02')).toEqual([]); // 60, 61 tomorrow
+    expect(born('1965-06-01')).toEqual(['over_max_age']); // 61 today
+    expect(ageOn('2010-06-02', '2026-06-01')).toBe(15);
+    expect(ageOn('2010-06-01', '2026-06-01')).toBe(16);
+    // Another prefecture's bounds come from POST_RULES.
+    expect(ineligibilities(facts({ povertyAlleviated: true, birthDate: '1970-01-01' }), pw, postDay('2026-06-01', { minAge: 18, maxAge: 55 }))).toEqual([
+      'over_max_age',
+    ]);
+    // Someone born on 29 February turns 16 on 1 March in a common year.
+    expect(ineligibilities(facts({ povertyAlleviated: true, birthDate: '2008-02-29' }), pw, postDay('2024-02-28', HONGHE_POST_RULES))).toEqual(['under_min_age']);
+    expect(ineligibilities(facts({ povertyAlleviated: true, birthDate: '2008-02-29' }), pw, postDay('2024-02-29', HONGHE_POST_RULES))).toEqual([]);
+    // Age is a post rule only: a workshop takes a 15-year-old's application as before.
+    expect(ineligibilities(facts({ birthDate: '2010-06-02' }), post(), ON)).toEqual([]);
+  });
+
+  it('no birth date: not refused, but staff are told to check it', () => {
+    const pw = post({ kind: 'public_welfare' });
+    expect(ineligibilities(facts({ povertyAlleviated: true }), pw, ON)).toEqual([]);
+    expect(eligibilityNotes(facts(), pw)).toEqual(['birth_date_not_recorded']);
+    expect(eligibilityNotes(facts({ birthDate: '1980-01-01' }), pw)).toEqual([]);
+    expect(eligibilityNotes(facts(), post())).toEqual([]);
+  });
+
+  it('never a village cadre household (村干部户), whatever else holds', () => {
+    const pw = post({ kind: 'public_welfare' });
+    expect(ineligibilities(facts({ povertyAlleviated: true, zeroEmployment: true, cadreHousehold: true }), pw, ON)).toEqual(['cadre_household']);
+    expect(ineligibilities(facts({ cadreHousehold: true }), post(), ON)).toEqual([]);
+  });
+
+  it('an agreement of 12 months ends on the same day a year on (exclusive); a missing day is the month\'s last', () => {
+    expect(addMonths('2026-01-15', 12)).toBe('2027-01-15');
+    expect(addMonths('2026-01-31', 1)).toBe('2026-02-28');
+    expect(addMonths('2024-02-29', 12)).toBe('2025-02-28');
+    expect(addMonths('2026-11-30', 3)).toBe('2027-02-28');
   });
 
   it('people unable to work or erased are not eligible', () => {
-    expect(ineligibilities(facts({ ableToWork: false }), post())).toContain('not_able_to_work');
-    expect(ineligibilities(facts({ erased: true }), post())).toContain('erased');
+    expect(ineligibilities(facts({ ableToWork: false }), post(), ON)).toContain('not_able_to_work');
+    expect(ineligibilities(facts({ erased: true }), post(), ON)).toContain('erased');
   });
 
   it('priority: zero-employment household, then monitored, then poverty-alleviated, then everyone', () => {
@@ -295,8 +365,8 @@ describe('matching', () => {
         skills: codes.filter(() => rand() < 0.3),
         povertyOnly: rand() < 0.2,
       });
-      const e = evaluate(w, o);
-      const r = rankOnly(w, o);
+      const e = evaluate(w, o, ON);
+      const r = rankOnly(w, o, ON);
       if (!e.ok) {
         expect(r).toBeNull();
         continue;
@@ -328,7 +398,7 @@ describe('matching', () => {
   });
 
   it('an ineligible or unreachable opening is refused with the reasons', () => {
-    const e = evaluate(worker(), opening({ kind: 'public_welfare', point: north(20) }));
+    const e = evaluate(worker(), opening({ kind: 'public_welfare', point: north(20) }), ON);
     expect(e).toEqual({ ok: false, refusals: ['poverty_only', 'out_of_reach'] });
   });
 
@@ -336,6 +406,7 @@ describe('matching', () => {
     const e = evaluate(
       worker({ skills: ['sewing'], cannotLeaveHome: true, careFor: ['elders'], povertyAlleviated: true, zeroEmployment: true }),
       opening({ kind: 'public_welfare', serves: 'elders', skills: ['sewing', 'cooking'], point: north(1) }),
+      ON,
     );
     expect(e.ok).toBe(true);
     if (!e.ok) return;
@@ -353,23 +424,23 @@ describe('matching', () => {
 
   it('a post serving the carer’s own village ranks above an otherwise equal one elsewhere', () => {
     const carer = worker({ cannotLeaveHome: true, careFor: ['children'], povertyAlleviated: true });
-    const own = evaluate(carer, opening({ id: 1, serves: 'children', point: north(2) }));
-    const elsewhere = evaluate(carer, opening({ id: 2, serves: 'children', areaCode: OTHER_VILLAGE_SAME_TOWNSHIP, point: north(2) }));
+    const own = evaluate(carer, opening({ id: 1, serves: 'children', point: north(2) }), ON);
+    const elsewhere = evaluate(carer, opening({ id: 2, serves: 'children', areaCode: OTHER_VILLAGE_SAME_TOWNSHIP, point: north(2) }), ON);
     if (!own.ok || !elsewhere.ok) throw new Error('both should match');
     expect(own.match.servesOwnVillage).toBe(true);
     expect(elsewhere.match.servesOwnVillage).toBe(false);
     expect(own.match.score).toBeGreaterThan(elsewhere.match.score);
     // A worker who can leave home gets no such rank-up.
-    const mobile = evaluate(worker(), opening({ serves: 'children', point: north(2) }));
+    const mobile = evaluate(worker(), opening({ serves: 'children', point: north(2) }), ON);
     expect(mobile.ok && mobile.match.servesOwnVillage).toBe(false);
   });
 
   it('nearer openings with the same fit rank first; skills met raise the score', () => {
     const w = worker({ skills: ['sewing'] });
     const list = [
-      { id: 1, e: evaluate(w, opening({ id: 1, point: north(4) })) },
-      { id: 2, e: evaluate(w, opening({ id: 2, point: north(1) })) },
-      { id: 3, e: evaluate(w, opening({ id: 3, point: north(1), skills: ['sewing'] })) },
+      { id: 1, e: evaluate(w, opening({ id: 1, point: north(4) }), ON) },
+      { id: 2, e: evaluate(w, opening({ id: 2, point: north(1) }), ON) },
+      { id: 3, e: evaluate(w, opening({ id: 3, point: north(1), skills: ['sewing'] }), ON) },
     ].map(({ id, e }) => ({ id, match: (e as { ok: true; match: Match }).match }));
     expect(list.sort(compareMatches).map((m) => m.id)).toEqual([3, 2, 1]);
   });
@@ -377,7 +448,7 @@ describe('matching', () => {
   it('candidates: tier first, cannot-leave-home first within a tier, then nearer', () => {
     const cand = (id: number, over: Partial<MatchWorker>, km: number) => {
       const w = worker({ id, povertyAlleviated: true, ...over });
-      const e = evaluate(w, opening({ kind: 'public_welfare', point: north(km) }));
+      const e = evaluate(w, opening({ kind: 'public_welfare', point: north(km) }), ON);
       if (!e.ok) throw new Error(`worker ${id} should match`);
       return { worker: w, match: e.match };
     };
