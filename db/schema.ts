@@ -65,6 +65,14 @@ export const households = sqliteTable(
      * household was registered. Earlier states are in household_status_history.
      */
     statusSince: text('status_since'),
+    /**
+     * 村干部户: a village cadre or a member of a cadre's household lives here;
+     * no member may hold a public-welfare post. Staff-set; `cadreSince` is the
+     * China date the current value took effect (null: since registration),
+     * earlier values are in household_cadre_history (kept by a trigger).
+     */
+    cadreHousehold: bool('cadre_household').notNull().default(false),
+    cadreSince: text('cadre_since'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -133,6 +141,14 @@ export const workers = sqliteTable(
      * "workers registered as of D" and a member's zero-employment count from it.
      */
     registeredOn: text('registered_on'),
+    /** Date of birth (YYYY-MM-DD), staff-set; public-welfare posts check the age on the day from it. */
+    birthDate: text('birth_date'),
+    /**
+     * The China date the person died, when recorded (a public-welfare
+     * agreement's `died` exit sets it to the day after the last day worked):
+     * from that day the person is no member able to work.
+     */
+    deceasedOn: text('deceased_on'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     /** Set when the person's data was erased; the row stays for the counts. */
@@ -783,4 +799,79 @@ export const employerCertifications = sqliteTable(
     certified: bool('certified').notNull(),
   },
   (t) => [index('employer_certifications_idx').on(t.employerId, t.effectiveDate, t.id)],
+);
+
+/**
+ * Every cadre-household state of a household and the date it took effect:
+ * written by a trigger on households (migration 0020) when cadre_household
+ * changes, the state before the first change too, as household_status_history.
+ */
+export const householdCadreHistory = sqliteTable(
+  'household_cadre_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id').notNull(),
+    effectiveDate: text('effective_date').notNull(),
+    cadreHousehold: bool('cadre_household').notNull(),
+  },
+  (t) => [index('household_cadre_history_idx').on(t.householdId, t.effectiveDate, t.id)],
+);
+
+export const agreementStatuses = ['active', 'renewed', 'ended', 'exited'] as const;
+export const agreementExitReasons = [
+  'resigned',
+  'failed_assessment',
+  'no_longer_eligible',
+  'found_other_work',
+  'moved',
+  'died',
+] as const;
+
+/**
+ * 聘用协议: a public-welfare post holder's term. A hire into a public-welfare
+ * post makes the first (same batch as the placement); a renewal closes one
+ * (`renewed`) and makes the next from its end; an exit (`exited`, with a
+ * coded reason and the last day worked) or the end reached without renewal
+ * (`ended`, by the clock) ends the placement too. `endDate` is exclusive, as
+ * every end date: the first day not covered.
+ */
+export const agreements = sqliteTable(
+  'agreements',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    placementId: integer('placement_id')
+      .notNull()
+      .references(() => placements.id),
+    workerId: integer('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    openingId: integer('opening_id').references(() => openings.id),
+    /** The holder's home area (as the placement's): staff scope and the renewal list by it. */
+    homeAreaCode: text('home_area_code').notNull(),
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date').notNull(),
+    status: text('status', { enum: agreementStatuses }).notNull().default('active'),
+    /** The agreement this one renews. */
+    previousId: integer('previous_id'),
+    exitReason: text('exit_reason', { enum: agreementExitReasons }),
+    /** The last day the holder worked (inclusive); the placement ends the day after. */
+    lastDayWorked: text('last_day_worked'),
+    closedAt: text('closed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('agreements_placement_idx').on(t.placementId, t.status),
+    index('agreements_worker_idx').on(t.workerId),
+    // The renewal list: an area's active agreements by end date.
+    index('agreements_area_due_idx').on(t.homeAreaCode, t.endDate).where(sql`status = 'active'`),
+    // The clock: active agreements whose end has come, read by index.
+    index('agreements_due_idx').on(t.endDate).where(sql`status = 'active'`),
+    // One running agreement per placement.
+    uniqueIndex('agreements_one_active_uq').on(t.placementId).where(sql`status = 'active'`),
+    check('agreements_dates_ck', sql`${t.endDate} > ${t.startDate}`),
+  ],
 );
