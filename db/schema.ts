@@ -911,6 +911,8 @@ export const assessments = sqliteTable(
     amountFen: integer('amount_fen').notNull(),
     deductionFen: integer('deduction_fen').notNull(),
     deductionReason: text('deduction_reason'),
+    /** Why short of the standard, as codes (domain/subsidy.ts DeductionCode): `score_band`, `days_short`. */
+    deductions: json<string[]>('deductions').notNull().default([]),
     /** 1 on the first recording, one more each time the month is recorded again. */
     revision: integer('revision').notNull().default(1),
     recordedByTokenId: integer('recorded_by_token_id'),

@@ -15,6 +15,7 @@ CREATE TABLE `assessments` (
 	`amount_fen` integer NOT NULL,
 	`deduction_fen` integer NOT NULL,
 	`deduction_reason` text,
+	`deductions` text DEFAULT '[]' NOT NULL,
 	`revision` integer DEFAULT 1 NOT NULL,
 	`recorded_by_token_id` integer,
 	`recorded_at` text NOT NULL,

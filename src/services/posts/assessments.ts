@@ -152,6 +152,7 @@ export async function prepareAssessment(ctx: ServiceCtx, rules: PostRules, input
     amountFen: s.amountFen,
     deductionFen: s.deductionFen,
     deductionReason: s.deductionReason,
+    deductions: s.deductions,
     recordedByTokenId: 'tokenId' in ctx.actor ? ctx.actor.tokenId : null,
     recordedAt: nowIso(ctx.clock),
   };
