@@ -21,6 +21,7 @@ import { outboxRoutes, staffRoutes } from './routes/outbox.js';
 import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { closingRoutes } from './routes/closings.js';
+import { assessmentRoutes, postCheckRoutes } from './routes/posts.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { smsCallbackRoutes, smsReplyRoutes } from './routes/sms.js';
 import { wechatRoutes } from './routes/wechat.js';
@@ -83,6 +84,8 @@ export function createApp(deps: Deps) {
   v1.route('/placements', placementRoutes);
   v1.route('/stats', statsRoutes);
   v1.route('/closings', closingRoutes);
+  v1.route('/assessments', assessmentRoutes);
+  v1.route('/post-checks', postCheckRoutes);
   v1.route('/worklists', worklistRoutes);
   v1.route('/imports', importRoutes);
   v1.route('/outbox', outboxRoutes);

@@ -10,7 +10,7 @@
 // the batch of its change; nothing here holds a bank account.
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { batch } from '../../../db/client.js';
-import { assessments, openings, outbox, placements, workers } from '../../../db/schema.js';
+import { assessments, openings, placements, workers } from '../../../db/schema.js';
 import { nowIso, type ServiceCtx } from '../../context.js';
 import { addDays, monthBounds, todayInChina } from '../../domain/dates.js';
 import type { PostRules } from '../../domain/post-rules.js';
@@ -46,8 +46,9 @@ const heldInMonth = (first: string, last: string) =>
 
 /** Whether the message telling this revision was sent, or the person was told in person. */
 export function toldSql() {
-  return sql<number>`(${assessments.toldRevision} = ${assessments.revision} AND (${assessments.toldHow} = 'in_person'
-    OR EXISTS (SELECT 1 FROM ${outbox} WHERE ${outbox.dedupeKey} = 'subsidy_notice:' || ${assessments.id} || ':' || ${assessments.revision} AND ${outbox.status} = 'sent')))`;
+  // Named with their table: drizzle leaves columns unqualified in a one-table select, where "id" would be the outbox's.
+  return sql<number>`(assessments.told_revision = assessments.revision AND (assessments.told_how = 'in_person'
+    OR EXISTS (SELECT 1 FROM outbox WHERE outbox.dedupe_key = 'subsidy_notice:' || assessments.id || ':' || assessments.revision AND outbox.status = 'sent')))`;
 }
 
 export interface AssessmentView {

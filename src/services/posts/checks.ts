@@ -177,8 +177,12 @@ export async function listPostChecks(
     )
     .orderBy(desc(postChecks.id))
     .limit(q.limit + 1);
-  const items = rows.slice(0, q.limit).map(
-    (r): PostCheckItem => ({
+  const items = rows.slice(0, q.limit).map(checkItem);
+  return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
+}
+
+function checkItem(r: { c: PostCheck; name: string | null; erasedAt: string | null; post: string | null }): PostCheckItem {
+  return {
       id: r.c.id,
       kind: r.c.kind,
       placementId: r.c.placementId,
@@ -192,9 +196,18 @@ export async function listPostChecks(
       resolvedAt: r.c.resolvedAt,
       resolution: r.c.resolution,
       note: r.c.note,
-    }),
-  );
-  return { items, lastId: rows.length > q.limit ? items[items.length - 1]!.id : null };
+  };
+}
+
+/** One flag as the worklist shows it. */
+export async function toPostCheckItem(ctx: ServiceCtx, c: PostCheck): Promise<PostCheckItem> {
+  const [r] = await ctx.db
+    .select({ name: workers.name, erasedAt: workers.erasedAt, post: openings.title })
+    .from(placements)
+    .innerJoin(workers, eq(workers.id, placements.workerId))
+    .leftJoin(openings, eq(openings.id, placements.openingId))
+    .where(eq(placements.id, c.placementId));
+  return checkItem({ c, name: r?.name ?? null, erasedAt: r?.erasedAt ?? null, post: r?.post ?? null });
 }
 
 /** Resolves a flag with a note: `confirmed` (it was what it looked like; exit the post through its agreement) or `cleared`. */
