@@ -9,7 +9,8 @@ import { HONGHE_POST_RULES, postRulesFrom } from '../../src/domain/post-rules.js
 import { monthProblems, subsidyFor } from '../../src/domain/subsidy.js';
 import { runClocks } from '../../src/scheduler.js';
 import { answerPostCheckin } from '../../src/services/posts/checkins.js';
-import { subsidyList } from '../../src/services/posts/subsidy-list.js';
+import { exportSubsidyList, subsidyCsv, subsidyList, subsidyXlsx } from '../../src/services/posts/subsidy-list.js';
+import { readXlsx } from '../../src/lib/xlsx.js';
 import { makeHousehold, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
 const V1 = '532503001001';
@@ -119,6 +120,18 @@ describe('a month of assessments', () => {
     expect(pay.totalFen).toBe(47727 + 50000 + 36364);
     expect(pay.rows[2]!.deductionReason).toContain('按80%发放');
     expect(pay.unassessed).toBe(1);
+    // The payment list as a spreadsheet: 人员编号 as text, amounts as numbers, a 合计 row; the export audited.
+    const exported = await exportSubsidyList({ db: env.db, clock: env.clock, actor: { role: 'system', name: 'export' } }, { area: '532503001', month: '2026-11' }, 'xlsx');
+    const [back] = readXlsx(subsidyXlsx(exported));
+    expect(back!.rows[0]!.slice(0, 3)).toEqual(['人员编号', '就近人员号', '姓名']);
+    expect(back!.rows).toHaveLength(1 + 3 + 1);
+    expect(back!.rows[1]![8]).toBe(477.27);
+    expect(back!.rows[4]![2]).toContain('合计（3人）');
+    expect(back!.rows[4]![8]).toBe(1340.91);
+    const csv = subsidyCsv(exported);
+    expect(csv.split('\r\n')[1]).toContain('"=""532503001001"""');
+    const [exportAudit] = await env.db.select().from(auditLog).where(eq(auditLog.action, 'export.subsidy'));
+    expect(exportAudit!.detail).toMatchObject({ month: '2026-11', format: 'xlsx', rows: 3, totalFen: 134091 });
     const audits = await env.db.select().from(auditLog).where(sql`${auditLog.action} LIKE 'assessment.%'`);
     expect(audits.map((a) => a.action).sort()).toEqual(['assessment.record', 'assessment.record', 'assessment.record', 'assessment.rerecord']);
   });

@@ -11,6 +11,7 @@ import { yuanOfFen } from '../../domain/subsidy.js';
 import { toCsv } from '../../lib/csv.js';
 import { type Sheet, writeXlsx } from '../../lib/xlsx.js';
 import { findArea } from '../areas.js';
+import { auditInsert } from '../audit.js';
 import { allMonthHolders } from './assessments.js';
 
 export interface SubsidyRow {
@@ -110,4 +111,16 @@ export const subsidyXlsx = (list: SubsidyList) => writeXlsx([subsidySheet(list)]
 export function subsidyCsv(list: SubsidyList): string {
   const s = subsidySheet(list);
   return toCsv(s.header, s.rows, { textColumns: s.textColumns });
+}
+
+/** The list for `npm run export -- subsidy`: built and its export audited (who, area, month, rows; no names). */
+export async function exportSubsidyList(ctx: ServiceCtx, q: { area: string; month: string }, format: 'xlsx' | 'csv'): Promise<SubsidyList> {
+  const list = await subsidyList(ctx, q);
+  await auditInsert(ctx.db, ctx.clock, ctx.actor, {
+    action: 'export.subsidy',
+    objectType: 'area',
+    objectId: q.area,
+    detail: { month: q.month, format, rows: list.rows.length, totalFen: list.totalFen },
+  });
+  return list;
 }
