@@ -16,6 +16,7 @@ import { exportRoutes } from './exports.js';
 import { Field, FormErrors, Page } from './layout.js';
 import { overviewRoutes } from './overview.js';
 import { peopleRoutes } from './people.js';
+import { postRoutes } from './posts.js';
 import { registryRoutes } from './registry.js';
 import { worklistRoutes } from './worklists.js';
 
@@ -126,6 +127,7 @@ export function createConsole() {
   });
   overviewRoutes(staff);
   worklistRoutes(staff);
+  postRoutes(staff);
   allocationRoutes(staff);
   peopleRoutes(staff);
   registryRoutes(staff);
