@@ -350,3 +350,53 @@ describe('the sampled check-in', () => {
   });
 });
 
+
+describe('the console\'s month sheet (over HTTP, no script)', () => {
+  const ORIGIN = 'http://console.test';
+  it('lists the township\'s holders in one form, saves all rows in one submit or none, tells, pays and exports', async () => {
+    const env = await makeTestEnv();
+    try {
+      env.clock.set('2026-11-20T02:00:00Z');
+      const staff = await env.token({ role: 'staff', areaPrefix: '532503001' });
+      const hs = [await holder(env), await holder(env), await holder(env)];
+      // November is recorded, told and paid in early December (a console session lasts hours, not days).
+      env.clock.set('2026-12-02T02:00:00Z');
+      const login = await env.app.request(`${ORIGIN}/console/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body: new URLSearchParams({ token: staff }) });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const get = async (path: string) => (await env.app.request(`${ORIGIN}${path}`, { headers: { cookie } })).text();
+      const post = (path: string, fields: Record<string, string>) =>
+        env.app.request(`${ORIGIN}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN }, body: new URLSearchParams(fields) });
+      const page = await get('/console/assessments?month=2026-11');
+      for (const h of hs) expect(page).toContain(`data-placement="${h.placementId}"`);
+      const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(page)![1]!;
+      const [a, b, c] = hs.map((h) => h.placementId);
+      // One bad row (attendance over its 30 points): nothing is saved, the row says why.
+      const bad = await post('/console/assessments', { _csrf: csrf, area: '532503001', month: '2026-11', [`d-${a}`]: '20', [`s-${a}`]: '90', [`d-${b}`]: '18', [`a-${b}`]: '35', [`t-${b}`]: '40', [`p-${b}`]: '15' });
+      expect(bad.status).toBe(422);
+      const badPage = await bad.text();
+      expect(badPage).toContain(`id="err-d-${b}"`);
+      expect(badPage).toContain('attendance');
+      expect((await env.request('GET', '/v1/assessments?area=532503001&month=2026-11', { token: staff })).body.items.every((i: any) => i.assessment === null)).toBe(true);
+      // Fixed, and the empty row left out.
+      const ok = await post('/console/assessments', { _csrf: csrf, area: '532503001', month: '2026-11', [`d-${a}`]: '20', [`s-${a}`]: '90', [`d-${b}`]: '18', [`a-${b}`]: '25', [`t-${b}`]: '40', [`p-${b}`]: '15' });
+      expect(ok.status).toBe(303);
+      const list = (await env.request('GET', '/v1/assessments?area=532503001&month=2026-11', { token: staff })).body.items;
+      const of = (pid: number) => list.find((i: any) => i.placementId === pid).assessment;
+      expect(of(a)).toMatchObject({ total: 90, amountYuan: 454.55 });
+      expect(of(b)).toMatchObject({ total: 80, amountYuan: 409.09 });
+      expect(of(c)).toBeNull();
+      expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `paid:${of(a).id}` })).status).toBe(409);
+      expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `in_person:${of(a).id}` })).status).toBe(303);
+      expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `paid:${of(a).id}` })).status).toBe(303);
+      const x = await env.app.request(`${ORIGIN}/console/exports/subsidy.xlsx?area=532503001&month=2026-11`, { headers: { cookie } });
+      expect(x.status).toBe(200);
+      const [sheet] = readXlsx(new Uint8Array(await x.arrayBuffer()));
+      expect(sheet!.rows).toHaveLength(1 + 2 + 1);
+      expect(sheet!.rows[1]![12]).toBe('2026-12-02');
+      const [audit] = await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'console.export'), eq(auditLog.objectId, 'subsidy')));
+      expect(audit!.detail).toMatchObject({ format: 'xlsx', rows: 3, area: '532503001', month: '2026-11' });
+    } finally {
+      env.close();
+    }
+  });
+});
