@@ -67,7 +67,7 @@ export function createApp(deps: Deps) {
     authenticate,
     auditRefusals,
     requireCaller,
-    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES }),
+    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES, '/v1/assessments/import': IMPORT_MAX_BYTES }),
     idempotency,
   );
   // A write may have made messages owed (an offer, a new applicant): send them.

@@ -197,8 +197,6 @@ function NavLinks(props: { t: Messages }) {
       <a href="/console/workers">{t.nav.workers}</a>
       <a href="/console/households">{t.nav.households}</a>
       <a href="/console/employers">{t.nav.employers}</a>
-      <a href="/console/assessments">{t.postMonth.nav}</a>
-      <a href="/console/post-checks">{t.postMonth.checksNav}</a>
     </>
   );
 }

@@ -346,6 +346,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assessments/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a month's assessment sheet (.xlsx or .csv): 人员编号 or 就近人员号, 出勤天数, 考勤 / 乡镇考核 / 群众评议 or 考核得分
+         * @description Each row passes the rules of PUT /v1/assessments or is listed with its line and reason; the rows that pass are recorded (audited). The payment list the export writes is such a sheet.
+         *
+         *     Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        post: operations["postV1AssessmentsImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/closings": {
         parameters: {
             query?: never;
@@ -1002,6 +1024,18 @@ export interface components {
             toldHow: ("message" | "in_person") | null;
             told: boolean;
             paidAt: string | null;
+        };
+        AssessmentImportResult: {
+            fileName: string;
+            month: string;
+            read: number;
+            recorded: number;
+            rejected: number;
+            rejects: {
+                line: number;
+                column: string;
+                reason: string;
+            }[];
         };
         Candidate: {
             household: {
@@ -2163,6 +2197,45 @@ export interface operations {
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
             404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AssessmentsImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    month: string;
+                    file: string;
+                    /** @enum {string} */
+                    encoding?: "utf-8" | "gbk";
+                };
+            };
+        };
+        responses: {
+            /** @description What was recorded and every rejected row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentImportResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
             409: components["responses"]["E409"];
             413: components["responses"]["E413"];
             422: components["responses"]["E422"];

@@ -6,7 +6,8 @@ import * as z from 'zod';
 import { postCheckKinds } from '../../db/schema.js';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';
-import { assessmentResponse, holderMonthResponse, page, postCheckResponse } from '../schemas/responses.js';
+import { assessmentImportResponse, assessmentResponse, holderMonthResponse, page, postCheckResponse } from '../schemas/responses.js';
+import { importAssessments } from '../services/posts/assessment-import.js';
 import { getAssessment, markAssessmentPaid, monthHolders, recordAssessment, tellAssessment } from '../services/posts/assessments.js';
 import { listPostChecks, resolvePostCheck, toPostCheckItem } from '../services/posts/checks.js';
 import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, idParamSchema, idSchema, limitSchema, queryBoolSchema, validate } from '../validation.js';
@@ -23,6 +24,12 @@ const assessmentBody = z.strictObject({
   township: score('the township weight (Honghe 50)'),
   appraisal: score('the appraisal weight (Honghe 20)'),
   total: z.number().min(0).max(100).nullable().optional().meta({ description: 'One total, 0 to 100, instead of the three scores.' }),
+});
+
+const importBody = z.strictObject({
+  month: monthSchema,
+  file: z.instanceof(File, { message: 'must be a file (multipart/form-data upload)' }),
+  encoding: z.enum(['utf-8', 'gbk']).optional(),
 });
 
 const listQuery = z.strictObject({ area: areaCodeSchema.optional(), month: monthSchema, limit: limitSchema, cursor: cursorSchema.optional() });
@@ -52,6 +59,14 @@ const docs = {
     ...staff,
     responses: { 200: { description: 'The month, recorded again', json: assessmentResponse }, 201: { description: 'The month, recorded', json: assessmentResponse } },
     errors: [403, 404, 409, 422],
+  }),
+  import: describeRoute({
+    tag: 'posts',
+    summary: 'Import a month\'s assessment sheet (.xlsx or .csv): 人员编号 or 就近人员号, 出勤天数, 考勤 / 乡镇考核 / 群众评议 or 考核得分',
+    description: 'Each row passes the rules of PUT /v1/assessments or is listed with its line and reason; the rows that pass are recorded (audited). The payment list the export writes is such a sheet.',
+    ...staff,
+    responses: { 200: { description: 'What was recorded and every rejected row', json: assessmentImportResponse } },
+    errors: [403, 413, 422],
   }),
   list: describeRoute({
     tag: 'posts',
@@ -98,6 +113,17 @@ export const assessmentRoutes = new Hono<AppEnv>()
   .put('/', docs.put, validate('json', assessmentBody), async (c) => {
     const r = await recordAssessment(serviceCtx(c), c.var.deps.config.POST_RULES, c.req.valid('json'));
     return c.json(r.assessment, r.created ? 201 : 200);
+  })
+  .post('/import', docs.import, validate('form', importBody), async (c) => {
+    const form = c.req.valid('form');
+    return c.json(
+      await importAssessments(serviceCtx(c), c.var.deps.config.POST_RULES, {
+        month: form.month,
+        fileName: form.file.name || 'upload',
+        data: new Uint8Array(await form.file.arrayBuffer()),
+        encoding: form.encoding,
+      }),
+    );
   })
   .get('/', docs.list, validate('query', listQuery), async (c) => {
     const q = c.req.valid('query');

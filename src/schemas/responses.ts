@@ -443,3 +443,14 @@ export const postCheckResponse = z
     note: z.string().nullable(),
   })
   .meta({ id: 'PostCheck' });
+
+export const assessmentImportResponse = z
+  .object({
+    fileName: z.string(),
+    month: z.string(),
+    read: z.number().int(),
+    recorded: z.number().int(),
+    rejected: z.number().int(),
+    rejects: z.array(z.object({ line: z.number().int(), column: z.string(), reason: z.string() })),
+  })
+  .meta({ id: 'AssessmentImportResult' });

@@ -369,7 +369,7 @@ describe('the console\'s month sheet (over HTTP, no script)', () => {
       const page = await get('/console/assessments?month=2026-11');
       for (const h of hs) expect(page).toContain(`data-placement="${h.placementId}"`);
       const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(page)![1]!;
-      const [a, b, c] = hs.map((h) => h.placementId);
+      const [a, b, c] = hs.map((h) => h.placementId) as [number, number, number];
       // One bad row (attendance over its 30 points): nothing is saved, the row says why.
       const bad = await post('/console/assessments', { _csrf: csrf, area: '532503001', month: '2026-11', [`d-${a}`]: '20', [`s-${a}`]: '90', [`d-${b}`]: '18', [`a-${b}`]: '35', [`t-${b}`]: '40', [`p-${b}`]: '15' });
       expect(bad.status).toBe(422);
@@ -395,6 +395,43 @@ describe('the console\'s month sheet (over HTTP, no script)', () => {
       expect(sheet!.rows[1]![12]).toBe('2026-12-02');
       const [audit] = await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'console.export'), eq(auditLog.objectId, 'subsidy')));
       expect(audit!.detail).toMatchObject({ format: 'xlsx', rows: 3, area: '532503001', month: '2026-11' });
+    } finally {
+      env.close();
+    }
+  });
+});
+
+describe('the month\'s sheet imported', () => {
+  it('records the rows that keep the rules and reports each other row with its line and reason', async () => {
+    const env = await makeTestEnv();
+    try {
+      env.clock.set('2026-12-02T02:00:00Z');
+      const staff = await env.token({ role: 'staff', areaPrefix: '532503001' });
+      const [a, b, c] = [await holder(env), await holder(env), await holder(env)];
+      const csv = [
+        '就近人员号,姓名,出勤天数,考勤,乡镇考核,群众评议,考核得分',
+        `${a.worker.id},甲,22,30,45,15,`,
+        `${b.worker.id},乙,35,,,,80`,
+        `,丙,20,,,,80`,
+        `${c.worker.id},丁,20,,,,七十`,
+        ',合计,,,,,',
+      ].join('\r\n');
+      const form = new FormData();
+      form.set('month', '2026-11');
+      form.set('file', new File([csv], 'nov.csv', { type: 'text/csv' }));
+      const res = await env.app.request('/v1/assessments/import', { method: 'POST', headers: { authorization: `Bearer ${staff}` }, body: form });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body).toMatchObject({ read: 3, recorded: 1, rejected: 2 });
+      expect(body.rejects).toEqual([
+        { line: 3, column: 'daysWorked', reason: 'must be a whole number from 0 to 30 (the days of the month)' },
+        { line: 5, column: '考核得分', reason: 'not a number' },
+      ]);
+      const list = (await env.request('GET', '/v1/assessments?area=532503001&month=2026-11', { token: staff })).body.items;
+      expect(list.find((i: any) => i.placementId === a.placementId).assessment).toMatchObject({ total: 90, amountYuan: 500 });
+      expect(list.find((i: any) => i.placementId === b.placementId).assessment).toBeNull();
+      const [audit] = await env.db.select().from(auditLog).where(eq(auditLog.action, 'assessment.import'));
+      expect(audit!.detail).toMatchObject({ month: '2026-11', read: 3, recorded: 1, rejected: 2 });
     } finally {
       env.close();
     }

@@ -214,14 +214,16 @@ export async function recordAssessment(ctx: ServiceCtx, rules: PostRules, input:
 }
 
 /**
- * Records many months at once (the console's sheet): every row is checked
- * first; with any refused, nothing is written and each row's problems are
- * answered; otherwise all are written in one batch.
+ * Records many months at once (the console's sheet, the import): every row
+ * is checked first; with any refused, nothing is written and each row's
+ * problems are answered — or, `partial` (the import), the rows that pass are
+ * written and the others answered. What is written is one batch.
  */
 export async function recordAssessments(
   ctx: ServiceCtx,
   rules: PostRules,
   rows: AssessmentInput[],
+  opts: { partial?: boolean } = {},
 ): Promise<{ written: number; rejected: Array<{ index: number; issues: Issue[] }> }> {
   const preps: Prepared[] = [];
   const rejected: Array<{ index: number; issues: Issue[] }> = [];
@@ -233,7 +235,7 @@ export async function recordAssessments(
       rejected.push({ index, issues: err.issues.length ? err.issues : [{ path: '', message: err.message }] });
     }
   }
-  if (rejected.length) return { written: 0, rejected };
+  if (rejected.length && !opts.partial) return { written: 0, rejected };
   const writes = preps.filter((p) => !p.same).flatMap((p) => assessmentWrites(ctx, p));
   if (writes.length) await batch(ctx.db, writes as never);
   return { written: preps.filter((p) => !p.same).length, rejected };
