@@ -305,6 +305,10 @@ describe('the monthly ghost-post checks', () => {
     expect(resolved.map((i: any) => i.id)).toEqual([id]);
     const [audit] = await env.db.select().from(auditLog).where(and(eq(auditLog.action, 'post_check.resolve'), eq(auditLog.objectId, String(id))));
     expect(audit!.detail).toEqual({ kind: 'cadre_household', resolution: 'confirmed' });
+    // Erased, the person's flags stay and the note's words go.
+    expect((await env.request('DELETE', `/v1/workers/${list[0].workerId}`, { token: env.adminToken })).status).toBeLessThan(300);
+    const after = (await env.request('GET', '/v1/post-checks?area=532503&resolved=true', { token: county })).body.items;
+    expect(after[0]).toMatchObject({ id, note: '—', name: null });
   });
 });
 
