@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import {
   apiTokens,
   applications,
+  assessments,
   areas,
   botSessions,
   employers,
@@ -14,11 +15,13 @@ import {
   openings,
   type outbox,
   placements,
+  postCheckins,
   workers,
   zeroEmploymentPeriods,
 } from '../db/schema.js';
 import { addDays, daysBetween } from '../src/domain/dates.js';
 import { distanceKm, roundKm } from '../src/domain/geo.js';
+import { yuanOfFen } from '../src/domain/subsidy.js';
 import { OVERDUE_DAYS } from '../src/domain/household-status.js';
 import { IDLE_OPENING_DAYS } from '../src/services/alerts.js';
 import { areaPrefix } from '../src/services/sql.js';
@@ -209,6 +212,42 @@ async function renderCheckin(db: Db, row: OutboxRow, lang: Lang): Promise<Render
   };
 }
 
+/** The sampled post check-in: only while the check-in is unanswered and the post still held. */
+async function renderPostCheckin(db: Db, row: OutboxRow, lang: Lang): Promise<Rendered | null> {
+  const id = Number(row.payload.checkinId);
+  if (!Number.isInteger(id)) return null;
+  const [c] = await db
+    .select({ answer: postCheckins.answer, workerId: postCheckins.workerId, endDate: placements.endDate, title: openings.title })
+    .from(postCheckins)
+    .innerJoin(placements, eq(placements.id, postCheckins.placementId))
+    .leftJoin(openings, eq(openings.id, placements.openingId))
+    .where(eq(postCheckins.id, id));
+  if (!c || c.answer !== null || c.endDate !== null || c.workerId !== row.workerId) return null;
+  return {
+    text: t(lang, 'postcheck.ask', { post: c.title ? `“${c.title}”` : t(lang, 'found.public_welfare') }),
+    buttons: [[
+      { text: t(lang, 'postcheck.yes'), data: `g:postyes:${id}` },
+      { text: t(lang, 'postcheck.no'), data: `g:postno:${id}` },
+    ]],
+  };
+}
+
+/** The month's subsidy and any deduction, as recorded when the message is sent (a newer revision is told again). */
+async function renderSubsidyNotice(db: Db, row: OutboxRow, lang: Lang): Promise<Rendered | null> {
+  const id = Number(row.payload.assessmentId);
+  if (!Number.isInteger(id)) return null;
+  const [a] = await db.select().from(assessments).where(eq(assessments.id, id));
+  if (!a || a.workerId !== row.workerId || row.dedupeKey !== `subsidy_notice:${id}:${a.revision}`) return null;
+  const month = lang === 'zh' ? `${Number(a.month.slice(5))}月` : a.month;
+  const amount = yuanOfFen(a.amountFen);
+  if (a.deductionFen === 0) return { text: t(lang, 'subsidy.full', { month, amount }) };
+  const why: string[] = [];
+  // The two reasons subsidyFor states (domain/subsidy.ts), in the catalogue's plain words.
+  if (a.deductions.includes('score_band')) why.push(t(lang, 'subsidy.whyBand', { band: a.bandLabel }));
+  if (a.deductions.includes('days_short')) why.push(t(lang, 'subsidy.whyDays', { days: a.daysWorked }));
+  return { text: t(lang, 'subsidy.deducted', { month, amount, deduction: yuanOfFen(a.deductionFen), why: why.join(lang === 'zh' ? '，' : ', ') }) };
+}
+
 export async function renderNotice(db: Db, row: OutboxRow, lang: Lang): Promise<Rendered | null> {
   switch (row.kind) {
     case 'opening_alert':
@@ -221,6 +260,10 @@ export async function renderNotice(db: Db, row: OutboxRow, lang: Lang): Promise<
       return renderZeroPlaced(db, row, lang);
     case 'checkin':
       return renderCheckin(db, row, lang);
+    case 'post_checkin':
+      return renderPostCheckin(db, row, lang);
+    case 'subsidy_notice':
+      return renderSubsidyNotice(db, row, lang);
     default:
       return renderApplicationNotice(db, row, lang);
   }

@@ -9,6 +9,7 @@ import { pointOf } from '../src/domain/geo.js';
 import { type Ineligibility, ineligibilityText } from '../src/domain/eligibility.js';
 import { AppError } from '../src/errors.js';
 import { answerCheckin } from '../src/services/alerts.js';
+import { answerPostCheckin } from '../src/services/posts/checkins.js';
 import { listAreas } from '../src/services/areas.js';
 import { createApplication, transitionApplication } from '../src/services/applications.js';
 import { checkLinkCode, redeemLinkCode } from '../src/services/link-codes.js';
@@ -284,6 +285,11 @@ export function portsFor(deps: Deps, chatId: string, channel: Channel = 'telegra
     async answerCheckin(placementId, stillWorking) {
       const w = await me();
       return w ? answerCheckin(ctx, w.id, placementId, stillWorking) : false;
+    },
+
+    async answerPostCheckin(checkinId, doingIt) {
+      const w = await me();
+      return w ? answerPostCheckin(ctx, w.id, checkinId, doingIt) : false;
     },
 
     async employerMove(applicationId, to, reason) {

@@ -896,6 +896,149 @@ export const agreements = sqliteTable(
 );
 
 /**
+ * 月度考核: a public-welfare post holder's month (one per placement and
+ * month), recorded by staff through the API, the console's sheet or its
+ * import, and the subsidy (岗位补贴) that follows from it by POST_RULES
+ * (src/domain/subsidy.ts), kept as it was computed when recorded. The holder
+ * is told the amount (a `subsidy_notice` through the outbox, or staff record
+ * they told them in person) before the month may be marked paid; a month
+ * recorded again after telling must be told again (`revision`). Nothing
+ * here is a bank account: the paid list is exported.
+ */
+export const assessments = sqliteTable(
+  'assessments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    placementId: integer('placement_id')
+      .notNull()
+      .references(() => placements.id),
+    workerId: integer('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    householdId: integer('household_id').notNull(),
+    openingId: integer('opening_id'),
+    /** The holder's home area (the placement's): staff scope by it. */
+    homeAreaCode: text('home_area_code').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    daysWorked: integer('days_worked').notNull(),
+    attendanceScore: real('attendance_score'),
+    townshipScore: real('township_score'),
+    appraisalScore: real('appraisal_score'),
+    totalScore: real('total_score').notNull(),
+    bandLabel: text('band_label').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    deductionFen: integer('deduction_fen').notNull(),
+    deductionReason: text('deduction_reason'),
+    /** Why short of the standard, as codes (domain/subsidy.ts DeductionCode): `score_band`, `days_short`. */
+    deductions: json<string[]>('deductions').notNull().default([]),
+    /** 1 on the first recording, one more each time the month is recorded again. */
+    revision: integer('revision').notNull().default(1),
+    recordedByTokenId: integer('recorded_by_token_id'),
+    recordedAt: text('recorded_at').notNull(),
+    /** How the holder was told this revision's amount: `message` (the outbox) or `in_person` (staff say so). */
+    toldHow: text('told_how', { enum: ['message', 'in_person'] }),
+    toldAt: text('told_at'),
+    /** The revision that was told; told only while it is the current one. */
+    toldRevision: integer('told_revision'),
+    paidAt: text('paid_at'),
+    paidByTokenId: integer('paid_by_token_id'),
+  },
+  (t) => [
+    uniqueIndex('assessments_placement_month_uq').on(t.placementId, t.month),
+    // An area's month (the sheet, the payment list).
+    index('assessments_area_month_idx').on(t.homeAreaCode, t.month),
+    check('assessments_days_ck', sql`${t.daysWorked} >= 0 AND ${t.daysWorked} <= 31`),
+  ],
+);
+
+export const postCheckKinds = [
+  'concurrent_placement',
+  'deceased',
+  'erased',
+  'two_in_household',
+  'cadre_household',
+  'no_assessment',
+  'checkin_no',
+  'checkin_no_answer',
+] as const;
+
+/**
+ * Flags on public-welfare post holders that may be ghost posts (虚设岗位) or
+ * abuse, raised by the monthly checks (src/services/posts/checks.ts) or by a
+ * holder's "no" to the sampled check-in; at most one per kind, placement and
+ * month. Staff of the holder's area resolve each with a note (audited).
+ */
+export const postChecks = sqliteTable(
+  'post_checks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: postCheckKinds }).notNull(),
+    placementId: integer('placement_id')
+      .notNull()
+      .references(() => placements.id),
+    workerId: integer('worker_id').notNull(),
+    homeAreaCode: text('home_area_code').notNull(),
+    /** YYYY-MM: the month whose check raised it. */
+    month: text('month').notNull(),
+    /** Codes and record ids only (the other placement, its scope), never a person's values. */
+    detail: json<Record<string, unknown>>('detail').notNull().default({}),
+    raisedAt: text('raised_at').notNull(),
+    resolvedAt: text('resolved_at'),
+    resolvedByTokenId: integer('resolved_by_token_id'),
+    resolution: text('resolution', { enum: ['confirmed', 'cleared'] }),
+    note: text('note'),
+  },
+  (t) => [
+    uniqueIndex('post_checks_kind_placement_month_uq').on(t.kind, t.placementId, t.month),
+    // The worklist: an area's open flags, newest first.
+    index('post_checks_open_idx').on(t.homeAreaCode, t.id).where(sql`resolved_at IS NULL`),
+    index('post_checks_area_idx').on(t.homeAreaCode, t.month),
+  ],
+);
+
+/**
+ * The sampled check-in (抽查回访): holders asked in the chat "这个月您在做
+ * <岗位> 吗？" in a month, and their answer. No answer by `answerDue`
+ * raises a `checkin_no_answer` flag (the clock reads the due ones by index).
+ */
+export const postCheckins = sqliteTable(
+  'post_checkins',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    placementId: integer('placement_id')
+      .notNull()
+      .references(() => placements.id),
+    workerId: integer('worker_id').notNull(),
+    homeAreaCode: text('home_area_code').notNull(),
+    month: text('month').notNull(),
+    askedAt: text('asked_at').notNull(),
+    /** The first China date on which a missing answer is flagged. */
+    answerDue: text('answer_due').notNull(),
+    answer: text('answer', { enum: ['yes', 'no'] }),
+    answeredAt: text('answered_at'),
+    /** Set when the missing answer was flagged. */
+    flaggedAt: text('flagged_at'),
+  },
+  (t) => [
+    uniqueIndex('post_checkins_placement_month_uq').on(t.placementId, t.month),
+    index('post_checkins_due_idx').on(t.answerDue).where(sql`answer IS NULL AND flagged_at IS NULL`),
+  ],
+);
+
+/**
+ * How far each month's checks have gone: the holders (active public-welfare
+ * placements) are walked by worker id in slices across clock runs, so a
+ * month's checks never read every holder at once and a run cut short goes on.
+ */
+export const postCheckRuns = sqliteTable('post_check_runs', {
+  month: text('month').primaryKey(),
+  /** The last worker id checked (holders are walked by placements_one_pw_per_worker_uq). */
+  afterWorkerId: integer('after_worker_id').notNull().default(0),
+  doneAt: text('done_at'),
+});
+
+/**
  * Civil-affairs counts (民政) per village and date: left-behind elders
  * (留守老人), left-behind children (留守儿童) and people with disabilities
  * in difficulty (困难残疾人) — counts only, never who. A sheet's date is the

@@ -5,6 +5,10 @@
 // from DATABASE_URL, as the system. The run is audited.
 // `npm run export -- close --area 532503 --month 2026-11 [--reason TEXT]`
 // closes a county's month as POST /v1/closings does (audited, as the system).
+// `npm run export -- subsidy --area 532503001 --month 2026-11 [--out FILE] [--format xlsx|csv]`
+// writes the month's payment list of public-welfare post holders (岗位补贴
+// 发放表: 人员编号, name, post, days, score, amount, deduction reason, a 合计
+// row), audited, as the system.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from '../src/config.js';
@@ -13,10 +17,12 @@ import { openLocalDatabase } from '../src/node-db.js';
 import { runTool } from './tool.js';
 import { monthlyReport, monthlyReportCsv, monthlyReportXlsx } from '../src/services/reports.js';
 import { closeMonth } from '../src/counting/closings.js';
+import { exportSubsidyList, subsidyCsv, subsidyXlsx } from '../src/services/posts/subsidy-list.js';
 
 const usage = `usage:
   npm run export -- monthly-report --area <area code> --month <YYYY-MM> [--out FILE] [--format xlsx|csv]
-  npm run export -- close --area <county code> --month <YYYY-MM> [--reason TEXT]`;
+  npm run export -- close --area <county code> --month <YYYY-MM> [--reason TEXT]
+  npm run export -- subsidy --area <area code> --month <YYYY-MM> [--out FILE] [--format xlsx|csv]`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -39,6 +45,19 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const format = values.format ?? 'xlsx';
+  if (positionals[0] === 'subsidy' && positionals.length === 1 && values.area && values.month && (format === 'xlsx' || format === 'csv')) {
+    const config = loadNodeConfig();
+    const { client, db } = await openLocalDatabase(config, { tool: true });
+    try {
+      const list = await exportSubsidyList({ db, clock: systemClock, actor: { role: 'system', name: 'export' } }, { area: values.area, month: values.month }, format);
+      const out = values.out ?? `subsidy-${list.area}-${list.month}.${format}`;
+      writeFileSync(out, format === 'xlsx' ? subsidyXlsx(list) : subsidyCsv(list));
+      console.log(`${out}: ${list.areaName} ${list.area}, ${list.month}: ${list.rows.length} holders, ${(list.totalFen / 100).toFixed(2)} yuan${list.unassessed ? `; ${list.unassessed} not assessed, not on the list` : ''}`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  }
   if (positionals[0] !== 'monthly-report' || positionals.length !== 1 || !values.area || !values.month || (format !== 'xlsx' && format !== 'csv')) {
     console.error(usage);
     return 2;

@@ -23,6 +23,7 @@ import { placementRoutes } from './routes/placements.js';
 import { statsRoutes, worklistRoutes } from './routes/stats.js';
 import { careRoutes } from './routes/care.js';
 import { closingRoutes } from './routes/closings.js';
+import { assessmentRoutes, postCheckRoutes } from './routes/posts.js';
 import { deliverSoon, telegramRoutes } from './routes/telegram.js';
 import { smsCallbackRoutes, smsReplyRoutes } from './routes/sms.js';
 import { wechatRoutes } from './routes/wechat.js';
@@ -68,7 +69,7 @@ export function createApp(deps: Deps) {
     authenticate,
     auditRefusals,
     requireCaller,
-    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES }),
+    limitBodies(MAX_BODY_BYTES, { '/v1/imports': IMPORT_MAX_BYTES, '/v1/assessments/import': IMPORT_MAX_BYTES }),
     idempotency,
   );
   // A write may have made messages owed (an offer, a new applicant): send them.
@@ -87,6 +88,8 @@ export function createApp(deps: Deps) {
   v1.route('/stats', statsRoutes);
   v1.route('/care-coverage', careRoutes);
   v1.route('/closings', closingRoutes);
+  v1.route('/assessments', assessmentRoutes);
+  v1.route('/post-checks', postCheckRoutes);
   v1.route('/worklists', worklistRoutes);
   v1.route('/imports', importRoutes);
   v1.route('/outbox', outboxRoutes);

@@ -14,6 +14,8 @@ import { forgetFinishedConsoleSessions } from './services/console-sessions.js';
 import { forgetOldIdempotencyKeys } from './services/idempotency.js';
 import { pruneOpeningChanges } from './services/opening-catalogue.js';
 import { expireOpeningsPastClosing } from './services/openings.js';
+import { flagUnansweredCheckins } from './services/posts/checkins.js';
+import { runPostChecks } from './services/posts/checks.js';
 
 export interface ClocksReport {
   openingsExpired: number;
@@ -22,6 +24,11 @@ export interface ClocksReport {
   idleOpeningsFlagged: number;
   digestsOwed: number;
   checkinsOwed: number;
+  /** Public-welfare post flags raised by the month's checks (services/posts/checks.ts), and holders asked the sampled check-in. */
+  postChecksRaised: number;
+  postCheckinsAsked: number;
+  /** Sampled check-ins not answered in time, flagged. */
+  postCheckinsUnanswered: number;
   consoleSessionsForgotten: number;
   /** Stored idempotent answers older than a day, deleted. */
   idempotencyKeysForgotten: number;
@@ -58,6 +65,8 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
     const digestsOwed = await step('zero_digests', () => oweZeroEmploymentDigests(ctx));
     const checkinsOwed = await step('checkins', () => oweCheckins(ctx));
     const agreementsLapsed = await step('lapsed_agreements', () => endLapsedAgreements(ctx));
+    const posts = await step('post_checks', () => runPostChecks(ctx, deps.config.POST_RULES));
+    const postCheckinsUnanswered = await step('post_checkins_unanswered', () => flagUnansweredCheckins(ctx));
     const consoleSessionsForgotten = await step('console_sessions', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
     const idempotencyKeysForgotten = await step('idempotency_keys', () => forgetOldIdempotencyKeys(deps.db, deps.clock));
     const openingChangesPruned = await step('prune_opening_changes', () => pruneOpeningChanges(deps.db));
@@ -65,7 +74,7 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
       await step('forgotten_chats', () => drainForgottenChats(deps));
       await step('old_updates', () => forgetOldUpdates(deps));
     }
-    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, consoleSessionsForgotten, idempotencyKeysForgotten, openingChangesPruned, agreementsLapsed };
+    return { openingsExpired, applicationsExpired, openingAlertsOwed, idleOpeningsFlagged, digestsOwed, checkinsOwed, postChecksRaised: posts.flagged, postCheckinsAsked: posts.asked, postCheckinsUnanswered, consoleSessionsForgotten, idempotencyKeysForgotten, openingChangesPruned, agreementsLapsed };
   });
 }
 

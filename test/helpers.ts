@@ -236,10 +236,10 @@ export async function hireThroughApi(env: TestEnv, workerId: number, openingId: 
  * go to a fresh local fake Bot API on 127.0.0.1. `close` waits for background
  * sends, then closes both.
  */
-export async function makeBotTestEnv(config: { token: string; secret: string }): Promise<{ env: TestEnv; fake: FakeBotApi; close: () => Promise<void> }> {
+export async function makeBotTestEnv(config: { token: string; secret: string; more?: Record<string, string> }): Promise<{ env: TestEnv; fake: FakeBotApi; close: () => Promise<void> }> {
   const fake = await startFakeBotApi();
   const env = await makeTestEnv(':memory:', {
-    config: { TELEGRAM_BOT_TOKEN: config.token, TELEGRAM_WEBHOOK_SECRET: config.secret, TELEGRAM_API_ROOT: fake.url },
+    config: { ...config.more, TELEGRAM_BOT_TOKEN: config.token, TELEGRAM_WEBHOOK_SECRET: config.secret, TELEGRAM_API_ROOT: fake.url },
   });
   return {
     env,

@@ -204,4 +204,6 @@ export interface Ports {
   employerMove(applicationId: number, to: 'offered' | 'declined', reason?: EndingReason): Promise<{ ok: boolean; name?: string }>;
   /** The worker's answer to the monthly check-in on their own placement. False when it no longer applies. */
   answerCheckin(placementId: number, stillWorking: boolean): Promise<boolean>;
+  /** The holder's answer to the sampled post check-in (这个月您在做…吗). False when it no longer applies. */
+  answerPostCheckin(checkinId: number, doingIt: boolean): Promise<boolean>;
 }

@@ -270,6 +270,13 @@ export async function globalButton(turn: Turn, data: string) {
       say(turn, ok ? (action === 'stillworking' ? 'checkin.thanks' : 'checkin.ended') : 'checkin.gone');
       return home(turn);
     }
+    case 'postyes':
+    case 'postno': {
+      // The sampled post check-in: g:postyes:<check-in id> / g:postno:<check-in id>.
+      const ok = await ports.answerPostCheckin(id, action === 'postyes');
+      say(turn, ok ? (action === 'postyes' ? 'postcheck.thanks' : 'postcheck.noted') : 'checkin.gone');
+      return home(turn);
+    }
   }
   return nudge(turn, 'stale');
 }

@@ -15,6 +15,7 @@ import { type Sheet, writeXlsx } from '../lib/xlsx.js';
 import { auditInsert } from '../services/audit.js';
 import { today } from '../services/households.js';
 import { placementsOfMonth } from '../services/placements.js';
+import { subsidyList, subsidySheet } from '../services/posts/subsidy-list.js';
 import { type ZeroEmploymentItem, zeroEmploymentWorklist } from '../services/worklists.js';
 import { areaCodeSchema, isoDateSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
@@ -182,11 +183,11 @@ async function send(c: CCtx, what: string, format: 'xlsx' | 'csv', sheets: Sheet
 }
 
 export function exportRoutes(app: Hono<ConsoleEnv>) {
-  app.get('/exports/:file{(overview|worklist|placements)\\.(xlsx|csv)}', async (c) => {
+  app.get('/exports/:file{(overview|worklist|placements|subsidy)\\.(xlsx|csv)}', async (c) => {
     const ctx = ctxOf(c);
     // Staff (and admins, who may do everything staff may) only.
     requireRole(ctx.actor, 'staff', 'admin');
-    const [what, format] = c.req.param('file').split('.') as ['overview' | 'worklist' | 'placements', 'xlsx' | 'csv'];
+    const [what, format] = c.req.param('file').split('.') as ['overview' | 'worklist' | 'placements' | 'subsidy', 'xlsx' | 'csv'];
     const parsed = exportQuery.safeParse(c.req.query());
     if (!parsed.success) throw new AppError('validation_failed', 'area, asOf (YYYY-MM-DD) or month (YYYY-MM) is not valid');
     const q = parsed.data;
@@ -199,6 +200,12 @@ export function exportRoutes(app: Hono<ConsoleEnv>) {
       return send(c, what, format, [await worklistSheet(ctx, { area: q.area, asOf })], { area: q.area ?? null, asOf }, `jiujin-zero-employment-${areaPart}-${asOf}`);
     }
     const month = q.month ?? asOf.slice(0, 7);
+    if (what === 'subsidy') {
+      const area = q.area ?? (ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : undefined);
+      if (!area) throw new AppError('validation_failed', 'area is required for the payment list');
+      const list = await subsidyList(ctx, { area, month });
+      return send(c, what, format, [subsidySheet(list)], { area, month, totalFen: list.totalFen }, `jiujin-subsidy-${area}-${month}`);
+    }
     return send(c, what, format, [await placementsSheet(ctx, { area: q.area, month })], { area: q.area ?? null, month }, `jiujin-placements-${areaPart}-${month}`);
   });
 }

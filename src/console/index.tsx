@@ -18,6 +18,7 @@ import { Field, FormErrors, Page } from './layout.js';
 import { careRoutes } from './care.js';
 import { overviewRoutes } from './overview.js';
 import { peopleRoutes } from './people.js';
+import { postRoutes } from './posts.js';
 import { registryRoutes } from './registry.js';
 import { worklistRoutes } from './worklists.js';
 
@@ -128,6 +129,7 @@ export function createConsole() {
   });
   overviewRoutes(staff);
   worklistRoutes(staff);
+  postRoutes(staff);
   allocationRoutes(staff);
   peopleRoutes(staff);
   registryRoutes(staff);

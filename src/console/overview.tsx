@@ -340,7 +340,12 @@ function OverviewPage(props: { c: CCtx; o: Overview; picker: PickerState; notice
         <li>
           <a href={`/console/agreements?due=renewal${area ? `&area=${area}` : ''}`} id="agreements-link">
             {t.renewalDueTitle}
-          </a>
+          </a>{' '}
+          · <a href={`/console/assessments${q({ area })}`} id="assessments-link">
+            {t.postMonth.nav}
+          </a>{' '}
+          · {t.postMonth.exportList}: <a href={`/console/exports/subsidy.xlsx${q({ area, month })}`}>.xlsx</a> · <a href={`/console/exports/subsidy.csv${q({ area, month })}`}>CSV</a>{' '}
+          · <a href={`/console/post-checks${q({ area })}`} id="post-checks-link">{t.postMonth.checksNav}</a>
         </li>
         <li>
           {t.exportOverview}: <a href={`/console/exports/overview.xlsx${q({ area, asOf: s.asOf })}`}>.xlsx</a> ·{' '}

@@ -24,6 +24,8 @@ const noticeKinds = [
   'zero_digest',
   'zero_placed',
   'checkin',
+  'subsidy_notice',
+  'post_checkin',
 ] as const satisfies readonly NoticeKind[];
 
 /** The outbox statuses watched, by the name operators use ("owed" is the table's `pending`). */

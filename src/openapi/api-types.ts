@@ -340,6 +340,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An area's public-welfare post holders of a month, each with their assessment or null
+         * @description Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        get: operations["getV1Assessments"];
+        /**
+         * Record a public-welfare post holder's month (月度考核); the subsidy follows from POST_RULES
+         * @description Days worked and the three scores (attendance, township, appraisal, each within its weight) or one total. The band is the first whose minimum the total reaches; the amount is the standard × the band's share × days / fullMonthDays (a full month at most), with the deduction and its reason. Recording again changes the month (and needs telling again) until it is paid (409 after). Audited.
+         *
+         *     Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        put: operations["putV1Assessments"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one month's assessment
+         * @description Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        get: operations["getV1AssessmentsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the month paid: only after it has ended and the holder was told this amount (409 otherwise)
+         * @description Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        post: operations["postV1AssessmentsByIdPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/{id}/tell": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tell the holder the month's amount and deduction before payment: a message, or record that you told them
+         * @description `message` is refused (422) when the person has no chat, WeChat or phone. Audited.
+         *
+         *     Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        post: operations["postV1AssessmentsByIdTell"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a month's assessment sheet (.xlsx or .csv): 人员编号 or 就近人员号, 出勤天数, 考勤 / 乡镇考核 / 群众评议 or 考核得分
+         * @description Each row passes the rules of PUT /v1/assessments or is listed with its line and reason; the rows that pass are recorded (audited). The payment list the export writes is such a sheet.
+         *
+         *     Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        post: operations["postV1AssessmentsImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/care-coverage": {
         parameters: {
             query?: never;
@@ -700,6 +810,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/post-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Flags on public-welfare post holders that may be ghost posts (虚设岗位), newest first
+         * @description Raised monthly: concurrent_placement (detail.outOfCounty), deceased, erased, two_in_household, cadre_household, no_assessment; and from the sampled check-in checkin_no and checkin_no_answer.
+         *
+         *     Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        get: operations["getV1PostChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/post-checks/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a flag with a note (confirmed or cleared); audited
+         * @description Who may call: staff, admin. Staff of the holder's area (village, township or county), admins.
+         */
+        post: operations["postV1PostChecksByIdResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sms/replies": {
         parameters: {
             query?: never;
@@ -994,6 +1146,39 @@ export interface components {
                 lat: number;
                 lon: number;
             } | null;
+        };
+        Assessment: {
+            id: number;
+            placementId: number;
+            workerId: number;
+            month: string;
+            daysWorked: number;
+            attendance: number | null;
+            township: number | null;
+            appraisal: number | null;
+            total: number;
+            band: string;
+            amountYuan: number;
+            deductionYuan: number;
+            deductionReason: string | null;
+            revision: number;
+            /** Format: date-time */
+            recordedAt: string;
+            toldHow: ("message" | "in_person") | null;
+            told: boolean;
+            paidAt: string | null;
+        };
+        AssessmentImportResult: {
+            fileName: string;
+            month: string;
+            read: number;
+            recorded: number;
+            rejected: number;
+            rejects: {
+                line: number;
+                column: string;
+                reason: string;
+            }[];
         };
         Candidate: {
             household: {
@@ -1394,6 +1579,24 @@ export interface components {
             /** Format: date */
             startDate: string;
             endDate: string | null;
+        };
+        PostCheck: {
+            id: number;
+            kind: string;
+            placementId: number;
+            workerId: number;
+            name: string | null;
+            homeAreaCode: string;
+            post: string | null;
+            month: string;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            raisedAt: string;
+            resolvedAt: string | null;
+            resolution: ("confirmed" | "cleared") | null;
+            note: string | null;
         };
         Stats: {
             area: string | null;
@@ -2201,6 +2404,257 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1Assessments: {
+        parameters: {
+            query: {
+                area?: string;
+                month: string;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Holders by placement id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            placementId: number;
+                            workerId: number;
+                            name: string | null;
+                            sourceId: string | null;
+                            homeAreaCode: string;
+                            openingId: number | null;
+                            post: string | null;
+                            /** Format: date */
+                            startDate: string;
+                            endDate: string | null;
+                            daysHeld: number;
+                            assessment: components["schemas"]["Assessment"] | null;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    putV1Assessments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The holder's public-welfare placement; or give `workerId`. */
+                    placementId?: number;
+                    /** @description The holder; their public-welfare placement in work that month is meant. */
+                    workerId?: number;
+                    month: string;
+                    daysWorked: number;
+                    /** @description Points, 0 to the attendance weight (POST_RULES, Honghe 30). */
+                    attendance?: number | null;
+                    /** @description Points, 0 to the township weight (Honghe 50). */
+                    township?: number | null;
+                    /** @description Points, 0 to the appraisal weight (Honghe 20). */
+                    appraisal?: number | null;
+                    /** @description One total, 0 to 100, instead of the three scores. */
+                    total?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The month, recorded again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            /** @description The month, recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1AssessmentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AssessmentsByIdPaid: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The month, paid */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AssessmentsByIdTell: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `message`: the amount and any deduction are sent (chat, WeChat or SMS); `in_person`: you told the holder yourself.
+                     * @enum {string}
+                     */
+                    how: "message" | "in_person";
+                };
+            };
+        };
+        responses: {
+            /** @description The month */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assessment"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1AssessmentsImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    month: string;
+                    file: string;
+                    /** @enum {string} */
+                    encoding?: "utf-8" | "gbk";
+                };
+            };
+        };
+        responses: {
+            /** @description What was recorded and every rejected row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentImportResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
             503: components["responses"]["E503"];
         };
     };
@@ -3062,6 +3516,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Placement"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            413: components["responses"]["E413"];
+            422: components["responses"]["E422"];
+            503: components["responses"]["E503"];
+        };
+    };
+    getV1PostChecks: {
+        parameters: {
+            query?: {
+                area?: string;
+                kind?: "concurrent_placement" | "deceased" | "erased" | "two_in_household" | "cadre_household" | "no_assessment" | "checkin_no" | "checkin_no_answer";
+                /** @description true: resolved flags; default the open ones. */
+                resolved?: string;
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (opaque); leave out for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Flags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PostCheck"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            503: components["responses"]["E503"];
+        };
+    };
+    postV1PostChecksByIdResolve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1 to 200 characters. A repeat with the same key, path and body answers the first response again (header `Idempotent-Replayed: true`); the same key with another body answers 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `confirmed`: it is what it looked like (end the post through its agreement); `cleared`: it is not.
+                     * @enum {string}
+                     */
+                    resolution: "confirmed" | "cleared";
+                    /** @description What was found, and how. */
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The resolved flag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostCheck"];
                 };
             };
             400: components["responses"]["E400"];

@@ -498,3 +498,70 @@ export const smsReplyList = z.object({
     }),
   ),
 });
+
+/** A post holder's month (services/posts/assessments.ts toAssessmentView). */
+export const assessmentResponse = z
+  .object({
+    id,
+    placementId: id,
+    workerId: id,
+    month: z.string(),
+    daysWorked: z.number().int(),
+    attendance: z.number().nullable(),
+    township: z.number().nullable(),
+    appraisal: z.number().nullable(),
+    total: z.number(),
+    band: z.string(),
+    amountYuan: z.number(),
+    deductionYuan: z.number(),
+    deductionReason: z.string().nullable(),
+    revision: z.number().int(),
+    recordedAt: timestamp,
+    toldHow: z.enum(['message', 'in_person']).nullable(),
+    told: z.boolean(),
+    paidAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Assessment' });
+
+export const holderMonthResponse = z.object({
+  placementId: id,
+  workerId: id,
+  name: z.string().nullable(),
+  sourceId: z.string().nullable(),
+  homeAreaCode: z.string(),
+  openingId: id.nullable(),
+  post: z.string().nullable(),
+  startDate: date,
+  endDate: date.nullable(),
+  daysHeld: z.number().int(),
+  assessment: assessmentResponse.nullable(),
+});
+
+export const postCheckResponse = z
+  .object({
+    id,
+    kind: z.string(),
+    placementId: id,
+    workerId: id,
+    name: z.string().nullable(),
+    homeAreaCode: z.string(),
+    post: z.string().nullable(),
+    month: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+    raisedAt: timestamp,
+    resolvedAt: timestamp.nullable(),
+    resolution: z.enum(['confirmed', 'cleared']).nullable(),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'PostCheck' });
+
+export const assessmentImportResponse = z
+  .object({
+    fileName: z.string(),
+    month: z.string(),
+    read: z.number().int(),
+    recorded: z.number().int(),
+    rejected: z.number().int(),
+    rejects: z.array(z.object({ line: z.number().int(), column: z.string(), reason: z.string() })),
+  })
+  .meta({ id: 'AssessmentImportResult' });

@@ -22,7 +22,11 @@ export type NoticeKind =
   | 'opening_idle'
   | 'zero_digest'
   | 'zero_placed'
-  | 'checkin';
+  | 'checkin'
+  /** A post holder's month: the subsidy and any deduction, before payment (services/posts/assessments.ts). */
+  | 'subsidy_notice'
+  /** The sampled check-in of a post holder (services/posts/checkins.ts). */
+  | 'post_checkin';
 
 export type Recipient = { workerId: number } | { employerId: number } | { staffTokenId: number } | { chatId: string };
 
@@ -30,7 +34,7 @@ export interface Owed {
   kind: NoticeKind;
   to: Recipient;
   /** Names records only: an application, a (worker, opening) pair, an opening, a placement, a household. */
-  payload: { applicationId?: number; workerId?: number; openingId?: number; placementId?: number; householdId?: number; date?: string };
+  payload: { applicationId?: number; workerId?: number; openingId?: number; placementId?: number; householdId?: number; date?: string; assessmentId?: number; checkinId?: number };
   /** At most one message per key. */
   dedupeKey?: string;
   notBefore?: Date;

@@ -11,6 +11,7 @@ import {
   idempotencyKeys,
   linkCodes,
   outbox,
+  postChecks,
   telegramUpdates,
   smsMessages,
   smsReplies,
@@ -306,6 +307,8 @@ export async function eraseWorker(ctx: ServiceCtx, id: number): Promise<void> {
     ctx.db.delete(smsReplies).where(eq(smsReplies.workerId, id)),
     ctx.db.update(smsMessages).set({ phone: '' }).where(eq(smsMessages.workerId, id)),
     ctx.db.update(outbox).set({ status: 'cancelled', payload: {}, chatId: null }).where(eq(outbox.workerId, id)),
+    // Staff notes on the post's flags may describe the person; the flags stay (counted, resolved), their words go.
+    ctx.db.update(postChecks).set({ note: sql`CASE WHEN ${postChecks.note} IS NULL THEN NULL ELSE '—' END` }).where(eq(postChecks.workerId, id)),
     ...(chat
       ? [
           ctx.db.delete(botSessions).where(eq(botSessions.chatId, chat)),

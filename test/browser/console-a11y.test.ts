@@ -99,6 +99,8 @@ beforeAll(async () => {
     `/console/households/${seeded.ids.twoMemberHousehold}`,
     '/console/employers',
     '/console/employers/new',
+    '/console/assessments?area=532503&month=2026-11',
+    '/console/post-checks?area=532503',
   ];
   publicPages = ['/console', `/console/public/notices/${noticeId}`];
 });

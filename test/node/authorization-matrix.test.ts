@@ -5,6 +5,7 @@
 // cell must answer follows from the route's own `who` and the one scope
 // rule (an object outside one's scope is 404, as if it did not exist).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postChecks } from '../../db/schema.js';
 import { operations } from '../../src/openapi/document.js';
 import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
@@ -53,6 +54,18 @@ beforeAll(async () => {
     agreements: agreements.body.items[0].id,
     areas: '532503',
   });
+  // A public-welfare post holder's month, and a flag on the post.
+  const ph = await makeHousehold(env);
+  const pw = await makeWorker(env, ph.id);
+  const heldPost = await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId: pw.id, type: 'public_welfare', areaCode: '532503001001', startDate: '2026-10-01' } });
+  expect(heldPost.status).toBe(201);
+  const month = await env.request('PUT', '/v1/assessments', { token: env.adminToken, body: { placementId: heldPost.body.id, month: '2026-11', daysWorked: 15, total: 80 } });
+  expect(month.status).toBe(201);
+  const [flag] = await env.db
+    .insert(postChecks)
+    .values({ kind: 'no_assessment', placementId: heldPost.body.id, workerId: pw.id, homeAreaCode: '532503001001', month: '2026-11', raisedAt: '2026-11-20T02:00:00.000Z' })
+    .returning();
+  Object.assign(ids, { assessments: month.body.id, 'post-checks': flag!.id });
 });
 afterAll(() => env.close());
 
@@ -62,8 +75,8 @@ function fill(path: string): string {
   return path.replace(/:(\w+)/g, (_m, name: string) => String(name === 'code' ? ids.areas : ids[kind] ?? 1));
 }
 
-/** People's records (and what hangs off them): their county's staff, admin — and for applications the opening's employer. */
-const personScoped = /^\/v1\/(workers|households|placements|applications|agreements)\/:id/;
+/** People's records (and what hangs off them: an agreement, a post holder's month, a flag on a post): their county's staff, admin — and for applications the opening's employer. */
+const personScoped = /^\/v1\/(workers|households|placements|applications|agreements|assessments|post-checks)\/:id/;
 
 function routesOf() {
   const app = env.app;

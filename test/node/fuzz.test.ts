@@ -32,7 +32,7 @@ function value(depth: number): unknown {
   const r = int(10);
   if (depth > 3 || r < 3) return pick([null, true, false, int(1000), -int(1000), rand() * 1e6, 1e308, -0, pick(nasty)]);
   if (r < 6) return Array.from({ length: int(5) }, () => value(depth + 1));
-  const keys = ['name', 'areaCode', 'point', 'lat', 'lon', 'workerId', 'openingId', 'to', 'reason', 'kind', 'status', 'slots', 'startDate', 'endDate', 'householdId', 'skills', 'home', 'phone', 'sourceId', 'lastDayWorked', 'birthDate', 'cadreHousehold', 'cadreSince', '__proto__', pick(nasty)];
+  const keys = ['name', 'areaCode', 'point', 'lat', 'lon', 'workerId', 'openingId', 'to', 'reason', 'kind', 'status', 'slots', 'startDate', 'endDate', 'householdId', 'skills', 'home', 'phone', 'sourceId', 'lastDayWorked', 'birthDate', 'cadreHousehold', 'cadreSince', 'placementId', 'month', 'daysWorked', 'total', 'attendance', 'how', 'resolution', 'note', '__proto__', pick(nasty)];
   return Object.fromEntries(Array.from({ length: int(6) }, () => [pick(keys), value(depth + 1)]));
 }
 

@@ -222,6 +222,34 @@ describe('worker runtime', () => {
   });
 });
 
+describe('the public-welfare post\'s month on Workers', () => {
+  it('a holder\'s month is recorded in D1 with its subsidy, listed for the area, told in person and paid', async () => {
+    const h = await rt.request('POST', '/v1/households', { token: ADMIN_TOKEN, body: { areaCode: '532503001001', povertyAlleviated: true, monitored: false } });
+    expect(h.status, JSON.stringify(h.body)).toBe(201);
+    const w = await rt.request('POST', '/v1/workers', { token: ADMIN_TOKEN, body: { householdId: h.body.id, name: unique('holder'), availability: 'full_day' } });
+    expect(w.status).toBe(201);
+    const p = await rt.request('POST', '/v1/placements', { token: ADMIN_TOKEN, body: { workerId: w.body.id, type: 'public_welfare', areaCode: '532503001001', startDate: isoDay(-75) } });
+    expect(p.status, JSON.stringify(p.body)).toBe(201);
+    // Last month, in China time.
+    const china = new Date(Date.now() + 8 * 3_600_000);
+    const last = new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const put = await rt.request('PUT', '/v1/assessments', { token: ADMIN_TOKEN, body: { placementId: p.body.id, month: last, daysWorked: 11, attendance: 30, township: 40, appraisal: 15 } });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    expect(put.body).toMatchObject({ total: 85, band: '良好', amountYuan: 250, deductionYuan: 250 });
+    const list = await rt.request('GET', `/v1/assessments?area=532503001&month=${last}&limit=100`, { token: ADMIN_TOKEN });
+    expect(list.status).toBe(200);
+    expect(list.body.items.find((i: { placementId: number }) => i.placementId === p.body.id).assessment.id).toBe(put.body.id);
+    expect((await rt.request('POST', `/v1/assessments/${put.body.id}/paid`, { token: ADMIN_TOKEN })).status).toBe(409);
+    expect((await rt.request('POST', `/v1/assessments/${put.body.id}/tell`, { token: ADMIN_TOKEN, body: { how: 'in_person' } })).status).toBe(200);
+    const paid = await rt.request('POST', `/v1/assessments/${put.body.id}/paid`, { token: ADMIN_TOKEN });
+    expect(paid.status).toBe(200);
+    expect(paid.body.paidAt).not.toBeNull();
+    const checks = await rt.request('GET', '/v1/post-checks?area=532503', { token: ADMIN_TOKEN });
+    expect(checks.status).toBe(200);
+    expect((await rt.scheduled('*/5 * * * *')).outcome).toBe('ok');
+  });
+});
+
 describe('operators and integrators on Workers', () => {
   it('serves the same OpenAPI document, /ready, /metrics and X-Request-Id inside workerd', async () => {
     const doc = await rt.request('GET', '/openapi.json');

@@ -1,6 +1,6 @@
 // SMS for workers staff registered with a phone and no chat: the alerts that
 // matter — a new opening that suits them, an offer, an expiry, the monthly
-// check-in — as the provider's templates with short parameters (the texts,
+// check-in, a post holder's subsidy notice — as the provider's templates with short parameters (the texts,
 // registered with the provider, are in SMS_TEXTS). Every other notice to such
 // a worker is cancelled with the reason; so is everything once they replied
 // TD. Quiet hours hold messages for the morning; at most one SMS a minute,
@@ -9,7 +9,8 @@
 // what a reply of "1" would be about, and its delivery receipt.
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../../db/client.js';
-import { applications, employers, openings, outbox, placements, smsMessages, workers } from '../../../db/schema.js';
+import { applications, assessments, employers, openings, outbox, placements, smsMessages, workers } from '../../../db/schema.js';
+import { yuanOfFen } from '../../../src/domain/subsidy.js';
 import type { Deps } from '../../../src/context.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
 import { cancelOwed, claimOwed, setOutboxRow, smsOnlyRecipient } from '../../../src/services/outbox.js';
@@ -18,9 +19,9 @@ import { renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, LEASE_MS, MAX_ATTEMPTS, type QuietHours } from '../../sender.js';
 import { aliyunSms, SmsError, type SmsProvider } from './aliyun.js';
 
-export type SmsKind = 'opening' | 'offer' | 'expired' | 'checkin';
+export type SmsKind = 'opening' | 'offer' | 'expired' | 'checkin' | 'subsidy';
 
-const KIND_OF: Record<string, SmsKind> = { opening_alert: 'opening', offer: 'offer', expired: 'expired', checkin: 'checkin' };
+const KIND_OF: Record<string, SmsKind> = { opening_alert: 'opening', offer: 'offer', expired: 'expired', checkin: 'checkin', subsidy_notice: 'subsidy' };
 
 /** The templates' texts as registered with the provider (the signature 【就近】 is added by it). */
 export const SMS_TEXTS: Record<SmsKind, string> = {
@@ -28,6 +29,7 @@ export const SMS_TEXTS: Record<SmsKind, string> = {
   offer: '${employer}要您去做“${title}”，愿意回复1，工作人员会联系您。退订回复TD',
   expired: '您报名的“${title}”过期了，还想去请找村里工作人员。退订回复TD',
   checkin: '您还在做“${title}”吗？还在做回复1，不做了回复2。退订回复TD',
+  subsidy: '您${month}的补贴${amount}元，扣${deduction}元${why}。有疑问请找村里。退订回复TD',
 };
 
 export const fillTemplate = (kind: SmsKind, params: Record<string, string>) => SMS_TEXTS[kind].replace(/\$\{(\w+)\}/g, (_, k: string) => params[k] ?? '');
@@ -67,6 +69,12 @@ async function factsOf(db: Db, row: typeof outbox.$inferSelect): Promise<Facts |
   if (row.kind === 'opening_alert') {
     const [o] = await db.select({ title: openings.title, employer: employers.name }).from(openings).innerJoin(employers, eq(employers.id, openings.employerId)).where(eq(openings.id, Number(p.openingId)));
     return o ? { params: { title: cut(o.title), employer: cut(o.employer) }, openingId: Number(p.openingId), applicationId: null } : null;
+  }
+  if (row.kind === 'subsidy_notice') {
+    const [a] = await db.select().from(assessments).where(eq(assessments.id, Number(p.assessmentId)));
+    if (!a) return null;
+    const why = [a.deductions.includes('score_band') ? `考核${a.bandLabel}` : '', a.deductions.includes('days_short') ? `上班${a.daysWorked}天` : ''].filter(Boolean).join('，');
+    return { params: { month: `${Number(a.month.slice(5))}月`, amount: yuanOfFen(a.amountFen), deduction: yuanOfFen(a.deductionFen), why: why ? `（${why}）` : '' }, openingId: null, applicationId: null };
   }
   if (row.kind === 'checkin') {
     const [pl] = await db.select({ title: openings.title, type: placements.type }).from(placements).leftJoin(openings, eq(openings.id, placements.openingId)).where(eq(placements.id, Number(p.placementId)));
