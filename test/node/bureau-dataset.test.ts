@@ -196,6 +196,8 @@ function expected(area: string) {
     workshops: { certified: certified.length, povertyAlleviatedEmployed: employed },
     zeroEmployment: { remaining, overdue, allHouseholds: zero.length },
     placementsThisMonth: { from: '2026-11-01', to: AS_OF, started, ended },
+    // The plan imports no civil-affairs sheet and none of its posts serves anyone.
+    care: { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: { open: 0, filled: 0 } },
   };
 }
 
