@@ -470,7 +470,7 @@ async function main() {
   console.log(`load: ${reuse ? 'reused database' : `${loadSeconds.toFixed(1)} s`}; whole run ${((performance.now() - tStart) / 1000).toFixed(0)} s`);
   console.log(`matcher's catalogue (read at start, as npm start does): ${catalogue.size} open openings in ${fmt(catalogueMs)} ms; RSS ${mb(rssAfterCatalogue).toFixed(0)} MB after it`);
   console.log(`raw SQL: matches = the worker's facts, then one statement over an R*Tree of the ${rtreeRows} open openings' points (TEMP, built in ${fmt(rtreeMs)} ms) and area codes, every eligibility rule, the service's score, LIMIT ${LIMIT};`);
-  console.log(`         candidates = workers by reach band and grid cell (json_each of cell ranges, workers_grid_idx) joined to households, priority order, LIMIT ${LIMIT + 20};`);
+  console.log(`         candidates = workers by reach band and grid cell (json_each of cell ranges, the index SQLite picks) joined to households, priority order, LIMIT ${LIMIT + 20};`);
   console.log('         stats = the six aggregates of /v1/stats counted directly (registered, in work by type and scope, public-welfare posts, workshops, zero-employment, the month\'s starts and ends).');
 
   const summaryFile = args.get('summary');

@@ -20,6 +20,7 @@
 //   and workshops' current flags: the bench's database has no status or
 //   certification history (the service reads it when there is), and the run
 //   checks the figures equal.
+import { HONGHE_POST_RULES } from '../../src/domain/post-rules.js';
 import type { Client, InValue } from '@libsql/client';
 import { addDays, chinaDayEnd, monthBounds } from '../../src/domain/dates.js';
 import { boundingBox, KM_PER_DEGREE, type Point } from '../../src/domain/geo.js';
@@ -63,6 +64,9 @@ export interface RawWorkerFacts {
   poor: boolean;
   holdsPw: boolean;
   householdPw: boolean;
+  /** Issue 18's public-welfare rules: the birth date (null: not recorded, not refused) and a cadre household. */
+  birthDate: string | null;
+  cadre: boolean;
   applied: string;
 }
 
@@ -72,7 +76,7 @@ export async function rawWorkerFacts(client: Client, workerId: number, today: st
   const r = (
     await client.execute({
       sql: `SELECT w.id, w.area_code, w.home_lat, w.home_lon, w.max_distance_km, w.cannot_leave_home, w.skills, w.availability,
-          (h.poverty_alleviated = 1 OR h.monitored = 1) AS poor,
+          (h.poverty_alleviated = 1 OR h.monitored = 1) AS poor, w.birth_date, h.cadre_household,
           EXISTS (SELECT 1 FROM placements p WHERE p.worker_id = w.id AND ${held}) AS holds_pw,
           EXISTS (SELECT 1 FROM placements p WHERE p.household_id = w.household_id AND ${held}) AS household_pw,
           (SELECT json_group_array(a.opening_id) FROM applications a WHERE a.worker_id = w.id AND a.state NOT IN ('suggested', 'withdrawn', 'expired')) AS applied
@@ -92,8 +96,19 @@ export async function rawWorkerFacts(client: Client, workerId: number, today: st
     poor: Boolean(r.poor),
     holdsPw: Boolean(r.holds_pw),
     householdPw: Boolean(r.household_pw),
+    birthDate: r.birth_date === null ? null : String(r.birth_date),
+    cadre: Boolean(r.cadre_household),
     applied: String(r.applied),
   };
+}
+
+/** POST_RULES' ages on the day (Honghe's 16 to 60), by whole years as eligibility counts them; no birth date recorded: not refused. */
+function ageFits(birthDate: string | null, today: string): boolean {
+  if (birthDate === null) return true;
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  return age >= HONGHE_POST_RULES.minAge && age <= HONGHE_POST_RULES.maxAge;
 }
 
 /** Nominal km of the closest shared area within reach (areaNearness), or NULL: SQL over `o.area_code`. */
@@ -118,7 +133,9 @@ export function rawMatchesStatement(w: RawWorkerFacts, today: string, limit: num
     `o.hours IN (${hours.map((h) => `'${h}'`).join(', ')})`,
     `o.id NOT IN (SELECT value FROM json_each(?3))`,
     ...(w.poor ? [] : [`o.poverty_only = 0`, `o.kind <> 'public_welfare'`]),
-    ...(w.holdsPw || w.householdPw ? [`o.kind <> 'public_welfare'`] : []),
+    ...(w.holdsPw || w.householdPw || w.cadre || !ageFits(w.birthDate, today) ? [`o.kind <> 'public_welfare'`] : []),
+    // A post takes people registered in its area (a village post: that village; a township post: its villages).
+    `(o.kind <> 'public_welfare' OR substr('${w.areaCode.replaceAll("'", "''")}', 1, length(o.area_code)) = o.area_code)`,
   ].join(' AND ');
   const skillPoints = `CASE WHEN json_array_length(o.skills) = 0 THEN ${SCORE_POINTS.skills / 2}
     ELSE ${SCORE_POINTS.skills}.0 * (SELECT count(*) FROM json_each(o.skills) s WHERE s.value IN (SELECT value FROM json_each(?2))) / json_array_length(o.skills) END`;

@@ -96,7 +96,7 @@ function cellsParam(box: Box): string | null {
   return ranges === null ? null : JSON.stringify(ranges);
 }
 
-/** `cell` within one row of `cells` (see cellsParam): a range workers_grid_idx can seek. */
+/** `cell` within one row of `cells` (see cellsParam): a range the grid indexes (workers_tier_grid_idx, workers_zero_grid_idx) can seek. */
 const inCells = (cell: SQL) => sql`${cell} BETWEEN json_extract(cells.value, '$[0]') AND json_extract(cells.value, '$[1]')`;
 
 const textRange = (column: SQL, prefix: string) => sql`${column} >= ${prefix} AND ${column} < ${`${prefix}:`}`;
@@ -439,7 +439,7 @@ function workerSources(o: Opening, byTier: boolean): Array<{ from: SQL; where: S
       const within = sql`${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
       // One index range per grid row, joined from a table of ranges: an OR of
       // ranges would fetch every row from the table (multi-index OR), where
-      // this reads workers_grid_idx alone.
+      // this reads the grid index alone.
       const cells = cellsParam(box);
       const inBand = sql`${workers.reachBand} = ${num(i)} AND ${workers.erasedAt} IS NULL AND ${workers.ableToWork} = 1`;
       sources.push(
