@@ -65,7 +65,7 @@ export async function runClocks(deps: Deps, trigger = 'scheduler', observe?: Clo
     const digestsOwed = await step('zero_digests', () => oweZeroEmploymentDigests(ctx));
     const checkinsOwed = await step('checkins', () => oweCheckins(ctx));
     const agreementsLapsed = await step('lapsed_agreements', () => endLapsedAgreements(ctx));
-    const posts = await step('post_checks', () => runPostChecks(ctx, deps.config.POST_RULES));
+    const posts = await step('post_checks', () => runPostChecks(ctx));
     const postCheckinsUnanswered = await step('post_checkins_unanswered', () => flagUnansweredCheckins(ctx));
     const consoleSessionsForgotten = await step('console_sessions', () => forgetFinishedConsoleSessions(deps.db, deps.clock));
     const idempotencyKeysForgotten = await step('idempotency_keys', () => forgetOldIdempotencyKeys(deps.db, deps.clock));

@@ -301,7 +301,7 @@ export function postRoutes(app: Hono<ConsoleEnv>) {
       owners.push(h.placementId);
     }
     if (rowErrors.size === 0) {
-      const r = await recordAssessments(ctx, c.var.deps.config.POST_RULES, rows);
+      const r = await recordAssessments(ctx, rows);
       for (const rej of r.rejected) rowErrors.set(owners[rej.index]!, rej.issues.map((i: Issue) => `${i.path}: ${say(c.var.t, i.message)}`).join('；'));
       if (rowErrors.size === 0) return c.redirect(`/console/assessments${qs({ area, month, saved: String(r.written) })}`, 303);
     }

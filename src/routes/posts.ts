@@ -111,13 +111,13 @@ const docs = {
 
 export const assessmentRoutes = new Hono<AppEnv>()
   .put('/', docs.put, validate('json', assessmentBody), async (c) => {
-    const r = await recordAssessment(serviceCtx(c), c.var.deps.config.POST_RULES, c.req.valid('json'));
+    const r = await recordAssessment(serviceCtx(c), c.req.valid('json'));
     return c.json(r.assessment, r.created ? 201 : 200);
   })
   .post('/import', docs.import, validate('form', importBody), async (c) => {
     const form = c.req.valid('form');
     return c.json(
-      await importAssessments(serviceCtx(c), c.var.deps.config.POST_RULES, {
+      await importAssessments(serviceCtx(c), {
         month: form.month,
         fileName: form.file.name || 'upload',
         data: new Uint8Array(await form.file.arrayBuffer()),

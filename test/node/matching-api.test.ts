@@ -406,20 +406,25 @@ describe('worker → matches', () => {
 });
 
 describe('opening → candidates', () => {
+  /**
+   * A household of the given status with a member in work far away (so not
+   * zero-employment), and its member `km` north of HOME who is the candidate.
+   */
+  const householdInWork = async (flags: Record<string, boolean>, km: number, over: Record<string, unknown> = {}) => {
+    const h = await makeHousehold(env, flags);
+    const busy = await makeWorker(env, h.id, { home: northOf(HOME, 40) });
+    const p = await env.request('POST', '/v1/placements', {
+      token: env.adminToken,
+      body: { workerId: busy.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
+    });
+    expect(p.status).toBe(201);
+    return { h, w: await makeWorker(env, h.id, { home: northOf(HOME, km), ...over }) };
+  };
+
   it('ranks by tier: zero-employment, monitored, poverty-alleviated, everyone; cannot-leave-home first within a tier; nearer first', async () => {
     const { employer } = await world();
     const post = await makeOpening(env, employer.id, { point: HOME });
-    // Households with someone in work are not zero-employment: give the tier-1..3 households a working member.
-    const working = async (flags: Record<string, boolean>, km: number, over: Record<string, unknown> = {}) => {
-      const h = await makeHousehold(env, flags);
-      const busy = await makeWorker(env, h.id, { home: northOf(HOME, 40) });
-      const p = await env.request('POST', '/v1/placements', {
-        token: env.adminToken,
-        body: { workerId: busy.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
-      });
-      expect(p.status).toBe(201);
-      return makeWorker(env, h.id, { home: northOf(HOME, km), ...over });
-    };
+    const working = async (flags: Record<string, boolean>, km: number) => (await householdInWork(flags, km)).w;
     const general = await working({ povertyAlleviated: false, monitored: false }, 0.5);
     const poor = await working({ povertyAlleviated: true, monitored: false }, 0.5);
     const monitoredFar = await working({ povertyAlleviated: false, monitored: true }, 3);
@@ -483,21 +488,11 @@ describe('opening → candidates', () => {
   it('a household whose status changes moves its members to their new tier at once, and a short first tier is filled from the next', async () => {
     const { employer } = await world();
     const post = await makeOpening(env, employer.id, { point: HOME });
-    const working = async (flags: Record<string, boolean>, km: number, over: Record<string, unknown> = {}) => {
-      const h = await makeHousehold(env, flags);
-      const busy = await makeWorker(env, h.id, { home: northOf(HOME, 40) });
-      const p = await env.request('POST', '/v1/placements', {
-        token: env.adminToken,
-        body: { workerId: busy.id, type: 'enterprise', areaCode: '532503', startDate: '2026-11-01' },
-      });
-      expect(p.status).toBe(201);
-      return { h, w: await makeWorker(env, h.id, { home: northOf(HOME, km), ...over }) };
-    };
     // One monitored carer, far; poverty-alleviated neighbours; one general household, nearest of all.
-    const monitored = await working({ povertyAlleviated: false, monitored: true }, 4, { cannotLeaveHome: true, careFor: ['elders'] });
+    const monitored = await householdInWork({ povertyAlleviated: false, monitored: true }, 4, { cannotLeaveHome: true, careFor: ['elders'] });
     const poor = [];
-    for (let i = 0; i < 5; i++) poor.push(await working({ povertyAlleviated: true, monitored: false }, 1 + i * 0.5));
-    const general = await working({ povertyAlleviated: false, monitored: false }, 0.2);
+    for (let i = 0; i < 5; i++) poor.push(await householdInWork({ povertyAlleviated: true, monitored: false }, 1 + i * 0.5));
+    const general = await householdInWork({ povertyAlleviated: false, monitored: false }, 0.2);
     const tiersHold = async () => {
       const wrong = await env.db.all(sql`SELECT w.id FROM workers w JOIN households h ON h.id = w.household_id
         WHERE w.status_tier <> CASE WHEN h.monitored = 1 THEN 1 WHEN h.poverty_alleviated = 1 THEN 2 ELSE 3 END`);

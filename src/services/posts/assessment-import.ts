@@ -9,7 +9,6 @@
 import { eq } from 'drizzle-orm';
 import { workers } from '../../../db/schema.js';
 import type { ServiceCtx } from '../../context.js';
-import type { PostRules } from '../../domain/post-rules.js';
 import { requireRole } from '../../domain/scope.js';
 import { AppError } from '../../errors.js';
 import type { TextEncodingName } from '../../lib/text.js';
@@ -41,7 +40,6 @@ const norm = (s: unknown) => String(s ?? '').replace(/\s+/g, '');
 
 export async function importAssessments(
   ctx: ServiceCtx,
-  rules: PostRules,
   input: { month: string; fileName: string; data: Uint8Array; encoding?: TextEncodingName },
 ): Promise<AssessmentImportResult> {
   requireRole(ctx.actor, 'staff', 'admin');
@@ -101,7 +99,7 @@ export async function importAssessments(
     });
     lines.push(line);
   }
-  const result = await recordAssessments(ctx, rules, rows, { partial: true });
+  const result = await recordAssessments(ctx, rows, { partial: true });
   for (const rej of result.rejected) {
     for (const issue of rej.issues) rejects.push({ line: lines[rej.index]!, column: issue.path, reason: issue.message });
   }

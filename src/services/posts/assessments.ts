@@ -11,9 +11,8 @@
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { batch } from '../../../db/client.js';
 import { assessments, openings, placements, workers } from '../../../db/schema.js';
-import { nowIso, type ServiceCtx } from '../../context.js';
+import { nowIso, postRulesOf, type ServiceCtx } from '../../context.js';
 import { addDays, monthBounds, todayInChina } from '../../domain/dates.js';
-import type { PostRules } from '../../domain/post-rules.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../../domain/scope.js';
 import { type MonthInput, monthProblems, subsidyFor } from '../../domain/subsidy.js';
 import { AppError, type Issue, notFound, ruleBroken } from '../../errors.js';
@@ -130,7 +129,8 @@ function daysHeld(p: { startDate: string; endDate: string | null }, first: strin
  * it (each with its field): the console's sheet and the import check every
  * row before any is written.
  */
-export async function prepareAssessment(ctx: ServiceCtx, rules: PostRules, input: AssessmentInput) {
+export async function prepareAssessment(ctx: ServiceCtx, input: AssessmentInput) {
+  const rules = postRulesOf(ctx);
   requireRole(ctx.actor, 'staff', 'admin');
   const { first, last } = checkAssessableMonth(ctx, input.month);
   const p = await holderPlacement(ctx, input, first, last);
@@ -207,8 +207,8 @@ async function readAssessment(ctx: ServiceCtx, placementId: number, month: strin
 }
 
 /** Records (or records again, until paid) one holder's month; the same values again change nothing. */
-export async function recordAssessment(ctx: ServiceCtx, rules: PostRules, input: AssessmentInput): Promise<{ assessment: AssessmentView; created: boolean }> {
-  const prep = await prepareAssessment(ctx, rules, input);
+export async function recordAssessment(ctx: ServiceCtx, input: AssessmentInput): Promise<{ assessment: AssessmentView; created: boolean }> {
+  const prep = await prepareAssessment(ctx, input);
   if (!prep.same) await batch(ctx.db, assessmentWrites(ctx, prep) as never);
   return { assessment: await readAssessment(ctx, prep.placement.id, input.month), created: !prep.before };
 }
@@ -221,7 +221,6 @@ export async function recordAssessment(ctx: ServiceCtx, rules: PostRules, input:
  */
 export async function recordAssessments(
   ctx: ServiceCtx,
-  rules: PostRules,
   rows: AssessmentInput[],
   opts: { partial?: boolean } = {},
 ): Promise<{ written: number; rejected: Array<{ index: number; issues: Issue[] }> }> {
@@ -229,7 +228,7 @@ export async function recordAssessments(
   const rejected: Array<{ index: number; issues: Issue[] }> = [];
   for (const [index, row] of rows.entries()) {
     try {
-      preps.push(await prepareAssessment(ctx, rules, row));
+      preps.push(await prepareAssessment(ctx, row));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       rejected.push({ index, issues: err.issues.length ? err.issues : [{ path: '', message: err.message }] });

@@ -23,7 +23,7 @@
 import { and, desc, eq, isNull, isNotNull, lt, sql } from 'drizzle-orm';
 import { batch, rowsAffected } from '../../../db/client.js';
 import { openings, postCheckKinds, postCheckRuns, postChecks, placements, workers } from '../../../db/schema.js';
-import { nowIso, type ServiceCtx } from '../../context.js';
+import { nowIso, postRulesOf, type ServiceCtx } from '../../context.js';
 import { todayInChina } from '../../domain/dates.js';
 import type { PostRules } from '../../domain/post-rules.js';
 import { areaInScope, requireRole, scopedAreaPrefix } from '../../domain/scope.js';
@@ -106,7 +106,8 @@ function flagWrites(ctx: ServiceCtx, rules: PostRules, ids: number[], today: str
  * slice by slice, each slice one batch with its cursor (and the sampled
  * check-in's questions). Returns the flags raised and the holders asked.
  */
-export async function runPostChecks(ctx: ServiceCtx, rules: PostRules): Promise<{ flagged: number; asked: number }> {
+export async function runPostChecks(ctx: ServiceCtx): Promise<{ flagged: number; asked: number }> {
+  const rules = postRulesOf(ctx);
   const today = todayInChina(ctx.clock);
   const month = checksMonth(today, rules);
   let flagged = 0;
