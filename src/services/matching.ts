@@ -503,14 +503,13 @@ async function candidateKeys(
   if (o.kind === 'public_welfare') {
     // The post's own rules (ineligibilities decides; these narrow the rows
     // to those it could accept, so the list is not left short): people of
-    // the post's area (read from the index), of no cadre household (the
-    // household row is read anyway). The age is left to the rule: see rank().
+    // the post's area (read from the index), of no cadre household (one
+    // household row each), holding no post in their household (a placement
+    // carries its worker's household, so this covers the person). The age is
+    // left to the rule: see rank().
     conds.push(
       textRange(sql`${workers.areaCode}`, o.areaCode),
       sql`NOT EXISTS (SELECT 1 FROM ${households} WHERE ${households.id} = ${workers.householdId} AND ${households.cadreHousehold} = 1)`,
-    );
-    // The household check covers the person: a placement carries its worker's household.
-    conds.push(
       sql`NOT EXISTS (SELECT 1 FROM ${placements} WHERE ${placements.householdId} = ${workers.householdId} AND ${placements.type} = 'public_welfare' AND ${heldOn(day)})`,
     );
   }
