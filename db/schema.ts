@@ -420,6 +420,15 @@ export const placements = sqliteTable(
      * placements at once among these few rows only.
      */
     overlaps: integer('overlaps').notNull().default(0),
+    /**
+     * The household's status as households carries it (kept by triggers,
+     * migration 0025, never written by the service): 1 when
+     * poverty-alleviated or monitored now, and since when (households.status_since).
+     * A workshop's poverty-alleviated employees are counted from
+     * placements_opening_idx alone, not a household read per employee.
+     */
+    householdTarget: integer('household_target').notNull().default(0),
+    householdStatusSince: text('household_status_since'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -440,8 +449,13 @@ export const placements = sqliteTable(
     index('placements_start_idx').on(t.startDate, t.homeAreaCode, t.endDate, t.type, t.scope),
     index('placements_end_idx').on(t.endDate, t.homeAreaCode, t.startDate, t.type, t.scope),
     // An opening's placements (posts filled, workshops' employees): covers
-    // both counts, the people and their households included.
-    index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate, t.householdId, t.workerId),
+    // both counts, the people and their households' status included.
+    index('placements_opening_idx').on(t.openingId, t.startDate, t.endDate, t.householdId, t.workerId, t.householdTarget, t.householdStatusSince),
+    // Stats: the slots taken at public-welfare posts on a day, from the
+    // placements not ended by then (ended ones are passed by one seek).
+    index('placements_post_taken_idx')
+      .on(t.endDate, t.startDate, t.openingId, t.createdAt)
+      .where(sql`type = 'public_welfare' AND opening_id IS NOT NULL`),
     uniqueIndex('placements_application_uq').on(t.applicationId),
     // One public-welfare post per person and per household at a time.
     uniqueIndex('placements_one_pw_per_worker_uq')

@@ -11,6 +11,7 @@
 // no per-row round trips. `npm run bench` times them over a prefecture of
 // 1.5 M workers.
 import { and, count, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import {
   careCounts,
   employerCertifications,
@@ -36,6 +37,7 @@ import { findArea } from './areas.js';
 import { activeOn, periodContains } from './household-status.js';
 import { today } from './households.js';
 import { areaPrefix } from './sql.js';
+import { postSlotTotals } from '../counting/post-slots.js';
 
 export type PlacementType = (typeof placementTypes)[number];
 
@@ -191,34 +193,14 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
       ),
   ]);
 
-  // Public-welfare posts. openings_kind_area_idx narrows to the area's posts
-  // and covers what is read of them; placements_opening_idx counts each
-  // post's people in work.
-  const slot = postSlots(asOf);
-  const posts = db
-    .select({
-      slots: openings.slots,
-      serving: sql<number>`(${openings.serves} <> 'none')`.as('serving'),
-      standing: slot.standing.as('standing'),
-      filled: slot.filled.as('filled'),
-      promised: slot.promised.as('promised'),
-    })
-    .from(openings)
-    .where(and(eq(openings.kind, 'public_welfare'), inArea(openings.areaCode), slot.counted))
-    .as('posts');
-  const openOf = sql`CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END`;
-  const postsQ = db
-    .select({
-      filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(${openOf}), 0)`,
-      servingFilled: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${posts.filled} ELSE 0 END), 0)`,
-      servingOpen: sql<number>`coalesce(sum(CASE WHEN ${posts.serving} THEN ${openOf} ELSE 0 END), 0)`,
-    })
-    .from(posts);
+  // Public-welfare posts whose place is in the area (counting/post-slots.ts).
+  const postsQ = postSlotTotals(db, prefix, asOf);
 
   // Certified workshops and the people they employ. Employers are few (3k in
   // a prefecture); each certified workshop's openings by openings_employer_idx,
-  // their placements by placements_opening_idx.
+  // their placements by placements_opening_idx, which carries each
+  // placement's household status (triggers, migration 0025): no household
+  // is read unless its status changed after asOf.
   const certified = and(eq(employers.kind, 'workshop'), inArea(employers.areaCode), certifiedOn(asOf, end));
   const workshopsQ = db.select({ n: count() }).from(employers).where(certified);
   const employedQ = db
@@ -226,8 +208,12 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(employers)
     .innerJoin(openings, eq(openings.employerId, employers.id))
     .innerJoin(placements, and(eq(placements.openingId, openings.id), active))
-    .innerJoin(households, eq(households.id, placements.householdId))
-    .where(and(certified, targetOn(asOf)));
+    .where(
+      and(
+        certified,
+        targetAsOf(asOf, { current: placements.householdTarget, since: placements.householdStatusSince, householdId: placements.householdId }),
+      ),
+    );
 
   // Zero-employment households: zero_periods_area_idx (area_code, start_date,
   // end_date) covers it. Overdue: waiting more than OVERDUE_DAYS days, the
@@ -235,14 +221,9 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
   const overdueBefore = addDays(asOf, -OVERDUE_DAYS);
   // The clearance target: households poverty-alleviated or monitored on
   // asOf. Each period carries its household's current status (triggers,
-  // migration 0017), so zero_periods_area_idx covers it; only households
-  // whose status changed after asOf read household_status_history.
+  // migration 0018), so zero_periods_area_idx covers it.
   const z = zeroEmploymentPeriods;
-  const x = householdStatusHistory;
-  const target = sql`(CASE WHEN ${z.statusSince} IS NULL OR ${z.statusSince} <= ${asOf} THEN ${z.target}
-    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
-      WHERE ${x.householdId} = ${z.householdId} AND ${x.effectiveDate} <= ${asOf}
-      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
+  const target = targetAsOf(asOf, { current: z.target, since: z.statusSince, householdId: z.householdId });
   const zeroQ = db
     .select({
       all: count(),
@@ -252,13 +233,16 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     .from(z)
     .where(and(inArea(z.areaCode), periodContains(asOf)));
 
-  const [[pw], [ws], [employed], [zero], careRows] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ, careCountsAsOf(db, prefix, asOf)]);
-  const care: Stats['care'] = {
-    leftBehindElders: 0,
-    leftBehindChildren: 0,
-    disabledInDifficulty: 0,
-    servingPosts: { filled: num(pw?.servingFilled), open: num(pw?.servingOpen) },
-  };
+  const [postRows, [ws], [employed], [zero], careRows] = await Promise.all([postsQ, workshopsQ, employedQ, zeroQ, careCountsAsOf(db, prefix, asOf)]);
+  const posts = { filled: 0, open: 0 };
+  const serving = { filled: 0, open: 0 };
+  for (const r of postRows) {
+    for (const into of r.serves === 'none' ? [posts] : [posts, serving]) {
+      into.filled += r.filled;
+      into.open += r.open;
+    }
+  }
+  const care: Stats['care'] = { leftBehindElders: 0, leftBehindChildren: 0, disabledInDifficulty: 0, servingPosts: serving };
   for (const r of careRows) {
     care.leftBehindElders += num(r.elders);
     care.leftBehindChildren += num(r.children);
@@ -269,35 +253,11 @@ export async function statsFor(ctx: ServiceCtx, q: StatsQuery): Promise<Stats> {
     asOf,
     workersRegistered: registered,
     inWork,
-    publicWelfarePosts: { open: num(pw?.open), filled: num(pw?.filled) },
+    publicWelfarePosts: { open: posts.open, filled: posts.filled },
     workshops: { certified: num(ws?.n), povertyAlleviatedEmployed: num(employed?.n) },
     zeroEmployment: { remaining: num(zero?.remaining), overdue: num(zero?.overdue), allHouseholds: num(zero?.all) },
     placementsThisMonth: { from: first, to: asOf, started: num(started?.n), ended: num(ended?.n) },
     care,
-  };
-}
-
-/**
- * How a post's slots stand on `asOf`, as SQL over one openings row (the
- * rule of Stats.publicWelfarePosts, shared with care coverage). `counted`:
- * created by the end of asOf and not a draft. `standing`: not closed or
- * expired by then (a closed or expired opening is never updated again, so
- * its updated_at is when it closed) and its closing date not before asOf.
- * `filled`: its placements active on asOf. `promised`: hires recorded by
- * then whose placement starts later (their slots are taken). Open slots are
- * max(slots - filled - promised, 0) of a standing post.
- */
-export function postSlots(asOf: string) {
-  const end = chinaDayEnd(asOf);
-  const active = activeOn(asOf)!;
-  // Qualified by hand: drizzle leaves a one-table subquery's columns bare,
-  // and a bare "id" in here would be the placement's.
-  return {
-    counted: and(lt(openings.createdAt, end), sql`${openings.status} <> 'draft'`)!,
-    standing: sql<number>`(NOT (${openings.status} IN ('closed', 'expired') AND ${openings.updatedAt} < ${end})
-        AND (${openings.closingDate} IS NULL OR ${openings.closingDate} >= ${asOf}))`,
-    filled: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${active})`,
-    promised: sql<number>`(SELECT count(*) FROM ${placements} WHERE ${placements.openingId} = "openings"."id" AND ${placements.startDate} > ${asOf} AND ${placements.createdAt} < ${end})`,
   };
 }
 
@@ -320,46 +280,31 @@ export function careCountsAsOf(db: Db, prefix: string, asOf: string) {
     .groupBy(careCounts.areaCode);
 }
 
-/** Slots of the area's public-welfare posts serving elders, children or disabled people on asOf, per area and what they serve (openings_kind_area_idx; the rule of postSlots). */
-export function servingPostsAsOf(db: Db, prefix: string, asOf: string) {
-  const slot = postSlots(asOf);
-  const posts = db
-    .select({
-      areaCode: openings.areaCode,
-      serves: openings.serves,
-      slots: openings.slots,
-      standing: slot.standing.as('standing'),
-      filled: slot.filled.as('filled'),
-      promised: slot.promised.as('promised'),
-    })
-    .from(openings)
-    .where(and(eq(openings.kind, 'public_welfare'), areaPrefix(openings.areaCode, prefix), slot.counted, inArray(openings.serves, ['elders', 'children', 'disabled'])))
-    .as('posts');
-  return db
-    .select({
-      areaCode: posts.areaCode,
-      serves: posts.serves,
-      filled: sql<number>`coalesce(sum(${posts.filled}), 0)`,
-      open: sql<number>`coalesce(sum(CASE WHEN ${posts.standing} THEN max(${posts.slots} - ${posts.filled} - ${posts.promised}, 0) ELSE 0 END), 0)`,
-    })
-    .from(posts)
-    .groupBy(posts.areaCode, posts.serves);
+/**
+ * SQL condition: the household poverty-alleviated or monitored on `asOf`,
+ * from a row carrying its current flag and households.status_since (the
+ * household itself, or a copy kept by triggers: zero-employment periods,
+ * placements). The current flag holds from status_since on (null: since
+ * registration); before it, the newest household_status_history row on or
+ * before `asOf` (none: not yet either). Only households whose status
+ * changed after `asOf` read the history, so a count over many stays one
+ * index.
+ */
+export function targetAsOf(asOf: string, row: { current: SQL | SQLiteColumn; since: SQLiteColumn; householdId: SQLiteColumn }): SQL {
+  const x = householdStatusHistory;
+  return sql`(CASE WHEN ${row.since} IS NULL OR ${row.since} <= ${asOf} THEN ${row.current}
+    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
+      WHERE ${x.householdId} = ${row.householdId} AND ${x.effectiveDate} <= ${asOf}
+      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
 }
 
-/**
- * SQL condition on households: poverty-alleviated or monitored on `asOf`.
- * The current flags hold from status_since on (null: since registration);
- * before it, the newest household_status_history row on or before `asOf`
- * (none: not yet either). Only households whose status changed after
- * `asOf` read the history, so a count over many stays one join.
- */
+/** targetAsOf on households. */
 export function targetOn(asOf: string): SQL {
-  const x = householdStatusHistory;
-  return sql`(CASE WHEN ${households.statusSince} IS NULL OR ${households.statusSince} <= ${asOf}
-    THEN (${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)
-    ELSE coalesce((SELECT (${x.povertyAlleviated} = 1 OR ${x.monitored} = 1) FROM ${x}
-      WHERE ${x.householdId} = ${households.id} AND ${x.effectiveDate} <= ${asOf}
-      ORDER BY ${x.effectiveDate} DESC, ${x.id} DESC LIMIT 1), 0) END)`;
+  return targetAsOf(asOf, {
+    current: sql`(${households.povertyAlleviated} = 1 OR ${households.monitored} = 1)`,
+    since: households.statusSince,
+    householdId: households.id,
+  });
 }
 
 /**

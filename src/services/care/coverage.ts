@@ -1,8 +1,8 @@
 // Care coverage (照料服务覆盖): per village of an area, as of a date, the
 // civil-affairs counts (the newest sheet row on or before the date), the
 // posts there that serve elders, children or disabled people (filled / open
-// slots of public-welfare posts, by the rule of Stats.publicWelfarePosts, services/stats.ts
-// postSlots), and the carers who cannot leave home and are not in work; each
+// slots of public-welfare posts, by the rule of Stats.publicWelfarePosts,
+// counting/post-slots.ts), and the carers who cannot leave home and are not in work; each
 // village scored and ranked by domain/care-score.ts.
 //
 // "As of D": counts of the newest row dated D or before (none: not counted);
@@ -22,7 +22,8 @@ import { type CareGroup, careGroups, careScore, type CareScore, compareCare } fr
 import { activeOn } from '../household-status.js';
 import { today } from '../households.js';
 import { areaPrefix } from '../sql.js';
-import { careCountsAsOf, resolveStatsArea, servingPostsAsOf, targetOn } from '../stats.js';
+import { servingPostsAsOf } from '../../counting/post-slots.js';
+import { careCountsAsOf, resolveStatsArea, targetOn } from '../stats.js';
 
 export interface CareCoverageQuery {
   /** An area code; staff default to (and are held to) their own area. */
