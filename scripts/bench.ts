@@ -27,12 +27,11 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { serve } from '@hono/node-server';
+import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/client.js';
 import { createDbClient } from '../db/local-client.js';
 import * as schema from '../db/schema.js';
@@ -213,11 +212,17 @@ async function main() {
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
     return body;
   };
-  // The same app over a real socket (loopback, one keep-alive connection), as the PostGIS peer is timed over its client connection.
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  // The same app over a real socket (loopback, one keep-alive connection),
+  // as the PostGIS peer is timed over its client connection: served from a
+  // thread of its own (scripts/bench/http-thread.ts), as its own process
+  // would be, so this thread's client does not share its event loop.
+  // (A thread does not inherit tsx's loader: it registers it, then imports the file.)
+  const threadFile = JSON.stringify(new URL('./bench/http-thread.ts', import.meta.url).href);
+  const serverThread = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${threadFile}); })`, { eval: true, workerData: { url } });
+  const port = await new Promise<number>((resolve, reject) => {
+    serverThread.once('message', (m: { port: number }) => resolve(m.port));
+    serverThread.once('error', reject);
   });
-  const port = (server.address() as AddressInfo).port;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const getHttp = (path: string) =>
     new Promise<string>((resolve, reject) => {
@@ -487,7 +492,8 @@ async function main() {
     writeFileSync(summaryFile, JSON.stringify(summary));
   }
   agent.destroy();
-  await new Promise<void>((done) => server.close(() => done()));
+  serverThread.postMessage('close');
+  await new Promise<void>((done) => serverThread.once('exit', () => done()));
   client.close();
   cleanup();
 }
