@@ -320,8 +320,11 @@ function rankCatalogue(
     // From here on only openings wanting one of the worker's skills could make the list.
     const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
     for (const cell of grid.ring(k)) {
-      const nearest = nearnessPoints(cellMinKm(home, cell));
-      if (!skilledOnly) {
+      const cellKm = cellMinKm(home, cell);
+      // The ring's bounds again for this cell, which may lie beyond the ring's nearest edge.
+      if (scoreBeyond(cellKm, skills.length > 0) + 0.1 < lastScore()) continue;
+      const nearest = nearnessPoints(cellKm);
+      if (!skilledOnly && !(scoreBeyond(cellKm, false) + 0.1 < lastScore())) {
         const list = catalogue.inCell(cell);
         if (list) for (const o of list) if (!own(o)) consider(o, nearest);
         continue;
