@@ -21,7 +21,7 @@ import { batch, type Db } from '../db/client.js';
 import { apiTokens, employers, outbox, workers } from '../db/schema.js';
 import type { Clock } from '../src/context.js';
 import { classifyFailure, type TelegramApi } from '../src/telegram.js';
-import { claimOwed, setOutboxRow, smsOnlyRecipient, wechatOnlyRecipient } from '../src/services/outbox.js';
+import { claimOwed, setOutboxRow } from '../src/services/outbox.js';
 import { inlineMarkup } from './markup.js';
 import { languageOf, renderNotice } from './notices.js';
 
@@ -248,7 +248,7 @@ export async function deliverOwed(
   /** Claims due messages (and those whose sender's lease ran out); keeps the sendable ones. */
   const claim = async (): Promise<number> => {
     const now = clock.now();
-    const claimed = await claimOwed(db, now, sql`NOT ${wechatOnlyRecipient} AND NOT ${smsOnlyRecipient}`, CLAIM, LEASE_MS);
+    const claimed = await claimOwed(db, now, 'telegram', CLAIM, LEASE_MS);
     if (claimed.length === 0) return 0;
     const to = await resolveRecipients(db, claimed);
     const unreachable: number[] = [];

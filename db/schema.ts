@@ -567,6 +567,9 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_object_idx').on(t.objectType, t.objectId), index('audit_at_idx').on(t.at)],
 );
 
+/** The senders an outbox row can be owed to (outbox.channel). */
+export const outboxChannels = ['telegram', 'wechat', 'sms'] as const;
+
 export const outbox = sqliteTable(
   'outbox',
   {
@@ -587,12 +590,26 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: text('sent_at'),
+    /**
+     * Which sender reaches the recipient, while the row is pending or being
+     * sent: `wechat` (a worker or employer with an openid and no Telegram
+     * chat), `sms` (a worker with a phone and neither), else `telegram`
+     * (which also cancels what reaches nobody). Kept by triggers (migration
+     * 0026) as people link or change chats, never written by the service, so
+     * each sender claims its own rows by outbox_channel_due_idx instead of
+     * passing over every other sender's backlog.
+     */
+    channel: text('channel', { enum: outboxChannels }).notNull().default('telegram'),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_uq').on(t.dedupeKey),
     index('outbox_due_idx').on(t.status, t.notBefore),
     // The admin's list of dead messages, by id.
     index('outbox_status_id_idx').on(t.status, t.id),
+    // A sender's due rows, oldest first; and a recipient's live rows, for the triggers.
+    index('outbox_channel_due_idx').on(t.channel, t.notBefore, t.id).where(sql`status IN ('pending', 'sending')`),
+    index('outbox_live_worker_idx').on(t.workerId).where(sql`status IN ('pending', 'sending')`),
+    index('outbox_live_employer_idx').on(t.employerId).where(sql`status IN ('pending', 'sending')`),
   ],
 );
 

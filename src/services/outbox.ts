@@ -5,7 +5,8 @@
 // nothing of the person in a queued message.
 import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { employers, outbox, workers, zeroEmploymentPeriods } from '../../db/schema.js';
+import { outbox, outboxChannels, zeroEmploymentPeriods } from '../../db/schema.js';
+import { SLICE_ROWS, yieldToEventLoop } from '../lib/yield.js';
 import { type Clock, nowIso, type ServiceCtx } from '../context.js';
 import { requireRole } from '../domain/scope.js';
 import { periodContains } from './household-status.js';
@@ -158,33 +159,23 @@ export async function alertsForWorker(
     .limit(limit);
 }
 
-/**
- * Rows whose recipient is reached on WeChat only (an openid, no Telegram
- * chat): the WeChat sender (bot/channels/wechat/sender.ts) sends these and
- * the Telegram sender leaves them.
- */
-export const wechatOnlyRecipient = sql`(
-  EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId} AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NOT NULL)
-  OR EXISTS (SELECT 1 FROM ${employers} WHERE ${employers.id} = ${outbox.employerId} AND ${employers.telegramChatId} IS NULL AND ${employers.wechatOpenid} IS NOT NULL))`;
+export type OutboxChannel = (typeof outboxChannels)[number];
+
+/** A sender's live rows due at `now`, oldest first: outbox_channel_due_idx (its WHERE spelled out for SQLite to use it). */
+const dueFor = (channel: OutboxChannel, nowIso: string) =>
+  sql`${outbox.channel} = ${channel} AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`;
 
 /**
- * Rows owed to a worker with a phone and no chat at all: the SMS sender
- * (bot/channels/sms/sender.ts) sends those that matter and the chat senders
- * leave them.
+ * Claims up to `limit` messages due at `now` for one sender (`channel`:
+ * whom it reaches, outbox.channel, kept by triggers): due ones and those
+ * whose last sender's lease ran out, each leased until now + leaseMs and
+ * counted as an attempt, in one statement, so two senders never hold the
+ * same row. Reads only that sender's rows, however many other senders owe.
+ * Sorted by id.
  */
-export const smsOnlyRecipient = sql`EXISTS (SELECT 1 FROM ${workers} WHERE ${workers.id} = ${outbox.workerId}
-  AND ${workers.telegramChatId} IS NULL AND ${workers.wechatOpenid} IS NULL AND ${workers.phone} IS NOT NULL)`;
-
-/**
- * Claims up to `limit` messages due at `now` for one sender (`recipients`:
- * the SQL condition on outbox rows naming whom that sender reaches): due ones
- * and those whose last sender's lease ran out, each leased until
- * now + leaseMs and counted as an attempt, in one statement, so two senders
- * never hold the same row. Sorted by id.
- */
-export async function claimOwed(db: Db, now: Date, recipients: SQL, limit: number, leaseMs: number) {
+export async function claimOwed(db: Db, now: Date, channel: OutboxChannel, limit: number, leaseMs: number) {
   const nowIso = now.toISOString();
-  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso} AND ${recipients} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
+  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${dueFor(channel, nowIso)} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
   const claimed = await db
     .update(outbox)
     .set({ status: 'sending', notBefore: new Date(now.getTime() + leaseMs).toISOString(), attempts: sql`${outbox.attempts} + 1` })
@@ -198,20 +189,23 @@ export const setOutboxRow = (db: Db, id: number, set: { [K in keyof typeof outbo
   db.update(outbox).set(set).where(eq(outbox.id, id));
 
 /**
- * Cancels up to `limit` messages due at `now` for one sender's recipients,
- * of ids above `after`, in one statement, saying why: for a channel that is
- * off, where claiming and cancelling row by row (a write each, the event
- * loop never served between) took 19 minutes for a backlog of 217,000 and
- * starved the server. Walks by id (outbox_status_id_idx) so a drain reads
- * each row once. Returns the ids cancelled, ascending.
+ * Cancels what is due for a sender whose channel is off, saying why:
+ * `rows` a statement (cancelled rows leave outbox_channel_due_idx, so each
+ * statement reads only the rows it cancels), the event loop served between
+ * statements, at most `slices` of them a call (the rest wait for the next).
+ * Claiming and cancelling row by row (a write each, the loop never served)
+ * took 19 minutes for a backlog of 217,000 and starved the server. Returns
+ * how many were cancelled.
  */
-export async function cancelOwed(db: Db, now: Date, recipients: SQL, why: string, limit: number, after = 0): Promise<number[]> {
-  const nowIso = now.toISOString();
-  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.status} IN ('pending', 'sending') AND ${outbox.id} > ${after} AND ${outbox.notBefore} <= ${nowIso} AND ${recipients} ORDER BY ${outbox.id} LIMIT ${limit}`;
-  const done = await db
-    .update(outbox)
-    .set({ status: 'cancelled', lastError: why })
-    .where(sql`${outbox.id} IN (${due})`)
-    .returning({ id: outbox.id });
-  return done.map((r) => r.id).sort((a, b) => a - b);
+export async function cancelOwed(db: Db, now: () => Date, channel: OutboxChannel, why: string, opts: { rows?: number; slices?: number } = {}): Promise<number> {
+  const rows = opts.rows ?? SLICE_ROWS;
+  let cancelled = 0;
+  for (let slice = 0; slice < (opts.slices ?? 1000); slice++) {
+    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${dueFor(channel, now().toISOString())} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${rows}`;
+    const done = await db.update(outbox).set({ status: 'cancelled', lastError: why }).where(sql`${outbox.id} IN (${due})`).returning({ id: outbox.id });
+    cancelled += done.length;
+    if (done.length < rows) break;
+    await yieldToEventLoop();
+  }
+  return cancelled;
 }

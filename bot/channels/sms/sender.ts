@@ -13,8 +13,7 @@ import { applications, assessments, employers, openings, outbox, placements, sms
 import { yuanOfFen } from '../../../src/domain/subsidy.js';
 import type { Deps } from '../../../src/context.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
-import { cancelOwed, claimOwed, setOutboxRow, smsOnlyRecipient } from '../../../src/services/outbox.js';
-import { SLICE_ROWS, yieldToEventLoop } from '../../../src/lib/yield.js';
+import { cancelOwed, claimOwed, setOutboxRow } from '../../../src/services/outbox.js';
 import { renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, LEASE_MS, MAX_ATTEMPTS, type QuietHours } from '../../sender.js';
 import { aliyunSms, SmsError, type SmsProvider } from './aliyun.js';
@@ -37,9 +36,6 @@ export const fillTemplate = (kind: SmsKind, params: Record<string, string>) => S
 export const PER_PHONE = { minute: 1, hour: 5, day: 10 };
 export const RATE_LIMIT_WAIT_MS = 3_600_000;
 const CLAIM = 50;
-/** With SMS off: rows cancelled a statement, and slices a drain (the rest wait for the next). */
-const CANCEL_ROWS = SLICE_ROWS;
-const CANCEL_SLICES = 1000;
 const SMS_OFF = 'SMS is off (SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET, SMS_SIGN_NAME)';
 
 export function parseSmsTemplates(spec: string | undefined): Partial<Record<SmsKind, string>> {
@@ -147,19 +143,12 @@ export async function deliverSms(deps: Deps, provider: SmsProvider | null, opts:
   const notAttempt = sql`${outbox.attempts} - 1`;
   if (!provider) {
     // SMS is off: what is owed by SMS is cancelled many rows a statement, the event loop served between slices.
-    let after = 0;
-    for (let slice = 0; slice < CANCEL_SLICES; slice++) {
-      const ids = await cancelOwed(db, clock.now(), smsOnlyRecipient, SMS_OFF, CANCEL_ROWS, after);
-      report.dropped += ids.length;
-      if (ids.length < CANCEL_ROWS) break;
-      after = ids[ids.length - 1]!;
-      await yieldToEventLoop();
-    }
+    report.dropped += await cancelOwed(db, () => clock.now(), 'sms', SMS_OFF);
     return report;
   }
   for (let round = 0; round < 20; round++) {
     const now = clock.now();
-    const claimed = await claimOwed(db, now, smsOnlyRecipient, CLAIM, LEASE_MS);
+    const claimed = await claimOwed(db, now, 'sms', CLAIM, LEASE_MS);
     if (claimed.length === 0) break;
     for (const row of claimed) {
       const [w] = await db.select().from(workers).where(eq(workers.id, row.workerId!));

@@ -16,7 +16,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../../db/client.js';
 import { botSessions, employers, outbox, workers } from '../../../db/schema.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
-import { claimOwed, setOutboxRow, wechatOnlyRecipient } from '../../../src/services/outbox.js';
+import { cancelOwed, claimOwed, setOutboxRow } from '../../../src/services/outbox.js';
 import type { Clock, Deps } from '../../../src/context.js';
 import { languageOf, renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, MAX_ATTEMPTS, LEASE_MS, type QuietHours } from '../../sender.js';
@@ -100,7 +100,7 @@ export async function deliverWechat(deps: Deps, api: WechatApi, opts: { quietHou
   for (;;) {
     if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
     const now = clock.now();
-    const claimed = await claimOwed(db, now, wechatOnlyRecipient, CLAIM, LEASE_MS);
+    const claimed = await claimOwed(db, now, 'wechat', CLAIM, LEASE_MS);
     if (claimed.length === 0) break;
     let paused = false;
     for (const row of claimed) {
@@ -191,12 +191,8 @@ export async function deliverWechatLogged(deps: Deps, trigger: string, budgetMs:
   const api = wechatApiOf(deps);
   return loggedDelivery(deps, trigger, async () => {
     if (!api) {
-      const off = await deps.db
-        .update(outbox)
-        .set({ status: 'cancelled', lastError: 'WeChat alerts are off (WECHAT_APP_ID, WECHAT_APP_SECRET)' })
-        .where(sql`${outbox.status} = 'pending' AND ${outbox.notBefore} <= ${deps.clock.now().toISOString()} AND ${wechatOnlyRecipient}`)
-        .returning({ id: outbox.id });
-      return { sent: 0, retried: 0, dead: 0, dropped: off.length, deferred: 0, released: 0 };
+      const off = await cancelOwed(deps.db, () => deps.clock.now(), 'wechat', 'WeChat alerts are off (WECHAT_APP_ID, WECHAT_APP_SECRET)');
+      return { sent: 0, retried: 0, dead: 0, dropped: off, deferred: 0, released: 0 };
     }
     const r = await deliverWechat(deps, api, { budgetMs, quietHours: deps.config.QUIET_HOURS });
     return { sent: r.sent, retried: r.retried, dead: r.dead, dropped: r.dropped, deferred: r.deferred, released: 0 };
