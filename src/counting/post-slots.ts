@@ -63,7 +63,8 @@ export async function postSlotTotals(
     .select({
       areaCode: area,
       ...perServes(() => sql`CASE WHEN ${standing} THEN ${openings.slots} ELSE 0 END`),
-      ...Object.fromEntries(Object.entries(perServes(() => sql`1`)).map(([k, v]) => [`posts ${k}`, v])),
+      // By area, which values each area has posts of (only those get a row).
+      ...(opts.byArea ? Object.fromEntries(Object.entries(perServes(() => sql`1`)).map(([k, v]) => [`posts ${k}`, v])) : {}),
     })
     .from(openings)
     .where(counted);
