@@ -20,13 +20,13 @@
 //   npm run bench:load -- --log=FILE        keep the service's output (a line per request) in FILE
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startFakeBotApi } from '../bot/dev/fake-bot-api.js';
 import { createDbClient } from '../db/local-client.js';
+import { freePort } from '../test/server-process.js';
 import type { KindReport, LoadPlan, LoadReport, Operation } from './bench/load-driver.js';
 import { fmt, table } from './bench/measure.js';
 
@@ -59,15 +59,6 @@ const WEBHOOK_SECRET = `bench-webhook-${process.pid}-${Date.now()}`;
 const PREFECTURE = '5325';
 const WRK = '/usr/bin/wrk';
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
 
 interface Scenario {
   name: 'matches' | 'mix';

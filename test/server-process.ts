@@ -2,6 +2,7 @@
 // database file), for tests that need a real second process beside it, a
 // SIGKILL or a restart on the same file.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,8 +18,23 @@ export interface ServerProcess {
   kill: () => Promise<void>;
 }
 
+/**
+ * A port nothing listens on now, as the system hands one out: a random pick
+ * can land on a port another test, or an outgoing connection in the
+ * ephemeral range, holds.
+ */
+export const freePort = () =>
+  new Promise<number>((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+
 export async function startServer(env: Record<string, string>, opts: { port?: number } = {}): Promise<ServerProcess> {
-  const port = opts.port ?? 20_000 + Math.floor(Math.random() * 20_000);
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: projectRoot,
     env: { ...process.env, PORT: String(port), ...env },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from '../server-process.js';
+import { freePort, startServer, type ServerProcess } from '../server-process.js';
 import { launchChromium } from './server.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
@@ -54,7 +54,7 @@ beforeAll(async () => {
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
   ], { stdio: 'pipe' });
-  httpsPort = 40_000 + Math.floor(Math.random() * 20_000);
+  httpsPort = await freePort();
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
 worker_processes 1;
