@@ -29,6 +29,12 @@ export const configSchema = z.object({
       }
       return n;
     }),
+  /**
+   * Node, embedded file only: threads per serving process that answer the
+   * heavy reads (candidates, stats, care coverage) on their own connections,
+   * off the event loop (src/services/read-pool/); 0 answers them in the request.
+   */
+  READ_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   DATABASE_URL: z.string().min(1).default('file:./data/jiujin.db'),
   /**
    * How long a write to the embedded file waits for another process's lock

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { HONGHE_POST_RULES, type PostRules } from './domain/post-rules.js';
 import type { Logger } from './observability/log.js';
 import type { DocsAssets } from './openapi/routes.js';
+import type { ReadPool } from './services/read-pool/pool.js';
 import type { TelegramApi } from './telegram.js';
 
 export interface Clock {
@@ -41,6 +42,12 @@ export interface Deps {
    * process, so the sending limits hold for the whole bot.
    */
   sendsAfterWrites?: boolean;
+  /**
+   * Node (READ_THREADS): threads with their own connections that answer the
+   * heavy read-only verbs (candidates, stats, care coverage) off the event
+   * loop; without it they run in the request (Workers, most tests).
+   */
+  readPool?: ReadPool;
 }
 
 export type AppEnv = {
