@@ -49,6 +49,12 @@ export const configSchema = z.object({
   }),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  /**
+   * Node: when the webhook answers Telegram. `stored` (default): once the
+   * update is stored, the chat handled right after; `handled`: after the bot
+   * has handled it (as Workers always do).
+   */
+  TELEGRAM_WEBHOOK_ACK: z.enum(['stored', 'handled']).default('stored'),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   /** The bot's username, shown in links; the bot never asks Telegram for it. */
   TELEGRAM_BOT_USERNAME: optionalString,

@@ -48,6 +48,12 @@ export interface Deps {
    * loop; without it they run in the request (Workers, most tests).
    */
   readPool?: ReadPool;
+  /**
+   * `stored` (Node, TELEGRAM_WEBHOOK_ACK): a Telegram update is answered once
+   * stored and handled right after, in `background`; otherwise (Workers,
+   * tests) it is handled before the answer.
+   */
+  webhookAck?: 'stored' | 'handled';
 }
 
 export type AppEnv = {

@@ -38,6 +38,7 @@ function depsFor(config: Config, db: Deps['db'], background: Set<Promise<unknown
     docsAssets: serving === 'not' ? undefined : nodeDocsAssets(),
     sendsAfterWrites: serving === 'alone',
     readPool: serving === 'not' ? undefined : readPoolFor(config),
+    webhookAck: config.TELEGRAM_WEBHOOK_ACK,
   };
 }
 
