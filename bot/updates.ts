@@ -38,7 +38,9 @@ export async function receiveUpdate(deps: Deps, update: Update, later?: (handlin
     return 'handled';
   }
   if (later) {
-    later(drainChat(deps, chatId).catch((err) => console.error('bot: chat', chatId, 'not handled now; drainForgottenChats will', err)));
+    // After a turn of the event loop, so the answer goes out before the handling starts.
+    const handling = new Promise((resolve) => setTimeout(resolve, 0)).then(() => drainChat(deps, chatId));
+    later(handling.catch((err) => console.error('bot: chat', chatId, 'not handled now; drainForgottenChats will', err)));
     return 'stored';
   }
   return (await drainChat(deps, chatId, update.update_id)) ? 'handled' : 'queued';

@@ -49,8 +49,10 @@ export const READ_THREAD_NICE = 10;
 export interface ReadPool {
   readonly size: number;
   run<V extends ReadVerb>(verb: V, who: { actor: Actor; clock: Clock; postRules?: PostRules }, args: ReadArgs<V>): Promise<ReadResult<V>>;
-  /** The live threads (their ids change when one is replaced). */
-  threadIds(): number[];
+  /** The threads serving now (a replaced one is gone from the list): for what watches the pool, and the tests. */
+  threads(): readonly Worker[];
+  /** Calls answered by a thread so far (a value or a refusal). */
+  answered(): number;
   /** Ends every thread; calls in flight answer 503. */
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
   if (!(Number.isInteger(opts.size) && opts.size >= 1)) throw new RangeError(`a read pool needs at least one thread, not ${opts.size}`);
   const data: ThreadData = { url: opts.url, busyWaitMs: opts.busyWaitMs, nice: opts.nice ?? READ_THREAD_NICE };
   let nextId = 1;
+  let answered = 0;
   let closed = false;
   const slots: Slot[] = [];
 
@@ -82,6 +85,7 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);
+      answered++;
       if (m.ok) p.resolve(m.value);
       else p.reject(m.error.app ? new AppError(m.error.code, m.error.message, m.error.issues) : Object.assign(new Error(m.error.message), { name: m.error.name }));
     });
@@ -107,7 +111,8 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
         slot.worker.postMessage(msg);
       });
     },
-    threadIds: () => slots.map((s) => s.worker.threadId),
+    threads: () => slots.map((s) => s.worker),
+    answered: () => answered,
     async close() {
       closed = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));
