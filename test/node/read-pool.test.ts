@@ -132,6 +132,8 @@ describe('read pool', () => {
         expect(answer.headers.get('retry-after')).not.toBeNull();
       }
       expect(pool.threads()).not.toContain(first);
+      // Replaced (at once, or a second later for one that had just started), and the replacement answers.
+      for (const until = Date.now() + 3000; pool.threads().length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
       expect(pool.threads()).toHaveLength(2);
       for (let i = 0; i < 4; i++) {
         const again = await env.request('GET', path, { token: env.adminToken });
@@ -140,6 +142,19 @@ describe('read pool', () => {
       }
     } finally {
       env.deps.readPool = undefined;
+    }
+  });
+
+  it('a thread that cannot start answers 503 and is not restarted in a tight loop', async () => {
+    const broken = createReadPool({ url: `file:${join(dir, 'no-such-folder', 'x.db')}`, size: 1 });
+    try {
+      const who = { actor: { role: 'admin', tokenId: 1 } as const, clock: env.clock };
+      await expect(broken.run('stats', who, {})).rejects.toMatchObject({ code: 'unavailable' });
+      // Dead and waiting a second before the next try: refused at once, not queued to a dead thread.
+      expect(broken.threads()).toHaveLength(0);
+      await expect(broken.run('stats', who, {})).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      await broken.close();
     }
   });
 

@@ -43,6 +43,9 @@ export interface CallMessage {
 export type ThrownMessage = { app: true; code: ErrorCode; message: string; issues: Issue[] } | { app: false; name: string; message: string };
 export type AnswerMessage = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ThrownMessage };
 
+/** A thread that ends sooner than this after its start is replaced this much later. */
+const RESTART_AFTER_MS = 1000;
+
 /** Lower CPU priority of the pool's threads than the event loop's (0). */
 export const READ_THREAD_NICE = 10;
 
@@ -59,6 +62,8 @@ export interface ReadPool {
 
 interface Slot {
   worker: Worker;
+  /** Ended, its replacement not started yet. */
+  dead: boolean;
   pending: Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
 }
 
@@ -80,7 +85,7 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
     const worker = new Worker(ENTRY, { workerData: data });
     // The pool never keeps the process alive on its own: stopping the server is what ends it.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, dead: false, pending: new Map() };
     worker.on('message', (m: AnswerMessage) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
@@ -90,9 +95,14 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
       else p.reject(m.error.app ? new AppError(m.error.code, m.error.message, m.error.issues) : Object.assign(new Error(m.error.message), { name: m.error.name }));
     });
     worker.on('error', (err) => console.error('read pool: a thread failed', err));
+    const startedAt = Date.now();
     worker.on('exit', (code) => {
+      slot.dead = true;
       stopped(slot, `exit ${code}`);
-      if (!closed && slots[i] === slot) start(i);
+      if (closed || slots[i] !== slot) return;
+      // One that dies at once (it could not open the file, say) is not restarted in a tight loop.
+      if (Date.now() - startedAt < RESTART_AFTER_MS) setTimeout(() => !closed && slots[i] === slot && start(i), RESTART_AFTER_MS).unref();
+      else start(i);
     });
     slots[i] = slot;
   };
@@ -102,8 +112,10 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
     size: opts.size,
     run(verb, who, args) {
       if (closed) return Promise.reject(new AppError('unavailable', 'The server is stopping; try again'));
-      // The thread with the fewest calls waiting.
-      const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      // The live thread with the fewest calls waiting.
+      const live = slots.filter((s) => !s.dead);
+      if (live.length === 0) return Promise.reject(new AppError('unavailable', 'No read thread is running just now; try again'));
+      const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
       const id = nextId++;
       const msg: CallMessage = { id, verb, actor: who.actor, now: who.clock.now().toISOString(), postRules: who.postRules, args };
       return new Promise((resolve, reject) => {
@@ -111,7 +123,7 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
         slot.worker.postMessage(msg);
       });
     },
-    threads: () => slots.map((s) => s.worker),
+    threads: () => slots.filter((s) => !s.dead).map((s) => s.worker),
     answered: () => answered,
     async close() {
       closed = true;

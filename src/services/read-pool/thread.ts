@@ -36,5 +36,10 @@ parentPort!.on('message', async (m: CallMessage) => {
   } catch (err) {
     answer = { id: m.id, ok: false, error: thrown(err) };
   }
-  parentPort!.postMessage(answer);
+  try {
+    parentPort!.postMessage(answer);
+  } catch (err) {
+    // An answer that cannot cross to the request's thread (a verb returned something not cloneable): a 500 there, not a dead thread.
+    parentPort!.postMessage({ id: m.id, ok: false, error: thrown(err) } satisfies AnswerMessage);
+  }
 });
