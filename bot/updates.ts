@@ -39,7 +39,7 @@ export async function receiveUpdate(deps: Deps, update: Update, later?: (handlin
   }
   if (later) {
     // After a turn of the event loop, so the answer goes out before the handling starts.
-    const handling = new Promise((resolve) => setTimeout(resolve, 0)).then(() => drainChat(deps, chatId));
+    const handling = new Promise((resolve) => setTimeout(resolve, 0)).then(() => drainChat(deps, chatId, update.update_id));
     later(handling.catch((err) => console.error('bot: chat', chatId, 'not handled now; drainForgottenChats will', err)));
     return 'stored';
   }
