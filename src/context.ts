@@ -76,6 +76,8 @@ export interface ServiceCtx {
   actor: Actor;
   /** The deployment's POST_RULES (config); every entry point passes them on, see postRulesOf. */
   postRules?: PostRules;
+  /** The app's read threads, for the heavy reads (services/read-pool/run.ts readVia); absent inside a read thread. */
+  readPool?: ReadPool;
 }
 
 /** The public-welfare post rules a verb works by: the deployment's, or Honghe's where a caller (a test, a script) gave none. */
@@ -88,4 +90,5 @@ export const serviceCtx = (c: Context<AppEnv>): ServiceCtx => ({
   clock: c.var.deps.clock,
   actor: c.var.actor,
   postRules: c.var.deps.config.POST_RULES,
+  readPool: c.var.deps.readPool,
 });

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overviewData } from '../../src/console/overview.js';
+import type { ServiceCtx } from '../../src/context.js';
 import { createReadPool, type ReadPool } from '../../src/services/read-pool/pool.js';
 import { hireThroughApi, makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, northOf, type TestEnv } from '../helpers.js';
 
@@ -83,6 +85,16 @@ describe('read pool', () => {
     // Not an empty answer compared with an empty one.
     const { pooled } = await bothWays(`/v1/openings/${post.id}/candidates`, env.adminToken);
     expect(pooled.body.items.length).toBeGreaterThan(2);
+  });
+
+  it('the console’s overview (its stats, twelve months of trend and every child area) reads the same through the pool', async () => {
+    const ctx: ServiceCtx = { db: env.db, clock: env.clock, actor: { role: 'staff', tokenId: 1, areaPrefix: '532503' } };
+    const inProcess = await overviewData(ctx, { area: '532503' });
+    const before = pool.answered();
+    const pooled = await overviewData({ ...ctx, readPool: pool }, { area: '532503' });
+    expect(pooled).toEqual(inProcess);
+    expect(pool.answered() - before).toBe(1 + 12 + inProcess.children.length);
+    expect(inProcess.stats.workersRegistered).toBeGreaterThan(0);
   });
 
   it('refuses as the request’s own thread does: same status, same error body', async () => {
