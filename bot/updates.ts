@@ -3,6 +3,11 @@
 // once. One chat's updates are handled in update_id order by whichever
 // request holds the chat's lock; a request that cannot get it leaves its
 // update to the holder, which keeps going until none is waiting.
+// With `later` (Node's servers, TELEGRAM_WEBHOOK_ACK=stored) a stored update
+// is answered at once and its chat handled right after, beside the next
+// requests: Telegram needs only the 200, the replies go out by sendMessage
+// either way, and a process that dies first leaves the update stored for
+// drainForgottenChats.
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Update } from 'grammy/types';
 import { botSessions, telegramUpdates } from '../db/schema.js';
@@ -15,11 +20,11 @@ const WAIT_STEP_MS = 50;
 /** How long a request waits for another to finish the chat before answering Telegram anyway. */
 const WAIT_BUDGET_MS = 1_500;
 
-export type Receipt = 'duplicate' | 'handled' | 'queued';
+export type Receipt = 'duplicate' | 'handled' | 'queued' | 'stored';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function receiveUpdate(deps: Deps, update: Update): Promise<Receipt> {
+export async function receiveUpdate(deps: Deps, update: Update, later?: (handling: Promise<unknown>) => void): Promise<Receipt> {
   const chatId = chatOf(update);
   const now = deps.clock.now().toISOString();
   const stored = await deps.db
@@ -31,6 +36,12 @@ export async function receiveUpdate(deps: Deps, update: Update): Promise<Receipt
   if (chatId === null) {
     await handleStored(deps, update.update_id, update);
     return 'handled';
+  }
+  if (later) {
+    // After a turn of the event loop, so the answer goes out before the handling starts.
+    const handling = new Promise((resolve) => setTimeout(resolve, 0)).then(() => drainChat(deps, chatId, update.update_id));
+    later(handling.catch((err) => console.error('bot: chat', chatId, 'not handled now; drainForgottenChats will', err)));
+    return 'stored';
   }
   return (await drainChat(deps, chatId, update.update_id)) ? 'handled' : 'queued';
 }

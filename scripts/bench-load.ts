@@ -94,12 +94,14 @@ async function main() {
     const workers = await ids(`SELECT id FROM workers WHERE erased_at IS NULL AND able_to_work = 1 ORDER BY (id * 2654435761) % 1000003 LIMIT 2000`);
     const households = await ids(`SELECT household_id AS id FROM workers WHERE id IN (${workers.join(',')})`);
     const openings = await ids(`SELECT id FROM openings WHERE status = 'open' ORDER BY (id * 2654435761) % 1000003 LIMIT 1000`);
-    // An open non-public-welfare opening of the worker's own township whose hours fit: most of these can be applied to and hired.
+    // An open non-public-welfare opening of the worker's own township whose hours fit, that the worker has not applied to
+    // (a kept copy remembers earlier runs' applications): most of these can be applied to and hired.
     const pairs = (
       await db.execute(`SELECT w.id AS w, (SELECT o.id FROM openings o WHERE o.status = 'open' AND o.kind <> 'public_welfare' AND o.poverty_only = 0
           AND o.area_code >= substr(w.area_code, 1, 9) AND o.area_code < substr(w.area_code, 1, 9) || ':'
           AND (w.availability = 'full_day' OR o.hours = 'flexible' OR (w.availability = 'part_day' AND o.hours = 'part_day'))
-          AND o.slots_filled < o.slots ORDER BY o.id % 97 LIMIT 1) AS o
+          AND o.slots_filled < o.slots
+          AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.worker_id = w.id AND a.opening_id = o.id) ORDER BY o.id % 97 LIMIT 1) AS o
         FROM workers w WHERE w.id IN (${workers.join(',')})`)
     ).rows.filter((r) => r.o !== null).map((r) => [Number(r.w), Number(r.o)] as [number, number]);
     const counts = (await db.execute(`SELECT (SELECT count(*) FROM workers) AS w, (SELECT count(*) FROM openings WHERE status = 'open') AS o`)).rows[0]!;

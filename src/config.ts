@@ -29,6 +29,12 @@ export const configSchema = z.object({
       }
       return n;
     }),
+  /**
+   * Node, embedded file only: threads per serving process that answer the
+   * heavy reads (candidates, stats, care coverage) on their own connections,
+   * off the event loop (src/services/read-pool/); 0 answers them in the request.
+   */
+  READ_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   DATABASE_URL: z.string().min(1).default('file:./data/jiujin.db'),
   /**
    * How long a write to the embedded file waits for another process's lock
@@ -43,6 +49,12 @@ export const configSchema = z.object({
   }),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  /**
+   * Node: when the webhook answers Telegram. `stored` (default): once the
+   * update is stored, the chat handled right after; `handled`: after the bot
+   * has handled it (as Workers always do).
+   */
+  TELEGRAM_WEBHOOK_ACK: z.enum(['stored', 'handled']).default('stored'),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   /** The bot's username, shown in links; the bot never asks Telegram for it. */
   TELEGRAM_BOT_USERNAME: optionalString,

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { HONGHE_POST_RULES, type PostRules } from './domain/post-rules.js';
 import type { Logger } from './observability/log.js';
 import type { DocsAssets } from './openapi/routes.js';
+import type { ReadPool } from './services/read-pool/pool.js';
 import type { TelegramApi } from './telegram.js';
 
 export interface Clock {
@@ -41,6 +42,18 @@ export interface Deps {
    * process, so the sending limits hold for the whole bot.
    */
   sendsAfterWrites?: boolean;
+  /**
+   * Node (READ_THREADS): threads with their own connections that answer the
+   * heavy read-only verbs (candidates, stats, care coverage) off the event
+   * loop; without it they run in the request (Workers, most tests).
+   */
+  readPool?: ReadPool;
+  /**
+   * `stored` (Node, TELEGRAM_WEBHOOK_ACK): a Telegram update is answered once
+   * stored and handled right after, in `background`; otherwise (Workers,
+   * tests) it is handled before the answer.
+   */
+  webhookAck?: 'stored' | 'handled';
 }
 
 export type AppEnv = {
@@ -63,6 +76,8 @@ export interface ServiceCtx {
   actor: Actor;
   /** The deployment's POST_RULES (config); every entry point passes them on, see postRulesOf. */
   postRules?: PostRules;
+  /** The app's read threads, for the heavy reads (services/read-pool/run.ts readVia); absent inside a read thread. */
+  readPool?: ReadPool;
 }
 
 /** The public-welfare post rules a verb works by: the deployment's, or Honghe's where a caller (a test, a script) gave none. */
@@ -75,4 +90,5 @@ export const serviceCtx = (c: Context<AppEnv>): ServiceCtx => ({
   clock: c.var.deps.clock,
   actor: c.var.actor,
   postRules: c.var.deps.config.POST_RULES,
+  readPool: c.var.deps.readPool,
 });

@@ -14,7 +14,9 @@ import { createApp } from './app.js';
 import { parseSmsTemplates } from '../bot/channels/sms/sender.js';
 import { type Config, loadNodeConfig } from './config.js';
 import { systemClock, type Deps } from './context.js';
+import { isLocalUrl, localPath } from '../db/local-client.js';
 import { openLocalDatabase } from './node-db.js';
+import { createReadPool } from './services/read-pool/pool.js';
 import { nodeDocsAssets } from './openapi/node-assets.js';
 import { openingCatalogue } from './services/opening-catalogue.js';
 import { forwardedRequest } from './proxy.js';
@@ -35,7 +37,16 @@ function depsFor(config: Config, db: Deps['db'], background: Set<Promise<unknown
     },
     docsAssets: serving === 'not' ? undefined : nodeDocsAssets(),
     sendsAfterWrites: serving === 'alone',
+    readPool: serving === 'not' ? undefined : readPoolFor(config),
+    webhookAck: config.TELEGRAM_WEBHOOK_ACK,
   };
+}
+
+/** The serving process's read threads (READ_THREADS), on the embedded file only: an in-memory database is this thread's alone. */
+function readPoolFor(config: Config) {
+  const url = config.DATABASE_URL;
+  if (config.READ_THREADS === 0 || !isLocalUrl(url) || localPath(url) === ':memory:') return undefined;
+  return createReadPool({ url, size: config.READ_THREADS, busyWaitMs: config.DATABASE_BUSY_WAIT_MS });
 }
 
 /** Opens the database as the first process does: migrations, reference areas, the admin token. */
@@ -87,6 +98,7 @@ async function single(config: Config) {
     await loop;
     await Promise.allSettled([...background]);
     await new Promise<void>((done) => server.close(() => done()));
+    await deps.readPool?.close();
     client.close();
   });
 }
@@ -138,6 +150,7 @@ async function server(config: Config) {
   onStop(async () => {
     await Promise.allSettled([...background]);
     await new Promise<void>((done) => http.close(() => done()));
+    await deps.readPool?.close();
     client.close();
   });
 }

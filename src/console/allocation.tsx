@@ -10,7 +10,8 @@ import { endingReasons } from '../../db/schema.js';
 import { addDays } from '../domain/dates.js';
 import { AppError } from '../errors.js';
 import { today } from '../services/households.js';
-import { type Candidate, candidatesForOpening } from '../services/matching.js';
+import type { Candidate } from '../services/matching.js';
+import { readVia } from '../services/read-pool/run.js';
 import { getOpening, type Opening } from '../services/openings.js';
 import { publicWelfareHolders } from '../services/placements.js';
 import {
@@ -226,7 +227,7 @@ async function renderAllocation(c: CCtx, id: number, extra: Partial<AllocationPr
   const o = await getOpening(ctx, id);
   const [free, candidates, notices] = await Promise.all([
     freeSlots(ctx, id),
-    o.kind === 'public_welfare' && o.status === 'open' ? candidatesForOpening(ctx, id, { limit: CANDIDATES_SHOWN }) : Promise.resolve([]),
+    o.kind === 'public_welfare' && o.status === 'open' ? readVia(ctx, 'candidates', { openingId: id, limit: CANDIDATES_SHOWN }) : Promise.resolve([]),
     noticesForOpening(ctx, id),
   ]);
   const [taken, holders] = await Promise.all([

@@ -5,7 +5,8 @@
 // prefilled with a public-welfare post in that village serving the group of
 // largest need. Creating it goes through createOpening like any other post.
 import type { Hono } from 'hono';
-import { careCoverage, type CareVillage } from '../services/care/coverage.js';
+import type { CareVillage } from '../services/care/coverage.js';
+import { readVia } from '../services/read-pool/run.js';
 import { areaLabel, areaDateQuery } from './overview.js';
 import { findArea } from '../services/areas.js';
 import { AreaPicker, loadPicker, pickedArea } from './area-picker.js';
@@ -75,7 +76,7 @@ export function careRoutes(app: Hono<ConsoleEnv>) {
     const query = c.req.query();
     const picked = pickedArea(query, 'area', ctx.actor.role === 'staff' ? ctx.actor.areaPrefix : '');
     const parsed = areaDateQuery.safeParse({ area: picked ?? '', asOf: query.asOf ?? '' });
-    const cov = await careCoverage(ctx, parsed.success ? parsed.data : {});
+    const cov = await readVia(ctx, 'careCoverage', parsed.success ? parsed.data : {});
     const area = cov.area ?? undefined;
     const [picker, areaRow] = await Promise.all([loadPicker(ctx, query, 'area', { value: area }), area ? findArea(ctx.db, area) : undefined]);
     const title = t.care.title(areaLabel(t, areaRow), cov.asOf);

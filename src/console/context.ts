@@ -85,4 +85,4 @@ export const checkForm: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
 
 export const actorOf = (c: CCtx): ConsoleActor => c.var.session!.actor;
 
-export const ctxOf = (c: CCtx): ServiceCtx => ({ db: c.var.deps.db, clock: c.var.deps.clock, actor: actorOf(c), postRules: c.var.deps.config.POST_RULES });
+export const ctxOf = (c: CCtx): ServiceCtx => ({ db: c.var.deps.db, clock: c.var.deps.clock, actor: actorOf(c), postRules: c.var.deps.config.POST_RULES, readPool: c.var.deps.readPool });

@@ -11,7 +11,8 @@ import { addDays, monthBounds } from '../domain/dates.js';
 import { barChart, columnChart, stackedBar } from '../lib/svg-charts.js';
 import { type Area, areaAncestry, findArea, listAreas } from '../services/areas.js';
 import { today } from '../services/households.js';
-import { type Stats, statsFor } from '../services/stats.js';
+import { readVia } from '../services/read-pool/run.js';
+import type { Stats } from '../services/stats.js';
 import { areaCodeSchema, isoDateSchema } from '../validation.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
 import type { Messages } from './i18n.js';
@@ -45,16 +46,16 @@ export interface Overview {
 }
 
 export async function overviewData(ctx: ServiceCtx, q: { area?: string; asOf?: string }): Promise<Overview> {
-  const stats = await statsFor(ctx, { area: q.area, asOf: q.asOf ?? today(ctx) });
+  const stats = await readVia(ctx, 'stats', { area: q.area, asOf: q.asOf ?? today(ctx) });
   const code = stats.area ?? undefined;
   const [area, ancestry, trendStats, children] = await Promise.all([
     code ? findArea(ctx.db, code) : Promise.resolve(undefined),
     code ? areaAncestry(ctx.db, code) : Promise.resolve([]),
-    Promise.all(trendDates(stats.asOf).map(async (m) => ({ month: m.month, s: await statsFor(ctx, { area: code, asOf: m.asOf }) }))),
+    Promise.all(trendDates(stats.asOf).map(async (m) => ({ month: m.month, s: await readVia(ctx, 'stats', { area: code, asOf: m.asOf }) }))),
     listAreas(ctx.db, { parent: code, limit: 200 }),
   ]);
   const childStats = await Promise.all(
-    children.items.map(async (a) => ({ area: a, stats: await statsFor(ctx, { area: a.code, asOf: stats.asOf }) })),
+    children.items.map(async (a) => ({ area: a, stats: await readVia(ctx, 'stats', { area: a.code, asOf: stats.asOf }) })),
   );
   return {
     stats,

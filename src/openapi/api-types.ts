@@ -2040,7 +2040,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stored (and handled, or queued behind the chat's earlier updates) */
+            /** @description Stored, and handled (`handled`), queued behind the chat's earlier updates (`queued`), or to be handled right after this answer (`stored`, Node's default: TELEGRAM_WEBHOOK_ACK); `duplicate` for a copy already stored */
             200: {
                 headers: {
                     [name: string]: unknown;

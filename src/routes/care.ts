@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
-import { type AppEnv, serviceCtx } from '../context.js';
+import type { AppEnv } from '../context.js';
 import { CARE_RULE } from '../domain/care-score.js';
 import { describeRoute } from '../openapi/describe.js';
 import { careCoverageResponse } from '../schemas/responses.js';
-import { careCoverage } from '../services/care/coverage.js';
+import { runRead } from '../services/read-pool/run.js';
 import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, isoDateSchema, limitSchema, validate } from '../validation.js';
 
 const coverageQuery = z.strictObject({
@@ -32,7 +32,7 @@ export const careRoutes = new Hono<AppEnv>().get('/', coverageDoc, validate('que
   const q = c.req.valid('query');
   // A cursor holds its date, so the pages of one ranking stay of one day.
   const after = q.cursor ? decodeCursor(q.cursor, coverageCursor) : undefined;
-  const coverage = await careCoverage(serviceCtx(c), { area: q.area, asOf: after?.asOf ?? q.asOf });
+  const coverage = await runRead(c, 'careCoverage', { area: q.area, asOf: after?.asOf ?? q.asOf });
   const from = after?.rank ?? 0;
   const items = coverage.villages.slice(from, from + q.limit);
   const more = from + q.limit < coverage.villages.length;

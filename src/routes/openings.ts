@@ -14,7 +14,7 @@ import {
   toOpeningJson,
   updateOpening,
 } from '../services/openings.js';
-import { candidatesForOpening } from '../services/matching.js';
+import { runRead } from '../services/read-pool/run.js';
 import {
   areaCodeSchema,
   cursorSchema,
@@ -180,7 +180,7 @@ export const openingRoutes = new Hono<AppEnv>()
     return c.json(toOpeningJson(o, { employerName: o.employerName }));
   })
   .get('/:id/candidates', docs.candidates, validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
-    const items = await candidatesForOpening(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
+    const items = await runRead(c, 'candidates', { openingId: c.req.valid('param').id, limit: c.req.valid('query').limit });
     return c.json({ items });
   })
   .patch('/:id', docs.update, validate('param', idParamSchema), validate('json', patchBody), async (c) => {

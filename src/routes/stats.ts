@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { type AppEnv, serviceCtx } from '../context.js';
 import { describeRoute } from '../openapi/describe.js';
 import { statsResponse, worklistResponse } from '../schemas/responses.js';
-import { statsFor } from '../services/stats.js';
+import { runRead } from '../services/read-pool/run.js';
 import { zeroEmploymentWorklist } from '../services/worklists.js';
 import { areaCodeSchema, cursorSchema, decodeCursor, encodeCursor, isoDateSchema, limitSchema, validate } from '../validation.js';
 
@@ -38,7 +38,7 @@ const worklistDoc = describeRoute({
 });
 
 export const statsRoutes = new Hono<AppEnv>().get('/', statsDoc, validate('query', statsQuery), async (c) =>
-  c.json(await statsFor(serviceCtx(c), c.req.valid('query'))),
+  c.json(await runRead(c, 'stats', c.req.valid('query'))),
 );
 
 export const worklistRoutes = new Hono<AppEnv>().get('/zero-employment', worklistDoc, validate('query', worklistQuery), async (c) => {

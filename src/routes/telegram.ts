@@ -2,6 +2,8 @@
 // TELEGRAM_WEBHOOK_SECRET (compared in constant time), else 401 and nothing
 // is stored. Each update is stored before it is handled and answered 200 in
 // well under Telegram's patience; messages the update made owed go out after.
+// On Node (TELEGRAM_WEBHOOK_ACK=stored, the default there) the answer comes
+// once the update is stored, and the chat is handled right after it.
 import { Hono } from 'hono';
 import type { Update } from 'grammy/types';
 import { deliverSmsLogged } from '../../bot/channels/sms/sender.js';
@@ -104,7 +106,7 @@ const webhookDoc = describeRoute({
   summary: 'Telegram\'s updates for the chat bot',
   description: 'Only Telegram calls this: the header `X-Telegram-Bot-Api-Secret-Token` must equal TELEGRAM_WEBHOOK_SECRET.',
   who: ['anyone'],
-  responses: { 200: { description: 'Stored (and handled, or queued behind the chat\'s earlier updates)', json: webhookResponse } },
+  responses: { 200: { description: 'Stored, and handled (`handled`), queued behind the chat\'s earlier updates (`queued`), or to be handled right after this answer (`stored`, Node\'s default: TELEGRAM_WEBHOOK_ACK); `duplicate` for a copy already stored', json: webhookResponse } },
   errors: [400, 401, 404],
 });
 
@@ -117,7 +119,10 @@ export const telegramRoutes = new Hono<AppEnv>().post('/webhook', webhookDoc, as
     throw new AppError('unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token');
   }
   const update = parseUpdate(await c.req.text());
-  const receipt = await receiveUpdate(deps, update);
-  if (receipt !== 'duplicate') deliverSoon(deps);
+  // Answered once stored, handled right after (see bot/updates.ts), where the runtime keeps a task running after the response.
+  const background = deps.webhookAck === 'stored' ? deps.background : undefined;
+  const later = background && ((handling: Promise<unknown>) => background(handling.then(() => deliverSoon(deps))));
+  const receipt = await receiveUpdate(deps, update, later);
+  if (receipt !== 'duplicate' && receipt !== 'stored') deliverSoon(deps);
   return c.json({ ok: true, receipt });
 });

@@ -150,6 +150,71 @@ describe('webhook transport', () => {
   });
 });
 
+describe('webhook answered once stored (Node: TELEGRAM_WEBHOOK_ACK=stored)', () => {
+  const stored = async (fn: () => Promise<void>) => {
+    env.deps.webhookAck = 'stored';
+    try {
+      await fn();
+    } finally {
+      env.deps.webhookAck = undefined;
+      await env.settle();
+    }
+  };
+  const statusOf = async (updateId: number) =>
+    (await env.db.select({ status: telegramUpdates.status }).from(telegramUpdates).where(eq(telegramUpdates.updateId, updateId)))[0]?.status;
+
+  it('answers 200 `stored` before the bot has handled the update, then handles it and replies', () =>
+    stored(async () => {
+      const p = person();
+      const update = tg.text(p.chatId, '/start') as { update_id: number };
+      const res = await post(update);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ ok: true, receipt: 'stored' });
+      // Answered before the handling began: the update is stored and waits, nothing is sent yet.
+      expect(await statusOf(update.update_id)).toBe('received');
+      expect(fake.sent('sendMessage', p.chatId)).toHaveLength(0);
+      await env.settle();
+      expect(await statusOf(update.update_id)).toBe('handled');
+      expect(fake.sent('sendMessage', p.chatId)).toHaveLength(1);
+      // A copy Telegram sends again is still a duplicate, and handled once.
+      expect((await post(update)).body.receipt).toBe('duplicate');
+      await env.settle();
+      expect(fake.sent('sendMessage', p.chatId)).toHaveLength(1);
+    }));
+
+  it('handles one chat’s updates in order when they are all answered before any is handled', () =>
+    stored(async () => {
+      const p = person();
+      await p.say('/start');
+      await env.settle();
+      await p.press('English');
+      await env.settle();
+      const updates = [tg.text(p.chatId, '/help'), tg.sticker(p.chatId), tg.text(p.chatId, '/help'), tg.sticker(p.chatId)];
+      const answers = await Promise.all(updates.map((u) => post(u)));
+      expect(answers.map((a) => a.body.receipt)).toEqual(['stored', 'stored', 'stored', 'stored']);
+      await env.settle();
+      const texts = fake.sent('sendMessage', p.chatId).slice(-6).map((c) => String(c.body.text));
+      expect(texts[0]).toContain('Press the buttons');
+      expect(texts[1]).toContain('Do you agree?');
+      expect(texts[2]).toContain('cannot read stickers');
+      expect(texts[3]).toContain('Press the buttons');
+      expect(texts[4]).toContain('Do you agree?');
+      expect(texts[5]).toContain('cannot read stickers');
+      const rows = await env.db.select().from(telegramUpdates).where(eq(telegramUpdates.chatId, String(p.chatId)));
+      expect(rows.every((u) => u.status === 'handled')).toBe(true);
+    }));
+
+  it('still refuses a wrong secret (401) and a body that is not an update (400) before storing anything', () =>
+    stored(async () => {
+      const p = person();
+      const update = tg.text(p.chatId, '/start') as { update_id: number };
+      expect((await post(update, 'wrong-secret')).status).toBe(401);
+      expect(await statusOf(update.update_id)).toBeUndefined();
+      const bad = await env.app.request('/telegram/webhook', { method: 'POST', body: '{"update_id": -1}', headers: { 'x-telegram-bot-api-secret-token': SECRET } });
+      expect(bad.status).toBe(400);
+    }));
+});
+
 describe('worker sign-up', () => {
   it('signs a person up with buttons, in Chinese, and registers the worker and a household', async () => {
     const p = await signUp({ name: '李桂兰' });
