@@ -30,8 +30,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { Agent, request as httpRequest } from 'node:http';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { serve } from '@hono/node-server';
 import type { Db } from '../db/client.js';
 import { createDbClient } from '../db/local-client.js';
 import * as schema from '../db/schema.js';
@@ -223,10 +225,17 @@ async function main() {
     serverThread.once('message', (m: { port: number }) => resolve(m.port));
     serverThread.once('error', reject);
   });
+  // And the same app served on this thread too: client and server then share
+  // one event loop but no thread wakes another (both are printed).
+  const sameThread = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const samePort = (sameThread.address() as AddressInfo).port;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const getHttp = (path: string) =>
+  const sameAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const getHttp = (path: string, on: 'thread' | 'same' = 'thread') =>
     new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port: on === 'thread' ? port : samePort, path, agent: on === 'thread' ? agent : sameAgent, headers }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
@@ -293,6 +302,7 @@ async function main() {
   const matchLists = new Map([...matches.answers].map(([id, body]) => [id, idsIn(body)]));
   const matchItems = [...matchLists.values()].reduce((s, l) => s + l.length, 0);
   const matchesHttp = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`));
+  const matchesHttpSame = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`, 'same'));
   const tRtree = performance.now();
   const rtreeRows = await buildOpeningsRtree(client);
   const rtreeMs = performance.now() - tRtree;
@@ -415,6 +425,8 @@ async function main() {
   line(`worker → matches p99`, percentile(matches.times, 99), percentile(matchesRaw.times, 99), TARGET.matchesP99);
   line(`worker → matches over HTTP p50`, median(matchesHttp.times), null, null);
   line(`worker → matches over HTTP p99`, percentile(matchesHttp.times, 99), null, null);
+  line(`… server on the measuring thread, p50`, median(matchesHttpSame.times), null, null);
+  line(`… server on the measuring thread, p99`, percentile(matchesHttpSame.times, 99), null, null);
   line(`opening → candidates p50 (n=${cands.times.length})`, median(cands.times), median(candsRaw.times), null);
   line(`opening → candidates p99`, percentile(cands.times, 99), percentile(candsRaw.times, 99), TARGET.candidatesP99);
   line(`/v1/stats prefecture ${PREFECTURE} median (n=${statsP.svc.length})`, median(statsP.svc), median(statsP.rawMs), null);
@@ -447,6 +459,7 @@ async function main() {
           [`PostGIS nearest-neighbour (<-> LIMIT ${LIMIT}, n=${pgResult.knn.length})`, `${fmt(median(pgResult.knn))} ms`, `${fmt(percentile(pgResult.knn, 99))} ms`, `${(knnAgree.share * 100).toFixed(0)} % shared, ${knnAgree.identical}/${knnAgree.compared} identical`],
           [`PostGIS by the service's score (n=${pgResult.score.length})`, `${fmt(median(pgResult.score))} ms`, `${fmt(percentile(pgResult.score, 99))} ms`, `${(scoreAgree.share * 100).toFixed(0)} % shared, ${scoreAgree.identical}/${scoreAgree.compared} identical`],
           [`service over HTTP, same run (all sampled workers)`, `${fmt(median(matchesHttp.times))} ms`, `${fmt(percentile(matchesHttp.times, 99))} ms`, ''],
+          [`… its server on the measuring thread`, `${fmt(median(matchesHttpSame.times))} ms`, `${fmt(percentile(matchesHttpSame.times, 99))} ms`, ''],
           [`service through app.request, same run`, `${fmt(median(matches.times))} ms`, `${fmt(percentile(matches.times, 99))} ms`, ''],
         ],
       ),
@@ -492,6 +505,8 @@ async function main() {
     writeFileSync(summaryFile, JSON.stringify(summary));
   }
   agent.destroy();
+  sameAgent.destroy();
+  await new Promise<void>((done) => sameThread.close(() => done()));
   serverThread.postMessage('close');
   await new Promise<void>((done) => serverThread.once('exit', () => done()));
   client.close();

@@ -14,7 +14,10 @@
 import type { Client } from '@libsql/client';
 import { KM_PER_DEGREE } from '../../src/domain/geo.js';
 import { COUNTY_REACH_KM, NOMINAL_KM, SCORE_POINTS } from '../../src/domain/matching.js';
-import type { RawWorkerFacts } from './raw.js';
+import { ageFits, type RawWorkerFacts } from './raw.js';
+
+/** Issue 18's bars on a public-welfare post, as the raw baseline applies them: a post held by the person or the household, a cadre household, an age outside POST_RULES'. */
+const pwBarred = (w: RawWorkerFacts, today: string) => w.holdsPw || w.householdPw || w.cadre || !ageFits(w.birthDate, today);
 
 const EARTH_RADIUS_KM = (KM_PER_DEGREE * 180) / Math.PI;
 const hoursLevel = { flexible: 0, part_day: 1, full_day: 2 } as const;
@@ -48,7 +51,7 @@ const haversine = (lat1: string, lon1: string, lat2: string, lon2: string) =>
   `(2 * ${EARTH_RADIUS_KM} * asin(least(1, sqrt(power(sin(radians(${lat2} - ${lat1}) / 2), 2) + cos(radians(${lat1})) * cos(radians(${lat2})) * power(sin(radians(${lon2} - ${lon1}) / 2), 2)))))`;
 
 /** Loads the openings and the workers' facts into schema `jiujin_bench` (dropped first). */
-async function load(pg: PgClient, sqlite: Client, workers: RawWorkerFacts[]) {
+async function load(pg: PgClient, sqlite: Client, workers: RawWorkerFacts[], today: string) {
   await pg.query('CREATE EXTENSION IF NOT EXISTS postgis');
   await pg.query('DROP SCHEMA IF EXISTS jiujin_bench CASCADE');
   await pg.query('CREATE SCHEMA jiujin_bench');
@@ -75,11 +78,11 @@ async function load(pg: PgClient, sqlite: Client, workers: RawWorkerFacts[]) {
   await pg.query(`CREATE TABLE jiujin_bench.workers (
     id integer PRIMARY KEY, area_code text NOT NULL, lat double precision, lon double precision, geog geography(Point, 4326),
     max_km double precision NOT NULL, carer boolean NOT NULL, skills text[] NOT NULL, availability text NOT NULL, avail_level smallint NOT NULL,
-    poor boolean NOT NULL, holds_pw boolean NOT NULL, household_pw boolean NOT NULL, applied integer[] NOT NULL)`);
+    poor boolean NOT NULL, pw_barred boolean NOT NULL, applied integer[] NOT NULL)`);
   for (const w of workers) {
     await pg.query(
-      `INSERT INTO jiujin_bench.workers VALUES ($1, $2, $3::float8, $4::float8, CASE WHEN $3::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography END, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
-      [w.id, w.areaCode, w.home?.lat ?? null, w.home?.lon ?? null, w.maxKm, w.carer, JSON.parse(w.skills), w.availability, hoursLevel[w.availability], w.poor, w.holdsPw, w.householdPw, JSON.parse(w.applied)],
+      `INSERT INTO jiujin_bench.workers VALUES ($1, $2, $3::float8, $4::float8, CASE WHEN $3::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography END, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+      [w.id, w.areaCode, w.home?.lat ?? null, w.home?.lon ?? null, w.maxKm, w.carer, JSON.parse(w.skills), w.availability, hoursLevel[w.availability], w.poor, pwBarred(w, today), JSON.parse(w.applied)],
     );
   }
   await pg.query('ANALYZE jiujin_bench.openings');
@@ -89,7 +92,7 @@ async function load(pg: PgClient, sqlite: Client, workers: RawWorkerFacts[]) {
 
 const ELIGIBLE = `o.status = 'open' AND (o.closing_date IS NULL OR o.closing_date >= $2) AND o.hours_level <= w.avail_level
   AND (w.poor OR (NOT o.poverty_only AND o.kind <> 'public_welfare'))
-  AND (o.kind <> 'public_welfare' OR NOT (w.holds_pw OR w.household_pw))
+  AND (o.kind <> 'public_welfare' OR (NOT w.pw_barred AND left(w.area_code, length(o.area_code)) = o.area_code))
   AND NOT (o.id = ANY (w.applied))`;
 
 const KNN_SQL = `SELECT n.id FROM jiujin_bench.workers w CROSS JOIN LATERAL (
@@ -128,7 +131,7 @@ export async function runPostgis(url: string, sqlite: Client, facts: RawWorkerFa
   try {
     const server = String((await pg.query('SELECT version() AS v, postgis_lib_version() AS p')).rows.map((r) => `${String(r.v).split(' on ')[0]}, PostGIS ${r.p}`)[0]);
     const t = performance.now();
-    const openings = await load(pg, sqlite, facts);
+    const openings = await load(pg, sqlite, facts, opts.today);
     const loadMs = performance.now() - t;
     const withHome = facts.filter((w) => w.home !== null);
     const out: PgTimings = { server, loadMs, openings, workers: facts.length, knn: [], score: [], knnLists: new Map(), scoreLists: new Map() };

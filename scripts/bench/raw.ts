@@ -103,7 +103,7 @@ export async function rawWorkerFacts(client: Client, workerId: number, today: st
 }
 
 /** POST_RULES' ages on the day (Honghe's 16 to 60), by whole years as eligibility counts them; no birth date recorded: not refused. */
-function ageFits(birthDate: string | null, today: string): boolean {
+export function ageFits(birthDate: string | null, today: string): boolean {
   if (birthDate === null) return true;
   const [y, m, d] = today.split('-').map(Number) as [number, number, number];
   const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];

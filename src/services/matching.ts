@@ -427,6 +427,20 @@ function workerSources(o: Opening, byTier: boolean): Array<{ from: SQL; where: S
   const area = sql`${workers.areaCode}`;
   const band = (list: number[]) => sql`${workers.reachBand} IN (${sql.raw(list.join(', '))})`;
   const noPoint = o.lat != null && o.lon != null ? sql` AND ${workers.cell} IS NULL` : sql``;
+  if (o.kind === 'public_welfare' && township && o.lat != null && o.lon != null) {
+    // A post takes only people of its own area (a village, or a township's
+    // villages): one read of that area by index, each person with a point
+    // kept by their own band's test below, instead of one read per band
+    // over the grid (tens of statements a post, each finding a few).
+    const p = { lat: o.lat, lon: o.lon };
+    const byBand = REACH_BAND_KM.map((radius, i) => {
+      const box = boundingBox(p, Number.isFinite(radius) ? radius : 40_000);
+      return sql`WHEN ${num(i)} THEN ${workers.homeLat} BETWEEN ${box.minLat} AND ${box.maxLat} AND ${workers.homeLon} BETWEEN ${box.minLon} AND ${box.maxLon}
+        AND ${approxKm2(sql`${workers.homeLat}`, sql`${workers.homeLon}`, p, box, true)} <= ${workers.maxDistanceKm} * ${workers.maxDistanceKm} * 1.0201`;
+    });
+    const reached = sql`(${workers.cell} IS NULL OR CASE ${workers.reachBand} ${sql.join(byBand, sql` `)} ELSE 0 END)`;
+    return [{ from: byArea, where: sql`${band(allBands)} AND ${textRange(area, o.areaCode)} AND ${reached}`, area: o.areaCode }];
+  }
   if (township) sources.push({ from: byArea, where: sql`${band(allBands)}${noPoint} AND ${textRange(area, township)}`, area: township });
   if (county) {
     sources.push({
