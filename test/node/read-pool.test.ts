@@ -170,24 +170,6 @@ describe('read pool', () => {
     }
   });
 
-  it('refuses a call at once with 503 when every thread already holds its most waiting calls, and serves again once they are answered', async () => {
-    const url = `file:${join(dir, 'pool.db')}`;
-    const small = createReadPool({ url, size: 1, maxWaiting: 2 });
-    try {
-      const who = { actor: { role: 'admin', tokenId: 1 } as const, clock: env.clock };
-      // Sent together: the first two wait for the one thread, the third is refused without waiting.
-      const calls = [small.run('stats', who, {}), small.run('stats', who, {}), small.run('stats', who, {})];
-      const settled = await Promise.allSettled(calls);
-      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-      expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'unavailable' });
-      expect(small.answered()).toBe(2);
-      // Once answered, the thread takes calls again.
-      await expect(small.run('stats', who, {})).resolves.toMatchObject({ asOf: expect.any(String) });
-    } finally {
-      await small.close();
-    }
-  });
-
   it('answers 503 after it is closed, and a pool needs a thread', async () => {
     const url = `file:${join(dir, 'pool.db')}`;
     const closing = createReadPool({ url, size: 1 });
