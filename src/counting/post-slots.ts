@@ -28,7 +28,7 @@ type Serves = (typeof servesValues)[number];
 export interface PostSlotRow {
   /** The post's area; null unless counted by area. */
   areaCode: string | null;
-  serves: string;
+  serves: Serves;
   filled: number;
   open: number;
 }
@@ -57,14 +57,16 @@ export async function postSlotTotals(
   // `serves`, not a group of each, which would sort every post.
   const kinds = opts.serves ?? servesValues;
   const area = opts.byArea ? openings.areaCode : sql<string | null>`NULL`;
-  const perServes = (value: (s: Serves) => SQL) => Object.fromEntries(kinds.map((k) => [k, sql<number>`coalesce(sum(CASE WHEN ${openings.serves} = ${k} THEN ${value(k)} END), 0)`]));
+  // `name k` for each value k of `serves`: the sum of `value` over its posts.
+  const perServes = (name: string, value: SQL) =>
+    Object.fromEntries(kinds.map((k) => [`${name} ${k}`, sql<number>`coalesce(sum(CASE WHEN ${openings.serves} = ${k} THEN ${value} END), 0)`]));
 
   const slotsQ = db
     .select({
       areaCode: area,
-      ...perServes(() => sql`CASE WHEN ${standing} THEN ${openings.slots} ELSE 0 END`),
+      ...perServes('slots', sql`CASE WHEN ${standing} THEN ${openings.slots} ELSE 0 END`),
       // By area, which values each area has posts of (only those get a row).
-      ...(opts.byArea ? Object.fromEntries(Object.entries(perServes(() => sql`1`)).map(([k, v]) => [`posts ${k}`, v])) : {}),
+      ...(opts.byArea ? perServes('posts', sql`1`) : {}),
     })
     .from(openings)
     .where(counted);
@@ -82,13 +84,11 @@ export async function postSlotTotals(
       UNION ALL
       ${notEnded(sql`${placements.endDate} > ${asOf}`)}
     ) GROUP BY opening_id) AS taken`;
-  const filledCols = perServes(() => sql`taken.filled`);
-  const heldCols = perServes(() => sql`CASE WHEN ${standing} THEN min(taken.taken, ${openings.slots}) ELSE 0 END`);
   const takenQ = db
     .select({
       areaCode: area,
-      ...Object.fromEntries(kinds.map((k) => [`filled ${k}`, filledCols[k]!])),
-      ...Object.fromEntries(kinds.map((k) => [`held ${k}`, heldCols[k]!])),
+      ...perServes('filled', sql`taken.filled`),
+      ...perServes('held', sql`CASE WHEN ${standing} THEN min(taken.taken, ${openings.slots}) ELSE 0 END`),
     })
     .from(openings)
     .innerJoin(taken, sql`taken.opening_id = ${openings.id}`)
@@ -100,7 +100,7 @@ export async function postSlotTotals(
     for (const k of kinds) {
       // By area, only what the area has posts of; in all, every value.
       if (opts.byArea && !Number(r[`posts ${k}`])) continue;
-      rows.set(`${r.areaCode ?? ''}\u0000${k}`, { areaCode: (r.areaCode as string | null) ?? null, serves: k, filled: 0, open: Number(r[k] ?? 0) });
+      rows.set(`${r.areaCode ?? ''}\u0000${k}`, { areaCode: (r.areaCode as string | null) ?? null, serves: k, filled: 0, open: Number(r[`slots ${k}`] ?? 0) });
     }
   }
   for (const r of takenRows as Array<Record<string, unknown>>) {
