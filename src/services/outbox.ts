@@ -161,9 +161,10 @@ export async function alertsForWorker(
 
 export type OutboxChannel = (typeof outboxChannels)[number];
 
-/** A sender's live rows due at `now`, oldest first: outbox_channel_due_idx (its WHERE spelled out for SQLite to use it). */
-const dueFor = (channel: OutboxChannel, nowIso: string) =>
-  sql`${outbox.channel} = ${channel} AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}`;
+/** The first `limit` of a sender's live rows due at `now`, oldest first: outbox_channel_due_idx (its WHERE spelled out for SQLite to use it). */
+const dueIds = (channel: OutboxChannel, nowIso: string, limit: number) =>
+  sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.channel} = ${channel} AND ${outbox.status} IN ('pending', 'sending') AND ${outbox.notBefore} <= ${nowIso}
+    ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
 
 /**
  * Claims up to `limit` messages due at `now` for one sender (`channel`:
@@ -175,7 +176,7 @@ const dueFor = (channel: OutboxChannel, nowIso: string) =>
  */
 export async function claimOwed(db: Db, now: Date, channel: OutboxChannel, limit: number, leaseMs: number) {
   const nowIso = now.toISOString();
-  const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${dueFor(channel, nowIso)} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
+  const due = dueIds(channel, nowIso, limit);
   const claimed = await db
     .update(outbox)
     .set({ status: 'sending', notBefore: new Date(now.getTime() + leaseMs).toISOString(), attempts: sql`${outbox.attempts} + 1` })
@@ -201,7 +202,7 @@ export async function cancelOwed(db: Db, now: () => Date, channel: OutboxChannel
   const rows = opts.rows ?? SLICE_ROWS;
   let cancelled = 0;
   for (let slice = 0; slice < (opts.slices ?? 1000); slice++) {
-    const due = sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${dueFor(channel, now().toISOString())} ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${rows}`;
+    const due = dueIds(channel, now().toISOString(), rows);
     const done = await db.update(outbox).set({ status: 'cancelled', lastError: why }).where(sql`${outbox.id} IN (${due})`).returning({ id: outbox.id });
     cancelled += done.length;
     if (done.length < rows) break;
