@@ -59,7 +59,6 @@ const WEBHOOK_SECRET = `bench-webhook-${process.pid}-${Date.now()}`;
 const PREFECTURE = '5325';
 const WRK = '/usr/bin/wrk';
 
-
 interface Scenario {
   name: 'matches' | 'mix';
   connections: number;

@@ -313,18 +313,16 @@ function rankCatalogue(
   const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
     const ringKm = grid.ringMinKm(k);
-    const last = lastScore();
-    if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < last) break;
+    if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < lastScore()) break;
     // A catalogue narrowed to the first rings cannot tell what this one holds.
     if (opts.rings !== undefined && k >= opts.rings) return null;
-    // From here on only openings wanting one of the worker's skills could make the list.
-    const skilledOnly = scoreBeyond(ringKm, false) + 0.1 < last;
     for (const cell of grid.ring(k)) {
+      // The ring's bound again for this cell, which may lie beyond the ring's nearest edge.
       const cellKm = cellMinKm(home, cell);
-      // The ring's bounds again for this cell, which may lie beyond the ring's nearest edge.
       if (scoreBeyond(cellKm, skills.length > 0) + 0.1 < lastScore()) continue;
       const nearest = nearnessPoints(cellKm);
-      if (!skilledOnly && !(scoreBeyond(cellKm, false) + 0.1 < lastScore())) {
+      // Unless an opening wanting none of the worker's skills could still make the list, only those wanting one are read.
+      if (!(scoreBeyond(cellKm, false) + 0.1 < lastScore())) {
         const list = catalogue.inCell(cell);
         if (list) for (const o of list) if (!own(o)) consider(o, nearest);
         continue;
