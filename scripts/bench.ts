@@ -27,13 +27,13 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
+import { Client as HttpClient } from 'undici';
 import type { Db } from '../db/client.js';
 import { createDbClient } from '../db/local-client.js';
 import * as schema from '../db/schema.js';
@@ -44,7 +44,7 @@ import type { Deps } from '../src/context.js';
 import { runClocks } from '../src/scheduler.js';
 import { openingCatalogue } from '../src/services/opening-catalogue.js';
 import { int, load, reseed } from './bench/generate.js';
-import { fmt, loopDelayMonitor, mb, median, peakRssBytes, percentile, table, time, yieldToLoop } from './bench/measure.js';
+import { fmt, loopDelayMonitor, mb, median, peakRssBytes, percentile, PING_PATH, table, time, withPing, yieldToLoop } from './bench/measure.js';
 import { ADMIN_TOKEN, advanceClock, args, clock, COUNTY, DB_FILE, EXPLAIN, KEEP, LIMIT, N, PREFECTURE, resetClock, SAMPLE, SCALE, SEED, TARGET, TODAY, ZERO_SHARE } from './bench/options.js';
 import { overlap, type PgTimings, runPostgis } from './bench/postgis.js';
 import {
@@ -235,29 +235,31 @@ async function main() {
     const t = serverThread;
     if (!t) return;
     serverThread = null;
-    agent.destroy();
+    await threadHttp?.close();
+    threadHttp = null;
     t.postMessage('close');
     await new Promise<void>((done) => t.once('exit', () => done()));
   };
   // And the same app served on this thread too: client and server then share
   // one event loop but no thread wakes another (both are printed).
   const sameThread = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: withPing(app.fetch), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const samePort = (sameThread.address() as AddressInfo).port;
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const sameAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const getHttp = (path: string, on: 'thread' | 'same' = 'thread') =>
-    new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: on === 'thread' ? port : samePort, path, agent: on === 'thread' ? agent : sameAgent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  // One keep-alive connection to each server, through undici's client (the
+  // one inside Node's fetch): node:http's own client adds 1–2 ms at p99 to
+  // every round trip, even to a bare server answering "ok" (measured), which
+  // would be the client's figure, not the service's. PostgreSQL's pg client
+  // is as lean. Each side's bare round trip is timed too (pingPass).
+  let threadHttp: HttpClient | null = null;
+  const sameHttp = new HttpClient(`http://127.0.0.1:${samePort}`, { pipelining: 1 });
+  const getHttp = async (path: string, on: 'thread' | 'same' = 'thread') => {
+    const http = on === 'same' ? sameHttp : (threadHttp ??= new HttpClient(`http://127.0.0.1:${port}`, { pipelining: 1 }));
+    const res = await http.request({ path, method: 'GET', headers });
+    const body = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${body}`);
+    return body;
+  };
   const idsIn = (body: string) => ((JSON.parse(body) as { items?: Array<{ opening: { id: number } }> }).items ?? []).map((i) => i.opening.id);
   const itemsIn = (body: string) => (JSON.parse(body) as { items?: unknown[] }).items?.length ?? 0;
   const raw = async (st: Statement | string) => (await client.execute(st)).rows;
@@ -316,8 +318,10 @@ async function main() {
   const matchLists = new Map([...matches.answers].map(([id, body]) => [id, idsIn(body)]));
   const matchItems = [...matchLists.values()].reduce((s, l) => s + l.length, 0);
   const matchesHttpSame = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`, 'same'));
+  const pingSame = await pass(wIds, () => getHttp(PING_PATH, 'same'));
   await startServerThread();
   const matchesHttp = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`));
+  const pingThread = await pass(wIds, () => getHttp(PING_PATH));
   await stopServerThread();
   const tRtree = performance.now();
   const rtreeRows = await buildOpeningsRtree(client);
@@ -443,6 +447,8 @@ async function main() {
   line(`worker → matches over HTTP p99`, percentile(matchesHttp.times, 99), null, null);
   line(`… server on the measuring thread, p50`, median(matchesHttpSame.times), null, null);
   line(`… server on the measuring thread, p99`, percentile(matchesHttpSame.times, 99), null, null);
+  line(`HTTP round trip alone (${PING_PATH}, own thread) p50`, median(pingThread.times), null, null);
+  line(`HTTP round trip alone (${PING_PATH}, own thread) p99`, percentile(pingThread.times, 99), null, null);
   line(`opening → candidates p50 (n=${cands.times.length})`, median(cands.times), median(candsRaw.times), null);
   line(`opening → candidates p99`, percentile(cands.times, 99), percentile(candsRaw.times, 99), TARGET.candidatesP99);
   line(`/v1/stats prefecture ${PREFECTURE} median (n=${statsP.svc.length})`, median(statsP.svc), median(statsP.rawMs), null);
@@ -474,8 +480,10 @@ async function main() {
         [
           [`PostGIS nearest-neighbour (<-> LIMIT ${LIMIT}, n=${pgResult.knn.length})`, `${fmt(median(pgResult.knn))} ms`, `${fmt(percentile(pgResult.knn, 99))} ms`, `${(knnAgree.share * 100).toFixed(0)} % shared, ${knnAgree.identical}/${knnAgree.compared} identical`],
           [`PostGIS by the service's score (n=${pgResult.score.length})`, `${fmt(median(pgResult.score))} ms`, `${fmt(percentile(pgResult.score, 99))} ms`, `${(scoreAgree.share * 100).toFixed(0)} % shared, ${scoreAgree.identical}/${scoreAgree.compared} identical`],
+          [`PostgreSQL round trip alone (SELECT 1)`, `${fmt(median(pgResult.ping))} ms`, `${fmt(percentile(pgResult.ping, 99))} ms`, ''],
           [`service over HTTP, same run (all sampled workers)`, `${fmt(median(matchesHttp.times))} ms`, `${fmt(percentile(matchesHttp.times, 99))} ms`, ''],
           [`… its server on the measuring thread`, `${fmt(median(matchesHttpSame.times))} ms`, `${fmt(percentile(matchesHttpSame.times, 99))} ms`, ''],
+          [`HTTP round trip alone (${PING_PATH}), own thread / measuring thread`, `${fmt(median(pingThread.times))} / ${fmt(median(pingSame.times))} ms`, `${fmt(percentile(pingThread.times, 99))} / ${fmt(percentile(pingSame.times, 99))} ms`, ''],
           [`service through app.request, same run`, `${fmt(median(matches.times))} ms`, `${fmt(percentile(matches.times, 99))} ms`, ''],
         ],
       ),
@@ -521,7 +529,7 @@ async function main() {
     writeFileSync(summaryFile, JSON.stringify(summary));
   }
   await stopServerThread();
-  sameAgent.destroy();
+  await sameHttp.close();
   await new Promise<void>((done) => sameThread.close(() => done()));
   client.close();
   cleanup();

@@ -15,6 +15,14 @@ export async function time<T>(f: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
+/** The path the bench's HTTP servers answer before the app: a client's bare round trip to that server. */
+export const PING_PATH = '/__bench/ping';
+/** A fetch handler that answers PING_PATH with "ok" itself and hands everything else to `fetch`. */
+export const withPing =
+  <E>(fetch: (req: Request, env: E) => Response | Promise<Response>) =>
+  (req: Request, env: E) =>
+    new URL(req.url).pathname === PING_PATH ? new Response('ok') : fetch(req, env);
+
 /** Lets timers (the delay monitor's, the scheduler's) run, as a server does between requests. */
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

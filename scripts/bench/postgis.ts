@@ -29,6 +29,8 @@ export interface PgTimings {
   workers: number;
   knn: number[];
   score: number[];
+  /** `SELECT 1`, as many times: the client's bare round trip to the server. */
+  ping: number[];
   /** Per worker with a home point: the ids in order. */
   knnLists: Map<number, number[]>;
   scoreLists: Map<number, number[]>;
@@ -134,7 +136,7 @@ export async function runPostgis(url: string, sqlite: Client, facts: RawWorkerFa
     const openings = await load(pg, sqlite, facts, opts.today);
     const loadMs = performance.now() - t;
     const withHome = facts.filter((w) => w.home !== null);
-    const out: PgTimings = { server, loadMs, openings, workers: facts.length, knn: [], score: [], knnLists: new Map(), scoreLists: new Map() };
+    const out: PgTimings = { server, loadMs, openings, workers: facts.length, knn: [], score: [], ping: [], knnLists: new Map(), scoreLists: new Map() };
     // Each query in a pass of its own, each with its warm-up (as the service's passes).
     for (const [name, text, times, lists] of [
       ['knn', KNN_SQL, out.knn, out.knnLists],
@@ -147,6 +149,10 @@ export async function runPostgis(url: string, sqlite: Client, facts: RawWorkerFa
         times.push(ms);
         lists.set(w.id, res.rows.map((r) => Number(r.id)));
       }
+    }
+    for (const [k] of withHome.entries()) {
+      const [ms] = await time(() => pg.query('SELECT 1'));
+      if (k >= opts.warmup) out.ping.push(ms);
     }
     return out;
   } finally {
