@@ -12,7 +12,7 @@
 //   npm run bench:load -- --scale=0.1       the scale to build at when FILE is missing (default 1)
 //   npm run bench:load -- --seconds=5       each run's length (default 20)
 //   npm run bench:load -- --connections=1,16,64
-//   npm run bench:load -- --processes=2     WEB_PROCESSES for the service (default: its own default, 1)
+//   npm run bench:load -- --processes=2     WEB_PROCESSES for the service (default: its own, auto)
 //   npm run bench:load -- --load-db=FILE2   the service's copy of FILE (default FILE.load.db, made when missing, then reused)
 //   npm run bench:load -- --in-place        run on FILE itself, not a copy (the mix writes: applications, hires, updates)
 //   npm run bench:load -- --only=matches|mix
@@ -140,7 +140,7 @@ async function main() {
     const firstRun = JSON.parse(readFileSync(log, 'utf8').split('\n').find((l) => l.includes('"msg":"scheduler run"'))!) as Record<string, unknown>;
     const { time: _t, level: _l, msg: _m, pid: _p, runId: _r, trigger: _g, durationMs, ...did } = firstRun;
     console.log(`the scheduler's first run at start: ${fmt(Number(durationMs))} ms (${Object.entries(did).filter(([, v]) => Number(v) > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing to do'}); the load starts after it`);
-    console.log(`service: npm start's command (tsx src/node.ts), WEB_PROCESSES=${PROCESSES ?? 'default (1)'}, up in ${(startMs / 1000).toFixed(1)} s on ${counts.w} workers and ${counts.o} open openings (${file === resolve(DB!) ? 'in place' : 'a copy'}); scheduler loop and sender running; chat bot on, Bot API faked on ${fake.url}`);
+    console.log(`service: npm start's command (tsx src/node.ts), WEB_PROCESSES=${PROCESSES ?? 'default (auto)'}, up in ${(startMs / 1000).toFixed(1)} s on ${counts.w} workers and ${counts.o} open openings (${file === resolve(DB!) ? 'in place' : 'a copy'}); scheduler loop and sender running; chat bot on, Bot API faked on ${fake.url}`);
     const mixLine = Object.entries(MIX).map(([k, w]) => `${w} % ${k.replaceAll('_', ' ')}`).join(', ');
     console.log(`mix: ${mixLine} (an application and hire: create, offer, hire; registry: a worker or a household)`);
 

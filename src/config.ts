@@ -12,14 +12,16 @@ const optionalString = z
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   /**
-   * Node: processes serving requests on PORT ("auto": one per core). Above 1,
-   * a primary process applies the migrations and runs the clocks and the
-   * sender once, and forks the servers (node:cluster), each with its own
-   * connection to the embedded file (WAL) and its own catalogue.
+   * Node: processes serving requests on PORT ("auto", the default: one per
+   * core; 0 here). Above 1, a primary process applies the migrations and runs
+   * the clocks and the sender once, and forks the servers (node:cluster),
+   * each with its own connection to the embedded file (WAL) and its own
+   * catalogue. An in-memory database is one process's alone: "auto" serves
+   * it with one, a number above 1 is refused (src/node.ts servingProcesses).
    */
   WEB_PROCESSES: z
     .string()
-    .default('1')
+    .default('auto')
     .transform((v, ctx) => {
       if (v.trim() === 'auto') return 0;
       const n = Number(v);

@@ -42,10 +42,13 @@ function depsFor(config: Config, db: Deps['db'], background: Set<Promise<unknown
   };
 }
 
-/** The serving process's read threads (READ_THREADS), on the embedded file only: an in-memory database is this thread's alone. */
+/** An in-memory database: this thread's alone (no other thread or process opens it). */
+const inMemory = (url: string) => isLocalUrl(url) && localPath(url) === ':memory:';
+
+/** The serving process's read threads (READ_THREADS), on the embedded file only. */
 function readPoolFor(config: Config) {
   const url = config.DATABASE_URL;
-  if (config.READ_THREADS === 0 || !isLocalUrl(url) || localPath(url) === ':memory:') return undefined;
+  if (config.READ_THREADS === 0 || !isLocalUrl(url) || inMemory(url)) return undefined;
   return createReadPool({ url, size: config.READ_THREADS, busyWaitMs: config.DATABASE_BUSY_WAIT_MS });
 }
 
@@ -173,10 +176,25 @@ function onStop(stop: () => Promise<void>) {
   process.on('SIGINT', () => handle('SIGINT'));
 }
 
+/**
+ * How many processes serve PORT: WEB_PROCESSES, "auto" one per core. An
+ * in-memory database lives in one process, which alone can serve it.
+ */
+function servingProcesses(config: Config): number {
+  const url = config.DATABASE_URL;
+  if (inMemory(url)) {
+    if (config.WEB_PROCESSES > 1) {
+      throw new Error(`Invalid configuration:\nWEB_PROCESSES: ${config.WEB_PROCESSES} processes cannot share an in-memory database (${url}): set DATABASE_URL to a file, or WEB_PROCESSES to 1 or auto`);
+    }
+    return 1;
+  }
+  return config.WEB_PROCESSES === 0 ? availableParallelism() : config.WEB_PROCESSES;
+}
+
 async function main() {
   const config = loadNodeConfig();
-  const processes = config.WEB_PROCESSES === 0 ? availableParallelism() : config.WEB_PROCESSES;
   if (cluster.isWorker) return server(config);
+  const processes = servingProcesses(config);
   if (processes > 1) return primary(config, processes);
   return single(config);
 }

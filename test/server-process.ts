@@ -37,7 +37,8 @@ export async function startServer(env: Record<string, string>, opts: { port?: nu
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), ...env },
+    // One serving process unless a test asks for more (WEB_PROCESSES: "auto" by default).
+    env: { ...process.env, PORT: String(port), WEB_PROCESSES: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

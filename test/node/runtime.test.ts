@@ -10,8 +10,9 @@ import { apiTokens, openings } from '../../db/schema.js';
 import { prepareDatabase } from '../../src/bootstrap.js';
 import { runScheduledJobs } from '../../src/scheduler.js';
 import { sha256Hex } from '../../src/services/tokens.js';
+import { parseConfig } from '../../src/config.js';
 import { makeEmployer, makeTestEnv, openingBody, TestClock } from '../helpers.js';
-import { startServer } from '../server-process.js';
+import { freePort, runScript, startServer } from '../server-process.js';
 
 describe('start-up', () => {
   it('the migration bundle the Workers build uses matches db/migrations exactly', () => {
@@ -155,6 +156,30 @@ describe('npm start', () => {
     } finally {
       if (!exited) await s.stop();
     }
+  });
+
+  it('WEB_PROCESSES defaults to auto: one serving process per core, one alone for an in-memory database; above 1 there is refused', async () => {
+    const { availableParallelism } = await import('node:os');
+    expect(parseConfig({}).WEB_PROCESSES).toBe(0);
+    const cores = availableParallelism();
+    const s = await start({ JIUJIN_ADMIN_TOKEN: 'auto-test-admin-token-12345', WEB_PROCESSES: 'auto' });
+    try {
+      if (cores > 1) expect(s.out()).toContain(`${cores} processes serving`);
+      else expect(s.out()).not.toContain('processes serving');
+      expect((await fetch(`http://127.0.0.1:${s.port}/health`)).status).toBe(200);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const memory = await startServer({ DATABASE_URL: ':memory:', JIUJIN_ADMIN_TOKEN: 'auto-test-admin-token-12345', WEB_PROCESSES: 'auto' });
+    try {
+      expect(memory.out()).toContain(`listening on http://localhost:${memory.port}`);
+      expect(memory.out()).not.toContain('processes serving');
+    } finally {
+      expect(await memory.stop()).toBe(0);
+    }
+    const refused = await runScript('src/node.ts', [], { DATABASE_URL: ':memory:', WEB_PROCESSES: '2', PORT: String(await freePort()) });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('WEB_PROCESSES: 2 processes cannot share an in-memory database');
   });
 
   it('says the bot is on when it has a token, and which of WeChat and SMS are on', async () => {
