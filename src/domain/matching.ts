@@ -135,8 +135,8 @@ export function pointsBesideNearness(w: MatchWorker, o: MatchOpening): number {
   );
 }
 
-/** The score, rounded to 0.1: the one formula evaluate() and rankOnly() share. */
-const scoreOf = (w: MatchWorker, o: MatchOpening, km: number) => Math.round((nearnessPoints(km) + pointsBesideNearness(w, o)) * 10) / 10;
+/** The score, rounded to 0.1, from the rank km and pointsBesideNearness: the one formula evaluate() and rankOnly() share. */
+const scoreFrom = (km: number, beside: number) => Math.round((nearnessPoints(km) + beside) * 10) / 10;
 
 /**
  * The most an opening at `km` or beyond (measured) can score, unless it
@@ -194,7 +194,7 @@ export function evaluate(w: MatchWorker, o: MatchOpening, on: PostDay): Evaluati
       rankKm: km,
       tier,
       servesOwnVillage: own,
-      score: scoreOf(w, o, km),
+      score: scoreFrom(km, pointsBesideNearness(w, o)),
       reasons,
     },
   };
@@ -206,10 +206,19 @@ export function evaluate(w: MatchWorker, o: MatchOpening, on: PostDay): Evaluati
  */
 export function rankOnly(w: MatchWorker, o: MatchOpening, on: PostDay): { score: number; rankKm: number } | null {
   if (ineligibilities(w, o, on).length > 0) return null;
+  return rankEligible(w, o, pointsBesideNearness(w, o));
+}
+
+/**
+ * rankOnly() for an opening ineligibilities() accepts, given its
+ * pointsBesideNearness (a ranking that has them asks neither again): null
+ * out of reach.
+ */
+export function rankEligible(w: MatchWorker, o: MatchOpening, beside: number): { score: number; rankKm: number } | null {
   const near = nearness(w, o);
   if (!near) return null;
   const km = rankKm(near);
-  return { score: scoreOf(w, o, km), rankKm: km };
+  return { score: scoreFrom(km, beside), rankKm: km };
 }
 
 /** A worker's openings: best score first, then nearer, then the older opening. */

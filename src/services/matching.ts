@@ -45,7 +45,7 @@ import {
   NOMINAL_KM,
   nearnessPoints,
   pointsBesideNearness,
-  rankOnly,
+  rankEligible,
   SCORE_POINTS,
   scoreBeyond,
   servesOwnVillage,
@@ -272,9 +272,13 @@ function rankCatalogue(
   // `nearest`: the most nearness points the opening can have.
   const consider = (o: CatalogueOpening, nearest: number) => {
     if ((o.closingDate !== null && o.closingDate < day) || opts.skip.has(o.id)) return;
+    // The rules first: a few comparisons, and most openings read are refused
+    // by them (poverty-only, hours, another area's post), before any sum.
+    if (ineligibilities(worker, o, opts.on).length > 0) return;
+    const beside = pointsBesideNearness(worker, o);
     // Scores are rounded to 0.1: keep a margin.
-    if (nearest + pointsBesideNearness(worker, o) + 0.1 < lastScore()) return;
-    const match = rankOnly(worker, o, opts.on);
+    if (nearest + beside + 0.1 < lastScore()) return;
+    const match = rankEligible(worker, o, beside);
     if (!match) return;
     const entry = { id: o.id, o, match };
     if (top.length === opts.limit && !before(entry, top[top.length - 1]!)) return;
@@ -367,7 +371,7 @@ export async function matchOpeningsForWorker(
       rankCatalogue(await OpeningCatalogue.narrowed(ctx.db, catalogueReach(worker)), worker, rankOpts)!);
   return ranked.map(({ o }) => {
     const e = evaluate(worker, o, on);
-    // rankOnly() accepted it, so evaluate() does.
+    // ineligibilities() and rankEligible() accepted it, so evaluate() does.
     if (!e.ok) throw new Error(`opening ${o.id} ranked but refused: ${e.refusals.join(', ')}`);
     return { opening: o.json, distanceKm: e.match.distanceKm, score: e.match.score, reasons: e.match.reasons };
   });
