@@ -58,7 +58,7 @@ import { heldOn, onZeroListOn, periodContains } from './household-status.js';
 import { type CatalogueOpening, type CatalogueReach, catalogueIfWarm, OpeningCatalogue } from './opening-catalogue.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
-import { getScopedWorker, type Worker } from './workers.js';
+import { scopedWorkerOr404, type Worker } from './workers.js';
 
 const availabilities = ['flexible', 'part_day', 'full_day'] as const;
 /** Rows fetched beyond the limit, so the exact re-check and re-sort rarely leave the list short. */
@@ -131,9 +131,16 @@ function factColumns(day: string | Placeholder) {
 
 /** Eligibility facts of one worker, and the openings they applied to (or turned down; not those withdrawn or expired, which they may take again), in one round trip. */
 export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): Promise<{ worker: MatchWorker; applied: number[] }> {
-  const facts = prepared(ctx.db, 'match worker facts', (db) =>
+  const { facts } = await readMatchWorker(ctx, w.id, day);
+  return { worker: toMatchWorker(w, { ...facts!, inWork: 0 }), applied: JSON.parse(facts!.applied) as number[] };
+}
+
+/** The worker's row and their facts of `day` (undefined when there is no such worker), in one statement. */
+async function readMatchWorker(ctx: ServiceCtx, id: number, day: string) {
+  const facts = prepared(ctx.db, 'match worker and facts', (db) =>
     db
       .select({
+        w: workers,
         ...factColumns(sql.placeholder('day')),
         applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} NOT IN ('suggested', 'withdrawn', 'expired'))`,
       })
@@ -142,8 +149,8 @@ export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): 
       .where(eq(workers.id, sql.placeholder('id')))
       .prepare(),
   );
-  const [row] = await facts.all({ id: w.id, day });
-  return { worker: toMatchWorker(w, { ...row!, inWork: 0 }), applied: JSON.parse(row!.applied) as number[] };
+  const [row] = await facts.all({ id, day });
+  return { w: row?.w, facts: row };
 }
 
 /** Why the worker may not take the opening on `day` (default today): the one rule, over the worker's facts of that day. */
@@ -354,10 +361,14 @@ export async function matchOpeningsForWorker(
   workerId: number,
   opts: { limit: number },
 ): Promise<OpeningMatch[]> {
-  const w = await getScopedWorker(ctx, workerId);
-  if (w.erasedAt || !w.ableToWork) return [];
+  requireRole(ctx.actor, 'staff', 'admin', 'system');
   const day = today(ctx);
-  const { worker, applied } = await loadMatchWorker(ctx, w, day);
+  // The worker (as getScopedWorker sees them) and their facts, in one round trip.
+  const read = await readMatchWorker(ctx, workerId, day);
+  const w = scopedWorkerOr404(ctx, workerId, read.w);
+  if (w.erasedAt || !w.ableToWork) return [];
+  const worker = toMatchWorker(w, { ...read.facts!, inWork: 0 });
+  const applied = JSON.parse(read.facts!.applied) as number[];
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
   const on = postDay(day, postRulesOf(ctx));
   const rankOpts = { on, skip: new Set(applied), limit: opts.limit };

@@ -156,6 +156,11 @@ export async function getScopedWorker(ctx: ServiceCtx, id: number): Promise<Work
   requireRole(ctx.actor, 'staff', 'admin', 'system');
   const byId = prepared(ctx.db, 'worker by id', (db) => db.select().from(workers).where(eq(workers.id, sql.placeholder('id'))).prepare());
   const [w] = await byId.all({ id });
+  return scopedWorkerOr404(ctx, id, w);
+}
+
+/** A worker row read by id (undefined when none) as the caller may see it: 404 outside their area, as for no such worker. */
+export function scopedWorkerOr404(ctx: Pick<ServiceCtx, 'actor'>, id: number, w: Worker | undefined): Worker {
   if (!w || !areaInScope(ctx.actor, w.areaCode)) throw notFound(`Worker ${id}`);
   return w;
 }
