@@ -138,14 +138,17 @@ export function pointsBesideNearness(w: MatchWorker, o: MatchOpening): number {
 /** The score, rounded to 0.1, from the rank km and pointsBesideNearness: the one formula evaluate() and rankOnly() share. */
 const scoreFrom = (km: number, beside: number) => Math.round((nearnessPoints(km) + beside) * 10) / 10;
 
+/** What an opening wants of a worker's skills: one of theirs, no skill at all, or only skills they lack. */
+export type SkillsWanted = 'theirs' | 'none' | 'others';
+
 /**
  * The most an opening at `km` or beyond (measured) can score, unless it
  * serves a carer's own village: nearness there, and the most of
- * pointsBesideNearness otherwise; `wantsTheirSkill`: an opening wanting one
- * of the worker's skills (else it wants none, or only others).
+ * pointsBesideNearness for what it wants of the worker's skills.
  */
-export function scoreBeyond(km: number, wantsTheirSkill: boolean): number {
-  return nearnessPoints(km) + (wantsTheirSkill ? SCORE_POINTS.skills : SCORE_POINTS.skills / 2) + SCORE_POINTS.hours;
+export function scoreBeyond(km: number, wanted: SkillsWanted): number {
+  const skills = wanted === 'theirs' ? SCORE_POINTS.skills : wanted === 'none' ? SCORE_POINTS.skills / 2 : 0;
+  return nearnessPoints(km) + skills + SCORE_POINTS.hours;
 }
 
 export interface Match {

@@ -263,8 +263,9 @@ export function catalogueReach(worker: MatchWorker, rings = Infinity): Catalogue
  * in the worker's area reach, then the grid around home in rings, nearest
  * first, until the list's last place beats all a further ring could score
  * (scoreBeyond its nearest point), reading only the openings wanting one of
- * the worker's skills once no other could. Within the rings an opening is skipped
- * when even its cell's nearest point could not put it on the list.
+ * the worker's skills, or none, once one wanting only others could not make
+ * it, and then only those wanting one of theirs. Within the rings an opening
+ * is skipped when even its cell's nearest point could not put it on the list.
  */
 function rankCatalogue(
   catalogue: OpeningCatalogue,
@@ -276,6 +277,8 @@ function rankCatalogue(
   // The score to beat once the list is full.
   const lastScore = () => (top.length === opts.limit ? top[top.length - 1]!.match.score : -Infinity);
   const carer = isVillageCarer(worker);
+  // The most any opening can want of this worker's skills.
+  const best = worker.skills.length > 0 ? 'theirs' : 'none';
   // `nearest`: the most nearness points the opening can have.
   const consider = (o: CatalogueOpening, nearest: number) => {
     if ((o.closingDate !== null && o.closingDate < day) || opts.skip.has(o.id)) return;
@@ -308,7 +311,7 @@ function rankCatalogue(
     let inner: string | null = null;
     for (const level of levels) {
       const nearest = nearnessPoints(NOMINAL_KM[level]);
-      if (scoreBeyond(NOMINAL_KM[level], worker.skills.length > 0) + 0.1 < lastScore()) break;
+      if (scoreBeyond(NOMINAL_KM[level], best) + 0.1 < lastScore()) break;
       const prefix = worker.areaCode.slice(0, AREA_CODE_DIGITS[level]);
       const list = catalogue.inArea(prefix, false);
       if (list) for (const o of list) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
@@ -324,19 +327,24 @@ function rankCatalogue(
   const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
     const ringKm = grid.ringMinKm(k);
-    if (scoreBeyond(ringKm, skills.length > 0) + 0.1 < lastScore()) break;
+    if (scoreBeyond(ringKm, best) + 0.1 < lastScore()) break;
     // A catalogue narrowed to the first rings cannot tell what this one holds.
     if (opts.rings !== undefined && k >= opts.rings) return null;
     for (const cell of grid.ring(k)) {
       // The ring's bound again for this cell, which may lie beyond the ring's nearest edge.
       const cellKm = cellMinKm(home, cell);
-      if (scoreBeyond(cellKm, skills.length > 0) + 0.1 < lastScore()) continue;
+      if (scoreBeyond(cellKm, best) + 0.1 < lastScore()) continue;
       const nearest = nearnessPoints(cellKm);
-      // Unless an opening wanting none of the worker's skills could still make the list, only those wanting one are read.
-      if (!(scoreBeyond(cellKm, false) + 0.1 < lastScore())) {
+      // Unless an opening wanting only skills the worker lacks could still
+      // make the list, only those wanting one of theirs, or none, are read.
+      if (!(scoreBeyond(cellKm, 'others') + 0.1 < lastScore())) {
         const list = catalogue.inCell(cell);
         if (list) for (const o of list) if (!own(o)) consider(o, nearest);
         continue;
+      }
+      if (!(scoreBeyond(cellKm, 'none') + 0.1 < lastScore())) {
+        const list = catalogue.wantingNoSkillIn(cell);
+        if (list) for (const o of list) if (!own(o)) consider(o, nearest);
       }
       for (const skill of skills) {
         const list = catalogue.wantingIn(skill, cell);

@@ -57,6 +57,8 @@ function frozen<T extends Record<string, unknown>>(json: T): Readonly<T> {
 
 /** A skill's number and a grid cell as one key: cells stay below 2^30 (see domain/grid.ts). */
 const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
+/** The skill number of the openings that want no skill (skill numbers are 0 and up). */
+const NO_SKILL = -1;
 
 /**
  * An opening's list in a map of lists, kept without order (the matcher's
@@ -116,7 +118,7 @@ export class OpeningCatalogue {
   private byId = new Map<number, CatalogueOpening>();
   /** Openings with a point, by grid cell. */
   private byCell = new Map<number, CatalogueOpening[]>();
-  /** Openings with a point, by a skill they want and grid cell (see skillCellKey). */
+  /** Openings with a point, by a skill they want (NO_SKILL: none) and grid cell (see skillCellKey). */
   private bySkillCell = new Map<number, CatalogueOpening[]>();
   /** A number for each skill code seen, for skillCellKey. */
   private skillNumbers = new Map<string, number>();
@@ -136,6 +138,11 @@ export class OpeningCatalogue {
   wantingIn(skill: string, cell: number): readonly CatalogueOpening[] | undefined {
     const n = this.skillNumbers.get(skill);
     return n === undefined ? undefined : this.bySkillCell.get(skillCellKey(n, cell));
+  }
+
+  /** The open openings with a point in a grid cell that want no skill. */
+  wantingNoSkillIn(cell: number): readonly CatalogueOpening[] | undefined {
+    return this.bySkillCell.get(skillCellKey(NO_SKILL, cell));
   }
 
   /** The open openings serving the people of an area (elders, children, disabled), wherever their point. */
@@ -168,6 +175,7 @@ export class OpeningCatalogue {
     if (o.point) {
       const cell = gridCell(o.point);
       addTo(this.byCell, cell, o);
+      if (o.skills.length === 0) addTo(this.bySkillCell, skillCellKey(NO_SKILL, cell), o);
       for (const skill of new Set(o.skills)) {
         let n = this.skillNumbers.get(skill);
         if (n === undefined) this.skillNumbers.set(skill, (n = this.skillNumbers.size));
@@ -184,6 +192,7 @@ export class OpeningCatalogue {
     if (o.point) {
       const cell = gridCell(o.point);
       removeFrom(this.byCell, cell, o);
+      if (o.skills.length === 0) removeFrom(this.bySkillCell, skillCellKey(NO_SKILL, cell), o);
       for (const skill of new Set(o.skills)) removeFrom(this.bySkillCell, skillCellKey(this.skillNumbers.get(skill)!, cell), o);
     }
     for (const key of areaKeys(o)) removeFrom(this.byArea, key, o);

@@ -345,6 +345,8 @@ describe('matching', () => {
     const codes = ['sewing', 'cooking', 'driving', 'elder_care'];
     const areas = [VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP, OTHER_TOWNSHIP, OTHER_COUNTY, '532503'];
     let accepted = 0;
+    // The most seen besides nearness, by what the opening wants: each bound is reached, so none is loose.
+    const bound = { theirs: 0, none: 0, others: 0 };
     for (let i = 0; i < 3000; i++) {
       const w = worker({
         areaCode: pick([VILLAGE, '532503001']),
@@ -375,12 +377,14 @@ describe('matching', () => {
       expect(r).toEqual({ score: e.match.score, rankKm: e.match.rankKm });
       expect(e.match.score).toBeCloseTo(nearnessPoints(e.match.rankKm) + pointsBesideNearness(w, o), 0);
       if (!e.match.servesOwnVillage) {
-        const wantsTheirSkill = o.skills.some((sk) => w.skills.includes(sk));
-        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, wantsTheirSkill) + 0.05);
-        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, w.skills.length > 0) + 0.05);
+        const wanted = o.skills.length === 0 ? 'none' : o.skills.some((sk) => w.skills.includes(sk)) ? 'theirs' : 'others';
+        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, wanted) + 0.05);
+        expect(e.match.score).toBeLessThanOrEqual(scoreBeyond(e.match.rankKm, w.skills.length > 0 ? 'theirs' : 'none') + 0.05);
+        bound[wanted] = Math.max(bound[wanted], e.match.score - nearnessPoints(e.match.rankKm));
       }
     }
     expect(accepted).toBeGreaterThan(300);
+    for (const wanted of ['theirs', 'none', 'others'] as const) expect(bound[wanted]).toBeCloseTo(scoreBeyond(0, wanted) - nearnessPoints(0), 0);
   });
 
   it('within reach by haversine distance from home, the exact formula deciding', () => {
