@@ -16,7 +16,8 @@
 // with the same toAppError, and the pool rebuilds the AppError (same code,
 // message and issues: the same HTTP status); anything else becomes a plain
 // Error (a 500, as it would be in-process). A thread that dies is replaced at
-// once; the calls it held answer 503 `unavailable` (safe to retry: reads).
+// once; the calls it held answer 503 `unavailable` (safe to retry: reads),
+// as does a call finding every thread holding MAX_WAITING_PER_THREAD.
 import { Worker } from 'node:worker_threads';
 import type { Actor, Clock } from '../../context.js';
 import type { PostRules } from '../../domain/post-rules.js';
@@ -49,6 +50,14 @@ const RESTART_AFTER_MS = 1000;
 /** Lower CPU priority of the pool's threads than the event loop's (0). */
 export const READ_THREAD_NICE = 10;
 
+/**
+ * Calls a thread may hold waiting at once. Past it a call answers 503
+ * `unavailable` at once (safe to retry: a read) instead of joining a queue
+ * that would answer it seconds later and hold its arguments meanwhile: under
+ * a saturating load the heavy reads already wait about 0.5 s (README, "Under load").
+ */
+export const MAX_WAITING_PER_THREAD = 32;
+
 export interface ReadPool {
   readonly size: number;
   run<V extends ReadVerb>(verb: V, who: { actor: Actor; clock: Clock; postRules?: PostRules }, args: ReadArgs<V>): Promise<ReadResult<V>>;
@@ -69,7 +78,7 @@ interface Slot {
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
 
-export function createReadPool(opts: { url: string; size: number; busyWaitMs?: number; nice?: number }): ReadPool {
+export function createReadPool(opts: { url: string; size: number; busyWaitMs?: number; nice?: number; maxWaiting?: number }): ReadPool {
   if (!(Number.isInteger(opts.size) && opts.size >= 1)) throw new RangeError(`a read pool needs at least one thread, not ${opts.size}`);
   const data: ThreadData = { url: opts.url, busyWaitMs: opts.busyWaitMs, nice: opts.nice ?? READ_THREAD_NICE };
   let nextId = 1;
@@ -116,6 +125,9 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
       const live = slots.filter((s) => !s.dead);
       if (live.length === 0) return Promise.reject(new AppError('unavailable', 'No read thread is running just now; try again'));
       const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      if (slot.pending.size >= (opts.maxWaiting ?? MAX_WAITING_PER_THREAD)) {
+        return Promise.reject(new AppError('unavailable', 'The server is busy with other counts and lists just now; try again in a moment'));
+      }
       const id = nextId++;
       const msg: CallMessage = { id, verb, actor: who.actor, now: who.clock.now().toISOString(), postRules: who.postRules, args };
       return new Promise((resolve, reject) => {

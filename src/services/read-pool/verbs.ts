@@ -13,6 +13,8 @@ import { type StatsQuery, statsFor } from '../stats.js';
 export const readVerbs = {
   candidates: (ctx: ServiceCtx, a: { openingId: number; limit: number }) => candidatesForOpening(ctx, a.openingId, { limit: a.limit }),
   stats: (ctx: ServiceCtx, q: StatsQuery) => statsFor(ctx, q),
+  /** Many areas' or days' figures as one call (a page's table): one place in a thread's queue, not one each. */
+  statsMany: (ctx: ServiceCtx, qs: StatsQuery[]) => Promise.all(qs.map((q) => statsFor(ctx, q))),
   careCoverage: (ctx: ServiceCtx, q: CareCoverageQuery) => careCoverage(ctx, q),
 };
 
