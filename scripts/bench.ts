@@ -327,6 +327,10 @@ async function main() {
   for (let k = 0; k < 3; k++) for (const id of wIds.slice(0, SAMPLE.warmup)) await getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`);
   const matchesHttp = await pass(wIds, (id) => getHttp(`/v1/workers/${id}/matches?limit=${LIMIT}`));
   const pingThread = await pass(wIds, () => getHttp(PING_PATH));
+  // The same round trip to a stand-in that only spins for the service's own
+  // p50 (in-process): what this machine adds to a round trip that long.
+  const spinUs = Math.round(median(matches.times) * 1000);
+  const spinThread = await pass(wIds, () => getHttp(`${PING_PATH}?spin=${spinUs}`));
   await stopServerThread();
   const tRtree = performance.now();
   const rtreeRows = await buildOpeningsRtree(client);
@@ -454,6 +458,8 @@ async function main() {
   line(`… server on the measuring thread, p99`, percentile(matchesHttpSame.times, 99), null, null);
   line(`HTTP round trip alone (${PING_PATH}, own thread) p50`, median(pingThread.times), null, null);
   line(`HTTP round trip alone (${PING_PATH}, own thread) p99`, percentile(pingThread.times, 99), null, null);
+  line(`… to a stand-in spinning ${spinUs} µs (the in-process p50), p50`, median(spinThread.times), null, null);
+  line(`… to a stand-in spinning ${spinUs} µs, p99`, percentile(spinThread.times, 99), null, null);
   line(`opening → candidates p50 (n=${cands.times.length})`, median(cands.times), median(candsRaw.times), null);
   line(`opening → candidates p99`, percentile(cands.times, 99), percentile(candsRaw.times, 99), TARGET.candidatesP99);
   line(`/v1/stats prefecture ${PREFECTURE} median (n=${statsP.svc.length})`, median(statsP.svc), median(statsP.rawMs), null);
@@ -488,6 +494,7 @@ async function main() {
           [`PostgreSQL round trip alone (SELECT 1)`, `${fmt(median(pgResult.ping))} ms`, `${fmt(percentile(pgResult.ping, 99))} ms`, ''],
           [`service over HTTP, same run (all sampled workers)`, `${fmt(median(matchesHttp.times))} ms`, `${fmt(percentile(matchesHttp.times, 99))} ms`, ''],
           [`… its server on the measuring thread`, `${fmt(median(matchesHttpSame.times))} ms`, `${fmt(percentile(matchesHttpSame.times, 99))} ms`, ''],
+          [`HTTP round trip to a stand-in spinning ${spinUs} µs (the service's in-process p50), own thread`, `${fmt(median(spinThread.times))} ms`, `${fmt(percentile(spinThread.times, 99))} ms`, ''],
           [`HTTP round trip alone (${PING_PATH}), own thread / measuring thread`, `${fmt(median(pingThread.times))} / ${fmt(median(pingSame.times))} ms`, `${fmt(percentile(pingThread.times, 99))} / ${fmt(percentile(pingSame.times, 99))} ms`, ''],
           [`service through app.request, same run`, `${fmt(median(matches.times))} ms`, `${fmt(percentile(matches.times, 99))} ms`, ''],
         ],

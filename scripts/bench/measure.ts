@@ -17,11 +17,20 @@ export async function time<T>(f: () => Promise<T>): Promise<[number, T]> {
 
 /** The path the bench's HTTP servers answer before the app: a client's bare round trip to that server. */
 export const PING_PATH = '/__bench/ping';
-/** A fetch handler that answers PING_PATH with "ok" itself and hands everything else to `fetch`. */
+/**
+ * A fetch handler that answers PING_PATH with "ok" itself and hands everything
+ * else to `fetch`; `?spin=N` first keeps the CPU busy N µs, a stand-in for a
+ * request's work that does nothing else (no allocation to speak of, no I/O).
+ */
 export const withPing =
   <E>(fetch: (req: Request, env: E) => Response | Promise<Response>) =>
-  (req: Request, env: E) =>
-    new URL(req.url).pathname === PING_PATH ? new Response('ok') : fetch(req, env);
+  (req: Request, env: E) => {
+    const url = new URL(req.url);
+    if (url.pathname !== PING_PATH) return fetch(req, env);
+    const until = performance.now() + Number(url.searchParams.get('spin') ?? 0) / 1000;
+    while (performance.now() < until);
+    return new Response('ok');
+  };
 
 /** Lets timers (the delay monitor's, the scheduler's) run, as a server does between requests. */
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
