@@ -53,10 +53,12 @@ export const READ_THREAD_NICE = 10;
 /**
  * Calls a thread may hold waiting at once. Past it a call answers 503
  * `unavailable` at once (safe to retry: a read) instead of joining a queue
- * that would answer it seconds later and hold its arguments meanwhile: under
- * a saturating load the heavy reads already wait about 0.5 s (README, "Under load").
+ * that would answer it seconds later and hold its arguments meanwhile. At 64,
+ * 64 connections to a serving process never meet it (each holds one request
+ * at a time; a console page three calls, see statsMany), and the last in the
+ * queue waits about 1–3 s at prefecture scale (README, "Under load").
  */
-export const MAX_WAITING_PER_THREAD = 32;
+export const MAX_WAITING_PER_THREAD = 64;
 
 export interface ReadPool {
   readonly size: number;
