@@ -43,8 +43,15 @@ export interface CallMessage {
 
 export type ThrownMessage = { app: true; code: ErrorCode; message: string; issues: Issue[] } | { app: false; name: string; message: string };
 export type AnswerMessage = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ThrownMessage };
+/** What a thread sends once its connection is open, before any answer. */
+export type ReadyMessage = { ready: true };
 
-/** A thread that ends sooner than this after its start is replaced this much later. */
+/**
+ * A thread that ends before it was ready (it could not open the file, say),
+ * or sooner than this after, is replaced this much later, not in a tight
+ * loop. Readiness is the thread's own word, not a time since its start: on a
+ * loaded machine starting a thread alone can take longer than this.
+ */
 const RESTART_AFTER_MS = 1000;
 
 /** Lower CPU priority of the pool's threads than the event loop's (0). */
@@ -75,6 +82,8 @@ interface Slot {
   worker: Worker;
   /** Ended, its replacement not started yet. */
   dead: boolean;
+  /** When it said it was ready (ReadyMessage); null before. */
+  readyAt: number | null;
   pending: Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
 }
 
@@ -96,8 +105,12 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
     const worker = new Worker(ENTRY, { workerData: data });
     // The pool never keeps the process alive on its own: stopping the server is what ends it.
     worker.unref();
-    const slot: Slot = { worker, dead: false, pending: new Map() };
-    worker.on('message', (m: AnswerMessage) => {
+    const slot: Slot = { worker, dead: false, readyAt: null, pending: new Map() };
+    worker.on('message', (m: AnswerMessage | ReadyMessage) => {
+      if ('ready' in m) {
+        slot.readyAt = Date.now();
+        return;
+      }
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);
@@ -106,13 +119,11 @@ export function createReadPool(opts: { url: string; size: number; busyWaitMs?: n
       else p.reject(m.error.app ? new AppError(m.error.code, m.error.message, m.error.issues) : Object.assign(new Error(m.error.message), { name: m.error.name }));
     });
     worker.on('error', (err) => console.error('read pool: a thread failed', err));
-    const startedAt = Date.now();
     worker.on('exit', (code) => {
       slot.dead = true;
       stopped(slot, `exit ${code}`);
       if (closed || slots[i] !== slot) return;
-      // One that dies at once (it could not open the file, say) is not restarted in a tight loop.
-      if (Date.now() - startedAt < RESTART_AFTER_MS) setTimeout(() => !closed && slots[i] === slot && start(i), RESTART_AFTER_MS).unref();
+      if (slot.readyAt === null || Date.now() - slot.readyAt < RESTART_AFTER_MS) setTimeout(() => !closed && slots[i] === slot && start(i), RESTART_AFTER_MS).unref();
       else start(i);
     });
     slots[i] = slot;

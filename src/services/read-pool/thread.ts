@@ -7,7 +7,7 @@ import { libsqlDb } from '../../../db/client.js';
 import { createDbClient } from '../../../db/local-client.js';
 import type { ServiceCtx } from '../../context.js';
 import { toAppError } from '../../errors.js';
-import type { AnswerMessage, CallMessage, ThreadData, ThrownMessage } from './pool.js';
+import type { AnswerMessage, CallMessage, ReadyMessage, ThreadData, ThrownMessage } from './pool.js';
 import { readVerbs } from './verbs.js';
 
 const data = workerData as ThreadData;
@@ -18,6 +18,7 @@ try {
   // Not allowed here: the thread runs at the process's priority.
 }
 const db = libsqlDb(createDbClient({ url: data.url, busyWaitMs: data.busyWaitMs }));
+parentPort!.postMessage({ ready: true } satisfies ReadyMessage);
 
 function thrown(err: unknown): ThrownMessage {
   const app = toAppError(err);
