@@ -678,7 +678,7 @@ export const smsMessages = sqliteTable(
   (t) => [index('sms_messages_phone_idx').on(t.phone, t.sentAt), index('sms_messages_biz_idx').on(t.bizId)],
 );
 
-/** Replies to SMS the provider forwarded: TD opts out, 1 is interest that staff see. */
+/** Replies to SMS the provider forwarded: TD opts out, 1 is interest that staff see, 1 or 2 answers a check-in. */
 export const smsReplies = sqliteTable(
   'sms_replies',
   {
@@ -686,7 +686,8 @@ export const smsReplies = sqliteTable(
     workerId: integer('worker_id').references(() => workers.id),
     phone: text('phone').notNull(),
     content: text('content').notNull(),
-    meaning: text('meaning', { enum: ['interested', 'opt_out', 'other'] }).notNull(),
+    /** interested: a 1 to an opening or an offer; still_working / stopped: a 1 / a 2 to a check-in. */
+    meaning: text('meaning', { enum: ['interested', 'still_working', 'stopped', 'opt_out', 'other'] }).notNull(),
     applicationId: integer('application_id'),
     openingId: integer('opening_id'),
     /** The provider's id of the reply: a copy sent again is kept once. */

@@ -3613,7 +3613,7 @@ export interface operations {
     getV1SmsReplies: {
         parameters: {
             query?: {
-                meaning?: "interested" | "opt_out" | "other";
+                meaning?: "interested" | "still_working" | "stopped" | "opt_out" | "other";
                 area?: string;
                 /** @description Items per page, 1 to 100. */
                 limit?: number;
@@ -3637,7 +3637,7 @@ export interface operations {
                             workerName: string | null;
                             content: string;
                             /** @enum {string} */
-                            meaning: "interested" | "opt_out" | "other";
+                            meaning: "interested" | "still_working" | "stopped" | "opt_out" | "other";
                             applicationId: number | null;
                             openingId: number | null;
                             receivedAt: string;

@@ -65,7 +65,7 @@ export const smsCallbackRoutes = new Hono<AppEnv>()
   });
 
 const listQuery = z.strictObject({
-  meaning: z.enum(['interested', 'opt_out', 'other']).optional(),
+  meaning: z.enum(['interested', 'still_working', 'stopped', 'opt_out', 'other']).optional(),
   area: z.string().regex(/^\d{2,12}$/).optional(),
   limit: limitSchema,
 });

@@ -491,7 +491,7 @@ export const smsReplyList = z.object({
       workerId: z.number().int().nullable(),
       workerName: z.string().nullable(),
       content: z.string(),
-      meaning: z.enum(['interested', 'opt_out', 'other']),
+      meaning: z.enum(['interested', 'still_working', 'stopped', 'opt_out', 'other']),
       applicationId: z.number().int().nullable(),
       openingId: z.number().int().nullable(),
       receivedAt: z.string(),

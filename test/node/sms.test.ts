@@ -2,14 +2,16 @@
 // 127.0.0.1 that checks the request's signature: the new-opening alert and
 // the offer as templates, a reply of 1 applies (staff see it), TD stops
 // further SMS, receipts are kept, the per-number limits and the provider's
-// rate limit wait, and nothing is sent in the quiet hours.
-import { eq } from 'drizzle-orm';
+// rate limit wait, nothing is sent in the quiet hours, and a 1 or a 2 to a
+// check-in (the month's, a post's sampled 回访) is the person's answer.
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacSha1Base64, percentEncode, signParams } from '../../bot/channels/sms/aliyun.js';
 import { startFakeSms, type FakeSms } from '../../bot/channels/sms/fake-provider.js';
 import { deliverSms, fillTemplate, RATE_LIMIT_WAIT_MS, smsProviderOf } from '../../bot/channels/sms/sender.js';
-import { applications, outbox, smsMessages, workers } from '../../db/schema.js';
-import { makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
+import { applications, outbox, placements, postCheckins, postChecks, smsMessages, workers } from '../../db/schema.js';
+import { runClocks } from '../../src/scheduler.js';
+import { hireThroughApi, makeEmployer, makeHousehold, makeOpening, makeTestEnv, makeWorker, type TestEnv } from '../helpers.js';
 
 const CALLBACK = 'sms-callback-token-0123456789';
 let env: TestEnv;
@@ -22,8 +24,10 @@ beforeAll(async () => {
       SMS_ACCESS_KEY_SECRET: fake.accessKeySecret,
       SMS_SIGN_NAME: '就近',
       SMS_API_ROOT: fake.url,
-      SMS_TEMPLATES: 'opening=SMS_0001,offer=SMS_0002,expired=SMS_0003,checkin=SMS_0004',
+      SMS_TEMPLATES: 'opening=SMS_0001,offer=SMS_0002,expired=SMS_0003,checkin=SMS_0004,postcheckin=SMS_0005',
       SMS_CALLBACK_TOKEN: CALLBACK,
+      // Every post holder is asked each month (the sampled 回访), so the test's one is.
+      POST_RULES: '{"checkinSampleShare":1}',
     },
   });
 });
@@ -138,6 +142,80 @@ describe('SMS to a worker with no chat', () => {
     expect(fake.sent(w.phone)).toHaveLength(2);
     expect((await env.request('POST', '/sms/replies?token=wrong-token-000000', { body: [] })).status).toBe(401);
     expect((await env.request('POST', `/sms/replies?token=${CALLBACK}`, { body: [{ phone_number: 'x' }] })).status).toBe(400);
+  });
+});
+
+describe('check-ins by SMS', () => {
+  it('a 1 to the month\'s check-in keeps the job, a 2 ends it; a post holder\'s sampled 回访 is asked by SMS and a 2 raises the flag staff see', async () => {
+    const before = env.clock.now();
+    env.clock.set('2026-12-11T02:00:00Z');
+    try {
+      const provider = smsProviderOf(env.deps)!;
+      const employer = await makeEmployer(env, { name: '红河绣坊' });
+      // Two workshop workers with a phone and no chat, their check-in due today.
+      const hired = [];
+      for (const title of ['绣娘', '包装工']) {
+        const w = await smsWorker();
+        const o = await makeOpening(env, employer.id, { title, point: { lat: w.spot.lat + 0.002, lon: w.spot.lon } });
+        await hireThroughApi(env, w.id, o.id);
+        const [p] = await env.db.select().from(placements).where(eq(placements.workerId, w.id));
+        await env.db.update(placements).set({ checkinDue: '2026-12-11' }).where(eq(placements.id, p!.id));
+        hired.push({ ...w, placementId: p!.id, title });
+      }
+      // A post holder with a phone and no chat, in a village with its post.
+      const V1 = '532503001001';
+      const bureau = await makeEmployer(env, { kind: 'public_body' });
+      const postOpening = await makeOpening(env, bureau.id, { title: '护林员', kind: 'public_welfare', areaCode: V1, point: { lat: 23.4, lon: 103.38 }, slots: 1 });
+      const hh = await makeHousehold(env, { areaCode: V1, povertyAlleviated: true });
+      const holderPhone = `139${++phoneSeq}`;
+      const holder = await makeWorker(env, hh.id, { phone: holderPhone, home: { lat: 23.4, lon: 103.38 } });
+      const pl = await env.request('POST', '/v1/placements', { token: env.adminToken, body: { workerId: holder.id, type: 'public_welfare', areaCode: V1, startDate: '2026-10-01' } });
+      expect(pl.status).toBe(201);
+      await env.db.run(sql`UPDATE placements SET opening_id = ${postOpening.id} WHERE id = ${pl.body.id}`);
+      await env.settle();
+
+      await runClocks(env.deps);
+      // One SMS a number per minute: each has only its own to get.
+      for (let i = 0; i < 3; i++) {
+        await deliverSms(env.deps, provider, { quietHours: null });
+        minutes(1);
+      }
+      for (const h of hired) {
+        const asked = fake.sent(h.phone).find((m) => m.templateCode === 'SMS_0004');
+        expect(asked?.params).toEqual({ title: h.title });
+      }
+      const question = fake.sent(holderPhone).find((m) => m.templateCode === 'SMS_0005');
+      expect(question?.params).toEqual({ title: '护林员' });
+      expect(fillTemplate('postcheckin', question!.params)).toBe('回访：这个月您在做“护林员”吗？在做回复1，没有做回复2。退订回复TD');
+
+      // 1: still at it (noted, the next check-in a month on); 2: it ended today, and the counts follow.
+      await reply(hired[0]!.phone, '1');
+      await reply(hired[1]!.phone, '２');
+      const [kept] = await env.db.select().from(placements).where(eq(placements.id, hired[0]!.placementId));
+      expect(kept).toMatchObject({ endDate: null, checkedInAt: env.clock.now().toISOString() });
+      expect(kept!.checkinDue! > '2026-12-11').toBe(true);
+      const [ended] = await env.db.select().from(placements).where(eq(placements.id, hired[1]!.placementId));
+      expect(ended!.endDate).toBe('2026-12-11');
+
+      // The holder's 2: the 回访 answered "no", the flag raised; a second 1 changes nothing.
+      await reply(holderPhone, '2');
+      await reply(holderPhone, '1');
+      const [c] = await env.db.select().from(postCheckins).where(eq(postCheckins.placementId, pl.body.id));
+      expect(c).toMatchObject({ answer: 'no' });
+      const flags = await env.db.select().from(postChecks).where(and(eq(postChecks.placementId, pl.body.id), eq(postChecks.kind, 'checkin_no')));
+      expect(flags).toHaveLength(1);
+
+      // Staff see each reply with what it meant.
+      const listed = await env.request('GET', '/v1/sms/replies', { token: env.adminToken });
+      const meaningOf = (workerId: number) => listed.body.items.filter((i: { workerId: number }) => i.workerId === workerId).map((i: { meaning: string }) => i.meaning);
+      expect(meaningOf(hired[0]!.id)).toEqual(['still_working']);
+      expect(meaningOf(hired[1]!.id)).toEqual(['stopped']);
+      expect(meaningOf(holder.id)).toEqual(['still_working', 'stopped']);
+      const stopped = await env.request('GET', '/v1/sms/replies?meaning=stopped', { token: env.adminToken });
+      expect(stopped.body.items.map((i: { workerId: number }) => i.workerId).sort()).toEqual([hired[1]!.id, holder.id].sort());
+    } finally {
+      env.clock.current = before;
+    }
   });
 });
 

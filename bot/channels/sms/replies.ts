@@ -2,15 +2,18 @@
 // biz_id, success, err_code) and the replies people send (SmsUp:
 // phone_number, content, sequence_id). A reply of TD (or 退订) stops every
 // further SMS to that worker; a reply of 1 to a new-opening SMS applies, to an
-// offer it is kept as interest — both are listed for staff
-// (GET /v1/sms/replies); anything else is kept as it came. A reply the
-// provider sends again (the same sequence_id) counts once.
+// offer it is kept as interest; a 1 or a 2 to a check-in (the month's, or a
+// post's sampled 回访) is the person's answer, as the chat's buttons are —
+// all listed for staff (GET /v1/sms/replies); anything else is kept as it
+// came. A reply the provider sends again (the same sequence_id) counts once.
 import { and, desc, eq, inArray, isNull, like, sql } from 'drizzle-orm';
-import { smsMessages, smsReplies, workers } from '../../../db/schema.js';
+import { outbox, smsMessages, smsReplies, workers } from '../../../db/schema.js';
 import type { Deps, ServiceCtx } from '../../../src/context.js';
 import { requireRole, scopedAreaPrefix } from '../../../src/domain/scope.js';
 import { AppError } from '../../../src/errors.js';
+import { answerCheckin } from '../../../src/services/alerts.js';
 import { createApplication } from '../../../src/services/applications.js';
+import { answerPostCheckin } from '../../../src/services/posts/checkins.js';
 
 export interface SmsReceipt {
   biz_id: string;
@@ -43,6 +46,9 @@ export async function recordReceipts(deps: Deps, items: SmsReceipt[]): Promise<n
 
 const OPT_OUT = /^\s*(td|t|退订|退)\s*$/i;
 const INTERESTED = /^\s*[1１]\s*$/;
+const STOPPED = /^\s*[2２]\s*$/;
+/** The SMS whose question a 1 ("still at it") or a 2 ("not any more") answers. */
+const CHECKIN_KINDS = ['checkin', 'post_checkin'];
 
 export async function recordReplies(deps: Deps, items: SmsUp[]): Promise<number> {
   const ctx: ServiceCtx = { db: deps.db, clock: deps.clock, actor: { role: 'system', name: 'sms' } };
@@ -54,17 +60,20 @@ export async function recordReplies(deps: Deps, items: SmsUp[]): Promise<number>
       .select()
       .from(workers)
       .where(and(inArray(workers.phone, [digits, `+86${digits}`]), isNull(workers.erasedAt)));
-    const meaning = OPT_OUT.test(r.content) ? 'opt_out' : INTERESTED.test(r.content) ? 'interested' : 'other';
-    // What "1" answers: the newest SMS to the number that asked for it.
+    const yes = INTERESTED.test(r.content);
+    const no = STOPPED.test(r.content);
+    // What a 1 answers: the newest SMS to the number that asked for one; a 2, the newest check-in.
     const [about] =
-      meaning === 'interested'
+      yes || no
         ? await deps.db
             .select()
             .from(smsMessages)
-            .where(and(inArray(smsMessages.phone, [digits, `+86${digits}`]), inArray(smsMessages.kind, ['opening_alert', 'offer'])))
+            .where(and(inArray(smsMessages.phone, [digits, `+86${digits}`]), inArray(smsMessages.kind, yes ? ['opening_alert', 'offer', ...CHECKIN_KINDS] : CHECKIN_KINDS)))
             .orderBy(desc(smsMessages.sentAt), desc(smsMessages.id))
             .limit(1)
         : [];
+    const checkin = about !== undefined && CHECKIN_KINDS.includes(about.kind);
+    const meaning = OPT_OUT.test(r.content) ? 'opt_out' : checkin ? (yes ? 'still_working' : 'stopped') : yes ? 'interested' : 'other';
     const stored = await deps.db
       .insert(smsReplies)
       .values({
@@ -82,6 +91,13 @@ export async function recordReplies(deps: Deps, items: SmsUp[]): Promise<number>
     if (stored.length === 0 || !w) continue;
     n++;
     if (meaning === 'opt_out') await deps.db.update(workers).set({ smsOptOutAt: now, updatedAt: now }).where(eq(workers.id, w.id));
+    if (checkin && about.outboxId !== null) {
+      // The person's answer, as the chat's buttons give it (one already given stays).
+      const [asked] = await deps.db.select({ payload: outbox.payload }).from(outbox).where(eq(outbox.id, about.outboxId));
+      const p = asked?.payload ?? {};
+      if (about.kind === 'checkin') await answerCheckin(ctx, w.id, Number(p.placementId), yes);
+      else await answerPostCheckin(ctx, w.id, Number(p.checkinId), yes);
+    }
     if (meaning === 'interested' && about?.kind === 'opening_alert' && about.openingId !== null) {
       try {
         const a = await createApplication(ctx, { workerId: w.id, openingId: about.openingId });
@@ -100,7 +116,7 @@ export interface SmsReplyView {
   workerId: number | null;
   workerName: string | null;
   content: string;
-  meaning: 'interested' | 'opt_out' | 'other';
+  meaning: (typeof smsReplies.$inferSelect)['meaning'];
   applicationId: number | null;
   openingId: number | null;
   receivedAt: string;

@@ -9,7 +9,7 @@
 // what a reply of "1" would be about, and its delivery receipt.
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import { batch, type Db } from '../../../db/client.js';
-import { applications, assessments, employers, openings, outbox, placements, smsMessages, workers } from '../../../db/schema.js';
+import { applications, assessments, employers, openings, outbox, placements, postCheckins, smsMessages, workers } from '../../../db/schema.js';
 import { yuanOfFen } from '../../../src/domain/subsidy.js';
 import type { Deps } from '../../../src/context.js';
 import { loggedDelivery } from '../../../src/observability/runs.js';
@@ -18,9 +18,16 @@ import { renderNotice } from '../../notices.js';
 import { afterQuietHours, DEFAULT_QUIET_HOURS, LEASE_MS, MAX_ATTEMPTS, type QuietHours } from '../../sender.js';
 import { aliyunSms, SmsError, type SmsProvider } from './aliyun.js';
 
-export type SmsKind = 'opening' | 'offer' | 'expired' | 'checkin' | 'subsidy';
+export type SmsKind = 'opening' | 'offer' | 'expired' | 'checkin' | 'postcheckin' | 'subsidy';
 
-const KIND_OF: Record<string, SmsKind> = { opening_alert: 'opening', offer: 'offer', expired: 'expired', checkin: 'checkin', subsidy_notice: 'subsidy' };
+const KIND_OF: Record<string, SmsKind> = {
+  opening_alert: 'opening',
+  offer: 'offer',
+  expired: 'expired',
+  checkin: 'checkin',
+  post_checkin: 'postcheckin',
+  subsidy_notice: 'subsidy',
+};
 
 /** The templates' texts as registered with the provider (the signature 【就近】 is added by it). */
 export const SMS_TEXTS: Record<SmsKind, string> = {
@@ -28,6 +35,7 @@ export const SMS_TEXTS: Record<SmsKind, string> = {
   offer: '${employer}要您去做“${title}”，愿意回复1，工作人员会联系您。退订回复TD',
   expired: '您报名的“${title}”过期了，还想去请找村里工作人员。退订回复TD',
   checkin: '您还在做“${title}”吗？还在做回复1，不做了回复2。退订回复TD',
+  postcheckin: '回访：这个月您在做“${title}”吗？在做回复1，没有做回复2。退订回复TD',
   subsidy: '您${month}的补贴${amount}元，扣${deduction}元${why}。有疑问请找村里。退订回复TD',
 };
 
@@ -71,6 +79,15 @@ async function factsOf(db: Db, row: typeof outbox.$inferSelect): Promise<Facts |
     if (!a) return null;
     const why = [a.deductions.includes('score_band') ? `考核${a.bandLabel}` : '', a.deductions.includes('days_short') ? `上班${a.daysWorked}天` : ''].filter(Boolean).join('，');
     return { params: { month: `${Number(a.month.slice(5))}月`, amount: yuanOfFen(a.amountFen), deduction: yuanOfFen(a.deductionFen), why: why ? `（${why}）` : '' }, openingId: null, applicationId: null };
+  }
+  if (row.kind === 'post_checkin') {
+    const [c] = await db
+      .select({ title: openings.title })
+      .from(postCheckins)
+      .innerJoin(placements, eq(placements.id, postCheckins.placementId))
+      .leftJoin(openings, eq(openings.id, placements.openingId))
+      .where(eq(postCheckins.id, Number(p.checkinId)));
+    return c ? { params: { title: cut(c.title ?? '公益性岗位') }, openingId: null, applicationId: null } : null;
   }
   if (row.kind === 'checkin') {
     const [pl] = await db.select({ title: openings.title, type: placements.type }).from(placements).leftJoin(openings, eq(openings.id, placements.openingId)).where(eq(placements.id, Number(p.placementId)));
