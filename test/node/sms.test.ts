@@ -197,6 +197,15 @@ describe('check-ins by SMS', () => {
       const [ended] = await env.db.select().from(placements).where(eq(placements.id, hired[1]!.placementId));
       expect(ended!.endDate).toBe('2026-12-11');
 
+      // A 2 after a newer SMS that asked something else (an opening) answers that one: the job stays.
+      minutes(1);
+      await makeOpening(env, employer.id, { title: '拣菌子', point: { lat: hired[0]!.spot.lat + 0.001, lon: hired[0]!.spot.lon } });
+      await env.settle();
+      expect(fake.sent(hired[0]!.phone).at(-1)).toMatchObject({ templateCode: 'SMS_0001', params: { title: '拣菌子' } });
+      await reply(hired[0]!.phone, '2');
+      const [still] = await env.db.select().from(placements).where(eq(placements.id, hired[0]!.placementId));
+      expect(still!.endDate).toBeNull();
+
       // The holder's 2: the 回访 answered "no", the flag raised; a second 1 changes nothing.
       await reply(holderPhone, '2');
       await reply(holderPhone, '1');
@@ -208,7 +217,7 @@ describe('check-ins by SMS', () => {
       // Staff see each reply with what it meant.
       const listed = await env.request('GET', '/v1/sms/replies', { token: env.adminToken });
       const meaningOf = (workerId: number) => listed.body.items.filter((i: { workerId: number }) => i.workerId === workerId).map((i: { meaning: string }) => i.meaning);
-      expect(meaningOf(hired[0]!.id)).toEqual(['still_working']);
+      expect(meaningOf(hired[0]!.id)).toEqual(['other', 'still_working']);
       expect(meaningOf(hired[1]!.id)).toEqual(['stopped']);
       expect(meaningOf(holder.id)).toEqual(['still_working', 'stopped']);
       const stopped = await env.request('GET', '/v1/sms/replies?meaning=stopped', { token: env.adminToken });

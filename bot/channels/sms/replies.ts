@@ -62,13 +62,15 @@ export async function recordReplies(deps: Deps, items: SmsUp[]): Promise<number>
       .where(and(inArray(workers.phone, [digits, `+86${digits}`]), isNull(workers.erasedAt)));
     const yes = INTERESTED.test(r.content);
     const no = STOPPED.test(r.content);
-    // What a 1 answers: the newest SMS to the number that asked for one; a 2, the newest check-in.
+    // What a 1 or a 2 answers: the newest SMS to the number that asked for a
+    // reply. A 2 ends a job only when that is a check-in: never a "no thanks"
+    // to an opening read as "I stopped working".
     const [about] =
       yes || no
         ? await deps.db
             .select()
             .from(smsMessages)
-            .where(and(inArray(smsMessages.phone, [digits, `+86${digits}`]), inArray(smsMessages.kind, yes ? ['opening_alert', 'offer', ...CHECKIN_KINDS] : CHECKIN_KINDS)))
+            .where(and(inArray(smsMessages.phone, [digits, `+86${digits}`]), inArray(smsMessages.kind, ['opening_alert', 'offer', ...CHECKIN_KINDS])))
             .orderBy(desc(smsMessages.sentAt), desc(smsMessages.id))
             .limit(1)
         : [];
