@@ -1,12 +1,11 @@
 // The one Hono app, built from its dependencies. Both entry points (Node and
 // Workers) and every test call createApp.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import type { AppEnv, Deps } from './context.js';
 import { createConsole } from './console/index.js';
 import { AppError, errorBody, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, toAppError } from './errors.js';
-import { auditRefusals, authenticate, idempotency, limitBodies, requireCaller } from './middleware.js';
+import { auditRefusals, authenticate, idempotency, limitBodies, requireCaller, sizeLimit } from './middleware.js';
 import { observeRequests } from './observability/request.js';
 import { observabilityRoutes } from './observability/routes.js';
 import { openApiRoutes } from './openapi/routes.js';
@@ -39,19 +38,12 @@ export function createApp(deps: Deps) {
   });
   // Request id, the request's log line and its count for /metrics (src/observability/).
   app.use('*', observeRequests);
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes`);
-      },
-    });
   // What a browser may do with each answer (src/security-headers.ts); the console sets its own.
   app.use('*', except(['/console', '/console/*', '/docs', '/docs/*'], apiHeaders));
   app.use('/docs', docsHeaders);
   app.use('/docs/*', docsHeaders);
   // /v1 caps bodies once it knows the caller (limitBodies below); the rest here.
-  app.use('*', except('/v1/*', limit(MAX_BODY_BYTES)));
+  app.use('*', except('/v1/*', sizeLimit(MAX_BODY_BYTES)));
 
   app.route('/', healthRoutes);
   app.route('/', openApiRoutes(() => app.routes));

@@ -58,13 +58,21 @@ export const requireCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** No /v1 route takes a body from an anonymous caller: theirs may be this large (then 413, unread). */
 export const ANONYMOUS_MAX_BODY_BYTES = 4 * 1024;
 
-const sizeLimit = (maxSize: number, whose = '') =>
-  bodyLimit({
+/**
+ * A body cap: 413 past `maxSize`. A GET or HEAD has no body here (the Node
+ * adapter and Workers give it none), so it passes untouched: asking hono's
+ * bodyLimit would build the whole Fetch Request to find that out, on every
+ * read.
+ */
+export function sizeLimit(maxSize: number, whose = ''): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
     maxSize,
     onError: () => {
       throw new AppError('payload_too_large', `The body is larger than ${maxSize} bytes${whose}`);
     },
   });
+  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
+}
 
 /**
  * Body caps, applied once the caller is known (hono's bodyLimit reads a body
@@ -76,10 +84,6 @@ export function limitBodies(max: number, uploads: Record<string, number>): Middl
   const standard = sizeLimit(max);
   const upload = new Map(Object.entries(uploads).map(([path, size]) => [path, sizeLimit(size)]));
   return (c, next) => {
-    // A GET or HEAD has no body here (the Node adapter and Workers give it
-    // none): asking hono's bodyLimit would build the whole Fetch Request to
-    // find that out, on every read.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (c.var.actor.role === 'anonymous') return anonymous(c, next);
     return (upload.get(c.req.path) ?? standard)(c, next);
   };
