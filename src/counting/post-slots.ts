@@ -17,12 +17,11 @@
 // (placements_post_taken_idx: ended ones are passed by one seek, so the
 // years of ended placements are not read).
 import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
 import { openings, placements, servesValues } from '../../db/schema.js';
-import type { ServiceCtx } from '../context.js';
 import { chinaDayEnd } from '../domain/dates.js';
 import { areaPrefix } from '../services/sql.js';
 
-type Db = ServiceCtx['db'];
 type Serves = (typeof servesValues)[number];
 
 export interface PostSlotRow {

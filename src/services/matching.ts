@@ -6,7 +6,7 @@
 // (grid cells by reach band, area code ranges when a point is missing,
 // eligibility pushed into SQL), SQL pre-sorts so the list can stop early, and
 // the same rules have the last word.
-import { and, eq, inArray, isNull, or, type Placeholder, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, type Placeholder, sql, type SQL } from 'drizzle-orm';
 import {
   applications,
   households,

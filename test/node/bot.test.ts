@@ -71,6 +71,23 @@ async function linkedEmployer(name?: string) {
   return { employer, boss };
 }
 
+/**
+ * The answers to /help, a sticker, /help, a sticker, in that order (help and
+ * the question again; a sticker one short answer), and every update of the
+ * chat handled.
+ */
+async function expectHandledInOrder(chatId: number) {
+  const texts = fake.sent('sendMessage', chatId).slice(-6).map((c) => String(c.body.text));
+  expect(texts[0]).toContain('Press the buttons');
+  expect(texts[1]).toContain('Do you agree?');
+  expect(texts[2]).toContain('cannot read stickers');
+  expect(texts[3]).toContain('Press the buttons');
+  expect(texts[4]).toContain('Do you agree?');
+  expect(texts[5]).toContain('cannot read stickers');
+  const rows = await env.db.select().from(telegramUpdates).where(eq(telegramUpdates.chatId, String(chatId)));
+  expect(rows.every((u) => u.status === 'handled')).toBe(true);
+}
+
 describe('webhook transport', () => {
   it('refuses a missing or wrong secret with 401 and stores nothing', async () => {
     const update = tg.text(h.nextChat(), '/start');
@@ -137,16 +154,7 @@ describe('webhook transport', () => {
     await p.press('English');
     const updates = [tg.text(p.chatId, '/help'), tg.sticker(p.chatId), tg.text(p.chatId, '/help'), tg.sticker(p.chatId)];
     await Promise.all(updates.map((u) => post(u)));
-    // Help and the question again; a sticker gets one short answer with the buttons.
-    const texts = fake.sent('sendMessage', p.chatId).slice(-6).map((c) => String(c.body.text));
-    expect(texts[0]).toContain('Press the buttons');
-    expect(texts[1]).toContain('Do you agree?');
-    expect(texts[2]).toContain('cannot read stickers');
-    expect(texts[3]).toContain('Press the buttons');
-    expect(texts[4]).toContain('Do you agree?');
-    expect(texts[5]).toContain('cannot read stickers');
-    const stored = await env.db.select().from(telegramUpdates).where(eq(telegramUpdates.chatId, String(p.chatId)));
-    expect(stored.every((u) => u.status === 'handled')).toBe(true);
+    await expectHandledInOrder(p.chatId);
   });
 });
 
@@ -193,15 +201,7 @@ describe('webhook answered once stored (Node: TELEGRAM_WEBHOOK_ACK=stored)', () 
       const answers = await Promise.all(updates.map((u) => post(u)));
       expect(answers.map((a) => a.body.receipt)).toEqual(['stored', 'stored', 'stored', 'stored']);
       await env.settle();
-      const texts = fake.sent('sendMessage', p.chatId).slice(-6).map((c) => String(c.body.text));
-      expect(texts[0]).toContain('Press the buttons');
-      expect(texts[1]).toContain('Do you agree?');
-      expect(texts[2]).toContain('cannot read stickers');
-      expect(texts[3]).toContain('Press the buttons');
-      expect(texts[4]).toContain('Do you agree?');
-      expect(texts[5]).toContain('cannot read stickers');
-      const rows = await env.db.select().from(telegramUpdates).where(eq(telegramUpdates.chatId, String(p.chatId)));
-      expect(rows.every((u) => u.status === 'handled')).toBe(true);
+      await expectHandledInOrder(p.chatId);
     }));
 
   it('still refuses a wrong secret (401) and a body that is not an update (400) before storing anything', () =>

@@ -15,9 +15,11 @@
 // A call answers exactly as in-process: the thread maps what the verb threw
 // with the same toAppError, and the pool rebuilds the AppError (same code,
 // message and issues: the same HTTP status); anything else becomes a plain
-// Error (a 500, as it would be in-process). A thread that dies is replaced at
-// once; the calls it held answer 503 `unavailable` (safe to retry: reads),
-// as does a call finding every thread holding MAX_WAITING_PER_THREAD.
+// Error (a 500, as it would be in-process). A thread that dies is replaced
+// (a second later when it died before it was ready, or just after:
+// RESTART_AFTER_MS); the calls it held answer 503 `unavailable` (safe to
+// retry: reads), as does a call finding every thread holding
+// MAX_WAITING_PER_THREAD.
 import { Worker } from 'node:worker_threads';
 import type { Actor, Clock } from '../../context.js';
 import type { PostRules } from '../../domain/post-rules.js';
