@@ -11,7 +11,7 @@
 // holds another. A person whose birth date is not recorded is not refused for
 // it (most records come from sheets without one) but every list staff pick
 // from says "birth date not recorded" (eligibilityNotes), so they check it.
-import type { Availability } from '../../db/schema.js';
+import { type Availability, openingKinds } from '../../db/schema.js';
 import type { PostRules } from './post-rules.js';
 
 export interface WorkerFacts {
@@ -114,6 +114,37 @@ export function ineligibilities(w: WorkerFacts, o: OpeningFacts, on: PostDay): r
   }
   if (!hoursFit(w.availability, o.hours)) (out ??= []).push('hours_do_not_fit');
   return out ?? ELIGIBLE;
+}
+
+const availabilities = Object.keys(hoursLevel) as Availability[];
+
+/**
+ * The facts of an opening that ineligibilities() reads besides its area
+ * (kind, poverty-only, hours), as one small number below OPENING_CLASSES:
+ * the rules refuse two openings of one class alike, but for the post's area.
+ */
+export const openingClass = (o: Pick<OpeningFacts, 'kind' | 'povertyOnly' | 'hours'>) =>
+  ((openingKinds as readonly string[]).indexOf(o.kind) * 2 + (o.povertyOnly ? 1 : 0)) * availabilities.length + hoursLevel[o.hours];
+export const OPENING_CLASSES = openingKinds.length * 2 * availabilities.length;
+
+/**
+ * For each opening class, 1 when the rules refuse the worker every opening
+ * of it, wherever it is: asked of ineligibilities() with the post's area
+ * set to the worker's own, the one area whose rule never refuses them. A
+ * ranking reading hundreds of openings passes those over by their class
+ * alone (the rules still have the last word on the rest).
+ */
+export function refusedClasses(w: WorkerFacts, on: PostDay): Uint8Array {
+  const refused = new Uint8Array(OPENING_CLASSES);
+  for (const kind of openingKinds) {
+    for (const povertyOnly of [false, true]) {
+      for (const hours of availabilities) {
+        const o = { kind, povertyOnly, hours, skills: [], areaCode: w.areaCode };
+        refused[openingClass(o)] = ineligibilities(w, o, on).length > 0 ? 1 : 0;
+      }
+    }
+  }
+  return refused;
 }
 
 export const ineligibilityText: Record<Ineligibility, string> = {

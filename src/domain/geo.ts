@@ -15,12 +15,15 @@ export function pointOf(lat: number | null | undefined, lon: number | null | und
 }
 
 /** Haversine distance in km: the exact rule that decides "within reach". */
-export function distanceKm(a: Point, b: Point): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
+export const distanceKm = (a: Point, b: Point): number => distanceKmTo(a, b.lat, b.lon);
+
+/** distanceKm to a point given by its two numbers (as a packed list keeps them, without a Point). */
+export function distanceKmTo(a: Point, lat: number, lon: number): number {
+  const dLat = rad(lat - a.lat);
+  const dLon = rad(lon - a.lon);
   const s =
     Math.sin(dLat / 2) * Math.sin(dLat / 2) +
-    Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+    Math.cos(rad(a.lat)) * Math.cos(rad(lat)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 

@@ -27,9 +27,11 @@ import {
   type OpeningFacts,
   type PostDay,
   postDay,
+  refusedClasses,
   tierNames,
 } from '../domain/eligibility.js';
-import { boundingBox, type Box, KM_PER_DEGREE, type Point, pointOf } from '../domain/geo.js';
+import { dayNumber } from '../domain/dates.js';
+import { boundingBox, type Box, distanceKmTo, KM_PER_DEGREE, type Point, pointOf } from '../domain/geo.js';
 import { cellMinKm, cellRanges, gridRings, REACH_BAND_KM } from '../domain/grid.js';
 import {
   AREA_CODE_DIGITS,
@@ -55,7 +57,18 @@ import { areaInScope, requireRole } from '../domain/scope.js';
 import { AppError, notFound } from '../errors.js';
 import { today } from './households.js';
 import { heldOn, onZeroListOn, periodContains } from './household-status.js';
-import { type CatalogueOpening, type CatalogueReach, catalogueIfWarm, OpeningCatalogue } from './opening-catalogue.js';
+import {
+  type CatalogueOpening,
+  type CatalogueReach,
+  catalogueIfWarm,
+  FACT_CLASS,
+  FACT_CLOSES,
+  FACT_ID,
+  FACT_LAT,
+  FACT_LON,
+  OpeningCatalogue,
+  Shelf,
+} from './opening-catalogue.js';
 import { type Opening, toOpeningJson } from './openings.js';
 import { areaPrefix } from './sql.js';
 import { scopedWorkerOr404, type Worker } from './workers.js';
@@ -297,12 +310,32 @@ function rankCatalogue(
     top.splice(i, 0, entry);
     if (top.length > opts.limit) top.pop();
   };
-  // Read first, so the rings need not allow for their points; left out below.
-  const serving = carer ? catalogue.serving(worker.areaCode) : undefined;
-  if (serving) for (const o of serving) consider(o, SCORE_POINTS.nearness);
-  const own = (o: CatalogueOpening) => carer && servesOwnVillage(worker, o);
-  const areaReach = areaReachOf(worker);
+  // Each shelf's packed facts first: an opening closed, of a class the rules
+  // refuse this worker, or (both points known) beyond their reach is passed
+  // over without reading it; consider() still checks all of it for the rest.
+  const refused = refusedClasses(worker, opts.on);
+  const dayN = dayNumber(day);
   const home = worker.home;
+  const read = (shelf: Shelf | undefined, nearest: number, pass?: (o: CatalogueOpening) => boolean, seen?: Set<number>) => {
+    if (!shelf) return;
+    const { items, facts } = shelf.packed();
+    for (let i = 0, at = 0; i < items.length; i++, at += Shelf.FACTS) {
+      if (refused[facts[at + FACT_CLASS]!] === 1 || facts[at + FACT_CLOSES]! < dayN) continue;
+      const lat = facts[at + FACT_LAT]!;
+      if (home && !Number.isNaN(lat) && distanceKmTo(home, lat, facts[at + FACT_LON]!) > worker.maxDistanceKm) continue;
+      if (seen) {
+        const id = facts[at + FACT_ID]!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      const o = items[i]!;
+      if (!pass || pass(o)) consider(o, nearest);
+    }
+  };
+  // Read first, so the rings need not allow for their points; left out below.
+  if (carer) read(catalogue.serving(worker.areaCode), SCORE_POINTS.nearness);
+  const notOwn = (o: CatalogueOpening) => !(carer && servesOwnVillage(worker, o));
+  const areaReach = areaReachOf(worker);
   if (!home) {
     // Every opening of the area reach, by level, nearest first: the village, the rest of the township, the rest of the county.
     const levels = (['village', 'township', 'county'] as const).filter(
@@ -313,16 +346,15 @@ function rankCatalogue(
       const nearest = nearnessPoints(NOMINAL_KM[level]);
       if (scoreBeyond(NOMINAL_KM[level], best) + 0.1 < lastScore()) break;
       const prefix = worker.areaCode.slice(0, AREA_CODE_DIGITS[level]);
-      const list = catalogue.inArea(prefix, false);
-      if (list) for (const o of list) if (!own(o) && !(inner !== null && o.areaCode.startsWith(inner))) consider(o, nearest);
+      const within = inner;
+      read(catalogue.inArea(prefix, false), nearest, (o) => notOwn(o) && !(within !== null && o.areaCode.startsWith(within)));
       inner = prefix;
     }
     return top;
   }
-  const withoutPoint = catalogue.inArea(areaReach, true);
-  if (withoutPoint) for (const o of withoutPoint) if (!own(o)) consider(o, SCORE_POINTS.nearness);
+  read(catalogue.inArea(areaReach, true), SCORE_POINTS.nearness, notOwn);
   const grid = gridAround(home, worker);
-  const skills = [...new Set(worker.skills)];
+  const skills = [...new Set(worker.skills)].map((skill) => catalogue.skillNumber(skill)).filter((n) => n !== undefined);
   // Openings wanting two of the worker's skills are listed under each.
   const seen = new Set<number>();
   for (let k = 0; k < grid.rings; k++) {
@@ -331,6 +363,9 @@ function rankCatalogue(
     // A catalogue narrowed to the first rings cannot tell what this one holds.
     if (opts.rings !== undefined && k >= opts.rings) return null;
     for (const cell of grid.ring(k)) {
+      // Every opening of the cell is on this shelf; most cells have none.
+      const all = catalogue.inCell(cell);
+      if (!all) continue;
       // The ring's bound again for this cell, which may lie beyond the ring's nearest edge.
       const cellKm = cellMinKm(home, cell);
       if (scoreBeyond(cellKm, best) + 0.1 < lastScore()) continue;
@@ -338,23 +373,11 @@ function rankCatalogue(
       // Unless an opening wanting only skills the worker lacks could still
       // make the list, only those wanting one of theirs, or none, are read.
       if (!(scoreBeyond(cellKm, 'others') + 0.1 < lastScore())) {
-        const list = catalogue.inCell(cell);
-        if (list) for (const o of list) if (!own(o)) consider(o, nearest);
+        read(all, nearest, notOwn);
         continue;
       }
-      if (!(scoreBeyond(cellKm, 'none') + 0.1 < lastScore())) {
-        const list = catalogue.wantingNoSkillIn(cell);
-        if (list) for (const o of list) if (!own(o)) consider(o, nearest);
-      }
-      for (const skill of skills) {
-        const list = catalogue.wantingIn(skill, cell);
-        if (!list) continue;
-        for (const o of list) {
-          if (own(o) || seen.has(o.id)) continue;
-          seen.add(o.id);
-          consider(o, nearest);
-        }
-      }
+      if (!(scoreBeyond(cellKm, 'none') + 0.1 < lastScore())) read(catalogue.wantingNoSkillIn(cell), nearest, notOwn);
+      for (const skill of skills) read(catalogue.wantingIn(skill, cell), nearest, notOwn, seen);
     }
   }
   return top;

@@ -10,9 +10,12 @@ import {
   eligibilityNotes,
   hoursFit,
   ineligibilities,
+  OPENING_CLASSES,
+  openingClass,
   type OpeningFacts,
   postDay,
   priorityTier,
+  refusedClasses,
   type WorkerFacts,
 } from '../../src/domain/eligibility.js';
 import { addMonths } from '../../src/domain/dates.js';
@@ -226,6 +229,37 @@ describe('eligibility and priority', () => {
   it('people unable to work or erased are not eligible', () => {
     expect(ineligibilities(facts({ ableToWork: false }), post(), ON)).toContain('not_able_to_work');
     expect(ineligibilities(facts({ erased: true }), post(), ON)).toContain('erased');
+  });
+
+  it('refusedClasses: an opening class is refused exactly when the rules refuse every opening of it, wherever it is', () => {
+    // Every worker fact the rules read, every opening fact, every post area.
+    const areas = [VILLAGE, VILLAGE.slice(0, 9), OTHER_VILLAGE_SAME_TOWNSHIP, OTHER_TOWNSHIP, OTHER_COUNTY];
+    const flags = [false, true];
+    const classes = new Set<number>();
+    let refusedSeen = 0;
+    for (const kind of ['public_welfare', 'workshop', 'enterprise'] as const)
+      for (const povertyOnly of flags)
+        for (const hours of ['flexible', 'part_day', 'full_day'] as const) {
+          const cls = openingClass({ kind, povertyOnly, hours });
+          expect(cls).toBeGreaterThanOrEqual(0);
+          expect(cls).toBeLessThan(OPENING_CLASSES);
+          classes.add(cls);
+          for (const availability of ['flexible', 'part_day', 'full_day'] as const)
+            for (const poor of flags)
+              for (const holds of flags)
+                for (const householdHolds of flags)
+                  for (const cadre of flags)
+                    for (const birthDate of [null, '2015-01-01', '1980-01-01', '1950-01-01']) {
+                      const w = facts({ availability, povertyAlleviated: poor, holdsPublicWelfare: holds, householdHoldsPublicWelfare: householdHolds, cadreHousehold: cadre, birthDate });
+                      const refusedEverywhere = areas.every((areaCode) => ineligibilities(w, post({ kind, povertyOnly, hours, areaCode }), ON).length > 0);
+                      expect(refusedClasses(w, ON)[cls]).toBe(refusedEverywhere ? 1 : 0);
+                      if (refusedEverywhere) refusedSeen++;
+                    }
+        }
+    // Eighteen classes, each its own number; both answers were reached.
+    expect(classes.size).toBe(OPENING_CLASSES);
+    expect(refusedSeen).toBeGreaterThan(0);
+    expect(refusedClasses(facts(), ON).includes(0)).toBe(true);
   });
 
   it('priority: zero-employment household, then monitored, then poverty-alleviated, then everyone', () => {
