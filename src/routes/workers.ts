@@ -12,7 +12,7 @@ import {
   workerView,
 } from '../services/workers.js';
 import { issueLinkCode } from '../services/link-codes.js';
-import { matchOpeningsForWorker } from '../services/matching.js';
+import { matchesJson, matchOpeningsForWorker } from '../services/matching.js';
 import {
   areaCodeSchema,
   cursorSchema,
@@ -128,7 +128,7 @@ export const workerRoutes = new Hono<AppEnv>()
   })
   .get('/:id/matches', docs.matches, validate('param', idParamSchema), validate('query', z.strictObject({ limit: limitSchema })), async (c) => {
     const items = await matchOpeningsForWorker(serviceCtx(c), c.req.valid('param').id, c.req.valid('query'));
-    return c.json({ items });
+    return c.body(matchesJson(items), 200, { 'content-type': 'application/json' });
   })
   .post('/:id/link-code', docs.linkCode, validate('param', idParamSchema), async (c) => {
     c.set('answerHoldsSecret', true);

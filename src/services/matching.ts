@@ -66,7 +66,9 @@ import {
   FACT_ID,
   FACT_LAT,
   FACT_LON,
+  logEndColumns,
   OpeningCatalogue,
+  openingJsonText,
   Shelf,
 } from './opening-catalogue.js';
 import { type Opening, toOpeningJson } from './openings.js';
@@ -148,7 +150,11 @@ export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): 
   return { worker: toMatchWorker(w, { ...facts!, inWork: 0 }), applied: JSON.parse(facts!.applied) as number[] };
 }
 
-/** The worker's row and their facts of `day` (undefined when there is no such worker), in one statement. */
+/**
+ * The worker's row and their facts of `day` (undefined when there is no
+ * such worker), and the opening catalogue's log ends (catalogueIfWarm
+ * brings the catalogue up to them), in one statement.
+ */
 async function readMatchWorker(ctx: ServiceCtx, id: number, day: string) {
   const facts = prepared(ctx.db, 'match worker and facts', (db) =>
     db
@@ -156,6 +162,7 @@ async function readMatchWorker(ctx: ServiceCtx, id: number, day: string) {
         w: workers,
         ...factColumns(sql.placeholder('day')),
         applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} NOT IN ('suggested', 'withdrawn', 'expired'))`,
+        ...logEndColumns,
       })
       .from(workers)
       .innerJoin(households, eq(households.id, workers.householdId))
@@ -403,7 +410,7 @@ export async function matchOpeningsForWorker(
   // Openings the worker applied to (or turned down) are not suggested again; withdrawn or expired ones are.
   const on = postDay(day, postRulesOf(ctx));
   const rankOpts = { on, skip: new Set(applied), limit: opts.limit };
-  const warm = await catalogueIfWarm(ctx.db);
+  const warm = await catalogueIfWarm(ctx.db, { hi: read.facts!.hi, lo: read.facts!.lo });
   // Before a cold handle's catalogue is warm (a new Workers isolate), only the
   // openings this ranking can read: the first rings around home, which fill
   // most lists, and everything in reach when the ranking needs further rings.
@@ -417,6 +424,19 @@ export async function matchOpeningsForWorker(
     if (!e.ok) throw new Error(`opening ${o.id} ranked but refused: ${e.refusals.join(', ')}`);
     return { opening: o.json, distanceKm: e.match.distanceKm, score: e.match.score, reasons: e.match.reasons };
   });
+}
+
+/**
+ * `{ items }` as JSON text, the bytes JSON.stringify gives, with each
+ * opening's JSON spliced in as made once (openingJsonText): the reasons
+ * and figures are all that is written per answer.
+ */
+export function matchesJson(items: readonly OpeningMatch[]): string {
+  let out = '{"items":[';
+  for (const [i, m] of items.entries()) {
+    out += `${i > 0 ? ',' : ''}{"opening":${openingJsonText(m.opening)},"distanceKm":${JSON.stringify(m.distanceKm)},"score":${JSON.stringify(m.score)},"reasons":${JSON.stringify(m.reasons)}}`;
+  }
+  return `${out}]}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -57,6 +57,20 @@ function frozen<T extends Record<string, unknown>>(json: T): Readonly<T> {
   return Object.freeze(json);
 }
 
+/** Each catalogue opening's JSON as text, made at its first answer (see openingJsonText). */
+const jsonTexts = new WeakMap<object, string>();
+
+/**
+ * JSON.stringify of a catalogue opening's frozen `json`, made once: a
+ * matches answer splices twenty of them in rather than writing each again
+ * (the same bytes: the object never changes).
+ */
+export function openingJsonText(json: Readonly<object>): string {
+  let text = jsonTexts.get(json);
+  if (text === undefined) jsonTexts.set(json, (text = JSON.stringify(json)));
+  return text;
+}
+
 /** A skill's number and a grid cell as one key: cells stay below 2^30 (see domain/grid.ts). */
 const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
 /** The skill number of the openings that want no skill (skill numbers are 0 and up). */
@@ -284,9 +298,9 @@ export class OpeningCatalogue {
    * what it read is applied only if no call applied a later point of the log
    * meanwhile. Rows are re-read whole, so applying them twice is harmless.
    */
-  async sync(db: Db): Promise<void> {
+  async sync(db: Db, ends?: LogEnds): Promise<void> {
     const from = this.seq;
-    const log = await db.get<{ hi: number | null; lo: number | null }>(logEnds);
+    const log = ends ?? (await db.get<LogEnds>(logEnds));
     const hi = log?.hi == null ? 0 : Number(log.hi);
     const lo = log?.lo == null ? null : Number(log.lo);
     if (hi === from) return;
@@ -401,8 +415,15 @@ export class OpeningCatalogue {
   }
 }
 
-/** The log's last and first numbers; each a lookup at an end of its key. */
-const logEnds = sql`SELECT (SELECT max(${openingChanges.seq}) FROM ${openingChanges}) AS hi, (SELECT min(${openingChanges.seq}) FROM ${openingChanges}) AS lo`;
+/** The change log's last and first numbers (null when it is empty), as logEndColumns reads them. */
+export type LogEnds = { hi: number | null; lo: number | null };
+
+/** The log's last and first numbers as two columns, each a lookup at an end of its key: for a statement that reads them beside its own. */
+export const logEndColumns = {
+  hi: sql<number | null>`(SELECT max(${openingChanges.seq}) FROM ${openingChanges})`,
+  lo: sql<number | null>`(SELECT min(${openingChanges.seq}) FROM ${openingChanges})`,
+};
+const logEnds = sql`SELECT ${logEndColumns.hi} AS hi, ${logEndColumns.lo} AS lo`;
 
 const catalogues = new WeakMap<Db, OpeningCatalogue>();
 
@@ -439,20 +460,24 @@ export function keepNarrowed(db: Db): void {
 }
 
 /** The database's catalogue brought up to date, or null while a handle marked by warmInBackground has not read it whole yet (or one marked by keepNarrowed). */
-export async function catalogueIfWarm(db: Db): Promise<OpeningCatalogue | null> {
+export async function catalogueIfWarm(db: Db, ends?: LogEnds): Promise<OpeningCatalogue | null> {
   const state = warming.get(db);
   if (state && !state.done) return null;
-  return openingCatalogue(db);
+  return openingCatalogue(db, ends);
 }
 
-/** The database's catalogue of open openings, brought up to date. */
-export async function openingCatalogue(db: Db): Promise<OpeningCatalogue> {
+/**
+ * The database's catalogue of open openings, brought up to date: to the
+ * log's `ends` when the caller read them (logEndColumns) in the statement
+ * it had to make anyway, else to the ends read now.
+ */
+export async function openingCatalogue(db: Db, ends?: LogEnds): Promise<OpeningCatalogue> {
   let catalogue = catalogues.get(db);
   if (!catalogue) {
     catalogue = new OpeningCatalogue();
     catalogues.set(db, catalogue);
   }
-  await catalogue.sync(db);
+  await catalogue.sync(db, ends);
   return catalogue;
 }
 

@@ -78,6 +78,14 @@ describe('worker → matches', () => {
     expect(items[0].reasons).toContainEqual({ code: 'priority_tier', tier: 'zero_employment' });
     expect(items[0].reasons).toContainEqual({ code: 'hours_fit', hours: 'full_day' });
     expect(items[0].opening.employerName).toBe(employer.body.name);
+    // The answer is written with each opening's JSON spliced in as text
+    // (matchesJson): the very bytes JSON.stringify gives, opening and all.
+    const res = await env.app.request(`/v1/workers/${w.id}/matches`, { headers: { authorization: `Bearer ${env.adminToken}` } });
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const text = await res.text();
+    expect(text).toBe(JSON.stringify({ items }));
+    const openingRes = await env.request('GET', `/v1/openings/${near.id}`, { token: env.adminToken });
+    expect(items[0].opening).toEqual(openingRes.body);
   });
 
   it('a longer reach brings farther openings in', async () => {
