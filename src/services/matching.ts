@@ -150,6 +150,23 @@ export async function loadMatchWorker(ctx: ServiceCtx, w: Worker, day: string): 
   return { worker: toMatchWorker(w, { ...facts!, inWork: 0 }), applied: JSON.parse(facts!.applied) as number[] };
 }
 
+/** What matching reads of a worker's row (toMatchWorker, the scope): not names, phones or chat ids. */
+const matchWorkerColumns = {
+  id: workers.id,
+  householdId: workers.householdId,
+  areaCode: workers.areaCode,
+  homeLat: workers.homeLat,
+  homeLon: workers.homeLon,
+  maxDistanceKm: workers.maxDistanceKm,
+  cannotLeaveHome: workers.cannotLeaveHome,
+  careFor: workers.careFor,
+  skills: workers.skills,
+  availability: workers.availability,
+  ableToWork: workers.ableToWork,
+  erasedAt: workers.erasedAt,
+  birthDate: workers.birthDate,
+} satisfies Record<keyof WorkerCols, unknown>;
+
 /**
  * The worker's row and their facts of `day` (undefined when there is no
  * such worker), and the opening catalogue's log ends (catalogueIfWarm
@@ -159,7 +176,7 @@ async function readMatchWorker(ctx: ServiceCtx, id: number, day: string) {
   const facts = prepared(ctx.db, 'match worker and facts', (db) =>
     db
       .select({
-        w: workers,
+        w: matchWorkerColumns,
         ...factColumns(sql.placeholder('day')),
         applied: sql<string>`(SELECT json_group_array(${applications.openingId}) FROM ${applications} WHERE ${applications.workerId} = ${workers.id} AND ${applications.state} NOT IN ('suggested', 'withdrawn', 'expired'))`,
         ...logEndColumns,

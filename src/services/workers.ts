@@ -160,7 +160,7 @@ export async function getScopedWorker(ctx: ServiceCtx, id: number): Promise<Work
 }
 
 /** A worker row read by id (undefined when none) as the caller may see it: 404 outside their area, as for no such worker. */
-export function scopedWorkerOr404(ctx: Pick<ServiceCtx, 'actor'>, id: number, w: Worker | undefined): Worker {
+export function scopedWorkerOr404<W extends Pick<Worker, 'areaCode'>>(ctx: Pick<ServiceCtx, 'actor'>, id: number, w: W | undefined): W {
   if (!w || !areaInScope(ctx.actor, w.areaCode)) throw notFound(`Worker ${id}`);
   return w;
 }
