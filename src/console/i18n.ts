@@ -235,6 +235,10 @@ const zh = {
     paid: '已发放',
     exportList: '补贴发放表',
     rowError: (name: string) => `${name}：`,
+    personTitle: '月度考核',
+    personNone: '还没有月度考核记录。',
+    score: '总分（等次）',
+    open: '打开这个月',
     checksTitle: (area: string) => `${area} 公益性岗位核查`,
     kinds: {
       concurrent_placement: '同时在别处就业',
@@ -744,6 +748,10 @@ const en: Messages = {
     paid: 'paid',
     exportList: 'Payment list',
     rowError: (name) => `${name}: `,
+    personTitle: 'Monthly assessments',
+    personNone: 'No month assessed yet.',
+    score: 'Score (band)',
+    open: 'Open the month',
     checksTitle: (area) => `${area}: post checks`,
     kinds: {
       concurrent_placement: 'In other work too',

@@ -1,6 +1,7 @@
 // A person's page: every fact staff may see and edit, their placements (record
 // one with the place picked, end one with a date and a coded reason), a link
-// code to read out, their applications and the messages owed to them (kinds
+// code to read out, a post holder's monthly assessments (each month opens its
+// sheet), their applications and the messages owed to them (kinds
 // and dates only), erasure after a confirmation. Each action is one service
 // verb, audited there.
 import type { Hono } from 'hono';
@@ -11,6 +12,7 @@ import { today } from '../services/households.js';
 import { issueLinkCode } from '../services/link-codes.js';
 import { getOpening } from '../services/openings.js';
 import { alertsForWorker } from '../services/outbox.js';
+import { type AssessmentView, workerAssessments } from '../services/posts/assessments.js';
 import { createPlacement, endPlacement, getScopedPlacement, type Placement, placementEndReasons, placementsOfWorker } from '../services/placements.js';
 import { eraseWorker, getScopedWorker, updateWorker, type Worker, workerView } from '../services/workers.js';
 import { AreaPicker, isPicking, loadPicker, type PickerState, pickedArea } from './area-picker.js';
@@ -49,11 +51,12 @@ async function renderWorker(c: CCtx, id: number, forms: WorkerPageForms = {}, st
   const ctx = ctxOf(c);
   const t = c.var.t;
   const w = await getScopedWorker(ctx, id);
-  const [view, placements, apps, alerts] = await Promise.all([
+  const [view, placements, apps, alerts, months] = await Promise.all([
     workerView(ctx, w),
     placementsOfWorker(ctx, id),
     listApplications(ctx, { workerId: id, limit: 50 }),
     alertsForWorker(ctx, id, 20),
+    workerAssessments(ctx, id),
   ]);
   const titles = new Map<number, string>();
   for (const a of apps.items) {
@@ -62,7 +65,7 @@ async function renderWorker(c: CCtx, id: number, forms: WorkerPageForms = {}, st
   const names = await namesOf(ctx.db, [w.areaCode, ...placements.flatMap((p) => (p.areaCode ? [p.areaCode] : []))]);
   const picker = await loadPicker(ctx, forms.place?.values ?? {}, 'placeArea', { root: '', value: forms.place?.values ? undefined : rootOf(ctx) || undefined });
   return c.html(
-    <WorkerPage c={c} w={w} view={view} placements={placements} apps={apps.items.map((a) => ({ ...a, title: titles.get(a.a.openingId)! }))} alerts={alerts} names={names} picker={picker} forms={forms} />,
+    <WorkerPage c={c} w={w} view={view} placements={placements} assessments={months} apps={apps.items.map((a) => ({ ...a, title: titles.get(a.a.openingId)! }))} alerts={alerts} names={names} picker={picker} forms={forms} />,
     status,
   );
 }
@@ -72,6 +75,7 @@ function WorkerPage(props: {
   w: Worker;
   view: Awaited<ReturnType<typeof workerView>>;
   placements: Placement[];
+  assessments: AssessmentView[];
   apps: Array<{ a: { id: number; openingId: number; state: string; reason: string | null; updatedAt: string }; title: string }>;
   alerts: Awaited<ReturnType<typeof alertsForWorker>>;
   names: Record<string, string>;
@@ -236,6 +240,8 @@ function WorkerPage(props: {
         </>
       )}
 
+      {props.assessments.length > 0 || props.placements.some((p) => p.type === 'public_welfare') ? <AssessmentHistory c={c} w={w} months={props.assessments} /> : null}
+
       <h2>{t.applicationsTitle}</h2>
       {props.apps.length === 0 ? (
         <p class="muted">{t.noApplications}</p>
@@ -312,6 +318,55 @@ function WorkerPage(props: {
         </>
       )}
     </Page>
+  );
+}
+
+/** A post holder's months: days, score, subsidy, told and paid; each month opens the area's sheet for it, where it is recorded. */
+function AssessmentHistory(props: { c: CCtx; w: Worker; months: AssessmentView[] }) {
+  const t = props.c.var.t;
+  const m = t.postMonth;
+  return (
+    <>
+      <h2 id="assessments">{m.personTitle}</h2>
+      {props.months.length === 0 ? (
+        <p class="muted">{m.personNone}</p>
+      ) : (
+        <div class="tablewrap">
+          <table id="assessment-history">
+            <thead>
+              <tr>
+                <th scope="col">{m.month}</th>
+                <th scope="col" class="num">{m.days}</th>
+                <th scope="col">{m.score}</th>
+                <th scope="col" class="num">{m.amount}</th>
+                <th scope="col">{m.deduction}</th>
+                <th scope="col">{m.state}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.months.map((a) => (
+                <tr data-assessment={a.id} data-month={a.month}>
+                  <th scope="row" data-label={m.month}>
+                    <a href={`/console/assessments?${new URLSearchParams({ area: props.w.areaCode, month: a.month })}`} title={m.open}>
+                      {a.month}
+                    </a>
+                  </th>
+                  <td data-label={m.days} class="num">{a.daysWorked}</td>
+                  <td data-label={m.score}>
+                    {a.total} ({a.band})
+                  </td>
+                  <td data-label={m.amount} class="num">{a.amountYuan.toFixed(2)}</td>
+                  <td data-label={m.deduction}>{a.deductionReason ?? ''}</td>
+                  <td data-label={m.state} data-told={a.told ? 'true' : 'false'}>
+                    <span class={a.paidAt || a.told ? 'tag' : 'tag bad'}>{a.paidAt ? m.paid : a.told ? m.told : a.toldHow === 'message' ? m.toldQueued : m.notTold}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
 

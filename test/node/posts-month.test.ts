@@ -8,6 +8,7 @@ import { checkinDraw, inCheckinSample } from '../../src/domain/checkin-sample.js
 import { HONGHE_POST_RULES, postRulesFrom } from '../../src/domain/post-rules.js';
 import { monthProblems, subsidyFor } from '../../src/domain/subsidy.js';
 import { runClocks } from '../../src/scheduler.js';
+import { workerAssessments } from '../../src/services/posts/assessments.js';
 import { answerPostCheckin } from '../../src/services/posts/checkins.js';
 import { exportSubsidyList, subsidyCsv, subsidyList, subsidyXlsx } from '../../src/services/posts/subsidy-list.js';
 import { readXlsx } from '../../src/lib/xlsx.js';
@@ -392,6 +393,24 @@ describe('the console\'s month sheet (over HTTP, no script)', () => {
       expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `paid:${of(a).id}` })).status).toBe(409);
       expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `in_person:${of(a).id}` })).status).toBe(303);
       expect((await post('/console/assessments/act', { _csrf: csrf, area: '532503001', month: '2026-11', act: `paid:${of(a).id}` })).status).toBe(303);
+      // Each holder's page shows their months: paid, recorded but not told, none yet; each month opens the sheet.
+      const pageOf = async (i: number) => get(`/console/workers/${hs[i]!.worker.id}`);
+      const rowOf = (html: string, id: number) => new RegExp(`<tr data-assessment="${id}" data-month="2026-11">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
+      const paidRow = rowOf(await pageOf(0), of(a).id);
+      expect(paidRow).toContain('href="/console/assessments?area=532503001001&amp;month=2026-11"');
+      expect(paidRow).toContain('454.55');
+      expect(paidRow).toContain('data-told="true"');
+      const untoldRow = rowOf(await pageOf(1), of(b).id);
+      expect(untoldRow).toContain('409.09');
+      expect(untoldRow).toContain('data-told="false"');
+      const none = await pageOf(2);
+      expect(none).toContain('id="assessments"');
+      expect(none).not.toContain('data-assessment=');
+      // Another village's staff see neither the page nor the months.
+      const otherStaff = { db: env.db, clock: env.clock, actor: { role: 'staff' as const, tokenId: 0, areaPrefix: '532503002' } };
+      await expect(workerAssessments(otherStaff, hs[0]!.worker.id)).rejects.toMatchObject({ code: 'not_found' });
+      const own = { ...otherStaff, actor: { ...otherStaff.actor, areaPrefix: '532503001' } };
+      expect((await workerAssessments(own, hs[0]!.worker.id)).map((m) => m.id)).toEqual([of(a).id]);
       const x = await env.app.request(`${ORIGIN}/console/exports/subsidy.xlsx?area=532503001&month=2026-11`, { headers: { cookie } });
       expect(x.status).toBe(200);
       const [sheet] = readXlsx(new Uint8Array(await x.arrayBuffer()));

@@ -20,6 +20,7 @@ import { findArea } from '../areas.js';
 import { auditInsert } from '../audit.js';
 import { owe } from '../outbox.js';
 import { areaPrefix } from '../sql.js';
+import { getScopedWorker } from '../workers.js';
 
 export type Assessment = typeof assessments.$inferSelect;
 
@@ -347,6 +348,19 @@ export async function tellAssessment(ctx: ServiceCtx, id: number, how: 'message'
 async function viewOf(ctx: ServiceCtx, id: number): Promise<AssessmentView> {
   const [row] = await ctx.db.select({ a: assessments, told: toldSql() }).from(assessments).where(eq(assessments.id, id));
   return toAssessmentView(row!.a, Boolean(row!.told));
+}
+
+/** A person's assessments, every post and month, newest month first: their page's history (staff of their area, admins). */
+export async function workerAssessments(ctx: ServiceCtx, workerId: number): Promise<AssessmentView[]> {
+  requireRole(ctx.actor, 'staff', 'admin');
+  const w = await getScopedWorker(ctx, workerId);
+  const rows = await ctx.db
+    .select({ a: assessments, told: toldSql() })
+    .from(assessments)
+    // By the person's placements (placements_worker_idx, then assessments_placement_month_uq): assessments have no index by worker.
+    .where(sql`${assessments.placementId} IN (SELECT ${placements.id} FROM ${placements} WHERE ${placements.workerId} = ${w.id})`)
+    .orderBy(sql`${assessments.month} DESC`, sql`${assessments.id} DESC`);
+  return rows.map((r) => toAssessmentView(r.a, Boolean(r.told)));
 }
 
 export async function getAssessment(ctx: ServiceCtx, id: number): Promise<AssessmentView> {
