@@ -8,12 +8,16 @@ import type { ServiceCtx } from '../context.js';
 import { addDays, todayInChina } from '../domain/dates.js';
 import { AppError, type Issue } from '../errors.js';
 import { findArea } from '../services/areas.js';
-import { type AssessmentInput, type HolderMonth, allMonthHolders, markAssessmentPaid, MONTH_RE, recordAssessments, tellAssessment } from '../services/posts/assessments.js';
+import { type AssessmentInput, type AssessmentView, type HolderMonth, allMonthHolders, markAssessmentPaid, MONTH_RE, recordAssessments, tellAssessment } from '../services/posts/assessments.js';
 import { listPostChecks, type PostCheckItem, resolvePostCheck } from '../services/posts/checks.js';
 import { type CCtx, type ConsoleEnv, ctxOf } from './context.js';
-import { say } from './i18n.js';
+import { type Messages, say } from './i18n.js';
 import { Csrf, FormErrors, Page } from './layout.js';
 import { areaLabel } from './overview.js';
+
+/** How far the holder was told this month's amount: told, the message waiting to be sent, or not told. */
+export const toldState = (m: Messages['postMonth'], a: Pick<AssessmentView, 'told' | 'toldHow'>) =>
+  a.told ? m.told : a.toldHow === 'message' ? m.toldQueued : m.notTold;
 
 /** The month staff assess by default: the one before today's (its results are due by the 10th). */
 function defaultMonth(ctx: ServiceCtx): string {
@@ -145,7 +149,7 @@ function AssessmentsPage(props: {
                             <span class="tag">{m.paid}</span>
                           ) : (
                             <>
-                              <span class={a.told ? 'tag' : 'tag bad'}>{a.told ? m.told : a.toldHow === 'message' ? m.toldQueued : m.notTold}</span>{' '}
+                              <span class={a.told ? 'tag' : 'tag bad'}>{toldState(m, a)}</span>{' '}
                               {!a.told && a.toldHow !== 'message' ? (
                                 <button type="submit" form="row-actions" name="act" value={`message:${a.id}`}>
                                   {m.tellMessage}

@@ -21,6 +21,7 @@ import { FormReader, type FormState, type FormValues, parseId, readForm, service
 import { say } from './i18n.js';
 import { Csrf, DefaultSubmit, fa, Field, FormErrors, Page, Select, Tags, Tel } from './layout.js';
 import { namesOf, placeName } from './overview.js';
+import { toldState } from './posts.js';
 import { readWorker, rootOf, WorkerFields, workerFields } from './registration.js';
 
 // ---------------------------------------------------------------------------
@@ -358,7 +359,7 @@ function AssessmentHistory(props: { c: CCtx; w: Worker; months: AssessmentView[]
                   <td data-label={m.amount} class="num">{a.amountYuan.toFixed(2)}</td>
                   <td data-label={m.deduction}>{a.deductionReason ?? ''}</td>
                   <td data-label={m.state} data-told={a.told ? 'true' : 'false'}>
-                    <span class={a.paidAt || a.told ? 'tag' : 'tag bad'}>{a.paidAt ? m.paid : a.told ? m.told : a.toldHow === 'message' ? m.toldQueued : m.notTold}</span>
+                    <span class={a.paidAt || a.told ? 'tag' : 'tag bad'}>{a.paidAt ? m.paid : toldState(m, a)}</span>
                   </td>
                 </tr>
               ))}

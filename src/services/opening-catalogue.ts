@@ -82,8 +82,8 @@ const NEVER_CLOSES = Infinity;
 /**
  * A list of openings (kept without order: the matcher's ranking is total)
  * and, packed beside it in one typed array, what a ranking reads of each
- * before the opening itself: FACTS numbers an opening, its id, its point
- * (NaN without one), its class (openingClass) and the day it closes
+ * before the opening itself, Shelf.FACTS numbers an opening: its id, its
+ * point (NaN without one), its class (openingClass) and the day it closes
  * (dayNumber). A ranking reads hundreds of openings and passes most over
  * (closed, refused by class, out of reach): read from their objects, each
  * costs memory reads the CPU waits for; from one array, a few lines of
