@@ -76,6 +76,8 @@ const skillCellKey = (skill: number, cell: number) => skill * 2 ** 30 + cell;
 /** The skill number of the openings that want no skill (skill numbers are 0 and up). */
 const NO_SKILL = -1;
 
+const NO_FACTS = new Float64Array(0);
+
 /** closes[] of an opening without a closing date: after every day. */
 const NEVER_CLOSES = Infinity;
 
@@ -94,7 +96,8 @@ export class Shelf {
   /** Numbers per opening in `facts`, in the order of the FACT_ offsets. */
   static readonly FACTS = 5;
   readonly items: CatalogueOpening[] = [];
-  facts = new Float64Array(0);
+  /** Until the first read, every shelf shares one empty array: tens of thousands are made, most read rarely. */
+  facts = NO_FACTS;
   private stale = true;
 
   add(o: CatalogueOpening) {
