@@ -28,6 +28,9 @@ import { type Opening, toOpeningJson } from './openings.js';
 
 export interface CatalogueOpening extends MatchOpening {
   closingDate: string | null;
+  /** openingClass of the opening and the dayNumber it closes (Infinity: never), made once for its shelves' facts. */
+  classNo: number;
+  closesDay: number;
   /** The opening as the API shows it, with its employer's name: shared, never to be changed. */
   json: Readonly<ReturnType<typeof toOpeningJson>>;
 }
@@ -126,8 +129,8 @@ export class Shelf {
       this.facts[at + FACT_ID] = o.id;
       this.facts[at + FACT_LAT] = o.point ? o.point.lat : NaN;
       this.facts[at + FACT_LON] = o.point ? o.point.lon : NaN;
-      this.facts[at + FACT_CLASS] = openingClass(o);
-      this.facts[at + FACT_CLOSES] = o.closingDate === null ? NEVER_CLOSES : dayNumber(o.closingDate);
+      this.facts[at + FACT_CLASS] = o.classNo;
+      this.facts[at + FACT_CLOSES] = o.closesDay;
     }
     this.stale = false;
     return this;
@@ -265,6 +268,8 @@ export class OpeningCatalogue {
       skills: shared(row.skills) as string[],
       povertyOnly: row.povertyOnly,
       closingDate: row.closingDate === null ? null : shared(row.closingDate),
+      classNo: openingClass(row),
+      closesDay: row.closingDate === null ? NEVER_CLOSES : dayNumber(row.closingDate),
       json: frozen(toOpeningJson(row, { employerName })),
     };
     this.byId.set(o.id, o);
