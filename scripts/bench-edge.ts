@@ -242,6 +242,8 @@ const during: number[] = [];
 const warm: number[] = [];
 const heapsCold: number[] = [];
 const heapsWarm: number[] = [];
+/** After the 100 warm matches: what answering adds (shelves packed, answers' texts kept). */
+const heapsServed: number[] = [];
 const rssWarm: number[] = [];
 const warmAfter: number[] = [];
 let port = 9229 + (process.pid % 500);
@@ -264,6 +266,7 @@ for (let i = 0; i < ISOLATES; i++) {
   heapsWarm.push(settled.heap);
   rssWarm.push(workerdRssMb());
   for (let k = 0; k < 100; k++) warm.push((await matches(mf, someWorker())).ms);
+  heapsServed.push(await heapMb(mf, port));
   await mf.dispose();
   console.log(`isolate ${i + 1}: first matches ${f(first.ms)} ms (${first.n} openings); heap ${heapsCold[i]!.toFixed(1)} MB after it, ${settled.heap.toFixed(1)} MB warm`);
 }
@@ -307,6 +310,7 @@ row(`openings a cold matches reads first (${FIRST_RINGS} rings), median / max`, 
 row('… and, if those do not settle it, its whole reach', `${pct(narrowedSizes, 50)} / ${Math.max(...narrowedSizes)}`, '—', '—');
 row('isolate heap after the first matches (median)', `${pct(heapsCold, 50).toFixed(1)} MB`, '—', `≤ ${TARGET.isolateMb} MB`);
 row('isolate heap with the catalogue warm (median)', `${pct(heapsWarm, 50).toFixed(1)} MB`, BASELINE.isolateMb, `≤ ${TARGET.isolateMb} MB`);
+row('isolate heap after 100 warm matches (median)', `${pct(heapsServed, 50).toFixed(1)} MB`, '—', `≤ ${TARGET.isolateMb} MB`);
 row(`isolate heap after ${CONCURRENT} concurrent first requests / warm`, `${heapTogether.toFixed(1)} / ${settledTogether.heap.toFixed(1)} MB`, '—', '—');
 row('workerd resident set, catalogue warm (median)', `${pct(rssWarm, 50).toFixed(0)} MB`, '—', '—');
 console.log(`\nload average (1, 5, 15 min) at the start: ${loadStart}; at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${cpus().length} cores`);

@@ -60,17 +60,30 @@ function frozen<T extends Record<string, unknown>>(json: T): Readonly<T> {
   return Object.freeze(json);
 }
 
-/** Each catalogue opening's JSON as text, made at its first answer (see openingJsonText). */
-const jsonTexts = new WeakMap<object, string>();
+/**
+ * The JSON texts kept (half a kilobyte to a kilobyte each): those of the
+ * openings answered last, the least recently answered dropped first. All
+ * 36,000 of a prefecture would take 17–35 MB, too much beside a Workers
+ * isolate's catalogue.
+ */
+const JSON_TEXTS_KEPT = 2_000;
+const jsonTexts = new Map<object, string>();
 
 /**
- * JSON.stringify of a catalogue opening's frozen `json`, made once: a
- * matches answer splices twenty of them in rather than writing each again
- * (the same bytes: the object never changes).
+ * JSON.stringify of a catalogue opening's frozen `json`, kept for the
+ * openings answered last: a matches answer splices twenty of them in
+ * rather than writing each again (the same bytes: the object never
+ * changes).
  */
 export function openingJsonText(json: Readonly<object>): string {
   let text = jsonTexts.get(json);
-  if (text === undefined) jsonTexts.set(json, (text = JSON.stringify(json)));
+  if (text === undefined) {
+    text = JSON.stringify(json);
+    if (jsonTexts.size >= JSON_TEXTS_KEPT) jsonTexts.delete(jsonTexts.keys().next().value!);
+  } else {
+    jsonTexts.delete(json);
+  }
+  jsonTexts.set(json, text);
   return text;
 }
 
