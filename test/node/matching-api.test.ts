@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gridCell } from '../../src/domain/grid.js';
 import { runClocks } from '../../src/scheduler.js';
-import { CHANGES_KEPT } from '../../src/services/opening-catalogue.js';
+import { CHANGES_KEPT, openingJsonText } from '../../src/services/opening-catalogue.js';
 import {
   makeEmployer,
   makeHousehold,
@@ -58,6 +58,16 @@ const candidatesOf = async (openingId: number, token = env.adminToken, query = '
 const ids = (items: any[], key: 'opening' | 'worker') => items.map((i) => i[key].id);
 
 const hire = (workerId: number, openingId: number) => hireThroughApi(env, workerId, openingId);
+
+describe('opening texts kept for answers', () => {
+  it('are JSON.stringify\'s bytes, for more openings than are kept and again after one was let go', () => {
+    const many = Array.from({ length: 2_500 }, (_, i) => Object.freeze({ id: i, title: `岗位 ${i}`, skills: Object.freeze(['sewing']), wage: i / 7 }));
+    for (const o of many) expect(openingJsonText(o)).toBe(JSON.stringify(o));
+    // The first ones were let go to keep the rest: made again, the same.
+    for (const o of many.slice(0, 10)) expect(openingJsonText(o)).toBe(JSON.stringify(o));
+    expect(openingJsonText(many[2_499]!)).toBe(JSON.stringify(many[2_499]));
+  });
+});
 
 describe('worker → matches', () => {
   it('lists open openings within reach, nearest first, with distance, score and reasons', async () => {
