@@ -325,6 +325,9 @@ export class OpeningCatalogue {
     const hi = log?.hi == null ? 0 : Number(log.hi);
     const lo = log?.lo == null ? null : Number(log.lo);
     if (hi === from) return;
+    // Ends the caller read a moment ago can be behind a change another call
+    // applied since: only the log read now can say the database went back.
+    if (ends && hi < from) return this.sync(db);
     let ids: number[] = [];
     if (from >= 0 && hi > from && !(lo !== null && lo > from + 1)) {
       const changed = prepared(db, 'opening changes after', (d) =>

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gridCell } from '../../src/domain/grid.js';
 import { runClocks } from '../../src/scheduler.js';
-import { CHANGES_KEPT, openingJsonText } from '../../src/services/opening-catalogue.js';
+import { CHANGES_KEPT, openingCatalogue, openingJsonText } from '../../src/services/opening-catalogue.js';
 import {
   makeEmployer,
   makeHousehold,
@@ -66,6 +66,26 @@ describe('opening texts kept for answers', () => {
     // The first ones were let go to keep the rest: made again, the same.
     for (const o of many.slice(0, 10)) expect(openingJsonText(o)).toBe(JSON.stringify(o));
     expect(openingJsonText(many[2_499]!)).toBe(JSON.stringify(many[2_499]));
+  });
+});
+
+describe('the catalogue and the log ends a lookup read', () => {
+  it('ends read before another call applied a newer change leave the catalogue as it is (no whole re-read)', async () => {
+    const { employer } = await world();
+    const point = northOf(HOME, 1);
+    await makeOpening(env, employer.id, { point });
+    const catalogue = await openingCatalogue(env.db);
+    // A lookup reads the log's ends with its worker…
+    const ends = await env.db.get<{ hi: number | null; lo: number | null }>(sql`SELECT max(seq) AS hi, min(seq) AS lo FROM opening_changes`);
+    // …another request applies a newer change meanwhile…
+    const later = await makeOpening(env, employer.id, { point });
+    await openingCatalogue(env.db);
+    const shelf = catalogue.inCell(gridCell(point));
+    expect(shelf?.items.map((o) => o.id)).toContain(later.id);
+    // …and the first lookup's older ends do not make it read everything again (a new shelf) or go back.
+    await openingCatalogue(env.db, ends);
+    expect(catalogue.inCell(gridCell(point))).toBe(shelf);
+    expect(shelf!.items.map((o) => o.id)).toContain(later.id);
   });
 });
 
