@@ -65,6 +65,9 @@ beforeAll(async () => {
     { db: env.db, clock: env.clock, actor: { role: 'system', name: 'test' } },
     { fileName: 'minzheng.csv', data: new TextEncoder().encode('村代码,统计日期,留守老人,留守儿童,困难残疾人\n532503001001,2026-11-01,30,12,2\n532503001002,2026-11-01,5,40,0\n') },
   );
+  // A month recorded for the post holder, so their page lists it.
+  const month = await env.request('PUT', '/v1/assessments', { token: env.adminToken, body: { workerId: seeded.ids.postHolder, month: '2026-11', daysWorked: 8, total: 85 } });
+  if (month.status !== 201) throw new Error(`assessment: ${month.status} ${JSON.stringify(month.body)}`);
   server = await serveApp(env);
   // A notice to show: propose the first candidate of the village post.
   const context = await browser.newContext();
@@ -93,6 +96,7 @@ beforeAll(async () => {
     `${notice}/withdraw?worker=${firstEntry}`,
     '/console/workers',
     `/console/workers/${worker}`,
+    `/console/workers/${seeded.ids.postHolder}`,
     `/console/workers/${worker}/erase`,
     '/console/workers/new',
     '/console/households',
@@ -129,6 +133,9 @@ describe.each(sizes)('the console at $name size', (size) => {
       await page.goto(`${server.base}${path}`);
       found.push(...(await axe(page, path)));
     }
+    // The post holder's page checked above carried their month.
+    await page.goto(`${server.base}/console/workers/${seeded.ids.postHolder}`);
+    expect(await page.locator('#assessment-history tbody tr[data-month="2026-11"]').count()).toBe(1);
     // Forms sent with errors: the messages are tied to their fields.
     await page.goto(`${server.base}/console/workers/new`);
     await page.fill('#f-phone', '12ab');

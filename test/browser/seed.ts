@@ -16,6 +16,7 @@ export interface Seeded {
   staffTownship: string;
   ids: {
     pw1: number;
+    postHolder: number;
     pw2: number;
     workshop: number;
     uncertifiedWorkshop: number;
@@ -115,6 +116,8 @@ export async function seedPrefecture(env: TestEnv): Promise<Seeded> {
     ids: {
       pw1: pw1.id,
       pw2: pw2.id,
+      /** Hired on pw1 today: a public-welfare post holder. */
+      postHolder: workers[0]!,
       workshop: workshop.id,
       uncertifiedWorkshop: uncertified.id,
       twoMemberHousehold: two.id,
