@@ -322,7 +322,7 @@ function WorkerPage(props: {
   );
 }
 
-/** A post holder's months: days, score, subsidy, told and paid; each month opens the area's sheet for it, where it is recorded. */
+/** A post holder's months: days, score, subsidy, told and paid; each month opens the sheet that lists it (the home area of that month, also after a move). */
 function AssessmentHistory(props: { c: CCtx; w: Worker; months: AssessmentView[] }) {
   const t = props.c.var.t;
   const m = t.postMonth;
@@ -348,7 +348,7 @@ function AssessmentHistory(props: { c: CCtx; w: Worker; months: AssessmentView[]
               {props.months.map((a) => (
                 <tr data-assessment={a.id} data-month={a.month}>
                   <th scope="row" data-label={m.month}>
-                    <a href={`/console/assessments?${new URLSearchParams({ area: props.w.areaCode, month: a.month })}`} title={m.open}>
+                    <a href={`/console/assessments?${new URLSearchParams({ area: a.areaCode, month: a.month })}`} title={m.open}>
                       {a.month}
                     </a>
                   </th>

@@ -1151,6 +1151,8 @@ export interface components {
             id: number;
             placementId: number;
             workerId: number;
+            /** @description The holder's home area when the month was recorded: the area whose sheet lists it */
+            areaCode: string;
             month: string;
             daysWorked: number;
             attendance: number | null;

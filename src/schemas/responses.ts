@@ -505,6 +505,7 @@ export const assessmentResponse = z
     id,
     placementId: id,
     workerId: id,
+    areaCode: z.string().meta({ description: 'The holder\'s home area when the month was recorded: the area whose sheet lists it' }),
     month: z.string(),
     daysWorked: z.number().int(),
     attendance: z.number().nullable(),

@@ -403,6 +403,11 @@ describe('the console\'s month sheet (over HTTP, no script)', () => {
       const untoldRow = rowOf(await pageOf(1), of(b).id);
       expect(untoldRow).toContain('409.09');
       expect(untoldRow).toContain('data-told="false"');
+      // After the household moves to the next village, the month still opens the sheet that lists it.
+      const moved = await env.request('PATCH', `/v1/households/${hs[0]!.householdId}`, { token: staff, body: { areaCode: '532503001002' } });
+      expect(moved.status).toBe(200);
+      expect(rowOf(await pageOf(0), of(a).id)).toContain('href="/console/assessments?area=532503001001&amp;month=2026-11"');
+      expect(of(a).areaCode).toBe('532503001001');
       const none = await pageOf(2);
       expect(none).toContain('id="assessments"');
       expect(none).not.toContain('data-assessment=');

@@ -55,6 +55,8 @@ export interface AssessmentView {
   id: number;
   placementId: number;
   workerId: number;
+  /** The holder's home area when the month was recorded: the sheet that lists it. */
+  areaCode: string;
   month: string;
   daysWorked: number;
   attendance: number | null;
@@ -80,6 +82,7 @@ export function toAssessmentView(a: Assessment, told: boolean): AssessmentView {
     id: a.id,
     placementId: a.placementId,
     workerId: a.workerId,
+    areaCode: a.homeAreaCode,
     month: a.month,
     daysWorked: a.daysWorked,
     attendance: a.attendanceScore,
