@@ -7,6 +7,7 @@
 // readers never wait) and its own catalogue; a server that dies is replaced.
 // Stops cleanly on SIGTERM: sends in flight finish, held messages go back.
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { stopDelivery } from '../bot/sender.js';
@@ -74,15 +75,19 @@ async function startServing(config: Config, deps: Deps, announce: boolean) {
   // Behind nginx (TRUST_PROXY=on) the app sees the browser's https URL and address.
   const fetch: typeof app.fetch = config.TRUST_PROXY ? (req, ...rest) => app.fetch(forwardedRequest(req), ...rest) : app.fetch;
   return new Promise<ReturnType<typeof serve>>((resolve) => {
-    const server = serve({ fetch, port: config.PORT }, (info) => {
-      if (announce) {
-        console.log(`Jiujin API listening on http://localhost:${info.port} (database ${config.DATABASE_URL})`);
-        for (const line of channelLines(config)) console.log(line);
-        if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
-      }
-      resolve(server);
-    });
+    const server = serve({ fetch, port: config.PORT }, () => resolve(server));
   });
+}
+
+/**
+ * The start lines of a process that serves alone: said once it stops
+ * cleanly on SIGTERM (onStop), since whoever waits for them may stop it at
+ * once (before, a SIGTERM between the lines and the handler killed it).
+ */
+function announceListening(config: Config, port: number) {
+  console.log(`Jiujin API listening on http://localhost:${port} (database ${config.DATABASE_URL})`);
+  for (const line of channelLines(config)) console.log(line);
+  if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
 }
 
 /** One process: serves, and runs the loop for the clocks and the sender. */
@@ -104,6 +109,7 @@ async function single(config: Config) {
     await deps.readPool?.close();
     client.close();
   });
+  announceListening(config, (server.address() as AddressInfo).port);
 }
 
 /** The primary of several: migrations, the loop, and the servers forked (replaced when one dies). */
