@@ -165,7 +165,7 @@ const matchWorkerColumns = {
   ableToWork: workers.ableToWork,
   erasedAt: workers.erasedAt,
   birthDate: workers.birthDate,
-} satisfies Record<keyof WorkerCols, unknown>;
+};
 
 /**
  * The worker's row and their facts of `day` (undefined when there is no
@@ -205,22 +205,8 @@ export function notEligibleError(problems: readonly Ineligibility[]) {
   );
 }
 
-type WorkerCols = Pick<
-  Worker,
-  | 'id'
-  | 'householdId'
-  | 'areaCode'
-  | 'homeLat'
-  | 'homeLon'
-  | 'maxDistanceKm'
-  | 'cannotLeaveHome'
-  | 'careFor'
-  | 'skills'
-  | 'availability'
-  | 'ableToWork'
-  | 'erasedAt'
-  | 'birthDate'
->;
+/** What toMatchWorker reads of a worker's row: the columns matching selects. */
+type WorkerCols = Pick<Worker, keyof typeof matchWorkerColumns>;
 type HouseholdCols = {
   povertyAlleviated: boolean;
   monitored: boolean;
