@@ -116,11 +116,11 @@ function createBot(deps: Deps): Bot {
 
   const converse = async (ctx: Context, input: Input, editMessageId?: number) => {
     const chatId = String(ctx.chat!.id);
-    // Someone who writes again is reachable again.
-    await deps.db
-      .update(workers)
-      .set({ unreachable: false })
-      .where(and(eq(workers.telegramChatId, chatId), eq(workers.unreachable, true)));
+    // Someone who writes again is reachable again. Asked first: most are, and
+    // a write, even one changing nothing, waits for the database's lock.
+    const gone = and(eq(workers.telegramChatId, chatId), eq(workers.unreachable, true));
+    const [marked] = await deps.db.select({ id: workers.id }).from(workers).where(gone).limit(1);
+    if (marked) await deps.db.update(workers).set({ unreachable: false }).where(gone);
     const { session, unsent } = await loadStored(deps, chatId);
     let result: { session: Session; replies: Reply[] };
     try {

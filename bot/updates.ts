@@ -9,7 +9,9 @@
 // either way, and a process that dies first leaves the update stored for
 // drainForgottenChats.
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Update } from 'grammy/types';
+import { batch } from '../db/client.js';
 import { botSessions, telegramUpdates } from '../db/schema.js';
 import type { Deps } from '../src/context.js';
 import { botFor, chatOf } from './bot.js';
@@ -46,7 +48,11 @@ export async function receiveUpdate(deps: Deps, update: Update, later?: (handlin
   return (await drainChat(deps, chatId, update.update_id)) ? 'handled' : 'queued';
 }
 
-async function handleStored(deps: Deps, updateId: number, update: Update) {
+/**
+ * Handles one stored update and marks it, in one transaction with `also`
+ * (drainChat lets the chat's lock go with it): their results follow the mark's.
+ */
+async function handleStored(deps: Deps, updateId: number, update: Update, also: BatchItem<'sqlite'>[] = []): Promise<unknown[]> {
   let status: 'handled' | 'failed' = 'handled';
   try {
     await botFor(deps).handleUpdate(update);
@@ -54,22 +60,22 @@ async function handleStored(deps: Deps, updateId: number, update: Update) {
     console.error('bot: update', updateId, 'failed', err);
     status = 'failed';
   }
-  await deps.db
-    .update(telegramUpdates)
-    .set({ status, handledAt: deps.clock.now().toISOString() })
-    .where(eq(telegramUpdates.updateId, updateId));
+  const mark = deps.db.update(telegramUpdates).set({ status, handledAt: deps.clock.now().toISOString() }).where(eq(telegramUpdates.updateId, updateId));
+  return (await batch(deps.db, [mark, ...also])).slice(1);
 }
 
+/** Takes the chat's lock, making the chat's session row if it has none, in one statement: true when this request holds it now. */
 async function acquire(deps: Deps, chatId: string): Promise<boolean> {
   const now = new Date();
-  await deps.db
-    .insert(botSessions)
-    .values({ chatId, state: newSession() as unknown as Record<string, unknown>, updatedAt: deps.clock.now().toISOString() })
-    .onConflictDoNothing();
+  const until = new Date(now.getTime() + LOCK_MS).toISOString();
   const got = await deps.db
-    .update(botSessions)
-    .set({ lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString() })
-    .where(and(eq(botSessions.chatId, chatId), or(isNull(botSessions.lockedUntil), lt(botSessions.lockedUntil, now.toISOString()))))
+    .insert(botSessions)
+    .values({ chatId, state: newSession() as unknown as Record<string, unknown>, lockedUntil: until, updatedAt: deps.clock.now().toISOString() })
+    .onConflictDoUpdate({
+      target: botSessions.chatId,
+      set: { lockedUntil: until },
+      setWhere: or(isNull(botSessions.lockedUntil), lt(botSessions.lockedUntil, now.toISOString())),
+    })
     .returning({ chatId: botSessions.chatId });
   return got.length > 0;
 }
@@ -77,6 +83,23 @@ async function acquire(deps: Deps, chatId: string): Promise<boolean> {
 async function release(deps: Deps, chatId: string) {
   await deps.db.update(botSessions).set({ lockedUntil: null }).where(eq(botSessions.chatId, chatId));
 }
+
+/**
+ * Lets the chat's lock go unless another of its updates waits: in the
+ * transaction that marks the one handled, so an update stored before it is
+ * seen here (and the holder goes on), and one stored after finds the lock free.
+ */
+const releaseUnlessWaiting = (deps: Deps, chatId: string) =>
+  deps.db
+    .update(botSessions)
+    .set({ lockedUntil: null })
+    .where(
+      and(
+        eq(botSessions.chatId, chatId),
+        sql`NOT EXISTS (SELECT 1 FROM ${telegramUpdates} WHERE ${telegramUpdates.chatId} = ${chatId} AND ${telegramUpdates.status} = 'received')`,
+      ),
+    )
+    .returning({ chatId: botSessions.chatId });
 
 async function nextWaiting(deps: Deps, chatId: string) {
   const [row] = await deps.db
@@ -96,15 +119,21 @@ export async function drainChat(deps: Deps, chatId: string, mine?: number): Prom
   const started = Date.now();
   for (;;) {
     if (await acquire(deps, chatId)) {
+      let held = true;
       try {
         for (let row = await nextWaiting(deps, chatId); row; row = await nextWaiting(deps, chatId)) {
-          await handleStored(deps, row.updateId, JSON.parse(row.payload) as Update);
+          const [released] = await handleStored(deps, row.updateId, JSON.parse(row.payload) as Update, [releaseUnlessWaiting(deps, chatId)]);
+          if ((released as unknown[]).length > 0) {
+            held = false;
+            return true;
+          }
         }
       } finally {
-        await release(deps, chatId);
+        if (held) await release(deps, chatId);
       }
-      // An update stored while the lock was being released would wait for the
-      // next one: look once more.
+      // Nothing was waiting once the lock was taken (another request handled
+      // it), or handling threw: an update stored while the lock was being
+      // released would wait for the next one, so look once more.
       if (!(await nextWaiting(deps, chatId))) return true;
       continue;
     }

@@ -167,6 +167,16 @@ const dueIds = (channel: OutboxChannel, nowIso: string, limit: number) =>
     ORDER BY ${outbox.notBefore}, ${outbox.id} LIMIT ${limit}`;
 
 /**
+ * Whether a sender has anything due: asked before its write, since a write
+ * takes the database's lock even when it changes nothing, and the senders run
+ * after every write request and every second of the loop, mostly finding nothing.
+ */
+async function anyDue(db: Db, channel: OutboxChannel, nowIso: string): Promise<boolean> {
+  const [row] = await db.select({ id: outbox.id }).from(outbox).where(sql`${outbox.id} IN (${dueIds(channel, nowIso, 1)})`);
+  return row !== undefined;
+}
+
+/**
  * Claims up to `limit` messages due at `now` for one sender (`channel`:
  * whom it reaches, outbox.channel, kept by triggers): due ones and those
  * whose last sender's lease ran out, each leased until now + leaseMs and
@@ -176,6 +186,7 @@ const dueIds = (channel: OutboxChannel, nowIso: string, limit: number) =>
  */
 export async function claimOwed(db: Db, now: Date, channel: OutboxChannel, limit: number, leaseMs: number) {
   const nowIso = now.toISOString();
+  if (!(await anyDue(db, channel, nowIso))) return [];
   const due = dueIds(channel, nowIso, limit);
   const claimed = await db
     .update(outbox)
@@ -202,7 +213,9 @@ export async function cancelOwed(db: Db, now: () => Date, channel: OutboxChannel
   const rows = opts.rows ?? SLICE_ROWS;
   let cancelled = 0;
   for (let slice = 0; slice < (opts.slices ?? 1000); slice++) {
-    const due = dueIds(channel, now().toISOString(), rows);
+    const nowIso = now().toISOString();
+    if (!(await anyDue(db, channel, nowIso))) break;
+    const due = dueIds(channel, nowIso, rows);
     const done = await db.update(outbox).set({ status: 'cancelled', lastError: why }).where(sql`${outbox.id} IN (${due})`).returning({ id: outbox.id });
     cancelled += done.length;
     if (done.length < rows) break;

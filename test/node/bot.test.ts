@@ -86,6 +86,9 @@ async function expectHandledInOrder(chatId: number) {
   expect(texts[5]).toContain('cannot read stickers');
   const rows = await env.db.select().from(telegramUpdates).where(eq(telegramUpdates.chatId, String(chatId)));
   expect(rows.every((u) => u.status === 'handled')).toBe(true);
+  // The handler let the chat's lock go with the last one (none was left waiting).
+  const [session] = await env.db.select({ lockedUntil: botSessions.lockedUntil }).from(botSessions).where(eq(botSessions.chatId, String(chatId)));
+  expect(session!.lockedUntil).toBeNull();
 }
 
 describe('webhook transport', () => {
