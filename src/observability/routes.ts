@@ -38,7 +38,7 @@ export const observabilityRoutes = new Hono<AppEnv>()
     const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
     if (!m) throw new AppError('unauthorized', 'Use "Authorization: Bearer <admin token or METRICS_TOKEN>"');
     const token = m[1]!;
-    if (!(config.METRICS_TOKEN && (await secretsMatch(token, config.METRICS_TOKEN)))) {
+    if (!(config.METRICS_TOKEN && secretsMatch(token, config.METRICS_TOKEN))) {
       const actor = await actorForToken(db, token, clock.now());
       c.set('actor', actor);
       if (actor.role !== 'admin') throw new AppError('forbidden', 'Metrics are for admin tokens and the METRICS_TOKEN');

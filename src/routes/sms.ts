@@ -49,7 +49,7 @@ const callbackDoc = (summary: string) =>
 
 async function checkToken(token: string | undefined, given: string) {
   if (!token) throw new AppError('not_found', 'SMS is off on this server');
-  if (!(await secretsMatch(given, token))) throw new AppError('unauthorized', 'Wrong or missing token');
+  if (!secretsMatch(given, token)) throw new AppError('unauthorized', 'Wrong or missing token');
 }
 
 export const smsCallbackRoutes = new Hono<AppEnv>()

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeBotApi } from '../../bot/dev/fake-bot-api.js';
 import { TerminalChat } from '../../bot/dev/terminal-chat.js';
 import { applications, botSessions, households, outbox, placements, telegramUpdates, workers } from '../../db/schema.js';
+import { secretsMatch } from '../../src/routes/telegram.js';
 import { runScheduledJobs } from '../../src/scheduler.js';
 import { deliverOwed } from '../../bot/sender.js';
 import { expireIdleApplications } from '../../src/services/applications.js';
@@ -92,6 +93,14 @@ async function expectHandledInOrder(chatId: number) {
 }
 
 describe('webhook transport', () => {
+  it('compares the secret whole: equal only when every byte and the length agree', () => {
+    expect(secretsMatch('s3cret-秘密', 's3cret-秘密')).toBe(true);
+    for (const given of ['', 's3cret', 's3cret-秘', 's3cret-秘密x', 'S3cret-秘密', 's3cret-秘蜜', 's3cret-秘密\0']) {
+      expect(secretsMatch(given, 's3cret-秘密'), given).toBe(false);
+    }
+    expect(secretsMatch('anything', '')).toBe(false);
+  });
+
   it('refuses a missing or wrong secret with 401 and stores nothing', async () => {
     const update = tg.text(h.nextChat(), '/start');
     for (const secret of [null, 'wrong-secret', `${SECRET}x`]) {
