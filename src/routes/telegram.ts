@@ -21,7 +21,7 @@ import { loggedDelivery } from '../observability/runs.js';
  * `expected` is looked at whatever `given` holds, so the time depends on the
  * secret's length alone. Synchronous: hashing both first (crypto.subtle,
  * asynchronous) put a trip through the thread pool on every webhook, and
- * under load that wait was most of the answer's p99 (README, "Under load").
+ * under load that wait was most of the answer's p99 (README, "What moved on 2026-12-02").
  */
 export function secretsMatch(given: string, expected: string): boolean {
   const enc = new TextEncoder();
