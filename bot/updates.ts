@@ -132,8 +132,9 @@ export async function drainChat(deps: Deps, chatId: string, mine?: number): Prom
         if (held) await release(deps, chatId);
       }
       // Nothing was waiting once the lock was taken (another request handled
-      // it), or handling threw: an update stored while the lock was being
-      // released would wait for the next one, so look once more.
+      // it): an update stored while the lock was being let go would wait for
+      // the next one, so look once more. (A database error marking an update
+      // lets the lock go in `finally` and leaves it to drainForgottenChats.)
       if (!(await nextWaiting(deps, chatId))) return true;
       continue;
     }
