@@ -212,10 +212,10 @@ export const setOutboxRow = (db: Db, id: number, set: { [K in keyof typeof outbo
 export async function cancelOwed(db: Db, now: () => Date, channel: OutboxChannel, why: string, opts: { rows?: number; slices?: number } = {}): Promise<number> {
   const rows = opts.rows ?? SLICE_ROWS;
   let cancelled = 0;
+  // Asked once: a slice follows another only when the last was full.
+  if (!(await anyDue(db, channel, now().toISOString()))) return 0;
   for (let slice = 0; slice < (opts.slices ?? 1000); slice++) {
-    const nowIso = now().toISOString();
-    if (!(await anyDue(db, channel, nowIso))) break;
-    const due = dueIds(channel, nowIso, rows);
+    const due = dueIds(channel, now().toISOString(), rows);
     const done = await db.update(outbox).set({ status: 'cancelled', lastError: why }).where(sql`${outbox.id} IN (${due})`).returning({ id: outbox.id });
     cancelled += done.length;
     if (done.length < rows) break;
