@@ -80,14 +80,13 @@ async function startServing(config: Config, deps: Deps, announce: boolean) {
 }
 
 /**
- * The start lines of a process that serves alone: said once it stops
- * cleanly on SIGTERM (onStop), since whoever waits for them may stop it at
- * once (before, a SIGTERM between the lines and the handler killed it).
+ * The start lines, in one write: whoever waits for the first line (the
+ * tests, a supervisor) then has them all, not only those a pipe delivered so
+ * far (a test once read the output between two lines).
  */
-function announceListening(config: Config, port: number) {
-  console.log(`Jiujin API listening on http://localhost:${port} (database ${config.DATABASE_URL})`);
-  for (const line of channelLines(config)) console.log(line);
-  if (config.TRUST_PROXY) console.log('behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)');
+function announceListening(config: Config, listening: string) {
+  const trust = config.TRUST_PROXY ? ['behind a proxy: X-Forwarded-Proto, -Host and -For are trusted (TRUST_PROXY)'] : [];
+  console.log([listening, ...channelLines(config), ...trust].join('\n'));
 }
 
 /** One process: serves, and runs the loop for the clocks and the sender. */
@@ -109,7 +108,9 @@ async function single(config: Config) {
     await deps.readPool?.close();
     client.close();
   });
-  announceListening(config, (server.address() as AddressInfo).port);
+  // Said once it stops cleanly on SIGTERM (onStop above), since whoever waits
+  // for the lines may stop it at once.
+  announceListening(config, `Jiujin API listening on http://localhost:${(server.address() as AddressInfo).port} (database ${config.DATABASE_URL})`);
 }
 
 /** The primary of several: migrations, the loop, and the servers forked (replaced when one dies). */
@@ -123,8 +124,7 @@ async function primary(config: Config, processes: number) {
   cluster.on('message', (_worker, msg: unknown) => {
     if ((msg as { listening?: number }).listening === undefined) return;
     if (++listening === processes) {
-      console.log(`Jiujin API listening on http://localhost:${config.PORT} (database ${config.DATABASE_URL}), ${processes} processes serving`);
-      for (const line of channelLines(config)) console.log(line);
+      announceListening(config, `Jiujin API listening on http://localhost:${config.PORT} (database ${config.DATABASE_URL}), ${processes} processes serving`);
     }
   });
   cluster.on('exit', (worker, code, signal) => {
